@@ -1,0 +1,133 @@
+# hipsched — build, test, run.
+#
+#   make              simulator-only build of ./hipsched (no GPU SDK needed)
+#   make HW=nvidia    + HIP backend on NVIDIA (nvcc, hw/hip_nv.h mapping)
+#   make HW=amd       + HIP backend on AMD (Debian's libamdhip64-dev / ROCm)
+#   make check        every Check suite (SANITIZE=1: under ASan + UBSan)
+#   make run          the main job: hipsched sim scenarios/dual_resnet.ini
+#   make bench        simulator speed figures
+#   make deps         install the Debian packages the project needs
+#
+# Sources are found by wildcard: a new .c file in core/ sim/ traces/
+# scenarios/ analysis/ cli/ is built without touching this file; a new
+# tests/check_NAME.c must export `Suite *NAME_suite(void)` and is collected
+# into the one test runner automatically.
+
+CC       ?= cc
+SANITIZE ?= 0
+HW       ?=
+STATIC   ?= 0
+V        ?= 0
+
+ifeq ($(V),0)
+Q := @
+else
+Q :=
+endif
+
+DEB_PKGS := build-essential pkg-config libgsl-dev libcsv-dev check \
+            libinih-dev libjansson-dev gnuplot-nox
+DEB_PKGS_AMD := libamdhip64-dev
+
+FLAVOR := $(if $(filter 1,$(SANITIZE)),san,rel)$(if $(HW),-$(HW))$(if $(filter 1,$(STATIC)),-static)
+B := build/$(FLAVOR)
+
+PKG_LIBS := gsl inih jansson
+CPPFLAGS += -Icore -Isim -Itraces -Iscenarios -Ianalysis -Ihw -Icli -I$(B) -D_GNU_SOURCE
+CFLAGS   ?= -O2 -g
+CFLAGS   += -std=gnu11 -Wall -Wextra -Wno-unused-parameter -MMD -MP
+CFLAGS   += $(shell pkg-config --cflags $(PKG_LIBS) 2>/dev/null)
+ifeq ($(STATIC),1)
+# For the lent GPU machine, whose image lacks these libraries: link the
+# Debian archives statically, keep glibc dynamic.
+LDLIBS   += -Wl,-Bstatic -lgsl -lgslcblas -linih -ljansson -lcsv -Wl,-Bdynamic -lm -lpthread
+else
+LDLIBS   += $(shell pkg-config --libs $(PKG_LIBS) 2>/dev/null) -lcsv -lm -lpthread
+endif
+CHECK_LIBS := $(if $(filter 1,$(STATIC)),-Wl,-Bstatic -lcheck -lsubunit -Wl,-Bdynamic -lrt,$(shell pkg-config --libs check 2>/dev/null))
+
+ifeq ($(SANITIZE),1)
+CFLAGS  += -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+LDFLAGS += -fsanitize=address,undefined
+endif
+
+LIB_DIRS := core sim traces scenarios analysis
+LIB_SRCS := $(wildcard $(addsuffix /*.c,$(LIB_DIRS)))
+CLI_SRCS := $(filter-out cli/main.c,$(wildcard cli/*.c))
+HW_SRCS  :=
+HW_OBJS  :=
+HW_LIBS  :=
+
+# --- hardware backend flavors (hw/) -------------------------------------
+include hw/hw.mk
+
+LIB_OBJS := $(LIB_SRCS:%.c=$(B)/%.o) $(CLI_SRCS:%.c=$(B)/%.o) $(HW_OBJS)
+MAIN_OBJ := $(B)/cli/main.o
+
+TEST_SRCS   := $(wildcard tests/*.c)
+TEST_SUITES := $(patsubst tests/check_%.c,%,$(wildcard tests/check_*.c))
+TEST_OBJS   := $(TEST_SRCS:%.c=$(B)/%.o)
+TEST_BIN    := $(B)/check_all
+
+.PHONY: all check run bench deps deps-amd deps-ensure clean hwcheck help
+all: hipsched
+
+help:
+	@sed -n '1,/^$$/p' Makefile | sed 's/^# \{0,1\}//'
+
+hipsched: $(B)/hipsched FORCE
+	$(Q)cp $< $@
+FORCE:
+
+$(B)/hipsched: $(MAIN_OBJ) $(LIB_OBJS)
+	@echo "  LD      $@"
+	$(Q)$(HW_LINK) $(LDFLAGS) -o $@ $^ $(HW_LIBS) $(LDLIBS)
+
+$(B)/%.o: %.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+# The test runner's suite list, generated from the file names.
+$(B)/suites.h: $(wildcard tests/check_*.c) Makefile
+	@mkdir -p $(dir $@)
+	$(Q){ for s in $(TEST_SUITES); do echo "SUITE($$s)"; done; } > $@.tmp && mv $@.tmp $@
+$(B)/tests/runner.o: $(B)/suites.h
+
+$(TEST_BIN): $(TEST_OBJS) $(LIB_OBJS)
+	@echo "  LD      $@"
+	$(Q)$(HW_LINK) $(LDFLAGS) -o $@ $^ $(CHECK_LIBS) $(HW_LIBS) $(LDLIBS)
+
+# Installs the Debian packages when one of them is missing (fresh machine).
+deps-ensure:
+	@if ! pkg-config --exists $(PKG_LIBS) check 2>/dev/null || \
+	    [ ! -f /usr/include/csv.h ] || ! command -v gnuplot >/dev/null; then \
+		$(MAKE) --no-print-directory deps; fi
+
+deps:
+	@echo "installing: $(DEB_PKGS)"
+	@SUDO=; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+	$$SUDO apt-get update -qq && \
+	DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $(DEB_PKGS)
+
+deps-amd:
+	@SUDO=; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+	$$SUDO apt-get update -qq && \
+	DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $(DEB_PKGS_AMD)
+
+check: deps-ensure
+	$(Q)$(MAKE) --no-print-directory $(TEST_BIN) hipsched
+	$(Q)CK_DEFAULT_TIMEOUT=120 $(if $(filter 1,$(SANITIZE)),ASAN_OPTIONS=detect_leaks=1) ./$(TEST_BIN)
+
+run: deps-ensure
+	$(Q)$(MAKE) --no-print-directory hipsched
+	./hipsched sim scenarios/dual_resnet.ini --out runs/dual_resnet
+
+bench: deps-ensure
+	$(Q)$(MAKE) --no-print-directory hipsched
+	./hipsched sim scenarios/dual_resnet.ini --bench
+
+clean:
+	rm -rf build hipsched
+
+-include $(shell find $(B) -name '*.d' 2>/dev/null)

@@ -1,0 +1,13 @@
+/* hipsched hw: placeholder until its issue lands. */
+#include <stdio.h>
+#include "cli.h"
+
+int cmd_hw(int argc, char **argv)
+{
+	if (argc > 1 && cli_is_help(argv[1])) {
+		printf("usage: hipsched hw ... (not built yet)\n");
+		return 0;
+	}
+	cli_error("hw: not built yet");
+	return 1;
+}

@@ -1,0 +1,249 @@
+/*
+ * hipsched core: XQueues, progressive launching, preemption levels 1-3,
+ * pluggable policies.
+ *
+ * The core is pure C. It never reads a clock, never starts a thread and never
+ * calls HIP: time comes in as an argument (`now`, integer nanoseconds on the
+ * driver's clock), and every action goes out through two tables that the
+ * driver supplies:
+ *
+ *   struct backend_ops   what a hardware queue does (launch, deactivate, ...)
+ *   struct sched_env     timers and "command done" notifications
+ *
+ * The simulator (sim/) and the HIP backend (hw/) both drive this same code.
+ * The core is single-threaded: a driver with several threads serialises its
+ * calls into the core (hw/ holds one lock around every core call).
+ *
+ * Ownership: commands (struct xcmd) belong to the submitter. The core only
+ * links them into its lists between xq_submit() and the env's cmd_done()
+ * callback; the submitter must keep them alive until then.
+ */
+#ifndef HIPSCHED_SCHED_H
+#define HIPSCHED_SCHED_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef int64_t hs_ns;                  /* a point or span in time, ns */
+
+/* ---- errors: one table, negative codes, hs_strerror() gives the text ---- */
+enum hs_err {
+	HS_OK = 0,
+	HS_ENOMEM = -1,      /* out of memory */
+	HS_EINVAL = -2,      /* invalid argument */
+	HS_ELEVEL = -3,      /* preemption level above what the backend supports */
+	HS_ENOPOLICY = -4,   /* no policy of that name */
+	HS_EEXIST = -5,      /* name already registered */
+	HS_EBUSY = -6,       /* queue still has commands */
+	HS_EPARAM = -7,      /* bad policy parameter */
+	HS_ERR_COUNT_ = 8
+};
+const char *hs_strerror(int err);
+
+/* ---- commands ---------------------------------------------------------- */
+enum xcmd_kind { XCMD_KERNEL, XCMD_MEMCPY, XCMD_MEMSET, XCMD_SYNC, XCMD_MARKER };
+
+enum xcmd_flags {
+	XCMD_F_SYNC = 1u << 0,  /* set by the core on launch: the backend must
+	                         * report this command's completion through
+	                         * xq_complete(); the submitter may set it to
+	                         * force a marker (e.g. a request's last command) */
+};
+
+struct xq;
+
+struct xcmd {
+	enum xcmd_kind kind;
+	unsigned flags;          /* enum xcmd_flags */
+	hs_ns expect_ns;         /* expected duration, 0 if unknown */
+	void *payload;           /* opaque to the core: the backend's command */
+	/* set by the core */
+	uint64_t seq;            /* per-queue submission number, from 0 */
+	struct xq *xq;
+	struct xcmd *next;       /* intrusive link: pending / in-flight list */
+};
+
+/* ---- backend ops: what a hardware queue must do --------------------------
+ * `be` is the backend's context, `hwq` the hardware queue given to
+ * xq_create(). Level 1 ops are required; level 2 and 3 ops are required only
+ * when max_level() says the level is supported. All ops must not block.
+ */
+struct backend_ops {
+	const char *name;
+	/* Highest preemption level (1..3) the queue supports. Optional: absent
+	 * means 1. */
+	int (*max_level)(void *be, void *hwq);
+	/* Level 1: hand one command to the hardware queue, after every command
+	 * launched before it on this queue. When cmd->flags has XCMD_F_SYNC the
+	 * backend must later call xq_complete(q, cmd, t) once the command and
+	 * all before it are done. It may report other completions too. */
+	void (*launch)(void *be, void *hwq, struct xcmd *cmd, hs_ns now);
+	/* Level 2: stop the queue from starting launched commands. The running
+	 * command may finish or be aborted. The backend then calls
+	 * xq_deactivated(q, last_done, t) exactly once, naming the last command
+	 * that completed (NULL: none of the in-flight ones); commands after it
+	 * are to be run again, from the start, at reactivate. */
+	void (*deactivate)(void *be, void *hwq, hs_ns now);
+	/* Level 2: resume the queue and relaunch `log`, the in-flight commands
+	 * that did not complete, in order (linked through ->next, NULL-ended).
+	 * The core keeps owning the list; the backend must not change ->next. */
+	void (*reactivate)(void *be, void *hwq, struct xcmd *log, hs_ns now);
+	/* Level 3: like deactivate, but the running command is interrupted and
+	 * its progress kept; reported through xq_deactivated() the same way. */
+	void (*interrupt)(void *be, void *hwq, hs_ns now);
+	/* Level 3: resume an interrupted queue: the interrupted command goes on
+	 * where it stopped, then the rest of `log`. */
+	void (*restore)(void *be, void *hwq, struct xcmd *log, hs_ns now);
+};
+
+/* ---- the driving environment -------------------------------------------- */
+struct sched_env {
+	const struct backend_ops *ops;
+	void *be;                       /* passed to every backend op */
+	void *ctx;                      /* passed to the callbacks below */
+	/* Ask for one call of sched_on_timer() at time `when` (replaces the
+	 * previous request; when < 0 cancels). Optional if no policy uses
+	 * timers. */
+	void (*timer_set)(void *ctx, hs_ns when);
+	/* A command completed; the core lets go of it (the submitter may free
+	 * or reuse it, or submit more from inside this callback). */
+	void (*cmd_done)(void *ctx, struct xcmd *cmd, hs_ns now);
+	/* Optional: queue q, suspended at `suspend_ns`, has no more of its
+	 * commands running on the hardware since `idle_ns` (preemption latency
+	 * = idle_ns - suspend_ns). */
+	void (*preempted)(void *ctx, struct xq *q, hs_ns suspend_ns, hs_ns idle_ns);
+};
+
+/* ---- policies ------------------------------------------------------------ */
+struct sched;
+
+/* A policy parameter from the scenario's [policy] section. */
+struct hs_param {
+	const char *key;
+	const char *val;
+};
+
+/* What a policy sees of one queue. */
+struct xq_status {
+	int id;                 /* index for sched_suspend()/sched_resume() */
+	int priority;           /* larger = more important (XSched's convention) */
+	int suspended;          /* 1 if the policy suspended it */
+	int ready;              /* has pending or in-flight commands */
+	size_t pending;         /* submitted, not launched */
+	size_t inflight;        /* launched, not completed */
+	hs_ns deadline_ns;      /* from hints; INT64_MAX if none */
+	hs_ns ready_since_ns;   /* when it last became ready */
+	hs_ns expect_pending_ns;/* sum of expect_ns over pending + in-flight */
+	double weight;          /* utilization share from hints; default 1 */
+	void *user;             /* xq_config.user */
+};
+
+struct sched_status {
+	hs_ns now;
+	size_t n;
+	const struct xq_status *q;
+};
+
+enum policy_flags {
+	/* No control: queues launch everything at once (threshold ignored) and
+	 * are never suspended. The baseline a user has without a scheduler. */
+	POLICY_F_PASSTHROUGH = 1u << 0,
+	/* The backend should map priorities onto hardware stream priorities. */
+	POLICY_F_STREAM_PRIO = 1u << 1,
+};
+
+struct policy_ops {
+	const char *name;
+	const char *summary;       /* one line for `--policy help` */
+	unsigned flags;            /* enum policy_flags */
+	/* Optional. Parse parameters, allocate state. Return 0 or HS_EPARAM
+	 * with a message in err. */
+	int (*init)(const struct hs_param *params, size_t n, void **state,
+		    char *err, size_t errlen);
+	/* Required. Called whenever a queue becomes ready or idle, a hint
+	 * arrives, or a queue is created or freed. Acts only through
+	 * sched_suspend(), sched_resume() and sched_timer(). */
+	void (*sched)(struct sched *s, void *state, const struct sched_status *st);
+	/* Optional. The timer requested with sched_timer() fired. */
+	void (*timer)(struct sched *s, void *state, const struct sched_status *st);
+	/* Optional. Free what init allocated. */
+	void (*fini)(void *state);
+};
+
+/* Registry. Built-in policies are always there; register adds more and
+ * rejects a duplicate name (HS_EEXIST). find returns NULL if unknown. */
+int policy_register(const struct policy_ops *ops);
+const struct policy_ops *policy_find(const char *name);
+/* Comma-separated list of the known names into buf ("native, hpf, ..."). */
+void policy_names(char *buf, size_t len);
+size_t policy_count(void);
+const struct policy_ops *policy_at(size_t i);
+
+/* ---- the scheduler --------------------------------------------------------- */
+/* Creates a scheduler with the named policy. On error returns NULL and sets
+ * *err (and a message in errbuf: unknown policy lists the known ones). The
+ * env is copied. Free with sched_free(). */
+struct sched *sched_create(const struct sched_env *env, const char *policy,
+			   const struct hs_param *params, size_t nparams,
+			   int *err, char *errbuf, size_t errlen);
+void sched_free(struct sched *s);
+const struct policy_ops *sched_policy(const struct sched *s);
+
+/* Policy actions (also usable by a driver). Suspending uses the queue's
+ * preemption level. Both are idempotent. */
+int sched_suspend(struct sched *s, int id, hs_ns now);
+int sched_resume(struct sched *s, int id, hs_ns now);
+/* Ask for the policy's timer op at `when` (< 0 cancels). */
+void sched_timer(struct sched *s, hs_ns when);
+/* The driver's timer fired. */
+void sched_on_timer(struct sched *s, hs_ns now);
+
+/* ---- XQueues ---------------------------------------------------------------- */
+struct xq_config {
+	void *hwq;            /* the backend's hardware queue */
+	int priority;         /* larger = more important */
+	int level;            /* preemption level 1..3 */
+	unsigned threshold;   /* max commands in flight; 0 = default (16) */
+	unsigned batch;       /* sync marker every `batch` commands; 0 = 8 */
+	void *user;           /* the driver's, shown to policies */
+};
+
+#define XQ_DEFAULT_THRESHOLD 16u
+#define XQ_DEFAULT_BATCH 8u
+
+/* Creates a queue. Errors: HS_EINVAL (threshold < batch, level not 1..3),
+ * HS_ELEVEL (level above the backend's max_level for hwq), HS_ENOMEM. */
+int xq_create(struct sched *s, const struct xq_config *cfg, struct xq **out);
+/* Frees an idle queue (HS_EBUSY if it still has commands). */
+int xq_free(struct xq *q);
+
+/* Queues a command; never blocks. Launches at once if the queue is not
+ * suspended and fewer than threshold commands are in flight. */
+int xq_submit(struct xq *q, struct xcmd *cmd, hs_ns now);
+
+/* Backend -> core: `upto` (an in-flight command of q) and every in-flight
+ * command before it completed. Reporting an already completed command is a
+ * no-op. */
+void xq_complete(struct xq *q, struct xcmd *upto, hs_ns now);
+/* Backend -> core: a deactivate/interrupt finished (see backend_ops). */
+void xq_deactivated(struct xq *q, struct xcmd *last_done, hs_ns now);
+
+/* Hints: change what the policy sees and call it. */
+void xq_set_priority(struct xq *q, int priority, hs_ns now);
+void xq_set_deadline(struct xq *q, hs_ns deadline_ns, hs_ns now);
+void xq_set_weight(struct xq *q, double weight, hs_ns now);
+
+/* Introspection. */
+struct xq_stats {
+	uint64_t submitted, launched, completed, relaunched;
+	uint64_t suspends, resumes;
+	size_t pending, inflight, max_inflight;
+	int suspended;
+	int hw_active;        /* 0 while deactivated / interrupted (level 2/3) */
+};
+void xq_get_stats(const struct xq *q, struct xq_stats *st);
+int xq_id(const struct xq *q);
+void *xq_user(const struct xq *q);
+int xq_level(const struct xq *q);
+
+#endif

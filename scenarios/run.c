@@ -1,0 +1,60 @@
+/* Run results: growable per-tenant request records (see scenario.h). */
+#include <stdlib.h>
+#include <string.h>
+#include "scenario.h"
+
+int run_result_init(struct run_result *r, size_t ntenants)
+{
+	memset(r, 0, sizeof(*r));
+	r->t = calloc(ntenants ? ntenants : 1, sizeof(*r->t));
+	if (!r->t)
+		return HS_ENOMEM;
+	r->ntenants = ntenants;
+	return HS_OK;
+}
+
+void run_result_release(struct run_result *r)
+{
+	if (!r)
+		return;
+	for (size_t i = 0; i < r->ntenants && r->t; i++)
+		free(r->t[i].req);
+	free(r->t);
+	free(r->preempt_ns);
+	memset(r, 0, sizeof(*r));
+}
+
+/* Doubles *cap (from 64) until it holds n + 1 elements of size sz. */
+static int grow(void **p, size_t *cap, size_t n, size_t sz)
+{
+	if (n < *cap)
+		return HS_OK;
+	size_t nc = *cap ? *cap * 2 : 64;
+	void *np = realloc(*p, nc * sz);
+	if (!np)
+		return HS_ENOMEM;
+	*p = np;
+	*cap = nc;
+	return HS_OK;
+}
+
+int run_result_add_req(struct run_result *r, size_t tenant,
+		       const struct req_record *rec)
+{
+	if (tenant >= r->ntenants)
+		return HS_EINVAL;
+	struct tenant_result *t = &r->t[tenant];
+	if (grow((void **)&t->req, &t->cap, t->nreq, sizeof(*t->req)))
+		return HS_ENOMEM;
+	t->req[t->nreq++] = *rec;
+	return HS_OK;
+}
+
+int run_result_add_preempt(struct run_result *r, hs_ns lat_ns)
+{
+	if (grow((void **)&r->preempt_ns, &r->preempt_cap, r->npreempt,
+		 sizeof(*r->preempt_ns)))
+		return HS_ENOMEM;
+	r->preempt_ns[r->npreempt++] = lat_ns;
+	return HS_OK;
+}

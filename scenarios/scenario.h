@@ -1,0 +1,126 @@
+/*
+ * Scenarios (what to run) and run results (what happened), shared by the
+ * simulator (sim/), the HIP backend (hw/), the analysis (analysis/) and the
+ * CLI.
+ *
+ * A scenario is an INI file read with libinih:
+ *   [scenario] name, duration (e.g. 30s, 500ms), seed, device
+ *   [policy]   name, level, threshold, batch, other keys = policy params
+ *   [tenant NAME] trace, priority, arrival (periodic|poisson|closed|file),
+ *              rate, arrival_file, slo, deadline, process (shared|own)
+ *   [verdict]  criteria (see struct criterion)
+ * Trace paths are relative to the scenario file.
+ */
+#ifndef HIPSCHED_SCENARIO_H
+#define HIPSCHED_SCENARIO_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "sched.h"
+
+enum arrival_kind { ARRIVAL_PERIODIC, ARRIVAL_POISSON, ARRIVAL_CLOSED, ARRIVAL_FILE };
+enum process_mode { PROCESS_SHARED, PROCESS_OWN };
+
+struct tenant_spec {
+	char *name;
+	char *trace_path;          /* resolved against the scenario's folder */
+	int priority;              /* larger = more important */
+	enum arrival_kind arrival;
+	double rate_per_s;         /* periodic / poisson */
+	char *arrival_file;        /* ARRIVAL_FILE: one arrival time (s) a line */
+	hs_ns slo_ns;              /* latency objective, 0 = none */
+	hs_ns deadline_ns;         /* relative deadline (edf/lax), 0 = slo */
+	enum process_mode process;
+	int line;                  /* where the section starts, for messages */
+};
+
+enum criterion_kind {
+	CRIT_P99_VS_STANDALONE_MAX,   /* tenant's P99 / standalone P99 <= v */
+	CRIT_TPUT_VS_STANDALONE_MIN,  /* tenant's throughput / standalone >= v */
+	CRIT_SLO_ATTAINMENT_MIN,      /* fraction of requests within SLO >= v */
+	CRIT_P99_MS_MAX,              /* tenant's P99 in ms <= v */
+	CRIT_GPU_UTIL_MIN,            /* device busy fraction >= v (no tenant) */
+};
+
+struct criterion {
+	enum criterion_kind kind;
+	char *tenant;              /* NULL for GPU-wide criteria */
+	double value;
+	char *key;                 /* the key as written, for the report */
+	int line;
+};
+
+struct scenario {
+	char *path;
+	char *name;
+	hs_ns duration_ns;
+	uint64_t seed;
+	char *device;              /* device profile name (sim/devices/NAME.ini) */
+	char *policy;              /* default policy */
+	int level;                 /* preemption level, default 1 */
+	unsigned threshold, batch; /* progressive launching, default 16 / 8 */
+	struct hs_param *params;   /* other [policy] keys */
+	size_t nparams;
+	struct tenant_spec *tenants;
+	size_t ntenants;
+	struct criterion *crit;
+	size_t ncrit;
+};
+
+/* Reads and validates a scenario. On error returns NULL with
+ * "FILE:LINE: what is wrong" in err. Free with scenario_free(). */
+struct scenario *scenario_load(const char *path, char *err, size_t errlen);
+void scenario_free(struct scenario *sc);
+
+/* ---- run results -------------------------------------------------------- */
+struct req_record {
+	int64_t request;           /* per-tenant request number from 0 */
+	hs_ns arrival_ns;          /* when the request arrived */
+	hs_ns start_ns;            /* when its first command was submitted */
+	hs_ns end_ns;              /* when its last command completed */
+};
+
+struct tenant_result {
+	struct req_record *req;
+	size_t nreq, cap;
+	uint64_t kernels;          /* kernels executed for this tenant */
+	hs_ns gpu_busy_ns;         /* time with >= 1 of its commands running */
+};
+
+struct run_result {
+	char backend[16];          /* "sim" or "hw" */
+	char policy[32];
+	char mode[16];             /* "standalone", "native", "policy" */
+	uint64_t seed;
+	hs_ns duration_ns;         /* the measured window [0, duration) */
+	uint64_t kernels_simulated;
+	hs_ns gpu_busy_ns;         /* time with >= 1 command running */
+	size_t ntenants;           /* == scenario's ntenants */
+	struct tenant_result *t;
+	/* preemption latencies observed (suspend -> queue idle), ns */
+	hs_ns *preempt_ns;
+	size_t npreempt, preempt_cap;
+};
+
+/* 0 or HS_ENOMEM. */
+int run_result_init(struct run_result *r, size_t ntenants);
+void run_result_release(struct run_result *r);
+int run_result_add_req(struct run_result *r, size_t tenant,
+		       const struct req_record *rec);
+int run_result_add_preempt(struct run_result *r, hs_ns lat_ns);
+
+/* How a backend runs a scenario (sim_run, hw_run). */
+struct run_opts {
+	const char *policy;        /* NULL: the scenario's */
+	const char *mode;          /* label copied into the result */
+	uint64_t seed;
+	hs_ns duration_ns;         /* <= 0: the scenario's */
+	const unsigned char *active; /* per tenant 0/1; NULL: all */
+	const char *timeline_path; /* Chrome trace JSON of the run; NULL: none */
+	void (*progress)(void *ctx, double fraction);
+	void *progress_ctx;
+};
+typedef int (*run_fn)(const struct scenario *sc, const struct run_opts *o,
+		      struct run_result *res, char *err, size_t errlen);
+
+#endif
