@@ -80,4 +80,17 @@ struct trace {
 struct trace *trace_load(const char *path, struct trace_err *err);
 void trace_free(struct trace *t);
 
+/* ---- Chrome trace event JSON (opens in Perfetto) ------------------------
+ * Used by `trace export` and by the simulator's / hw backend's --timeline.
+ * pid = a process track (tenant), tid = a thread track (stream / host).
+ * Written to a temp file, renamed on commit. */
+struct chrome_writer;
+struct chrome_writer *chrome_writer_open(const char *path, struct trace_err *err);
+void chrome_name_process(struct chrome_writer *w, int pid, const char *name);
+void chrome_name_thread(struct chrome_writer *w, int pid, int tid, const char *name);
+/* A complete event ("ph":"X"); times in ns (written as us with 3 decimals). */
+void chrome_span(struct chrome_writer *w, int pid, int tid, const char *name,
+		 const char *cat, int64_t start_ns, int64_t dur_ns);
+int chrome_writer_close(struct chrome_writer *w, int commit, struct trace_err *err);
+
 #endif
