@@ -1,0 +1,102 @@
+/*
+ * hipsched hardware backend: the scheduler core (core/sched.h) driven by a
+ * real GPU through HIP, on AMD (ROCm's libamdhip64) or NVIDIA (HIP's CUDA
+ * platform through hw/hip_nv.h).
+ *
+ * What it gives:
+ *   - hw_run: a run_fn (scenarios/scenario.h) that replays a scenario's
+ *     tenants on the GPU in real time, exactly like sim_run in virtual time.
+ *   - hw_calibrate: measures launch / sync latency and replay-kernel accuracy
+ *     and writes a device profile in the simulator's INI format.
+ *
+ * Preemption levels: Level 1 (progressive launching + suspend) for any
+ * command; Level 2 (deactivate / reactivate) only for the replay kernels
+ * hw/ launches itself: each block checks a per-queue flag at its start and
+ * exits early when it is set. Arbitrary application kernels get Level 1 only.
+ *
+ * Built without HW= (simulator-only build) every entry point returns
+ * HW_ENOBACKEND; hw_backend_name() says "none".
+ */
+#ifndef HIPSCHED_HW_H
+#define HIPSCHED_HW_H
+
+#include <stddef.h>
+#include "sched.h"
+#include "scenario.h"
+
+/* Error codes beyond the core's table (hw_strerror knows both). */
+enum hw_err {
+	HW_ENOBACKEND = -100,   /* built without a GPU backend */
+	HW_ENODEV = -101,       /* no HIP device (or not the one asked for) */
+	HW_EDEVICE = -102,      /* a HIP call failed; the message says which */
+	HW_ETRACE = -103,       /* a tenant's trace could not be loaded */
+	HW_EIO = -104,          /* writing a file failed */
+};
+const char *hw_strerror(int err);
+
+/* "nvidia", "amd" or "none": the platform compiled in. */
+const char *hw_backend_name(void);
+
+/* Selects the device hw_run and hw_calibrate use (default 0). Not
+ * thread-safe; call before running. */
+void hw_set_device(int device);
+
+/* Loads a calibration (hw_calib_load format) that hw_run applies to replay
+ * durations; without one hw_run uses the identity (requested = measured).
+ * 0, or negative with "FILE:LINE: what is wrong" in err. */
+int hw_load_calibration(const char *path, char *err, size_t errlen);
+
+/* A run_fn: runs `sc` (policy / mode / active tenants / duration from `o`)
+ * on the GPU and fills `res` (already run_result_init'ed by the caller with
+ * sc->ntenants). Tenants replay their traces with the recorded host gaps;
+ * arrivals run in real time. Blocks for about the run's duration.
+ * Returns 0, or a negative code with a message in err. */
+int hw_run(const struct scenario *sc, const struct run_opts *o,
+	   struct run_result *res, char *err, size_t errlen);
+
+/* ---- calibration ---------------------------------------------------------- */
+#define HW_CALIB_MAXPTS 64
+
+struct hw_calib_point {
+	unsigned blocks;          /* grid size */
+	hs_ns req_ns;             /* requested kernel duration */
+	hs_ns meas_ns;            /* median measured (event to event) */
+};
+
+struct hw_calib {
+	char device[128];         /* the device's name */
+	int sms;                  /* SMs / CUs */
+	int prio_lo, prio_hi;     /* stream priority range (least, greatest) */
+	hs_ns launch_ns;          /* host cost of one launch call, median */
+	hs_ns launch_to_start_ns; /* empty kernel: launch call -> event done,
+	                           * minus the sync latency */
+	hs_ns sync_ns;            /* event record + host wake-up on completion */
+	hs_ns kernel_gap_ns;      /* back-to-back kernels: per-kernel overhead */
+	double fit_offset_ns;     /* measured = offset + slope * requested */
+	double fit_slope;
+	double fit_r2;
+	size_t npts;
+	struct hw_calib_point pt[HW_CALIB_MAXPTS];
+};
+
+/* Measures the device (takes a few seconds). 0 or negative (err). */
+int hw_calibrate(int device, struct hw_calib *out, char *err, size_t errlen);
+
+/* Fits measured = offset + slope * requested over c->pt (least squares,
+ * GSL). HS_EINVAL if fewer than 2 points. */
+int hw_calib_fit(struct hw_calib *c);
+
+/* The duration to request so that a replay kernel measures `want_ns`
+ * (inverse of the fit, never below 0). Identity if no fit. */
+hs_ns hw_calib_correct(const struct hw_calib *c, hs_ns want_ns);
+
+/* Writes the calibration as a device profile (INI, the simulator's
+ * sim/devices/NAME.ini keys plus a [calibration] section with the raw
+ * points) to `path` through a temp file renamed on success. 0 or HW_EIO. */
+int hw_calib_write(const struct hw_calib *c, const char *path,
+		   char *err, size_t errlen);
+
+/* Reads the [calibration] fit of a profile written by hw_calib_write. */
+int hw_calib_load(const char *path, struct hw_calib *c, char *err, size_t errlen);
+
+#endif

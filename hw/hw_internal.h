@@ -1,0 +1,154 @@
+/*
+ * hw/ internals: the device layer (struct hw_devops) and the engine that
+ * implements the core's backend ops on top of it. Never included from
+ * outside hw/ (tests excepted: they drive the engine with a fake device).
+ *
+ * Layering:
+ *   engine.c   GPU-agnostic: hardware queues, completion threads, Level 2
+ *              bookkeeping, timers, the core lock. Built in every flavor.
+ *   run.c      GPU-agnostic: tenants, arrivals, trace replay (hw_run).
+ *   calib.c    GPU-agnostic: calibration procedure, fit, profile I/O.
+ *   hip_dev.c  the HIP device layer (HW=nvidia / HW=amd only).
+ *   replay.cu  the replay kernel (one source for both platforms).
+ */
+#ifndef HIPSCHED_HW_INTERNAL_H
+#define HIPSCHED_HW_INTERNAL_H
+
+#include <pthread.h>
+#include <stdint.h>
+#include "hw.h"
+
+/* Per-queue control block in host memory the GPU can read (mapped pinned
+ * memory): word 0 is the preemption flag, words 1..nslots the abort marks
+ * (slot s set to 1 by any block of the kernel launched with slot s that
+ * saw the flag and exited early). */
+#define HW_NSLOTS 4096u
+
+struct hw_ctl {
+	volatile int32_t *host;   /* host view, 1 + HW_NSLOTS words */
+	void *dev;                /* the same memory as the kernel sees it */
+	void *priv;               /* device layer's */
+};
+
+/* One replay kernel launch. */
+struct hw_kernel {
+	uint32_t grid[3], block[3];
+	uint32_t shmem;           /* dynamic shared memory, bytes */
+	hs_ns spin_ns;            /* each block's spin, already divided by the
+	                           * number of waves and calibrated */
+};
+
+struct hw_devinfo {
+	char name[128];
+	int sms;
+	int prio_lo, prio_hi;     /* least and greatest stream priority */
+	int max_threads;          /* per block */
+	size_t max_shmem;         /* per block, bytes */
+};
+
+/* The device layer. Every op returns 0 or a negative hw_err with a message
+ * in err (ops without err keep the last message for dev_error). Stream and
+ * event ops are called from several threads at once: they must be
+ * thread-safe (HIP calls are). */
+struct hw_devops {
+	const char *name;
+	int (*open)(int device, void **dev, char *err, size_t errlen);
+	void (*close)(void *dev);
+	void (*info)(void *dev, struct hw_devinfo *out);
+	/* Blocks of `block` threads with `shmem` bytes resident per SM. */
+	int (*occupancy)(void *dev, unsigned threads, unsigned shmem);
+	int (*stream_create)(void *dev, int prio, void **st);
+	void (*stream_destroy)(void *dev, void *st);
+	int (*ctl_alloc)(void *dev, struct hw_ctl *ctl);
+	void (*ctl_free)(void *dev, struct hw_ctl *ctl);
+	/* Enqueue a replay kernel; slot < 0: no abort mark. */
+	int (*kernel)(void *dev, void *st, const struct hw_kernel *k,
+		      const struct hw_ctl *ctl, int slot);
+	/* Enqueue a host-to-device copy / a memset of `bytes`. */
+	int (*memcpy)(void *dev, void *st, size_t bytes);
+	int (*memset)(void *dev, void *st, size_t bytes);
+	int (*event_create)(void *dev, int timing, void **ev);
+	void (*event_destroy)(void *dev, void *ev);
+	int (*event_record)(void *dev, void *ev, void *st);
+	/* Blocks until the event completed. */
+	int (*event_wait)(void *dev, void *ev);
+	/* Milliseconds between two completed timing events. */
+	int (*event_elapsed)(void *dev, void *a, void *b, double *ms);
+	int (*stream_sync)(void *dev, void *st);
+	const char *(*error)(void *dev);  /* last failure's message */
+};
+
+/* The compiled-in device layer; NULL without HW=. */
+extern const struct hw_devops *const hw__devops;
+extern const char *const hw__platform;
+
+/* Monotonic clock, ns. */
+hs_ns hw__now(void);
+/* Sleeps until `when` (hw__now scale): nanosleep, then spins the last
+ * 50 us for precision. */
+void hw__sleep_until(hs_ns when);
+
+/* ---- engine ----------------------------------------------------------------
+ * One engine per run: owns the core (struct sched), the core lock, the
+ * timer thread and the hardware queues. Every call into the core made by
+ * the engine's threads holds `lock`; the driver (run.c) takes it too
+ * (hw__engine_lock) around its own core calls.
+ */
+struct hw_engine;
+struct hw_queue;
+
+/* What the driver gets told (called with the core lock held, from engine
+ * threads or from inside the driver's own core calls). */
+struct hw_engine_cb {
+	void *ctx;
+	void (*cmd_done)(void *ctx, struct xcmd *cmd, hs_ns now);
+	void (*preempted)(void *ctx, struct xq *q, hs_ns suspend_ns, hs_ns idle_ns);
+	/* A device call failed in an engine thread: the run is broken. */
+	void (*failed)(void *ctx, const char *msg);
+};
+
+/* The payload a driver attaches to a command (xcmd.payload). */
+struct hw_cmd {
+	enum xcmd_kind kind;
+	struct hw_kernel k;       /* XCMD_KERNEL */
+	size_t bytes;             /* XCMD_MEMCPY / XCMD_MEMSET */
+};
+
+int hw__engine_create(const struct hw_devops *ops, void *dev,
+		      const struct hw_engine_cb *cb, const char *policy,
+		      const struct hs_param *params, size_t nparams,
+		      struct hw_engine **out, char *err, size_t errlen);
+/* Stops the threads (queues must be freed first) and frees the engine. */
+void hw__engine_free(struct hw_engine *e);
+struct sched *hw__engine_sched(struct hw_engine *e);
+void hw__engine_lock(struct hw_engine *e);
+/* Time with >= 1 command launched and not yet seen complete, on any queue
+ * (an upper bound of the device's busy time). Core lock held. */
+hs_ns hw__engine_busy_ns(struct hw_engine *e);
+void hw__engine_unlock(struct hw_engine *e);
+
+/* Creates a hardware queue (a stream of priority `stream_prio`, its
+ * control block and completion thread) and its XQueue. level 2 is allowed
+ * because every command hw/ launches is a replay kernel, copy or memset.
+ * Takes the core lock itself. */
+int hw__queue_create(struct hw_engine *e, int stream_prio,
+		     const struct xq_config *cfg, struct hw_queue **out,
+		     char *err, size_t errlen);
+struct xq *hw__queue_xq(struct hw_queue *hq);
+/* Waits until the queue's stream is idle, frees the XQueue (core lock
+ * taken inside) and the queue. */
+void hw__queue_free(struct hw_engine *e, struct hw_queue *hq);
+
+/* Counters of one queue (for tests and the run's statistics). */
+struct hw_queue_stats {
+	uint64_t launched;        /* device commands issued (relaunches too) */
+	uint64_t aborted;         /* kernels that exited early (Level 2) */
+	uint64_t deactivations;
+	hs_ns busy_ns;            /* union of [launch, completion seen] */
+};
+void hw__queue_stats(struct hw_queue *hq, struct hw_queue_stats *st);
+
+/* The backend ops table (for tests: max_level etc.). */
+extern const struct backend_ops hw__backend_ops;
+
+#endif

@@ -1,0 +1,70 @@
+/*
+ * The replay kernel: reproduces a traced kernel's shape (grid, block,
+ * dynamic shared memory) and, per block, busy-waits on the device timer for
+ * `spin` ticks, so that the kernel alone takes its recorded duration (the
+ * host divides the duration by the number of waves and applies the
+ * per-device calibration).
+ *
+ * Level 2: at block start, thread 0 reads the queue's preemption flag
+ * (ctl[0], mapped host memory). When set, the block exits at once and marks
+ * ctl[1 + slot]: the kernel did not run fully and is relaunched from the
+ * start at reactivate. Running blocks are not interrupted.
+ *
+ * One source for both platforms:
+ *   NVIDIA: compiled by nvcc in the HW=nvidia build (with the host wrappers
+ *           at the bottom); timer = %globaltimer (ns) via inline PTX.
+ *   AMD:    embedded as a string in the HW=amd build and compiled at run
+ *           time with hiprtc for the device's gfx target (Debian 12 has no
+ *           hipcc in the CI image; libamdhip64 5.2 carries hiprtc); timer =
+ *           wall_clock64() (s_memrealtime, constant rate; the host converts
+ *           ns to ticks with the device's wall clock rate).
+ */
+#if defined(__HIPCC_RTC__) || defined(__HIP_PLATFORM_AMD__)
+#define HS_TIMER() ((long long)wall_clock64())
+#else
+__device__ __forceinline__ long long hs_globaltimer(void)
+{
+	long long t;
+	asm volatile("mov.u64 %0, %%globaltimer;" : "=l"(t));
+	return t;
+}
+#define HS_TIMER() hs_globaltimer()
+#endif
+
+extern "C" __global__ void hipsched_replay(long long spin, int *ctl, int slot)
+{
+	__shared__ int go;
+	extern __shared__ char hs_dyn[];   /* sized by the launch: occupancy */
+	(void)hs_dyn;
+	if (threadIdx.x == 0 && threadIdx.y == 0 && threadIdx.z == 0) {
+		go = !*(volatile int *)ctl;
+		if (!go && slot >= 0)
+			((volatile int *)ctl)[1 + slot] = 1;
+	}
+	__syncthreads();
+	if (!go)
+		return;
+	long long t0 = HS_TIMER();
+	while (HS_TIMER() - t0 < spin)
+		;
+}
+
+#if defined(__CUDACC__) && !defined(__HIPCC_RTC__)
+/* Host wrappers for hw/hip_dev.c (plain C cannot use <<<>>>). */
+#include <cuda_runtime.h>
+
+extern "C" int hw__nv_replay(void *stream, const unsigned grid[3],
+			     const unsigned block[3], unsigned shmem,
+			     long long spin, void *ctl, int slot)
+{
+	dim3 g(grid[0], grid[1], grid[2]), b(block[0], block[1], block[2]);
+	hipsched_replay<<<g, b, shmem, (cudaStream_t)stream>>>(spin, (int *)ctl, slot);
+	return (int)cudaGetLastError();
+}
+
+extern "C" int hw__nv_replay_occupancy(int threads, unsigned shmem, int *blocks)
+{
+	return (int)cudaOccupancyMaxActiveBlocksPerMultiprocessor(
+		blocks, hipsched_replay, threads, shmem);
+}
+#endif
