@@ -6,10 +6,11 @@
  *  - a command is in exactly one of: pending list, in-flight log, or handed
  *    back through cmd_done; lists keep submission order;
  *  - at most `threshold` commands in flight (unless passthrough);
- *  - every `batch`-th launched command, the last launched command when the
- *    pending list runs dry, and submitter-marked commands carry XCMD_F_SYNC,
- *    so with threshold >= batch the backend always has a marker to report
- *    and the queue cannot stall.
+ *  - every `batch`-th launched command and submitter-marked commands carry
+ *    XCMD_F_SYNC, so with threshold >= batch a full queue always has a
+ *    marker in flight and cannot stall; the tail of a queue that is not
+ *    full is marked by the submitter (it waits for it) or, on suspend,
+ *    through the backend's sync op.
  */
 #include <assert.h>
 #include <stdint.h>
@@ -188,8 +189,7 @@ static void xq__pump(struct xq *q, hs_ns now)
 		q->nfl++;
 		if (q->nfl > q->st.max_inflight)
 			q->st.max_inflight = q->nfl;
-		if (++q->since_sync >= q->batch || !q->pend_head ||
-		    (c->flags & XCMD_F_SYNC)) {
+		if (++q->since_sync >= q->batch || (c->flags & XCMD_F_SYNC)) {
 			c->flags |= XCMD_F_SYNC;
 			q->since_sync = 0;
 		}
@@ -220,10 +220,9 @@ int xq_submit(struct xq *q, struct xcmd *c, hs_ns now)
 	return HS_OK;
 }
 
-void xq_complete(struct xq *q, struct xcmd *upto, hs_ns now)
+/* Hands back every in-flight command up to seq `last`, in order. */
+static void xq__retire(struct xq *q, uint64_t last, hs_ns now)
 {
-	assert(upto && upto->xq == q);
-	uint64_t last = upto->seq;
 	if (!q->fl_head || last < q->fl_head->seq)
 		return;         /* already reported */
 	assert(last <= q->fl_tail->seq);
@@ -238,6 +237,22 @@ void xq_complete(struct xq *q, struct xcmd *upto, hs_ns now)
 		c->next = NULL;
 		env_done(q->s, c, now);  /* may submit more to q */
 	}
+}
+
+/* Puts a stopped (level 2/3) queue back to work, relaunching its log. */
+static void xq__restart(struct xq *q, hs_ns now)
+{
+	q->hw = HW_ACTIVE;
+	if (q->nfl) {
+		q->st.relaunched += q->nfl;
+		be_restart(q, now);
+	}
+}
+
+void xq_complete(struct xq *q, struct xcmd *upto, hs_ns now)
+{
+	assert(upto && upto->xq == q);
+	xq__retire(q, upto->seq, now);
 	if (q->suspended && q->nfl == 0 && q->level == 1)
 		env_preempted(q, now);
 	xq__pump(q, now);
@@ -249,22 +264,14 @@ void xq_deactivated(struct xq *q, struct xcmd *last_done, hs_ns now)
 	assert(q->hw == HW_DEACTIVATING);
 	q->hw = HW_INACTIVE;
 	if (last_done)
-		xq_complete(q, last_done, now);
+		xq__retire(q, last_done->seq, now);
 	env_preempted(q, now);
-	if (!q->suspended) {
-		/* resumed while the stop was under way */
-		if (q->nfl) {
-			q->st.relaunched += q->nfl;
-			q->hw = HW_ACTIVE;
-			be_restart(q, now);
-		} else {
-			q->hw = HW_ACTIVE;
-		}
-		xq__pump(q, now);
-	} else if (q->nfl == 0) {
-		/* nothing left to relaunch: the hardware queue is simply idle */
-		q->hw = HW_ACTIVE;
-	}
+	/* Resumed while the stop was under way (restart now), or nothing left
+	 * to relaunch (the hardware queue is simply idle). A cmd_done above
+	 * may already have resumed and restarted it. */
+	if (q->hw == HW_INACTIVE && (!q->suspended || q->nfl == 0))
+		xq__restart(q, now);
+	xq__pump(q, now);
 	xq__readiness(q, now);
 }
 
@@ -289,6 +296,12 @@ int sched_suspend(struct sched *s, int id, hs_ns now)
 	if (q->nfl == 0)
 		return HS_OK;
 	q->preempt_pending = 1;
+	if (q->level == 1 && !(q->fl_tail->flags & XCMD_F_SYNC) &&
+	    q->s->env.ops->sync) {
+		/* learn when the last in-flight command is done */
+		q->fl_tail->flags |= XCMD_F_SYNC;
+		q->s->env.ops->sync(q->s->env.be, q->hwq, q->fl_tail, now);
+	}
 	if (q->level >= 2 && q->hw == HW_ACTIVE) {
 		q->hw = HW_DEACTIVATING;
 		be_stop(q, now);  /* may call xq_deactivated() synchronously */
@@ -306,11 +319,8 @@ int sched_resume(struct sched *s, int id, hs_ns now)
 	q->suspended = 0;
 	q->preempt_pending = 0;   /* resumed before it drained: no sample */
 	q->st.resumes++;
-	if (q->hw == HW_INACTIVE) {
-		q->hw = HW_ACTIVE;
-		q->st.relaunched += q->nfl;
-		be_restart(q, now);
-	}
+	if (q->hw == HW_INACTIVE)
+		xq__restart(q, now);
 	/* HW_DEACTIVATING: xq_deactivated() restarts the queue. */
 	xq__pump(q, now);
 	return HS_OK;
