@@ -72,12 +72,25 @@ struct scenario {
 struct scenario *scenario_load(const char *path, char *err, size_t errlen);
 void scenario_free(struct scenario *sc);
 
+/* Parses a span with a unit: "30s", "1.5ms", "250us", "100ns", "2m"; "0"
+ * alone is allowed. Returns 0 and the span in *out_ns (rounded to the
+ * nearest ns), or -1 with the reason in why (a static string). */
+int scenario_parse_duration(const char *s, hs_ns *out_ns, const char **why);
+/* Index of the tenant of that name, or -1. */
+int scenario_tenant_index(const struct scenario *sc, const char *name);
+/* Name of a criterion's metric ("p99_vs_standalone", ...), its comparison
+ * (">=" for *_MIN kinds, "<=" for *_MAX) and whether it names a tenant. */
+const char *criterion_metric(enum criterion_kind k);
+const char *criterion_op(enum criterion_kind k);
+int criterion_per_tenant(enum criterion_kind k);
+
 /* ---- run results -------------------------------------------------------- */
 struct req_record {
 	int64_t request;           /* per-tenant request number from 0 */
 	hs_ns arrival_ns;          /* when the request arrived */
 	hs_ns start_ns;            /* when its first command was submitted */
-	hs_ns end_ns;              /* when its last command completed */
+	hs_ns end_ns;              /* when its last command completed; < 0:
+	                            * it had not completed when the run ended */
 };
 
 struct tenant_result {
@@ -119,6 +132,7 @@ struct run_opts {
 	const char *timeline_path; /* Chrome trace JSON of the run; NULL: none */
 	void (*progress)(void *ctx, double fraction);
 	void *progress_ctx;
+	int device;                /* hw: GPU ordinal (--device N); sim: unused */
 };
 typedef int (*run_fn)(const struct scenario *sc, const struct run_opts *o,
 		      struct run_result *res, char *err, size_t errlen);
