@@ -222,7 +222,36 @@ static void launch_hw(void *be, void *hwq, struct xcmd *cmd, hs_ns now)
 {
 	struct hw_queue *hq = hwq;
 	pthread_mutex_lock(&hq->mu);
+	if (hq->ctl.host[0]) {
+		/* deactivated with nothing to relaunch: the core restarted the
+		 * queue without reactivate() */
+		hq->ctl.host[0] = 0;
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+		hq->deactivated = 0;
+	}
 	issue(hq, cmd);
+	pthread_mutex_unlock(&hq->mu);
+}
+
+/* The core marked an already launched command (the queue's tail, on a
+ * Level 1 suspend): an event recorded now completes after it. */
+static void sync_hw(void *be, void *hwq, struct xcmd *cmd, hs_ns now)
+{
+	struct hw_queue *hq = hwq;
+	struct hw_engine *e = hq->e;
+	pthread_mutex_lock(&hq->mu);
+	for (size_t i = hq->n; i-- > 0;) {
+		struct ent *en = ring_at(hq, i);
+		if (en->cmd != cmd)
+			continue;
+		if (!en->ev) {
+			en->ev = ev_get(hq);
+			if (!en->ev || e->ops->event_record(e->dev, en->ev, hq->st))
+				fail(e, "event record (sync)");
+			pthread_cond_signal(&hq->cv);
+		}
+		break;
+	}
 	pthread_mutex_unlock(&hq->mu);
 }
 
@@ -262,6 +291,7 @@ const struct backend_ops hw__backend_ops = {
 	.name = "hw",
 	.max_level = max_level_hw,
 	.launch = launch_hw,
+	.sync = sync_hw,
 	.deactivate = deactivate_hw,
 	.reactivate = reactivate_hw,
 };

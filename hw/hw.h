@@ -37,13 +37,11 @@ const char *hw_strerror(int err);
 /* "nvidia", "amd" or "none": the platform compiled in. */
 const char *hw_backend_name(void);
 
-/* Selects the device hw_run and hw_calibrate use (default 0). Not
- * thread-safe; call before running. */
-void hw_set_device(int device);
-
 /* Loads a calibration (hw_calib_load format) that hw_run applies to replay
- * durations; without one hw_run uses the identity (requested = measured).
- * 0, or negative with "FILE:LINE: what is wrong" in err. */
+ * durations; without one hw_run reads the file named by the environment
+ * variable HIPSCHED_CALIB if set, else uses the identity (requested =
+ * measured). The GPU is run_opts.device. Not thread-safe: call before
+ * running. 0, or negative with "FILE:LINE: what is wrong" in err. */
 int hw_load_calibration(const char *path, char *err, size_t errlen);
 
 /* A run_fn: runs `sc` (policy / mode / active tenants / duration from `o`)
@@ -90,10 +88,14 @@ int hw_calib_fit(struct hw_calib *c);
  * (inverse of the fit, never below 0). Identity if no fit. */
 hs_ns hw_calib_correct(const struct hw_calib *c, hs_ns want_ns);
 
-/* Writes the calibration as a device profile (INI, the simulator's
- * sim/devices/NAME.ini keys plus a [calibration] section with the raw
- * points) to `path` through a temp file renamed on success. 0 or HW_EIO. */
-int hw_calib_write(const struct hw_calib *c, const char *path,
+/* Writes the calibration as a device profile in the simulator's format
+ * (sim/devices/NAME.ini: one [device] section) to `path`, through a temp
+ * file renamed on success. The measured keys are name, units, launch_ns,
+ * sync_ns, l2_deactivate_ns, l2_relaunch_ns; the other [device] keys are
+ * copied from the profile `base` (NULL: left out, and the simulator will
+ * not load the file). The fit and the raw points go in "# hw: key = value"
+ * comment lines. 0 or HW_EIO. */
+int hw_calib_write(const struct hw_calib *c, const char *path, const char *base,
 		   char *err, size_t errlen);
 
 /* Reads the [calibration] fit of a profile written by hw_calib_write. */

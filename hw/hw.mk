@@ -12,6 +12,7 @@
 #            hiprtc (no hipcc needed at build time).
 #
 #   make hwcheck HW=nvidia   GPU tests of the hw suite (needs a GPU)
+.DEFAULT_GOAL := all
 HW_LINK := $(CC)
 HW_COMMON := hw/engine.c hw/run.c hw/calib.c
 CUDA_HOME ?= /usr/local/cuda
@@ -61,3 +62,8 @@ hwcheck:
 	$(Q)if [ -z "$(HW)" ]; then echo "hwcheck: set HW=nvidia or HW=amd"; exit 2; fi
 	$(Q)$(MAKE) --no-print-directory $(TEST_BIN) hipsched
 	$(Q)CK_DEFAULT_TIMEOUT=300 HIPSCHED_GPU_TESTS=1 ./$(TEST_BIN) hw
+
+# core/sched.h shadows the C library's <sched.h> under -Icore, and
+# <pthread.h> includes <sched.h>: hw/ (threads) and its test see core/ through
+# -iquote instead, so "sched.h" is ours and <sched.h> the system's.
+$(B)/hw/%.o $(B)/tests/check_hw.o: CPPFLAGS := $(patsubst -Icore,-iquotecore,$(CPPFLAGS))

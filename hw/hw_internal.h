@@ -148,6 +148,23 @@ struct hw_queue_stats {
 };
 void hw__queue_stats(struct hw_queue *hq, struct hw_queue_stats *st);
 
+/* ---- run.c / calib.c helpers ---------------------------------------------- */
+/* hw_run with a given device layer (tests pass a fake one). */
+int hw__run_with(const struct hw_devops *ops, const struct scenario *sc,
+		 const struct run_opts *o, struct run_result *res,
+		 char *err, size_t errlen);
+/* Stream priority for tenant priority `prio` among [pmin, pmax]: pmax gets
+ * `hi` (the device's greatest), pmin gets `lo`, linear in between; a single
+ * priority level gets `hi`. */
+int hw__stream_prio(int prio, int pmin, int pmax, int lo, int hi);
+/* Shapes a replay kernel: grid/block clamped to the device's limits, the
+ * duration corrected by `cal` (NULL: identity) and divided by the number
+ * of waves the grid needs at the kernel's occupancy. */
+int hw__kernel_shape(const struct hw_devops *ops, void *dev,
+		     const struct hw_devinfo *in, const uint32_t grid[3],
+		     const uint32_t block[3], int64_t shmem, hs_ns dur_ns,
+		     const struct hw_calib *cal, struct hw_kernel *out);
+
 /* The backend ops table (for tests: max_level etc.). */
 extern const struct backend_ops hw__backend_ops;
 

@@ -1,0 +1,708 @@
+/*
+ * hw_run: a scenario replayed on the GPU in real time.
+ *
+ * Each active tenant is a host thread that, per request, submits the
+ * commands of one of its trace's requests (round robin over the trace) to
+ * its XQueue with the recorded host gaps between submissions, then waits
+ * until the request's last command completed (a trace `sync` record makes
+ * it wait for everything submitted so far in the middle of a request too).
+ * Arrivals (periodic, poisson, closed, file) run on the monotonic clock; a
+ * request that arrives while the tenant is busy waits for it (its latency,
+ * end - arrival, includes that wait). At the end of the window no new
+ * request starts; one in progress finishes; arrivals not started are
+ * recorded as incomplete (end_ns = -1).
+ *
+ * Kernels become replay kernels of the recorded shape and duration
+ * (calibrated, see calib.c); copies and memsets are real copies / memsets
+ * of the recorded size (a zero-size one replays its duration as a one-block
+ * replay kernel).
+ *
+ * Tenants with `process = own` run in forked children, one per tenant, each
+ * with its own HIP context and its own core instance (the GPU time-slices
+ * the contexts, as the simulator models; a policy cannot act across
+ * processes until the daemon exists). Every process opens the device after
+ * the fork; all start at one shared t0; children send their results back
+ * through a pipe.
+ */
+#include <errno.h>
+#include <gsl/gsl_randist.h>
+#include <gsl/gsl_rng.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include "hw_internal.h"
+#include "trace.h"
+
+struct tenant {
+	struct group *g;
+	size_t idx;
+	const struct tenant_spec *spec;
+	struct trace *tr;
+	struct hw_cmd *hc;          /* per trace record */
+	enum xcmd_kind *kind;       /* per trace record; -1: not submitted */
+	unsigned char *sync;        /* per record: mark XCMD_F_SYNC */
+	struct xcmd *xc;            /* per record, reused request after request */
+	double *file_s;             /* ARRIVAL_FILE times, s */
+	size_t nfile;
+	gsl_rng *rng;
+	struct hw_queue *hq;
+	pthread_t thr;
+	int thr_started;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	uint64_t done;              /* commands completed */
+	hs_ns last_done_ns;
+	uint64_t kernels;
+};
+
+/* Shared between the processes of one run (MAP_SHARED). */
+struct sync_area {
+	int ready;                  /* processes set up (atomic) */
+	int failed;
+	hs_ns t0;                   /* 0 until the parent sets it */
+};
+
+struct group {
+	const struct scenario *sc;
+	const struct run_opts *o;
+	struct run_result *res;
+	const struct hw_devops *ops;
+	void *dev;
+	struct hw_devinfo info;
+	struct hw_engine *e;
+	struct tenant *t;           /* sc->ntenants, only members used */
+	unsigned char *member;
+	hs_ns t0, dur;
+	volatile int stop;
+	char failmsg[256];
+	volatile int failed;
+};
+
+static struct hw_calib g_calib;
+static int g_have_calib;
+
+int hw_load_calibration(const char *path, char *err, size_t errlen)
+{
+	struct hw_calib c;
+	int rc = hw_calib_load(path, &c, err, errlen);
+	if (rc)
+		return rc;
+	g_calib = c;
+	g_have_calib = 1;
+	return HS_OK;
+}
+
+/* ---- callbacks (core lock held) ------------------------------------------ */
+static void on_done(void *ctx, struct xcmd *cmd, hs_ns now)
+{
+	struct tenant *t = xq_user(cmd->xq);
+	pthread_mutex_lock(&t->mu);
+	t->done++;
+	t->last_done_ns = now;
+	if (cmd->kind == XCMD_KERNEL)
+		t->kernels++;
+	pthread_cond_broadcast(&t->cv);
+	pthread_mutex_unlock(&t->mu);
+}
+
+static void on_preempted(void *ctx, struct xq *q, hs_ns suspend_ns, hs_ns idle_ns)
+{
+	struct group *g = ctx;
+	run_result_add_preempt(g->res, idle_ns - suspend_ns);
+}
+
+static void on_failed(void *ctx, const char *msg)
+{
+	struct group *g = ctx;
+	if (!g->failed)
+		snprintf(g->failmsg, sizeof(g->failmsg), "%s", msg);
+	g->failed = 1;
+	g->stop = 1;
+}
+
+/* ---- preparing a tenant ----------------------------------------------------- */
+static int read_arrival_file(struct tenant *t, char *err, size_t errlen)
+{
+	FILE *f = fopen(t->spec->arrival_file, "r");
+	if (!f) {
+		snprintf(err, errlen, "%s: %s", t->spec->arrival_file, strerror(errno));
+		return HW_EIO;
+	}
+	char line[256];
+	size_t cap = 0;
+	long ln = 0;
+	while (fgets(line, sizeof(line), f)) {
+		ln++;
+		char *p = line, *end;
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (*p == '#' || *p == '\n' || !*p)
+			continue;
+		double v = strtod(p, &end);
+		while (*end == ' ' || *end == '\t' || *end == '\r' || *end == '\n')
+			end++;
+		if (end == p || *end || v < 0) {
+			snprintf(err, errlen, "%s:%ld: not an arrival time in seconds",
+				 t->spec->arrival_file, ln);
+			fclose(f);
+			return HS_EINVAL;
+		}
+		if (t->nfile == cap) {
+			cap = cap ? 2 * cap : 256;
+			double *np = realloc(t->file_s, cap * sizeof(*np));
+			if (!np) {
+				fclose(f);
+				return HS_ENOMEM;
+			}
+			t->file_s = np;
+		}
+		t->file_s[t->nfile++] = v;
+	}
+	fclose(f);
+	return HS_OK;
+}
+
+/* Turns the trace records into device commands. */
+static int prepare_cmds(struct group *g, struct tenant *t)
+{
+	const struct trace *tr = t->tr;
+	t->hc = calloc(tr->nrecs ? tr->nrecs : 1, sizeof(*t->hc));
+	t->kind = calloc(tr->nrecs ? tr->nrecs : 1, sizeof(*t->kind));
+	t->sync = calloc(tr->nrecs ? tr->nrecs : 1, 1);
+	t->xc = calloc(tr->nrecs ? tr->nrecs : 1, sizeof(*t->xc));
+	if (!t->hc || !t->kind || !t->sync || !t->xc)
+		return HS_ENOMEM;
+	const struct hw_calib *cal = g_have_calib ? &g_calib : NULL;
+	for (size_t i = 0; i < tr->nrecs; i++) {
+		const struct trace_rec *r = &tr->recs[i];
+		struct hw_cmd *h = &t->hc[i];
+		hs_ns dur = r->end_ns > r->start_ns ? r->end_ns - r->start_ns : 0;
+		switch (r->kind) {
+		case TRACE_KERNEL:
+			h->kind = XCMD_KERNEL;
+			break;
+		case TRACE_MEMCPY:
+		case TRACE_MEMSET:
+			h->kind = r->kind == TRACE_MEMCPY ? XCMD_MEMCPY : XCMD_MEMSET;
+			h->bytes = r->bytes > 0 ? (size_t)r->bytes : 0;
+			break;
+		default:
+			t->kind[i] = (enum xcmd_kind)-1;
+			continue;
+		}
+		t->kind[i] = h->kind;
+		if (h->kind == XCMD_KERNEL || h->bytes == 0) {
+			static const uint32_t one[3] = { 1, 1, 1 };
+			int rc = hw__kernel_shape(g->ops, g->dev, &g->info,
+						  h->kind == XCMD_KERNEL ? r->grid : one,
+						  h->kind == XCMD_KERNEL ? r->block : one,
+						  h->kind == XCMD_KERNEL ? r->shmem : 0,
+						  dur, cal, &h->k);
+			if (rc)
+				return rc;
+			h->kind = XCMD_KERNEL;
+		}
+	}
+	/* Markers: before a host sync, and on each request's last command. */
+	for (size_t q = 0; q < tr->nreqs; q++) {
+		const struct trace_request *rq = &tr->reqs[q];
+		long last = -1;
+		for (size_t i = rq->first; i < rq->first + rq->count; i++) {
+			if (tr->recs[i].kind == TRACE_SYNC && last >= 0)
+				t->sync[last] = 1;
+			if ((int)t->kind[i] >= 0)
+				last = (long)i;
+		}
+		if (last >= 0)
+			t->sync[last] = 1;
+	}
+	return HS_OK;
+}
+
+/* ---- the tenant thread -------------------------------------------------------- */
+static void wait_done(struct tenant *t, uint64_t n)
+{
+	pthread_mutex_lock(&t->mu);
+	while (t->done < n && !t->g->failed)
+		pthread_cond_wait(&t->cv, &t->mu);
+	pthread_mutex_unlock(&t->mu);
+}
+
+/* Arrival k in ns after t0, or -1 if none (file exhausted). */
+static hs_ns next_arrival(struct tenant *t, uint64_t k, hs_ns prev, hs_ns prev_end)
+{
+	const struct tenant_spec *s = t->spec;
+	switch (s->arrival) {
+	case ARRIVAL_PERIODIC:
+		return (hs_ns)((double)k * 1e9 / s->rate_per_s);
+	case ARRIVAL_POISSON:
+		if (k == 0)
+			return 0;
+		return prev + (hs_ns)(gsl_ran_exponential(t->rng, 1.0 / s->rate_per_s) * 1e9);
+	case ARRIVAL_CLOSED:
+		return k == 0 ? 0 : prev_end;
+	case ARRIVAL_FILE:
+		return k < t->nfile ? (hs_ns)(t->file_s[k] * 1e9) : -1;
+	}
+	return -1;
+}
+
+static void *tenant_main(void *arg)
+{
+	struct tenant *t = arg;
+	struct group *g = t->g;
+	const struct trace *tr = t->tr;
+	uint64_t submitted = 0;
+	hs_ns prev = 0, prev_end = 0;
+	hs_ns dl = t->spec->deadline_ns ? t->spec->deadline_ns : t->spec->slo_ns;
+
+	for (uint64_t k = 0; !g->stop; k++) {
+		hs_ns a = next_arrival(t, k, prev, prev_end);
+		if (a < 0 || a >= g->dur)
+			break;
+		prev = a;
+		hw__sleep_until(g->t0 + a);
+		hs_ns start = hw__now();
+		struct req_record rec = { .request = (int64_t)k, .arrival_ns = a,
+					  .start_ns = start - g->t0, .end_ns = -1 };
+		if (start - g->t0 >= g->dur || g->stop) {
+			/* arrived in the window, never started */
+			hw__engine_lock(g->e);
+			run_result_add_req(g->res, t->idx, &rec);
+			hw__engine_unlock(g->e);
+			continue;
+		}
+		if (dl > 0) {
+			hw__engine_lock(g->e);
+			xq_set_deadline(hw__queue_xq(t->hq), g->t0 + a + dl, hw__now());
+			hw__engine_unlock(g->e);
+		}
+		const struct trace_request *rq = &tr->reqs[k % tr->nreqs];
+		int64_t base = tr->recs[rq->first].submit_ns;
+		for (size_t i = rq->first; i < rq->first + rq->count && !g->failed; i++) {
+			const struct trace_rec *r = &tr->recs[i];
+			if (r->kind == TRACE_SYNC) {
+				wait_done(t, submitted);
+				continue;
+			}
+			if ((int)t->kind[i] < 0)
+				continue;
+			hw__sleep_until(start + (r->submit_ns - base));
+			struct xcmd *x = &t->xc[i];
+			memset(x, 0, sizeof(*x));
+			x->kind = t->hc[i].kind;
+			x->flags = t->sync[i] ? XCMD_F_SYNC : 0;
+			x->expect_ns = r->end_ns > r->start_ns ? r->end_ns - r->start_ns : 0;
+			x->payload = &t->hc[i];
+			hw__engine_lock(g->e);
+			xq_submit(hw__queue_xq(t->hq), x, hw__now());
+			hw__engine_unlock(g->e);
+			submitted++;
+		}
+		wait_done(t, submitted);
+		pthread_mutex_lock(&t->mu);
+		rec.end_ns = g->failed ? -1 : t->last_done_ns - g->t0;
+		pthread_mutex_unlock(&t->mu);
+		prev_end = rec.end_ns;
+		hw__engine_lock(g->e);
+		run_result_add_req(g->res, t->idx, &rec);
+		hw__engine_unlock(g->e);
+	}
+	return NULL;
+}
+
+/* ---- one process's share of the run --------------------------------------------- */
+/* The hardware stream priority of a tenant: the highest tenant priority of
+ * the scenario gets the device's greatest stream priority, the lowest the
+ * least (the default), the others in between, linearly. */
+int hw__stream_prio(int prio, int pmin, int pmax, int lo, int hi)
+{
+	if (pmax <= pmin)
+		return hi;
+	double f = (double)(prio - pmin) / (double)(pmax - pmin);
+	double v = lo + (hi - lo) * f;
+	return (int)(v < 0 ? v - 0.5 : v + 0.5);
+}
+
+static int stream_prio(const struct scenario *sc, int prio, const struct hw_devinfo *in)
+{
+	int pmin = prio, pmax = prio;
+	for (size_t j = 0; j < sc->ntenants; j++) {
+		if (sc->tenants[j].priority < pmin)
+			pmin = sc->tenants[j].priority;
+		if (sc->tenants[j].priority > pmax)
+			pmax = sc->tenants[j].priority;
+	}
+	return hw__stream_prio(prio, pmin, pmax, in->prio_lo, in->prio_hi);
+}
+
+static int group_setup(struct group *g, char *err, size_t errlen)
+{
+	const struct scenario *sc = g->sc;
+	const char *policy = g->o->policy ? g->o->policy : sc->policy;
+	int rc = g->ops->open(g->o->device, &g->dev, err, errlen);
+	if (rc)
+		return rc;
+	g->ops->info(g->dev, &g->info);
+	struct hw_engine_cb cb = { .ctx = g, .cmd_done = on_done,
+				   .preempted = on_preempted, .failed = on_failed };
+	rc = hw__engine_create(g->ops, g->dev, &cb, policy, sc->params, sc->nparams,
+			       &g->e, err, errlen);
+	if (rc)
+		return rc;
+	unsigned pflags = sched_policy(hw__engine_sched(g->e))->flags;
+
+	/* stream priorities: ranks of the distinct tenant priorities */
+	for (size_t i = 0; i < sc->ntenants; i++) {
+		if (!g->member[i])
+			continue;
+		struct tenant *t = &g->t[i];
+		t->g = g;
+		t->idx = i;
+		t->spec = &sc->tenants[i];
+		pthread_mutex_init(&t->mu, NULL);
+		pthread_cond_init(&t->cv, NULL);
+		struct trace_err te;
+		t->tr = trace_load(t->spec->trace_path, &te);
+		if (!t->tr) {
+			snprintf(err, errlen, "%s", te.msg);
+			return HW_ETRACE;
+		}
+		if (t->tr->nreqs == 0) {
+			snprintf(err, errlen, "%s: no requests in the trace", t->spec->trace_path);
+			return HW_ETRACE;
+		}
+		if (t->spec->arrival == ARRIVAL_FILE && (rc = read_arrival_file(t, err, errlen)))
+			return rc;
+		t->rng = gsl_rng_alloc(gsl_rng_mt19937);
+		if (!t->rng)
+			return HS_ENOMEM;
+		gsl_rng_set(t->rng, g->o->seed * 1000003u + i + 1);
+		if ((rc = prepare_cmds(g, t))) {
+			snprintf(err, errlen, "%s: preparing replay commands: %s",
+				 t->spec->trace_path, hw_strerror(rc));
+			return rc;
+		}
+		int sprio = 0;
+		if (pflags & POLICY_F_STREAM_PRIO)
+			sprio = stream_prio(sc, t->spec->priority, &g->info);
+		struct xq_config cfg = {
+			.priority = t->spec->priority,
+			.level = sc->level,
+			.threshold = sc->threshold,
+			.batch = sc->batch,
+			.user = t,
+		};
+		if ((rc = hw__queue_create(g->e, sprio, &cfg, &t->hq, err, errlen)))
+			return rc;
+	}
+	return HS_OK;
+}
+
+static int group_run(struct group *g, struct sync_area *sa, int nprocs,
+		     int parent, char *err, size_t errlen)
+{
+	const struct scenario *sc = g->sc;
+	int rc = 0;
+	__atomic_add_fetch(&sa->ready, 1, __ATOMIC_SEQ_CST);
+	if (parent) {
+		while (__atomic_load_n(&sa->ready, __ATOMIC_SEQ_CST) < nprocs &&
+		       !__atomic_load_n(&sa->failed, __ATOMIC_SEQ_CST))
+			usleep(1000);
+		__atomic_store_n(&sa->t0, hw__now() + 20000000, __ATOMIC_SEQ_CST);
+	}
+	while (!__atomic_load_n(&sa->t0, __ATOMIC_SEQ_CST)) {
+		if (__atomic_load_n(&sa->failed, __ATOMIC_SEQ_CST))
+			return HW_EDEVICE;
+		usleep(200);
+	}
+	g->t0 = sa->t0;
+	for (size_t i = 0; i < sc->ntenants; i++) {
+		if (!g->member[i])
+			continue;
+		if (pthread_create(&g->t[i].thr, NULL, tenant_main, &g->t[i])) {
+			g->stop = 1;
+			snprintf(err, errlen, "cannot start a tenant thread");
+			rc = HS_ENOMEM;
+			break;
+		}
+		g->t[i].thr_started = 1;
+	}
+	if (parent && g->o->progress) {
+		while (!g->stop && hw__now() < g->t0 + g->dur) {
+			usleep(100000);
+			g->o->progress(g->o->progress_ctx,
+				       (double)(hw__now() - g->t0) / (double)g->dur);
+		}
+	}
+	for (size_t i = 0; i < sc->ntenants; i++)
+		if (g->member[i] && g->t[i].thr_started)
+			pthread_join(g->t[i].thr, NULL);
+	if (g->failed && !rc) {
+		snprintf(err, errlen, "%s", g->failmsg);
+		rc = HW_EDEVICE;
+	}
+	return rc;
+}
+
+static void group_results(struct group *g)
+{
+	struct run_result *res = g->res;
+	for (size_t i = 0; i < g->sc->ntenants; i++) {
+		if (!g->member[i] || !g->t[i].hq)
+			continue;
+		struct hw_queue_stats st;
+		hw__queue_stats(g->t[i].hq, &st);
+		res->t[i].kernels = g->t[i].kernels;
+		res->t[i].gpu_busy_ns = st.busy_ns;
+		res->kernels_simulated += g->t[i].kernels;
+	}
+	hw__engine_lock(g->e);
+	hs_ns b = hw__engine_busy_ns(g->e);
+	hw__engine_unlock(g->e);
+	if (b > res->gpu_busy_ns)
+		res->gpu_busy_ns = b;
+}
+
+static void group_release(struct group *g)
+{
+	for (size_t i = 0; i < g->sc->ntenants; i++) {
+		if (!g->member[i])
+			continue;
+		struct tenant *t = &g->t[i];
+		if (t->hq)
+			hw__queue_free(g->e, t->hq);
+		trace_free(t->tr);
+		free(t->hc);
+		free(t->kind);
+		free(t->sync);
+		free(t->xc);
+		free(t->file_s);
+		if (t->rng)
+			gsl_rng_free(t->rng);
+		if (t->g) {
+			pthread_cond_destroy(&t->cv);
+			pthread_mutex_destroy(&t->mu);
+		}
+	}
+	hw__engine_free(g->e);
+	if (g->dev)
+		g->ops->close(g->dev);
+}
+
+/* ---- child processes (process = own) ------------------------------------------ */
+static int write_all(int fd, const void *p, size_t n)
+{
+	const char *c = p;
+	while (n) {
+		ssize_t w = write(fd, c, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		c += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+static int read_all(int fd, void *p, size_t n)
+{
+	char *c = p;
+	while (n) {
+		ssize_t r = read(fd, c, n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return -1;
+		c += r;
+		n -= (size_t)r;
+	}
+	return 0;
+}
+
+/* Child: its tenant's records, kernels, busy time, preemptions, error. */
+static void child_send(int fd, const struct run_result *r, size_t ti, int rc,
+		       const char *err)
+{
+	const struct tenant_result *t = &r->t[ti];
+	int32_t code = rc;
+	write_all(fd, &code, sizeof(code));
+	char msg[256] = { 0 };
+	snprintf(msg, sizeof(msg), "%s", err);
+	write_all(fd, msg, sizeof(msg));
+	uint64_t n = t->nreq;
+	write_all(fd, &n, sizeof(n));
+	write_all(fd, t->req, n * sizeof(*t->req));
+	write_all(fd, &t->kernels, sizeof(t->kernels));
+	write_all(fd, &t->gpu_busy_ns, sizeof(t->gpu_busy_ns));
+	write_all(fd, &r->gpu_busy_ns, sizeof(r->gpu_busy_ns));
+	n = r->npreempt;
+	write_all(fd, &n, sizeof(n));
+	write_all(fd, r->preempt_ns, n * sizeof(*r->preempt_ns));
+}
+
+static int parent_recv(int fd, struct run_result *r, size_t ti, char *err, size_t errlen)
+{
+	int32_t code;
+	char msg[256];
+	uint64_t n;
+	if (read_all(fd, &code, sizeof(code)) || read_all(fd, msg, sizeof(msg))) {
+		snprintf(err, errlen, "tenant '%zu': child process died", ti);
+		return HW_EDEVICE;
+	}
+	msg[sizeof(msg) - 1] = 0;
+	if (code) {
+		snprintf(err, errlen, "%s", msg);
+		return code;
+	}
+	if (read_all(fd, &n, sizeof(n)))
+		return HW_EDEVICE;
+	for (uint64_t i = 0; i < n; i++) {
+		struct req_record rec;
+		if (read_all(fd, &rec, sizeof(rec)) || run_result_add_req(r, ti, &rec))
+			return HW_EDEVICE;
+	}
+	hs_ns busy;
+	if (read_all(fd, &r->t[ti].kernels, sizeof(r->t[ti].kernels)) ||
+	    read_all(fd, &r->t[ti].gpu_busy_ns, sizeof(hs_ns)) ||
+	    read_all(fd, &busy, sizeof(busy)) || read_all(fd, &n, sizeof(n)))
+		return HW_EDEVICE;
+	r->kernels_simulated += r->t[ti].kernels;
+	if (busy > r->gpu_busy_ns)
+		r->gpu_busy_ns = busy;
+	for (uint64_t i = 0; i < n; i++) {
+		hs_ns v;
+		if (read_all(fd, &v, sizeof(v)) || run_result_add_preempt(r, v))
+			return HW_EDEVICE;
+	}
+	return HS_OK;
+}
+
+/* ---- hw_run -------------------------------------------------------------------------- */
+int hw__run_with(const struct hw_devops *ops, const struct scenario *sc,
+		 const struct run_opts *o, struct run_result *res,
+		 char *err, size_t errlen)
+{
+	size_t n = sc->ntenants;
+	int rc = HS_OK;
+	struct group g = { .sc = sc, .o = o, .res = res, .ops = ops };
+	g.dur = o->duration_ns > 0 ? o->duration_ns : sc->duration_ns;
+	snprintf(res->backend, sizeof(res->backend), "hw");
+	snprintf(res->policy, sizeof(res->policy), "%s", o->policy ? o->policy : sc->policy);
+	snprintf(res->mode, sizeof(res->mode), "%s", o->mode ? o->mode : "policy");
+	res->seed = o->seed;
+	res->duration_ns = g.dur;
+
+	g.t = calloc(n ? n : 1, sizeof(*g.t));
+	g.member = calloc(n ? n : 1, 1);
+	pid_t *pid = calloc(n ? n : 1, sizeof(*pid));
+	int *fd = calloc(n ? n : 1, sizeof(*fd));
+	struct sync_area *sa = mmap(NULL, sizeof(*sa), PROT_READ | PROT_WRITE,
+				    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (!g.t || !g.member || !pid || !fd || sa == MAP_FAILED) {
+		snprintf(err, errlen, "out of memory");
+		rc = HS_ENOMEM;
+		goto out;
+	}
+	memset(sa, 0, sizeof(*sa));
+	int nprocs = 1;
+	for (size_t i = 0; i < n; i++) {
+		fd[i] = -1;
+		int active = !o->active || o->active[i];
+		if (!active)
+			continue;
+		if (sc->tenants[i].process != PROCESS_OWN) {
+			g.member[i] = 1;
+			continue;
+		}
+		/* fork before this process touches the device */
+		int p[2];
+		if (pipe(p)) {
+			snprintf(err, errlen, "pipe: %s", strerror(errno));
+			rc = HW_EIO;
+			goto reap;
+		}
+		fflush(NULL);
+		pid[i] = fork();
+		if (pid[i] < 0) {
+			snprintf(err, errlen, "fork: %s", strerror(errno));
+			close(p[0]);
+			close(p[1]);
+			rc = HW_EIO;
+			goto reap;
+		}
+		if (pid[i] == 0) {
+			close(p[0]);
+			struct run_result cr;
+			char cerr[256] = "";
+			struct group cg = { .sc = sc, .o = o, .res = &cr, .ops = ops,
+					    .dur = g.dur, .t = g.t, .member = g.member };
+			memset(g.member, 0, n);
+			g.member[i] = 1;
+			int crc = run_result_init(&cr, n);
+			if (!crc)
+				crc = group_setup(&cg, cerr, sizeof(cerr));
+			if (crc)
+				__atomic_store_n(&sa->failed, 1, __ATOMIC_SEQ_CST);
+			else
+				crc = group_run(&cg, sa, 0, 0, cerr, sizeof(cerr));
+			if (!crc)
+				group_results(&cg);
+			child_send(p[1], &cr, i, crc, cerr);
+			close(p[1]);
+			_exit(0);
+		}
+		close(p[1]);
+		fd[i] = p[0];
+		nprocs++;
+	}
+	rc = group_setup(&g, err, errlen);
+	if (rc)
+		__atomic_store_n(&sa->failed, 1, __ATOMIC_SEQ_CST);
+	else
+		rc = group_run(&g, sa, nprocs, 1, err, errlen);
+	if (!rc)
+		group_results(&g);
+	group_release(&g);
+reap:
+	for (size_t i = 0; i < n; i++) {
+		if (fd[i] < 0)
+			continue;
+		int crc = parent_recv(fd[i], res, i, rc ? NULL : err, rc ? 0 : errlen);
+		if (crc && !rc)
+			rc = crc;
+		close(fd[i]);
+		waitpid(pid[i], NULL, 0);
+	}
+out:
+	if (sa != MAP_FAILED)
+		munmap(sa, sizeof(*sa));
+	free(g.t);
+	free(g.member);
+	free(pid);
+	free(fd);
+	return rc;
+}
+
+int hw_run(const struct scenario *sc, const struct run_opts *o,
+	   struct run_result *res, char *err, size_t errlen)
+{
+	if (!hw__devops) {
+		snprintf(err, errlen, "this hipsched was built without a GPU backend "
+			 "(rebuild with make HW=nvidia or make HW=amd)");
+		return HW_ENOBACKEND;
+	}
+	if (!g_have_calib) {
+		const char *p = getenv("HIPSCHED_CALIB");
+		if (p && *p) {
+			int rc = hw_load_calibration(p, err, errlen);
+			if (rc)
+				return rc;
+		}
+	}
+	return hw__run_with(hw__devops, sc, o, res, err, errlen);
+}
