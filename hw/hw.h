@@ -52,6 +52,14 @@ int hw_load_calibration(const char *path, char *err, size_t errlen);
 int hw_run(const struct scenario *sc, const struct run_opts *o,
 	   struct run_result *res, char *err, size_t errlen);
 
+/* The same replay without the scheduler: each active tenant launches its
+ * commands straight to its own stream (default priority) with the same
+ * host gaps and arrivals and waits for each request with one event. The
+ * baseline for hipsched's overhead. Same contract as hw_run; res->policy is
+ * "direct". */
+int hw_run_direct(const struct scenario *sc, const struct run_opts *o,
+		  struct run_result *res, char *err, size_t errlen);
+
 /* ---- calibration ---------------------------------------------------------- */
 #define HW_CALIB_MAXPTS 64
 

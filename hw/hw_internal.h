@@ -149,10 +149,14 @@ struct hw_queue_stats {
 void hw__queue_stats(struct hw_queue *hq, struct hw_queue_stats *st);
 
 /* ---- run.c / calib.c helpers ---------------------------------------------- */
-/* hw_run with a given device layer (tests pass a fake one). */
-int hw__run_with(const struct hw_devops *ops, const struct scenario *sc,
+/* hw_run (direct 0) or hw_run_direct (1) with a given device layer (tests
+ * pass a fake one). */
+int hw__run_with(const struct hw_devops *ops, int direct, const struct scenario *sc,
 		 const struct run_opts *o, struct run_result *res,
 		 char *err, size_t errlen);
+/* hw_calibrate with a given device layer. */
+int hw__calibrate_with(const struct hw_devops *o, int device, struct hw_calib *c,
+		       char *err, size_t errlen);
 /* Stream priority for tenant priority `prio` among [pmin, pmax]: pmax gets
  * `hi` (the device's greatest), pmin gets `lo`, linear in between; a single
  * priority level gets `hi`. */

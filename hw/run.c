@@ -49,6 +49,8 @@ struct tenant {
 	size_t nfile;
 	gsl_rng *rng;
 	struct hw_queue *hq;
+	void *dst, *dev_ev;          /* direct mode: own stream and event */
+	struct hw_ctl dctl;
 	pthread_t thr;
 	int thr_started;
 	pthread_mutex_t mu;
@@ -76,6 +78,7 @@ struct group {
 	struct tenant *t;           /* sc->ntenants, only members used */
 	unsigned char *member;
 	hs_ns t0, dur;
+	int direct;                 /* no scheduler: launch straight to streams */
 	volatile int stop;
 	char failmsg[256];
 	volatile int failed;
@@ -250,6 +253,38 @@ static hs_ns next_arrival(struct tenant *t, uint64_t k, hs_ns prev, hs_ns prev_e
 	return -1;
 }
 
+/* Direct mode: the command goes straight to the tenant's stream; a marked
+ * one (a host wait follows) is waited for at once. */
+static int direct_issue(struct tenant *t, const struct hw_cmd *h, int wait)
+{
+	struct group *g = t->g;
+	const struct hw_devops *o = g->ops;
+	int rc;
+	switch (h->kind) {
+	case XCMD_KERNEL:
+		rc = o->kernel(g->dev, t->dst, &h->k, &t->dctl, -1);
+		t->kernels++;
+		break;
+	case XCMD_MEMCPY:
+		rc = o->memcpy(g->dev, t->dst, h->bytes);
+		break;
+	default:
+		rc = o->memset(g->dev, t->dst, h->bytes);
+		break;
+	}
+	if (!rc && wait) {
+		rc = o->event_record(g->dev, t->dev_ev, t->dst);
+		if (!rc)
+			rc = o->event_wait(g->dev, t->dev_ev);
+		pthread_mutex_lock(&t->mu);
+		t->last_done_ns = hw__now();
+		pthread_mutex_unlock(&t->mu);
+	}
+	if (rc)
+		on_failed(g, o->error(g->dev));
+	return rc;
+}
+
 static void *tenant_main(void *arg)
 {
 	struct tenant *t = arg;
@@ -285,7 +320,8 @@ static void *tenant_main(void *arg)
 		for (size_t i = rq->first; i < rq->first + rq->count && !g->failed; i++) {
 			const struct trace_rec *r = &tr->recs[i];
 			if (r->kind == TRACE_SYNC) {
-				wait_done(t, submitted);
+				if (!g->direct)   /* direct: waited at the marked one */
+					wait_done(t, submitted);
 				continue;
 			}
 			if ((int)t->kind[i] < 0)
@@ -297,12 +333,18 @@ static void *tenant_main(void *arg)
 			x->flags = t->sync[i] ? XCMD_F_SYNC : 0;
 			x->expect_ns = r->end_ns > r->start_ns ? r->end_ns - r->start_ns : 0;
 			x->payload = &t->hc[i];
-			hw__engine_lock(g->e);
-			xq_submit(hw__queue_xq(t->hq), x, hw__now());
-			hw__engine_unlock(g->e);
+			if (g->direct) {
+				if (direct_issue(t, &t->hc[i], t->sync[i]))
+					break;
+			} else {
+				hw__engine_lock(g->e);
+				xq_submit(hw__queue_xq(t->hq), x, hw__now());
+				hw__engine_unlock(g->e);
+			}
 			submitted++;
 		}
-		wait_done(t, submitted);
+		if (!g->direct)
+			wait_done(t, submitted);
 		pthread_mutex_lock(&t->mu);
 		rec.end_ns = g->failed ? -1 : t->last_done_ns - g->t0;
 		pthread_mutex_unlock(&t->mu);
@@ -349,8 +391,9 @@ static int group_setup(struct group *g, char *err, size_t errlen)
 	g->ops->info(g->dev, &g->info);
 	struct hw_engine_cb cb = { .ctx = g, .cmd_done = on_done,
 				   .preempted = on_preempted, .failed = on_failed };
-	rc = hw__engine_create(g->ops, g->dev, &cb, policy, sc->params, sc->nparams,
-			       &g->e, err, errlen);
+	/* the engine exists in direct mode too: its lock guards the results */
+	rc = hw__engine_create(g->ops, g->dev, &cb, g->direct ? "native" : policy,
+			       sc->params, sc->nparams, &g->e, err, errlen);
 	if (rc)
 		return rc;
 	unsigned pflags = sched_policy(hw__engine_sched(g->e))->flags;
@@ -389,6 +432,15 @@ static int group_setup(struct group *g, char *err, size_t errlen)
 		int sprio = 0;
 		if (pflags & POLICY_F_STREAM_PRIO)
 			sprio = stream_prio(sc, t->spec->priority, &g->info);
+		if (g->direct) {
+			if ((rc = g->ops->stream_create(g->dev, 0, &t->dst)) ||
+			    (rc = g->ops->ctl_alloc(g->dev, &t->dctl)) ||
+			    (rc = g->ops->event_create(g->dev, 0, &t->dev_ev))) {
+				snprintf(err, errlen, "%s", g->ops->error(g->dev));
+				return rc;
+			}
+			continue;
+		}
 		struct xq_config cfg = {
 			.priority = t->spec->priority,
 			.level = sc->level,
@@ -452,13 +504,15 @@ static void group_results(struct group *g)
 {
 	struct run_result *res = g->res;
 	for (size_t i = 0; i < g->sc->ntenants; i++) {
-		if (!g->member[i] || !g->t[i].hq)
+		if (!g->member[i])
+			continue;
+		res->t[i].kernels = g->t[i].kernels;
+		res->kernels_simulated += g->t[i].kernels;
+		if (!g->t[i].hq)
 			continue;
 		struct hw_queue_stats st;
 		hw__queue_stats(g->t[i].hq, &st);
-		res->t[i].kernels = g->t[i].kernels;
 		res->t[i].gpu_busy_ns = st.busy_ns;
-		res->kernels_simulated += g->t[i].kernels;
 	}
 	hw__engine_lock(g->e);
 	hs_ns b = hw__engine_busy_ns(g->e);
@@ -475,6 +529,14 @@ static void group_release(struct group *g)
 		struct tenant *t = &g->t[i];
 		if (t->hq)
 			hw__queue_free(g->e, t->hq);
+		if (t->dst) {
+			g->ops->stream_sync(g->dev, t->dst);
+			g->ops->stream_destroy(g->dev, t->dst);
+		}
+		if (t->dev_ev)
+			g->ops->event_destroy(g->dev, t->dev_ev);
+		if (t->dctl.host)
+			g->ops->ctl_free(g->dev, &t->dctl);
 		trace_free(t->tr);
 		free(t->hc);
 		free(t->kind);
@@ -583,13 +645,13 @@ static int parent_recv(int fd, struct run_result *r, size_t ti, char *err, size_
 }
 
 /* ---- hw_run -------------------------------------------------------------------------- */
-int hw__run_with(const struct hw_devops *ops, const struct scenario *sc,
+int hw__run_with(const struct hw_devops *ops, int direct, const struct scenario *sc,
 		 const struct run_opts *o, struct run_result *res,
 		 char *err, size_t errlen)
 {
 	size_t n = sc->ntenants;
 	int rc = HS_OK;
-	struct group g = { .sc = sc, .o = o, .res = res, .ops = ops };
+	struct group g = { .sc = sc, .o = o, .res = res, .ops = ops, .direct = direct };
 	g.dur = o->duration_ns > 0 ? o->duration_ns : sc->duration_ns;
 	snprintf(res->backend, sizeof(res->backend), "hw");
 	snprintf(res->policy, sizeof(res->policy), "%s", o->policy ? o->policy : sc->policy);
@@ -640,7 +702,8 @@ int hw__run_with(const struct hw_devops *ops, const struct scenario *sc,
 			struct run_result cr;
 			char cerr[256] = "";
 			struct group cg = { .sc = sc, .o = o, .res = &cr, .ops = ops,
-					    .dur = g.dur, .t = g.t, .member = g.member };
+					    .dur = g.dur, .t = g.t, .member = g.member,
+					    .direct = direct };
 			memset(g.member, 0, n);
 			g.member[i] = 1;
 			int crc = run_result_init(&cr, n);
@@ -688,8 +751,8 @@ out:
 	return rc;
 }
 
-int hw_run(const struct scenario *sc, const struct run_opts *o,
-	   struct run_result *res, char *err, size_t errlen)
+static int run_common(int direct, const struct scenario *sc, const struct run_opts *o,
+		      struct run_result *res, char *err, size_t errlen)
 {
 	if (!hw__devops) {
 		snprintf(err, errlen, "this hipsched was built without a GPU backend "
@@ -704,5 +767,19 @@ int hw_run(const struct scenario *sc, const struct run_opts *o,
 				return rc;
 		}
 	}
-	return hw__run_with(hw__devops, sc, o, res, err, errlen);
+	return hw__run_with(hw__devops, direct, sc, o, res, err, errlen);
+}
+
+int hw_run(const struct scenario *sc, const struct run_opts *o,
+	   struct run_result *res, char *err, size_t errlen)
+{
+	return run_common(0, sc, o, res, err, errlen);
+}
+
+int hw_run_direct(const struct scenario *sc, const struct run_opts *o,
+		  struct run_result *res, char *err, size_t errlen)
+{
+	int rc = run_common(1, sc, o, res, err, errlen);
+	snprintf(res->policy, sizeof(res->policy), "direct");
+	return rc;
 }
