@@ -101,6 +101,7 @@ static int cmd_calibrate(int argc, char **argv)
 	printf("device %d: %s, %d SMs/CUs, stream priorities %d (least) .. %d (greatest)\n",
 	       device, cal->device, cal->sms, cal->prio_lo, cal->prio_hi);
 	printf("launch call (host)        %8.2f us\n", cal->launch_ns / 1e3);
+	printf("empty kernel round trip   %8.2f us\n", cal->roundtrip_ns / 1e3);
 	printf("launch -> start (derived) %8.2f us\n", cal->launch_to_start_ns / 1e3);
 	printf("sync (event -> host)      %8.2f us\n", cal->sync_ns / 1e3);
 	printf("empty kernel back to back %8.2f us\n", cal->kernel_gap_ns / 1e3);

@@ -212,7 +212,8 @@ int hw__calibrate_with(const struct hw_devops *o, int device, struct hw_calib *c
 	for (int i = 0; i < 21 && !rc; i++)
 		rc = timed(&m, &empty, 100, &v[i]);
 	c->kernel_gap_ns = median(v, 21);
-	c->launch_to_start_ns = rt - c->launch_ns - c->sync_ns - c->kernel_gap_ns;
+	c->roundtrip_ns = rt;
+	c->launch_to_start_ns = rt - c->launch_ns - c->sync_ns;
 	if (c->launch_to_start_ns < 0)
 		c->launch_to_start_ns = 0;
 	if (rc)
@@ -341,7 +342,7 @@ int hw_calib_write(const struct hw_calib *c, const char *path, const char *base,
 		hw__platform, when);
 	fprintf(f, "[device]\nname = %s\nunits = %d\n", c->device, c->sms);
 	fprintf(f, "# launch call -> kernel visible to the stream (round trip of an\n"
-		"# empty kernel minus launch call, sync and per-kernel cost)\n");
+		"# empty kernel minus the launch call and the sync)\n");
 	fprintf(f, "launch_ns = %lld\n", (long long)c->launch_to_start_ns);
 	fprintf(f, "# event recorded on an idle stream -> host woken\n");
 	fprintf(f, "sync_ns = %lld\n", (long long)c->sync_ns);
@@ -355,6 +356,7 @@ int hw_calib_write(const struct hw_calib *c, const char *path, const char *base,
 		return HW_EIO;
 	}
 	fprintf(f, "# hw: launch_call_ns = %lld\n", (long long)c->launch_ns);
+	fprintf(f, "# hw: roundtrip_ns = %lld\n", (long long)c->roundtrip_ns);
 	fprintf(f, "# hw: kernel_gap_ns = %lld\n", (long long)c->kernel_gap_ns);
 	fprintf(f, "# hw: stream_priorities = %d %d\n", c->prio_lo, c->prio_hi);
 	fprintf(f, "# hw: fit_offset_ns = %.1f\n", c->fit_offset_ns);

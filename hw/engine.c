@@ -19,8 +19,8 @@
  *   Lock order: core lock -> queue lock -> timer lock. Nobody waits on a
  *   device event while holding a lock.
  *
- * Level 2 on replay kernels: deactivate sets the queue's flag in mapped host
- * memory and records a drain event; kernels launched before it that start
+ * Level 2 on replay kernels: deactivate sets the queue's flag (device
+ * memory, see struct hw_ctl) and records a drain event; kernels launched before it that start
  * after the flag is seen exit at block start and mark their abort slot.
  * When the drain event completes, everything launched is off the GPU; the
  * last command reported done is the one before the first aborted kernel.
@@ -53,6 +53,7 @@ struct hw_queue {
 	uint64_t nslot;
 	int stop;
 	int deactivated;
+	int flag_on;              /* the preemption flag is (being) set */
 	pthread_t thr;
 	int thr_started;
 	hs_ns busy_since;
@@ -222,11 +223,12 @@ static void launch_hw(void *be, void *hwq, struct xcmd *cmd, hs_ns now)
 {
 	struct hw_queue *hq = hwq;
 	pthread_mutex_lock(&hq->mu);
-	if (hq->ctl.host[0]) {
+	if (hq->flag_on) {
 		/* deactivated with nothing to relaunch: the core restarted the
 		 * queue without reactivate() */
-		hq->ctl.host[0] = 0;
-		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+		if (hq->e->ops->ctl_flag(hq->e->dev, &hq->ctl, 0, hq->st))
+			fail(hq->e, "clear preemption flag");
+		hq->flag_on = 0;
 		hq->deactivated = 0;
 	}
 	issue(hq, cmd);
@@ -260,8 +262,9 @@ static void deactivate_hw(void *be, void *hwq, hs_ns now)
 	struct hw_queue *hq = hwq;
 	struct hw_engine *e = hq->e;
 	pthread_mutex_lock(&hq->mu);
-	hq->ctl.host[0] = 1;
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if (e->ops->ctl_flag(e->dev, &hq->ctl, 1, hq->st))
+		fail(e, "set preemption flag");
+	hq->flag_on = 1;
 	struct ent en = { .cmd = NULL, .slot = -1, .drain = 1 };
 	en.ev = ev_get(hq);
 	if (!en.ev || e->ops->event_record(e->dev, en.ev, hq->st))
@@ -278,8 +281,9 @@ static void reactivate_hw(void *be, void *hwq, struct xcmd *log, hs_ns now)
 {
 	struct hw_queue *hq = hwq;
 	pthread_mutex_lock(&hq->mu);
-	hq->ctl.host[0] = 0;
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if (hq->flag_on && hq->e->ops->ctl_flag(hq->e->dev, &hq->ctl, 0, hq->st))
+		fail(hq->e, "clear preemption flag");
+	hq->flag_on = 0;
 	hq->deactivated = 0;
 	for (struct xcmd *c = log; c; c = c->next)
 		if (issue(hq, c))

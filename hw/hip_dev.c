@@ -17,7 +17,7 @@
 #if defined(HS_HW_NVIDIA)
 #include "hip_nv.h"
 int hw__nv_replay(void *stream, const unsigned grid[3], const unsigned block[3],
-		  unsigned shmem, long long spin, void *ctl, int slot);
+		  unsigned shmem, long long spin, const void *flag, void *marks, int slot);
 int hw__nv_replay_occupancy(int threads, unsigned shmem, int *blocks);
 const char *const hw__platform = "nvidia";
 #elif defined(HS_HW_AMD)
@@ -39,6 +39,8 @@ struct hip_dev {
 	char msg[256];
 	void *host_stage;          /* pinned, STAGE_BYTES */
 	void *dev_buf;             /* STAGE_BYTES */
+	int32_t *consts;           /* pinned {0, 1}: sources of flag copies */
+	hipStream_t ctrl;          /* greatest priority: flag sets */
 	struct hw_devinfo info;
 #if defined(HS_HW_AMD)
 	hipModule_t mod;
@@ -159,6 +161,12 @@ static int open_hip(int device, void **out, char *err, size_t errlen)
 		goto hipfail;
 	if ((hr = hipMalloc(&d->dev_buf, STAGE_BYTES)))
 		goto hipfail;
+	if ((hr = hipHostMalloc((void **)&d->consts, 2 * sizeof(int32_t), hipHostMallocPortable)))
+		goto hipfail;
+	d->consts[0] = 0;
+	d->consts[1] = 1;
+	if ((hr = hipStreamCreateWithPriority(&d->ctrl, hipStreamNonBlocking, in->prio_hi)))
+		goto hipfail;
 #if defined(HS_HW_AMD)
 	int rc = amd_build_kernel(d, err, errlen);
 	if (rc) {
@@ -184,6 +192,10 @@ static void close_hip(void *dev)
 		hipHostFree(d->host_stage);
 	if (d->dev_buf)
 		hipFree(d->dev_buf);
+	if (d->consts)
+		hipHostFree(d->consts);
+	if (d->ctrl)
+		hipStreamDestroy(d->ctrl);
 #if defined(HS_HW_AMD)
 	if (d->mod)
 		hipModuleUnload(d->mod);
@@ -239,8 +251,19 @@ static int ctl_alloc_hip(void *dev, struct hw_ctl *ctl)
 		hipHostFree(h);
 		return herr(dev, hr, "hipHostGetDevicePointer");
 	}
+	void *flag = NULL;
+	hr = hipMalloc(&flag, sizeof(int32_t));
+	if (hr == hipSuccess)
+		hr = hipMemset(flag, 0, sizeof(int32_t));
+	if (hr != hipSuccess) {
+		hipHostFree(h);
+		if (flag)
+			hipFree(flag);
+		return herr(dev, hr, "hipMalloc (preemption flag)");
+	}
 	ctl->host = h;
 	ctl->dev = dp;
+	ctl->flag = flag;
 	ctl->priv = NULL;
 	return HS_OK;
 }
@@ -248,7 +271,21 @@ static int ctl_alloc_hip(void *dev, struct hw_ctl *ctl)
 static void ctl_free_hip(void *dev, struct hw_ctl *ctl)
 {
 	hipHostFree((void *)ctl->host);
+	hipFree(ctl->flag);
 	ctl->host = NULL;
+	ctl->flag = NULL;
+}
+
+static int ctl_flag_hip(void *dev, struct hw_ctl *ctl, int on, void *st)
+{
+	struct hip_dev *d = dev;
+	hipError_t hr;
+	if (on)
+		hr = hipMemcpyAsync(ctl->flag, &d->consts[1], sizeof(int32_t),
+				    hipMemcpyHostToDevice, d->ctrl);
+	else
+		hr = hipMemsetAsync(ctl->flag, 0, sizeof(int32_t), (hipStream_t)st);
+	return hr == hipSuccess ? HS_OK : herr(d, hr, "preemption flag");
 }
 
 static int kernel_hip(void *dev, void *st, const struct hw_kernel *k,
@@ -257,11 +294,11 @@ static int kernel_hip(void *dev, void *st, const struct hw_kernel *k,
 	struct hip_dev *d = dev;
 #if defined(HS_HW_NVIDIA)
 	hipError_t hr = hw__nv_replay(st, k->grid, k->block, k->shmem,
-				      (long long)k->spin_ns, ctl->dev, slot);
+				      (long long)k->spin_ns, ctl->flag, ctl->dev, slot);
 #else
 	long long spin = (long long)(k->spin_ns * d->ticks_per_ns);
-	void *cdev = ctl->dev;
-	void *args[] = { &spin, &cdev, &slot };
+	void *flag = ctl->flag, *marks = ctl->dev;
+	void *args[] = { &spin, &flag, &marks, &slot };
 	hipError_t hr = hipModuleLaunchKernel(d->fn, k->grid[0], k->grid[1], k->grid[2],
 					      k->block[0], k->block[1], k->block[2],
 					      k->shmem, (hipStream_t)st, args, NULL);
@@ -342,6 +379,7 @@ static const struct hw_devops hip_devops = {
 	.stream_destroy = stream_destroy_hip,
 	.ctl_alloc = ctl_alloc_hip,
 	.ctl_free = ctl_free_hip,
+	.ctl_flag = ctl_flag_hip,
 	.kernel = kernel_hip,
 	.memcpy = memcpy_hip,
 	.memset = memset_hip,

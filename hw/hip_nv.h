@@ -62,6 +62,7 @@ typedef enum cudaDeviceAttr hipDeviceAttribute_t;
 #define hipFree                         cudaFree
 #define hipMemcpyAsync                  cudaMemcpyAsync
 #define hipMemsetAsync                  cudaMemsetAsync
+#define hipMemset                       cudaMemset
 
 /* hipDeviceGetName: CUDA's runtime has the name only in cudaDeviceProp
  * (the field kept in CUDA 13). */

@@ -74,8 +74,10 @@ struct hw_calib {
 	int sms;                  /* SMs / CUs */
 	int prio_lo, prio_hi;     /* stream priority range (least, greatest) */
 	hs_ns launch_ns;          /* host cost of one launch call, median */
-	hs_ns launch_to_start_ns; /* empty kernel: launch call -> event done,
-	                           * minus the sync latency */
+	hs_ns roundtrip_ns;       /* empty kernel: launch call -> host sees
+	                           * its event done, median */
+	hs_ns launch_to_start_ns; /* roundtrip - launch call - sync: the GPU
+	                           * side of a launch (incl. the empty kernel) */
 	hs_ns sync_ns;            /* event record + host wake-up on completion */
 	hs_ns kernel_gap_ns;      /* back-to-back kernels: per-kernel overhead */
 	double fit_offset_ns;     /* measured = offset + slope * requested */

@@ -6,8 +6,8 @@
  * per-device calibration).
  *
  * Level 2: at block start, thread 0 reads the queue's preemption flag
- * (ctl[0], mapped host memory). When set, the block exits at once and marks
- * ctl[1 + slot]: the kernel did not run fully and is relaunched from the
+ * (device memory). When set, the block exits at once and marks
+ * marks[1 + slot] (mapped host memory): the kernel did not run fully and is relaunched from the
  * start at reactivate. Running blocks are not interrupted.
  *
  * One source for both platforms:
@@ -31,15 +31,16 @@ __device__ __forceinline__ long long hs_globaltimer(void)
 #define HS_TIMER() hs_globaltimer()
 #endif
 
-extern "C" __global__ void hipsched_replay(long long spin, int *ctl, int slot)
+extern "C" __global__ void hipsched_replay(long long spin, const int *flag,
+					   int *marks, int slot)
 {
 	__shared__ int go;
 	extern __shared__ char hs_dyn[];   /* sized by the launch: occupancy */
 	(void)hs_dyn;
 	if (threadIdx.x == 0 && threadIdx.y == 0 && threadIdx.z == 0) {
-		go = !*(volatile int *)ctl;
+		go = !*(const volatile int *)flag;
 		if (!go && slot >= 0)
-			((volatile int *)ctl)[1 + slot] = 1;
+			((volatile int *)marks)[1 + slot] = 1;
 	}
 	__syncthreads();
 	if (!go)
@@ -55,10 +56,11 @@ extern "C" __global__ void hipsched_replay(long long spin, int *ctl, int slot)
 
 extern "C" int hw__nv_replay(void *stream, const unsigned grid[3],
 			     const unsigned block[3], unsigned shmem,
-			     long long spin, void *ctl, int slot)
+			     long long spin, const void *flag, void *marks, int slot)
 {
 	dim3 g(grid[0], grid[1], grid[2]), b(block[0], block[1], block[2]);
-	hipsched_replay<<<g, b, shmem, (cudaStream_t)stream>>>(spin, (int *)ctl, slot);
+	hipsched_replay<<<g, b, shmem, (cudaStream_t)stream>>>(
+		spin, (const int *)flag, (int *)marks, slot);
 	return (int)cudaGetLastError();
 }
 

@@ -28,7 +28,7 @@ struct fev {
 	hs_ns t;
 };
 
-enum fop_kind { FOP_KERNEL, FOP_COPY, FOP_EVENT };
+enum fop_kind { FOP_KERNEL, FOP_COPY, FOP_EVENT, FOP_CLEAR };
 struct fop {
 	enum fop_kind kind;
 	struct hw_kernel k;
@@ -79,6 +79,8 @@ static void *fstream_main(void *arg)
 				fake_kernels_run++;
 				pthread_mutex_unlock(&fake_mu);
 			}
+		} else if (op->kind == FOP_CLEAR) {
+			op->ctl[0] = 0;
 		} else if (op->kind == FOP_EVENT) {
 			pthread_mutex_lock(&op->ev->mu);
 			op->ev->done = 1;
@@ -174,6 +176,19 @@ static void fake_ctl_free(void *dev, struct hw_ctl *ctl)
 	ctl->host = NULL;
 }
 
+static int fake_ctl_flag(void *dev, struct hw_ctl *ctl, int on, void *st)
+{
+	if (on) {
+		ctl->host[0] = 1;
+		return HS_OK;
+	}
+	struct fop *op = calloc(1, sizeof(*op));
+	op->kind = FOP_CLEAR;
+	op->ctl = ctl->host;
+	push(st, op);
+	return HS_OK;
+}
+
 static int fake_kernel(void *dev, void *st, const struct hw_kernel *k,
 		       const struct hw_ctl *ctl, int slot)
 {
@@ -266,6 +281,7 @@ static const struct hw_devops fake_ops = {
 	.stream_destroy = fake_stream_destroy,
 	.ctl_alloc = fake_ctl_alloc,
 	.ctl_free = fake_ctl_free,
+	.ctl_flag = fake_ctl_flag,
 	.kernel = fake_kernel,
 	.memcpy = fake_copy,
 	.memset = fake_copy,
