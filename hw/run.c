@@ -17,12 +17,14 @@
  * of the recorded size (a zero-size one replays its duration as a one-block
  * replay kernel).
  *
- * Tenants with `process = own` run in forked children, one per tenant, each
- * with its own HIP context and its own core instance (the GPU time-slices
- * the contexts, as the simulator models; a policy cannot act across
- * processes until the daemon exists). Every process opens the device after
- * the fork; all start at one shared t0; children send their results back
- * through a pipe.
+ * Processes: the shared tenants run in one forked child, each tenant with
+ * `process = own` in a child of its own, each with its own HIP context and
+ * its own core instance (the GPU time-slices the contexts, as the simulator
+ * models). A policy therefore acts only within a process: across processes
+ * it cannot suspend anything until the daemon exists. The parent never
+ * touches the GPU (a CUDA context does not survive fork()); all children
+ * start at one t0 it sets once every child is set up; they send their
+ * results back through a pipe.
  */
 #include <errno.h>
 #include <gsl/gsl_randist.h>
@@ -454,21 +456,18 @@ static int group_setup(struct group *g, char *err, size_t errlen)
 	return HS_OK;
 }
 
-static int group_run(struct group *g, struct sync_area *sa, int nprocs,
-		     int parent, char *err, size_t errlen)
+/* In a child: announce readiness, wait for the shared t0, run the
+ * tenants to the end of the window. */
+static int group_run(struct group *g, struct sync_area *sa, char *err, size_t errlen)
 {
 	const struct scenario *sc = g->sc;
 	int rc = 0;
 	__atomic_add_fetch(&sa->ready, 1, __ATOMIC_SEQ_CST);
-	if (parent) {
-		while (__atomic_load_n(&sa->ready, __ATOMIC_SEQ_CST) < nprocs &&
-		       !__atomic_load_n(&sa->failed, __ATOMIC_SEQ_CST))
-			usleep(1000);
-		__atomic_store_n(&sa->t0, hw__now() + 20000000, __ATOMIC_SEQ_CST);
-	}
 	while (!__atomic_load_n(&sa->t0, __ATOMIC_SEQ_CST)) {
-		if (__atomic_load_n(&sa->failed, __ATOMIC_SEQ_CST))
+		if (__atomic_load_n(&sa->failed, __ATOMIC_SEQ_CST)) {
+			snprintf(err, errlen, "another process of the run failed");
 			return HW_EDEVICE;
+		}
 		usleep(200);
 	}
 	g->t0 = sa->t0;
@@ -482,13 +481,6 @@ static int group_run(struct group *g, struct sync_area *sa, int nprocs,
 			break;
 		}
 		g->t[i].thr_started = 1;
-	}
-	if (parent && g->o->progress) {
-		while (!g->stop && hw__now() < g->t0 + g->dur) {
-			usleep(100000);
-			g->o->progress(g->o->progress_ctx,
-				       (double)(hw__now() - g->t0) / (double)g->dur);
-		}
 	}
 	for (size_t i = 0; i < sc->ntenants; i++)
 		if (g->member[i] && g->t[i].thr_started)
@@ -555,7 +547,11 @@ static void group_release(struct group *g)
 		g->ops->close(g->dev);
 }
 
-/* ---- child processes (process = own) ------------------------------------------ */
+/* ---- processes ------------------------------------------------------------------
+ * Every group of tenants runs in a forked child: the parent never touches
+ * the GPU, so it can run the next mode (standalone, native, policy) in a
+ * fresh child again (a CUDA context does not survive fork()).
+ */
 static int write_all(int fd, const void *p, size_t n)
 {
 	const char *c = p;
@@ -586,34 +582,46 @@ static int read_all(int fd, void *p, size_t n)
 	return 0;
 }
 
-/* Child: its tenant's records, kernels, busy time, preemptions, error. */
-static void child_send(int fd, const struct run_result *r, size_t ti, int rc,
-		       const char *err)
+/* Child -> parent: status, message, then per member tenant its records,
+ * kernels and busy time, then the group's busy time and preemptions. */
+static void child_send(int fd, const struct group *g, int rc, const char *err)
 {
-	const struct tenant_result *t = &r->t[ti];
+	const struct run_result *r = g->res;
 	int32_t code = rc;
-	write_all(fd, &code, sizeof(code));
-	char msg[256] = { 0 };
+	char msg[512] = { 0 };
 	snprintf(msg, sizeof(msg), "%s", err);
+	write_all(fd, &code, sizeof(code));
 	write_all(fd, msg, sizeof(msg));
-	uint64_t n = t->nreq;
+	if (rc)
+		return;
+	uint64_t n = 0;
+	for (size_t i = 0; i < g->sc->ntenants; i++)
+		n += g->member[i];
 	write_all(fd, &n, sizeof(n));
-	write_all(fd, t->req, n * sizeof(*t->req));
-	write_all(fd, &t->kernels, sizeof(t->kernels));
-	write_all(fd, &t->gpu_busy_ns, sizeof(t->gpu_busy_ns));
+	for (size_t i = 0; i < g->sc->ntenants; i++) {
+		if (!g->member[i])
+			continue;
+		const struct tenant_result *t = &r->t[i];
+		uint64_t idx = i, nreq = t->nreq;
+		write_all(fd, &idx, sizeof(idx));
+		write_all(fd, &nreq, sizeof(nreq));
+		write_all(fd, t->req, nreq * sizeof(*t->req));
+		write_all(fd, &t->kernels, sizeof(t->kernels));
+		write_all(fd, &t->gpu_busy_ns, sizeof(t->gpu_busy_ns));
+	}
 	write_all(fd, &r->gpu_busy_ns, sizeof(r->gpu_busy_ns));
 	n = r->npreempt;
 	write_all(fd, &n, sizeof(n));
 	write_all(fd, r->preempt_ns, n * sizeof(*r->preempt_ns));
 }
 
-static int parent_recv(int fd, struct run_result *r, size_t ti, char *err, size_t errlen)
+static int parent_recv(int fd, struct run_result *r, char *err, size_t errlen)
 {
 	int32_t code;
-	char msg[256];
-	uint64_t n;
+	char msg[512];
+	uint64_t n, m;
 	if (read_all(fd, &code, sizeof(code)) || read_all(fd, msg, sizeof(msg))) {
-		snprintf(err, errlen, "tenant '%zu': child process died", ti);
+		snprintf(err, errlen, "a run process died without a result");
 		return HW_EDEVICE;
 	}
 	msg[sizeof(msg) - 1] = 0;
@@ -622,26 +630,86 @@ static int parent_recv(int fd, struct run_result *r, size_t ti, char *err, size_
 		return code;
 	}
 	if (read_all(fd, &n, sizeof(n)))
-		return HW_EDEVICE;
-	for (uint64_t i = 0; i < n; i++) {
-		struct req_record rec;
-		if (read_all(fd, &rec, sizeof(rec)) || run_result_add_req(r, ti, &rec))
-			return HW_EDEVICE;
+		goto trunc;
+	for (uint64_t k = 0; k < n; k++) {
+		uint64_t idx;
+		if (read_all(fd, &idx, sizeof(idx)) || idx >= r->ntenants ||
+		    read_all(fd, &m, sizeof(m)))
+			goto trunc;
+		for (uint64_t i = 0; i < m; i++) {
+			struct req_record rec;
+			if (read_all(fd, &rec, sizeof(rec)))
+				goto trunc;
+			if (run_result_add_req(r, idx, &rec))
+				return HS_ENOMEM;
+		}
+		if (read_all(fd, &r->t[idx].kernels, sizeof(r->t[idx].kernels)) ||
+		    read_all(fd, &r->t[idx].gpu_busy_ns, sizeof(hs_ns)))
+			goto trunc;
+		r->kernels_simulated += r->t[idx].kernels;
 	}
 	hs_ns busy;
-	if (read_all(fd, &r->t[ti].kernels, sizeof(r->t[ti].kernels)) ||
-	    read_all(fd, &r->t[ti].gpu_busy_ns, sizeof(hs_ns)) ||
-	    read_all(fd, &busy, sizeof(busy)) || read_all(fd, &n, sizeof(n)))
-		return HW_EDEVICE;
-	r->kernels_simulated += r->t[ti].kernels;
+	if (read_all(fd, &busy, sizeof(busy)) || read_all(fd, &n, sizeof(n)))
+		goto trunc;
+	/* processes: the longest one's busy time (a lower bound of the union) */
 	if (busy > r->gpu_busy_ns)
 		r->gpu_busy_ns = busy;
 	for (uint64_t i = 0; i < n; i++) {
 		hs_ns v;
-		if (read_all(fd, &v, sizeof(v)) || run_result_add_preempt(r, v))
-			return HW_EDEVICE;
+		if (read_all(fd, &v, sizeof(v)))
+			goto trunc;
+		if (run_result_add_preempt(r, v))
+			return HS_ENOMEM;
 	}
 	return HS_OK;
+trunc:
+	snprintf(err, errlen, "a run process sent a truncated result");
+	return HW_EDEVICE;
+}
+
+/* Runs one group in a child process; returns the read end of its pipe. */
+static int spawn_group(const struct hw_devops *ops, int direct, const struct scenario *sc,
+		       const struct run_opts *o, hs_ns dur, unsigned char *member,
+		       struct sync_area *sa, pid_t *pid, char *err, size_t errlen)
+{
+	int p[2];
+	if (pipe(p)) {
+		snprintf(err, errlen, "pipe: %s", strerror(errno));
+		return -1;
+	}
+	fflush(NULL);
+	*pid = fork();
+	if (*pid < 0) {
+		snprintf(err, errlen, "fork: %s", strerror(errno));
+		close(p[0]);
+		close(p[1]);
+		return -1;
+	}
+	if (*pid > 0) {
+		close(p[1]);
+		return p[0];
+	}
+	close(p[0]);
+	struct run_result cr;
+	char cerr[512] = "";
+	size_t n = sc->ntenants;
+	struct group g = { .sc = sc, .o = o, .res = &cr, .ops = ops, .dur = dur,
+			   .member = member, .direct = direct };
+	g.t = calloc(n ? n : 1, sizeof(*g.t));
+	int rc = g.t ? run_result_init(&cr, n) : HS_ENOMEM;
+	if (!rc)
+		rc = group_setup(&g, cerr, sizeof(cerr));
+	if (rc)
+		__atomic_store_n(&sa->failed, 1, __ATOMIC_SEQ_CST);
+	else
+		rc = group_run(&g, sa, cerr, sizeof(cerr));
+	if (!rc)
+		group_results(&g);
+	if (g.t)
+		group_release(&g);
+	child_send(p[1], &g, rc, cerr);
+	close(p[1]);
+	_exit(0);
 }
 
 /* ---- hw_run -------------------------------------------------------------------------- */
@@ -651,101 +719,76 @@ int hw__run_with(const struct hw_devops *ops, int direct, const struct scenario 
 {
 	size_t n = sc->ntenants;
 	int rc = HS_OK;
-	struct group g = { .sc = sc, .o = o, .res = res, .ops = ops, .direct = direct };
-	g.dur = o->duration_ns > 0 ? o->duration_ns : sc->duration_ns;
+	hs_ns dur = o->duration_ns > 0 ? o->duration_ns : sc->duration_ns;
 	snprintf(res->backend, sizeof(res->backend), "hw");
 	snprintf(res->policy, sizeof(res->policy), "%s", o->policy ? o->policy : sc->policy);
 	snprintf(res->mode, sizeof(res->mode), "%s", o->mode ? o->mode : "policy");
 	res->seed = o->seed;
-	res->duration_ns = g.dur;
+	res->duration_ns = dur;
 
-	g.t = calloc(n ? n : 1, sizeof(*g.t));
-	g.member = calloc(n ? n : 1, 1);
-	pid_t *pid = calloc(n ? n : 1, sizeof(*pid));
-	int *fd = calloc(n ? n : 1, sizeof(*fd));
+	/* group 0: the shared tenants; group 1 + i: own tenant i */
+	size_t ng = n + 1, nproc = 0;
+	unsigned char *member = calloc(ng * (n ? n : 1), 1);
+	pid_t *pid = calloc(ng, sizeof(*pid));
+	int *fd = calloc(ng, sizeof(*fd));
 	struct sync_area *sa = mmap(NULL, sizeof(*sa), PROT_READ | PROT_WRITE,
 				    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	if (!g.t || !g.member || !pid || !fd || sa == MAP_FAILED) {
+	if (!member || !pid || !fd || sa == MAP_FAILED) {
 		snprintf(err, errlen, "out of memory");
 		rc = HS_ENOMEM;
 		goto out;
 	}
 	memset(sa, 0, sizeof(*sa));
-	int nprocs = 1;
 	for (size_t i = 0; i < n; i++) {
-		fd[i] = -1;
-		int active = !o->active || o->active[i];
-		if (!active)
+		if (o->active && !o->active[i])
 			continue;
-		if (sc->tenants[i].process != PROCESS_OWN) {
-			g.member[i] = 1;
-			continue;
-		}
-		/* fork before this process touches the device */
-		int p[2];
-		if (pipe(p)) {
-			snprintf(err, errlen, "pipe: %s", strerror(errno));
-			rc = HW_EIO;
-			goto reap;
-		}
-		fflush(NULL);
-		pid[i] = fork();
-		if (pid[i] < 0) {
-			snprintf(err, errlen, "fork: %s", strerror(errno));
-			close(p[0]);
-			close(p[1]);
-			rc = HW_EIO;
-			goto reap;
-		}
-		if (pid[i] == 0) {
-			close(p[0]);
-			struct run_result cr;
-			char cerr[256] = "";
-			struct group cg = { .sc = sc, .o = o, .res = &cr, .ops = ops,
-					    .dur = g.dur, .t = g.t, .member = g.member,
-					    .direct = direct };
-			memset(g.member, 0, n);
-			g.member[i] = 1;
-			int crc = run_result_init(&cr, n);
-			if (!crc)
-				crc = group_setup(&cg, cerr, sizeof(cerr));
-			if (crc)
-				__atomic_store_n(&sa->failed, 1, __ATOMIC_SEQ_CST);
-			else
-				crc = group_run(&cg, sa, 0, 0, cerr, sizeof(cerr));
-			if (!crc)
-				group_results(&cg);
-			child_send(p[1], &cr, i, crc, cerr);
-			close(p[1]);
-			_exit(0);
-		}
-		close(p[1]);
-		fd[i] = p[0];
-		nprocs++;
+		size_t gi = sc->tenants[i].process == PROCESS_OWN ? 1 + i : 0;
+		member[gi * n + i] = 1;
 	}
-	rc = group_setup(&g, err, errlen);
-	if (rc)
-		__atomic_store_n(&sa->failed, 1, __ATOMIC_SEQ_CST);
-	else
-		rc = group_run(&g, sa, nprocs, 1, err, errlen);
-	if (!rc)
-		group_results(&g);
-	group_release(&g);
-reap:
-	for (size_t i = 0; i < n; i++) {
-		if (fd[i] < 0)
+	for (size_t gi = 0; gi < ng; gi++) {
+		fd[gi] = -1;
+		int any = 0;
+		for (size_t i = 0; i < n; i++)
+			any |= member[gi * n + i];
+		if (!any || rc)
 			continue;
-		int crc = parent_recv(fd[i], res, i, rc ? NULL : err, rc ? 0 : errlen);
-		if (crc && !rc)
+		fd[gi] = spawn_group(ops, direct, sc, o, dur, &member[gi * n], sa,
+				     &pid[gi], err, errlen);
+		if (fd[gi] < 0) {
+			rc = HW_EIO;
+			__atomic_store_n(&sa->failed, 1, __ATOMIC_SEQ_CST);
+		} else {
+			nproc++;
+		}
+	}
+	/* all set up: one t0 for everyone, 20 ms ahead */
+	while (!rc && __atomic_load_n(&sa->ready, __ATOMIC_SEQ_CST) < (int)nproc &&
+	       !__atomic_load_n(&sa->failed, __ATOMIC_SEQ_CST))
+		usleep(1000);
+	hs_ns t0 = hw__now() + 20000000;
+	__atomic_store_n(&sa->t0, t0, __ATOMIC_SEQ_CST);
+	if (!rc && o->progress) {
+		while (hw__now() < t0 + dur && !__atomic_load_n(&sa->failed, __ATOMIC_SEQ_CST)) {
+			usleep(100000);
+			o->progress(o->progress_ctx, (double)(hw__now() - t0) / (double)dur);
+		}
+	}
+	for (size_t gi = 0; gi < ng; gi++) {
+		if (fd[gi] < 0)
+			continue;
+		char e2[512] = "";
+		int crc = parent_recv(fd[gi], res, e2, sizeof(e2));
+		if (crc && !rc) {
 			rc = crc;
-		close(fd[i]);
-		waitpid(pid[i], NULL, 0);
+			snprintf(err, errlen, "%s", e2);
+		}
+		close(fd[gi]);
+		waitpid(pid[gi], NULL, 0);
 	}
 out:
 	if (sa != MAP_FAILED)
 		munmap(sa, sizeof(*sa));
-	free(g.t);
-	free(g.member);
+	free(member);
 	free(pid);
 	free(fd);
 	return rc;
