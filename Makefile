@@ -44,7 +44,11 @@ LDLIBS   += -Wl,-Bstatic -lgsl -lgslcblas -linih -ljansson -lcsv -Wl,-Bdynamic -
 else
 LDLIBS   += $(shell pkg-config --libs $(PKG_LIBS) 2>/dev/null) -lcsv -lm -lpthread
 endif
-CHECK_LIBS := $(if $(filter 1,$(STATIC)),-Wl,-Bstatic -lcheck -lsubunit -Wl,-Bdynamic -lrt,$(shell pkg-config --libs check 2>/dev/null))
+ifeq ($(STATIC),1)
+CHECK_LIBS := -Wl,-Bstatic -lcheck -lsubunit -Wl,-Bdynamic -lrt
+else
+CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null)
+endif
 
 ifeq ($(SANITIZE),1)
 CFLAGS  += -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined

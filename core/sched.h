@@ -44,10 +44,12 @@ const char *hs_strerror(int err);
 enum xcmd_kind { XCMD_KERNEL, XCMD_MEMCPY, XCMD_MEMSET, XCMD_SYNC, XCMD_MARKER };
 
 enum xcmd_flags {
-	XCMD_F_SYNC = 1u << 0,  /* set by the core on launch: the backend must
+	XCMD_F_SYNC = 1u << 0,  /* a synchronization marker: the backend must
 	                         * report this command's completion through
-	                         * xq_complete(); the submitter may set it to
-	                         * force a marker (e.g. a request's last command) */
+	                         * xq_complete(). The core sets it on every
+	                         * `batch`-th launch; a submitter that will wait
+	                         * for a command (a request's last one) must set
+	                         * it, or the core cannot see the queue drain. */
 };
 
 struct xq;
@@ -78,6 +80,12 @@ struct backend_ops {
 	 * backend must later call xq_complete(q, cmd, t) once the command and
 	 * all before it are done. It may report other completions too. */
 	void (*launch)(void *be, void *hwq, struct xcmd *cmd, hs_ns now);
+	/* Level 1, optional: `cmd` was launched without a marker; from now on
+	 * treat it as XCMD_F_SYNC (the core has set the flag) and report its
+	 * completion. Used when a queue is suspended, so the core learns when
+	 * its last in-flight command is done. Absent: the sample waits for the
+	 * next marker. */
+	void (*sync)(void *be, void *hwq, struct xcmd *cmd, hs_ns now);
 	/* Level 2: stop the queue from starting launched commands. The running
 	 * command may finish or be aborted. The backend then calls
 	 * xq_deactivated(q, last_done, t) exactly once, naming the last command
