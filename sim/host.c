@@ -232,6 +232,19 @@ static void update_owed(struct sim_tenant *t)
 	}
 }
 
+/* Deadline hint for edf-like policies: the request's absolute deadline
+ * (arrival + deadline, or + slo) on each of the tenant's queues; none
+ * (arrival < 0) between requests. Tenants without either give no hint. */
+static void set_deadline(struct sim_tenant *t, hs_ns arrival, hs_ns now)
+{
+	hs_ns rel = t->spec->deadline_ns ? t->spec->deadline_ns : t->spec->slo_ns;
+	if (rel <= 0)
+		return;
+	hs_ns abs = arrival < 0 ? INT64_MAX : arrival + rel;
+	for (int k = 0; k < t->nhwq; k++)
+		xq_set_deadline(t->hwq[k].q, abs, now);
+}
+
 static void ev_host(struct sim_engine *e, void *obj, uint64_t arg, hs_ns now);
 static void start_request(struct sim_tenant *t, hs_ns now);
 
@@ -272,6 +285,7 @@ static void complete_request(struct sim_tenant *t, hs_ns now)
 	sim__emit_request(s, t, &r);
 	t->req_no++;
 	t->busy = 0;
+	set_deadline(t, -1, now);
 	if (t->spec->arrival == ARRIVAL_CLOSED)
 		t->next_arrival = now;
 	arm_arrival(t, now);
@@ -414,6 +428,7 @@ static void start_request(struct sim_tenant *t, hs_ns now)
 	t->sync_wait = 0;
 	t->next_arrival = gen_arrival(t, t->arrival_ns);
 	update_owed(t);
+	set_deadline(t, t->arrival_ns, now);
 	host_step(t, now);
 }
 
