@@ -4,6 +4,7 @@
  * traces and device profiles are built in memory.
  */
 #include <check.h>
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -523,6 +524,102 @@ START_TEST(level_above_device)
 }
 END_TEST
 
+static void on_progress(void *ctx, double f)
+{
+	double *last = ctx;
+	ck_assert(f >= last[0] && f <= 1.0);
+	last[0] = f;
+	last[1]++;
+}
+
+START_TEST(timeline_and_progress)
+{
+	static struct world w;
+	world_init(&w, 1);
+	w.dev.launch_ns = 100;
+	w.dev.sync_ns = 50;
+	kern(&w.tb[0], "k1", 0, 0, 1000, 4);
+	kern(&w.tb[0], "k2", 1, 0, 2500, 4);
+	char tl[64];
+	snprintf(tl, sizeof(tl), "/tmp/check_sim_tl_%d.json", (int)getpid());
+	double prog[2] = { 0, 0 };
+	w.o.timeline_path = tl;
+	w.o.progress = on_progress;
+	w.o.progress_ctx = prog;
+	ck_assert_int_eq(world_run(&w), 0);
+	ck_assert(prog[0] == 1.0 && prog[1] >= 1);
+	run_result_release(&w.res);
+	json_error_t je;
+	json_t *root = json_load_file(tl, 0, &je);
+	ck_assert_msg(root != NULL, "%s:%d: %s", tl, je.line, je.text);
+	json_t *ev = json_is_array(root) ? root : json_object_get(root, "traceEvents");
+	ck_assert(json_is_array(ev));
+	/* one process (the tenant), tracks host/stream 0/stream 1, spans
+	 * for k1 (tid 1), k2 (tid 2) and the request (host, tid 0) */
+	int found = 0;
+	size_t i;
+	json_t *e;
+	json_array_foreach(ev, i, e) {
+		const char *ph = json_string_value(json_object_get(e, "ph"));
+		const char *name = json_string_value(json_object_get(e, "name"));
+		int pid = (int)json_integer_value(json_object_get(e, "pid"));
+		int tid = (int)json_integer_value(json_object_get(e, "tid"));
+		double ts = json_number_value(json_object_get(e, "ts"));
+		double dur = json_number_value(json_object_get(e, "dur"));
+		if (!ph || !name || strcmp(ph, "X"))
+			continue;
+		ck_assert_int_eq(pid, 1);
+		if (!strcmp(name, "k1")) {
+			ck_assert(tid == 1 && ts == 0.1 && dur == 1.0);
+			found |= 1;
+		} else if (!strcmp(name, "k2")) {
+			ck_assert(tid == 2 && ts == 0.1 && dur == 2.5);
+			found |= 2;
+		} else if (!strcmp(name, "request 0")) {
+			ck_assert(tid == 0 && ts == 0 && dur == 2.65);
+			found |= 4;
+		}
+	}
+	ck_assert_int_eq(found, 7);
+	json_decref(root);
+	unlink(tl);
+}
+END_TEST
+
+/* Tenant a: a1 at 0, a2 submitted at 800; tenant b: b1 arriving at 500. */
+static void edf_world(struct world *w, hs_ns a_deadline, hs_ns b_slo)
+{
+	world_init(w, 2);
+	w->sc.policy = "edf";
+	kern(&w->tb[0], "a1", 0, 0, 1000, 10);
+	kern(&w->tb[0], "a2", 0, 800, 1000, 10);
+	kern(&w->tb[1], "b1", 0, 0, 1000, 10);
+	w->ts[0].deadline_ns = a_deadline;
+	w->ts[1].slo_ns = b_slo;            /* deadline = slo when unset */
+	arrive_at(w, 1, 500);
+}
+
+START_TEST(deadline_hints)
+{
+	static struct world w;
+	/* b is due first (500 + 1000 < 0 + 5000): a is suspended at 500,
+	 * a2 waits on the host side of the core until b is done */
+	edf_world(&w, 5000, 1000);
+	ck_assert_int_eq(world_run(&w), 0);
+	SPAN(&w, "a1", 0, 1000);
+	SPAN(&w, "b1", 1000, 2000);
+	SPAN(&w, "a2", 2000, 3000);
+	run_result_release(&w.res);
+	/* a is due first: b waits for a's whole request */
+	edf_world(&w, 1000, 10000);
+	ck_assert_int_eq(world_run(&w), 0);
+	SPAN(&w, "a1", 0, 1000);
+	SPAN(&w, "a2", 1000, 2000);
+	SPAN(&w, "b1", 2000, 3000);
+	run_result_release(&w.res);
+}
+END_TEST
+
 /* ---- determinism ---------------------------------------------------------------------- */
 static void poisson_world(struct world *w, uint64_t seed)
 {
@@ -705,9 +802,11 @@ Suite *sim_suite(void)
 	tcase_add_test(tc, level2_cost);
 	tcase_add_test(tc, level3_cost);
 	tcase_add_test(tc, level_above_device);
+	tcase_add_test(tc, deadline_hints);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("determinism");
 	tcase_add_test(tc, determinism);
+	tcase_add_test(tc, timeline_and_progress);
 	tcase_add_test(tc, tenant_seeds_independent);
 	suite_add_tcase(s, tc);
 	return s;
