@@ -26,6 +26,10 @@ static const struct field fields[] = {
 	NS(ctx_switch_ns),
 	{ "share_contexts", F_BOOL, offsetof(struct sim_device, share_contexts), 1 },
 	{ "max_level", F_INT, offsetof(struct sim_device, max_level), 0 },
+	{ "max_blocks_per_unit", F_INT, offsetof(struct sim_device, max_blocks_per_unit), 0 },
+	{ "max_threads_per_unit", F_INT, offsetof(struct sim_device, max_threads_per_unit), 0 },
+	{ "regs_per_unit", F_INT, offsetof(struct sim_device, regs_per_unit), 0 },
+	{ "shmem_per_unit", F_INT, offsetof(struct sim_device, shmem_per_unit), 0 },
 };
 #define NFIELDS (sizeof(fields) / sizeof(fields[0]))
 
@@ -77,7 +81,7 @@ static int on_kv(void *user, const char *section, const char *key,
 		if (f->type == F_NS) {
 			*(hs_ns *)p = x;
 		} else {
-			if (x > 1000000 || (f->type == F_BOOL && x > 1)) {
+			if (x > 100000000 || (f->type == F_BOOL && x > 1)) {
 				snprintf(c->msg, sizeof(c->msg),
 					 "%s: %lld out of range", key, x);
 				return 0;

@@ -81,6 +81,8 @@ static void take_units(struct sim *s, struct sim_cmd *c, hs_ns now)
 	c->alloc = 0;
 	sim_event_cancel(s->eng, c->end_ev);
 	c->end_ev = 0;
+	sim_event_cancel(s->eng, c->yield_ev);
+	c->yield_ev = 0;
 }
 
 static void ev_wake(struct sim_engine *e, void *obj, uint64_t arg, hs_ns now)
@@ -191,6 +193,8 @@ static void ev_end(struct sim_engine *e, void *obj, uint64_t arg, hs_ns now)
 	struct sim *s = h->sim;
 	c->end_ev = 0;
 	if (c->is_kernel) {
+		sim_event_cancel(s->eng, c->yield_ev);
+		c->yield_ev = 0;
 		s->used -= c->alloc;
 		c->alloc = 0;
 		s->kernels++;
@@ -293,6 +297,40 @@ static void start_other(struct sim *s, struct sim_cmd *c, hs_ns now)
 	c->end_ev = sim__at(s, now + c->work, ev_end, c, 0);
 }
 
+/* A kernel of several waves reached a block boundary while a kernel of
+ * higher stream priority waits: it gives its units back, and dispatch hands
+ * them out again in priority order (it keeps what is left). */
+static void ev_yield(struct sim_engine *e, void *obj, uint64_t arg, hs_ns now)
+{
+	struct sim_cmd *c = obj;
+	c->yield_ev = 0;
+	if (c->state != SC_RUNNING || !c->alloc || c->frozen)
+		return;
+	take_units(c->hwq->sim, c, now);
+	c->hwq->sim->dirty = 1;
+}
+
+/* Stream priority orders block dispatch: running kernels of priority below
+ * `prio` that have more than one wave left give their units back at the
+ * end of their current wave. A kernel in its last wave keeps its units. */
+static void arm_yields(struct sim *s, int prio, hs_ns now)
+{
+	for (int i = 0; i < s->nhwq; i++) {
+		struct sim_hwq *h = s->hwqs[i];
+		struct sim_cmd *k = h->cur;
+		if (h->prio >= prio || !k || !k->is_kernel || k->state != SC_RUNNING ||
+		    k->frozen || !k->alloc || !k->wave_work || k->yield_ev ||
+		    h->ctx != s->active_ctx)
+			continue;
+		account(k, now);
+		if (k->work <= k->wave_work)
+			continue;                       /* last wave */
+		int64_t left = k->work % k->wave_work;   /* of the current wave */
+		hs_ns delay = (left + k->alloc - 1) / k->alloc;
+		k->yield_ev = sim__at(s, now + delay, ev_yield, k, 0);
+	}
+}
+
 static inline hs_ns elig(const struct sim_cmd *c)
 {
 	return c->elig_ns > c->ready_ns ? c->elig_ns : c->ready_ns;
@@ -349,7 +387,7 @@ void sim__dispatch(struct sim *s, hs_ns now)
 		}
 	}
 	int free_units = s->dev.units - s->used;
-	if (!nc || free_units <= 0)
+	if (!nc)
 		return;
 	/* insertion sort: a handful of queues */
 	for (int i = 1; i < nc; i++) {
@@ -380,6 +418,14 @@ void sim__dispatch(struct sim *s, hs_ns now)
 		s->used += give;
 		free_units -= give;
 		resched_end(s, c, now);
+	}
+	/* the first candidate left short has the highest priority of them */
+	for (int i = 0; i < nc; i++) {
+		struct sim_cmd *c = s->cand[i]->cur;
+		if (c->state == SC_QUEUED || c->alloc < c->width) {
+			arm_yields(s, s->cand[i]->prio, now);
+			break;
+		}
 	}
 }
 
@@ -453,6 +499,8 @@ static void op_interrupt(void *be, void *hwq, hs_ns now)
 		c->frozen = 1;
 		sim_event_cancel(s->eng, c->end_ev);
 		c->end_ev = 0;
+		sim_event_cancel(s->eng, c->yield_ev);
+		c->yield_ev = 0;
 	}
 	h->deact_ev = sim__at(s, now + s->dev.l3_interrupt_ns, ev_deact, h, 0);
 }

@@ -87,6 +87,28 @@ static int read_arrivals(struct sim_tenant *t, char *err, size_t errlen)
 	return rc;
 }
 
+/* Blocks of this kernel one unit can hold at once (>= 1): the tightest of
+ * the profile's occupancy limits; UINT32_MAX without limits. */
+static uint64_t blocks_per_unit(const struct sim_device *d,
+				const struct trace_rec *rec)
+{
+	uint64_t threads = (uint64_t)(rec->block[0] ? rec->block[0] : 1) *
+		(rec->block[1] ? rec->block[1] : 1) *
+		(rec->block[2] ? rec->block[2] : 1);
+	uint64_t lim = UINT32_MAX;
+	if (d->max_blocks_per_unit > 0 && (uint64_t)d->max_blocks_per_unit < lim)
+		lim = (uint64_t)d->max_blocks_per_unit;
+	if (d->max_threads_per_unit > 0 && d->max_threads_per_unit / threads < lim)
+		lim = d->max_threads_per_unit / threads;
+	if (d->regs_per_unit > 0 && rec->regs > 0 &&
+	    d->regs_per_unit / (threads * (uint64_t)rec->regs) < lim)
+		lim = d->regs_per_unit / (threads * (uint64_t)rec->regs);
+	if (d->shmem_per_unit > 0 && rec->shmem > 0 &&
+	    (uint64_t)d->shmem_per_unit / (uint64_t)rec->shmem < lim)
+		lim = (uint64_t)d->shmem_per_unit / (uint64_t)rec->shmem;
+	return lim ? lim : 1;
+}
+
 /* Maps the trace's streams to local indexes and marks, per request and
  * stream, the last command (which the core must report). */
 static int index_trace(struct sim_tenant *t, char *err, size_t errlen)
@@ -96,8 +118,21 @@ static int index_trace(struct sim_tenant *t, char *err, size_t errlen)
 	int n = 0, cap = 0;
 	t->rec_stream = calloc(tr->nrecs ? tr->nrecs : 1, sizeof(*t->rec_stream));
 	t->rec_last = calloc(tr->nrecs ? tr->nrecs : 1, 1);
-	if (!t->rec_stream || !t->rec_last)
+	t->rec_width = calloc(tr->nrecs ? tr->nrecs : 1, sizeof(*t->rec_width));
+	t->rec_waves = calloc(tr->nrecs ? tr->nrecs : 1, sizeof(*t->rec_waves));
+	if (!t->rec_stream || !t->rec_last || !t->rec_width || !t->rec_waves)
 		goto nomem;
+	const struct sim_device *dev = &t->sim->dev;
+	for (size_t i = 0; i < tr->nrecs; i++) {
+		const struct trace_rec *rec = &tr->recs[i];
+		uint64_t blocks = (uint64_t)(rec->grid[0] ? rec->grid[0] : 1) *
+			(rec->grid[1] ? rec->grid[1] : 1) *
+			(rec->grid[2] ? rec->grid[2] : 1);
+		uint64_t resident = (uint64_t)dev->units * blocks_per_unit(dev, rec);
+		uint64_t waves = (blocks + resident - 1) / resident;
+		t->rec_width[i] = blocks < (uint64_t)dev->units ? (int)blocks : dev->units;
+		t->rec_waves[i] = waves > UINT32_MAX ? UINT32_MAX : (uint32_t)waves;
+	}
 	for (size_t i = 0; i < tr->nrecs; i++) {
 		int64_t sid = tr->recs[i].stream;
 		int k = 0;
@@ -197,6 +232,8 @@ void sim__tenant_release(struct sim_tenant *t)
 		trace_free(t->tr);
 	free(t->rec_stream);
 	free(t->rec_last);
+	free(t->rec_width);
+	free(t->rec_waves);
 	free(t->file_ns);
 }
 
@@ -315,7 +352,8 @@ static struct sim_cmd *new_cmd(struct sim_tenant *t, const struct trace_rec *rec
 	c->ready_ns = c->elig_ns = c->last_ns = 0;
 	c->start_ns = -1;
 	c->work = c->full_work = 0;
-	c->end_ev = c->notify_ev = 0;
+	c->end_ev = c->notify_ev = c->yield_ev = 0;
+	c->wave_work = 0;
 	c->width = c->alloc = 0;
 	c->state = SC_QUEUED;
 	c->is_kernel = c->started = c->frozen = c->is_sync = 0;
@@ -359,12 +397,11 @@ static void submit(struct sim_tenant *t, size_t i, hs_ns now)
 	c->x.flags = t->rec_last[i] ? XCMD_F_SYNC : 0;
 	c->x.expect_ns = dur;
 	if (rec->kind == TRACE_KERNEL) {
-		uint64_t blocks = (uint64_t)(rec->grid[0] ? rec->grid[0] : 1) *
-			(rec->grid[1] ? rec->grid[1] : 1) *
-			(rec->grid[2] ? rec->grid[2] : 1);
 		c->is_kernel = 1;
-		c->width = blocks < (uint64_t)s->dev.units ? (int)blocks : s->dev.units;
+		c->width = t->rec_width[i];
 		c->full_work = dur * c->width;
+		if (t->rec_waves[i] > 1)
+			c->wave_work = c->full_work / t->rec_waves[i];
 	} else {
 		c->full_work = rec->kind == TRACE_MARKER ? 0 : dur;
 	}

@@ -69,11 +69,17 @@ struct sim_device {
 	hs_ns ctx_switch_ns;      /* cost of switching contexts */
 	int share_contexts;       /* 1: processes share the device (MPS-like) */
 	int max_level;            /* highest preemption level supported, 1..3 */
+	/* occupancy: how many blocks of a kernel one unit holds at once
+	 * (0 = no limit); decides a kernel's waves, see sim/MODEL.md */
+	int max_blocks_per_unit;
+	int max_threads_per_unit;
+	int regs_per_unit;        /* 32-bit registers */
+	int shmem_per_unit;       /* bytes */
 };
 
 /* Reads a profile ([device] section, keys as the struct fields plus `name`).
- * Every key is required but name and max_level (default 3); unknown keys are
- * errors. Returns 0, or HS_EINVAL with "FILE:LINE: what is wrong" in err. */
+ * Every key is required but name, max_level (default 3) and the occupancy
+ * keys (default 0, no limit); unknown keys are errors. Returns 0, or HS_EINVAL with "FILE:LINE: what is wrong" in err. */
 int sim_device_load(const char *path, struct sim_device *dev, char *err,
 		    size_t errlen);
 /* Turns a scenario's `device` value into a profile path: a value with a '/'

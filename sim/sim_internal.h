@@ -29,7 +29,8 @@ struct sim_cmd {
 	hs_ns last_ns;             /* work accounted up to */
 	int64_t work;              /* left: unit-ns (kernel) or ns (others) */
 	int64_t full_work;
-	sim_event_id end_ev, notify_ev;
+	int64_t wave_work;         /* unit-ns of one wave; 0: a single wave */
+	sim_event_id end_ev, notify_ev, yield_ev;
 	int width;                 /* units it can use: min(blocks, units) */
 	int alloc;                 /* units it holds now */
 	uint8_t state;             /* enum sim_cmd_state */
@@ -66,6 +67,8 @@ struct sim_tenant {
 	uint16_t *rec_stream;      /* per trace record: local stream index */
 	uint8_t *rec_last;         /* per trace record: last of its request on
 	                            * its stream */
+	int *rec_width;            /* per record: units a kernel can use */
+	uint32_t *rec_waves;       /* per record: waves of its grid */
 	gsl_rng *rng;
 	struct sim_hwq *hwq;
 	int nhwq;

@@ -332,6 +332,44 @@ START_TEST(no_hw_preemption)
 }
 END_TEST
 
+/* a (priority 0): 40 blocks of one unit each on 10 units: 4 waves of
+ * 1000 ns. c (priority 1): one wave of 10 blocks, arriving at t_c. */
+static void wave_world(struct world *w, const char *policy, hs_ns t_c)
+{
+	world_init(w, 2);
+	w->sc.policy = (char *)policy;
+	w->dev.max_blocks_per_unit = 1;
+	kern(&w->tb[0], "a", 0, 0, 4000, 40);
+	kern(&w->tb[1], "c", 0, 0, 1000, 10);
+	w->ts[1].priority = 1;
+	arrive_at(w, 1, t_c);
+}
+
+START_TEST(priority_at_block_boundaries)
+{
+	static struct world w;
+	/* stream priority: a gives its units back at the end of its second
+	 * wave (2000); c runs 2000-3000; a's last two waves end at 5000 */
+	wave_world(&w, "streamprio", 1500);
+	ck_assert_int_eq(world_run(&w), 0);
+	SPAN(&w, "c", 2000, 3000);
+	SPAN(&w, "a", 0, 5000);
+	run_result_release(&w.res);
+	/* equal priorities: c waits for the whole of a */
+	wave_world(&w, "native", 1500);
+	ck_assert_int_eq(world_run(&w), 0);
+	SPAN(&w, "a", 0, 4000);
+	SPAN(&w, "c", 4000, 5000);
+	run_result_release(&w.res);
+	/* a in its last wave keeps its units */
+	wave_world(&w, "streamprio", 3500);
+	ck_assert_int_eq(world_run(&w), 0);
+	SPAN(&w, "a", 0, 4000);
+	SPAN(&w, "c", 4000, 5000);
+	run_result_release(&w.res);
+}
+END_TEST
+
 START_TEST(time_slicing)
 {
 	static struct world w;
@@ -789,6 +827,7 @@ Suite *sim_suite(void)
 	tcase_add_test(tc, concurrent_streams);
 	tcase_add_test(tc, priority_orders_dispatch);
 	tcase_add_test(tc, no_hw_preemption);
+	tcase_add_test(tc, priority_at_block_boundaries);
 	tcase_add_test(tc, time_slicing);
 	tcase_add_test(tc, device_profiles);
 	suite_add_tcase(s, tc);
