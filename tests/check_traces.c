@@ -288,6 +288,39 @@ START_TEST(test_kineto_sync_split)
 }
 END_TEST
 
+/* A sync call between two launches of one step becomes a sync command;
+ * it is host time, not GPU busy time. */
+START_TEST(test_kineto_inner_sync)
+{
+	struct trace_import_stats st;
+	struct trace *t = import_ok(FIX "kineto_midsync.json", TRACE_FMT_AUTO,
+				    TRACE_SPLIT_AUTO, 0, &st);
+	ck_assert_int_eq(t->nreqs, 1);
+	ck_assert_int_eq(t->nrecs, 3);
+	ck_assert_int_eq(st.nkind[TRACE_SYNC], 1);
+	const struct trace_rec *r = &t->recs[1];
+	ck_assert_int_eq(r->kind, TRACE_SYNC);
+	ck_assert_str_eq(r->name, "cudaStreamSynchronize");
+	ck_assert_int_eq(r->stream, 9);
+	ck_assert_int_eq(r->seq, 1);
+	ck_assert_int_eq(r->submit_ns, 3000);
+	ck_assert_int_eq(r->end_ns, 26000);
+	ck_assert_str_eq(t->recs[2].name, "k_after");
+	struct trace_summary s;
+	ck_assert_int_eq(trace_summarize(t, 5, &s), 0);
+	ck_assert_int_eq(s.reqs[0].gpu_busy_ns, 20000 + 5000);
+	ck_assert_int_eq(s.reqs[0].nkernels, 2);
+	trace_summary_release(&s);
+	trace_free(t);
+	/* split by syncs: the same call is a boundary, not a command */
+	t = import_ok(FIX "kineto_midsync.json", TRACE_FMT_AUTO, TRACE_SPLIT_SYNC,
+		      0, &st);
+	ck_assert_int_eq(t->nreqs, 2);
+	ck_assert_int_eq(st.nkind[TRACE_SYNC], 0);
+	trace_free(t);
+}
+END_TEST
+
 START_TEST(test_kineto_array_and_old_categories)
 {
 	struct trace_import_stats st;
@@ -407,6 +440,7 @@ START_TEST(test_detect_format)
 		{ FIX "canon_ok.csv", TRACE_FMT_CANONICAL },
 		{ FIX "kineto_steps.json", TRACE_FMT_KINETO },
 		{ FIX "kineto_array.json", TRACE_FMT_KINETO },
+		{ FIX "kineto_midsync.json", TRACE_FMT_KINETO },
 		{ FIX "rocprof_v3.csv", TRACE_FMT_ROCPROF },
 		{ FIX "rocprof_old.csv", TRACE_FMT_ROCPROF },
 		{ FIX "nsys_gpu_trace.csv", TRACE_FMT_NSYS },
@@ -584,6 +618,7 @@ Suite *traces_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_kineto_pairs_and_steps);
 	tcase_add_test(tc, test_kineto_sync_split);
+	tcase_add_test(tc, test_kineto_inner_sync);
 	tcase_add_test(tc, test_kineto_array_and_old_categories);
 	tcase_add_test(tc, test_kineto_many_chunks);
 	tcase_add_test(tc, test_rocprof_workitems_to_blocks);

@@ -78,14 +78,18 @@ int trace__imp_add_launch(struct trace__import *im, int64_t corr, int64_t ts_ns)
 int trace__imp_add_step(struct trace__import *im, int64_t start_ns, int64_t end_ns)
 {
 	GROW(im->steps, im->nsteps, im->capsteps);
-	im->steps[im->nsteps++] = (struct trace__span){ start_ns, end_ns };
+	im->steps[im->nsteps++] = (struct trace__span){ start_ns, end_ns, NULL };
 	return 0;
 }
 
-int trace__imp_add_sync(struct trace__import *im, int64_t start_ns, int64_t end_ns)
+int trace__imp_add_sync(struct trace__import *im, int64_t start_ns, int64_t end_ns,
+			const char *name)
 {
+	const char *n = trace__intern(im->names, name, strlen(name));
+	if (!n)
+		return -1;
 	GROW(im->syncs, im->nsyncs, im->capsyncs);
-	im->syncs[im->nsyncs++] = (struct trace__span){ start_ns, end_ns };
+	im->syncs[im->nsyncs++] = (struct trace__span){ start_ns, end_ns, n };
 	return 0;
 }
 
@@ -220,6 +224,50 @@ static void split(struct trace__import *im, enum trace_split how, int64_t gap_ns
 			im->ops[i].request = 0;
 		break;
 	}
+}
+
+/* With ops sorted by (request, host time): a host synchronization call
+ * made between two commands of the same request (after its first launch,
+ * before its last) is a dependency inside the request, so it becomes a
+ * `sync` command there: submit = start = the call, end = its return; the
+ * stream is that of the command launched just before it. Syncs that end a
+ * request are implied by the request boundary and not written. Returns the
+ * number added, or -1 (out of memory). */
+static long add_inner_syncs(struct trace__import *im)
+{
+	size_t nops = im->nops;
+	long added = 0;
+	size_t i = 0;
+	while (i < nops && im->ops[i].request < 0)
+		i++;
+	for (size_t q = i; q < nops;) {
+		size_t e = q;
+		while (e < nops && im->ops[e].request == im->ops[q].request)
+			e++;
+		int64_t first = host_time(&im->ops[q]), last = host_time(&im->ops[e - 1]);
+		long k = span_at(im->syncs, im->nsyncs, first);
+		size_t j = q;
+		for (size_t s = (size_t)(k + 1); s < im->nsyncs; s++) {
+			const struct trace__span *sy = &im->syncs[s];
+			if (sy->start_ns >= last)
+				break;
+			if (sy->start_ns <= first)
+				continue;
+			while (j + 1 < e && host_time(&im->ops[j + 1]) <= sy->start_ns)
+				j++;
+			struct trace__op op = {
+				.start_ns = sy->start_ns, .end_ns = sy->end_ns,
+				.submit_ns = sy->start_ns, .corr = -1,
+				.stream = im->ops[j].stream, .name = sy->name,
+				.kind = TRACE_SYNC, .request = im->ops[q].request,
+			};
+			if (trace__imp_add_op(im, &op) < 0)
+				return -1;
+			added++;
+		}
+		q = e;
+	}
+	return added;
 }
 
 static void import_release(struct trace__import *im)
@@ -368,6 +416,16 @@ struct trace *trace_import_load(const char *in, const struct trace_import_opts *
 	pair_launches(&im, st);
 	split(&im, how, o && o->gap_ns > 0 ? o->gap_ns : 1000000, st);
 	qsort(im.ops, im.nops, sizeof(*im.ops), cmp_op_final);
+	if (im.nsyncs && how != TRACE_SPLIT_SYNC) {
+		qsort(im.syncs, im.nsyncs, sizeof(*im.syncs), cmp_span);
+		long added = add_inner_syncs(&im);
+		if (added < 0) {
+			trace__fail(err, "%s: out of memory", in);
+			goto fail;
+		}
+		if (added)
+			qsort(im.ops, im.nops, sizeof(*im.ops), cmp_op_final);
+	}
 
 	size_t first = 0;                  /* dropped ops (request -1) sort first */
 	while (first < im.nops && im.ops[first].request < 0)

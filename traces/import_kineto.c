@@ -217,7 +217,7 @@ static int host_event(struct scan *s, json_t *ev, const char *name, const char *
 	} else if (is_runtime(cat)) {
 		s->im->has_host = 1;
 		if (is_sync(name)) {
-			rc = trace__imp_add_sync(s->im, ts, ts + dur);
+			rc = trace__imp_add_sync(s->im, ts, ts + dur, name);
 		} else if (is_launch(name)) {
 			json_t *args = json_object_get(ev, "args");
 			int64_t corr;

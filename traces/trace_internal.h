@@ -59,6 +59,7 @@ struct trace__op {
 /* A host-side span: ProfilerStep#N annotation or a synchronization call. */
 struct trace__span {
 	int64_t start_ns, end_ns;
+	const char *name;          /* interned call name (syncs), or NULL */
 };
 struct trace__launch {
 	int64_t corr, ts_ns;
@@ -80,7 +81,9 @@ struct trace__import {
 int trace__imp_add_op(struct trace__import *im, const struct trace__op *op);
 int trace__imp_add_launch(struct trace__import *im, int64_t corr, int64_t ts_ns);
 int trace__imp_add_step(struct trace__import *im, int64_t start_ns, int64_t end_ns);
-int trace__imp_add_sync(struct trace__import *im, int64_t start_ns, int64_t end_ns);
+/* name: the synchronization call (copied into im->names). */
+int trace__imp_add_sync(struct trace__import *im, int64_t start_ns, int64_t end_ns,
+			const char *name);
 
 /* Format readers: fill im from path; 0 or -1 with err "FILE:LINE: ...". */
 int trace__read_kineto(const char *path, struct trace__import *im,
