@@ -68,10 +68,10 @@ int trace__imp_add_op(struct trace__import *im, const struct trace__op *op)
 	return 0;
 }
 
-int trace__imp_add_launch(struct trace__import *im, int64_t corr, int64_t ts_ns)
+int trace__imp_add_launch(struct trace__import *im, const struct trace__launch *l)
 {
 	GROW(im->launches, im->nlaunches, im->caplaunches);
-	im->launches[im->nlaunches++] = (struct trace__launch){ corr, ts_ns };
+	im->launches[im->nlaunches++] = *l;
 	return 0;
 }
 
@@ -137,15 +137,18 @@ static int cmp_op_final(const void *a, const void *b)
 }
 
 /* Sets each op's submit_ns from the launch call with the same correlation
- * (the earliest one if several); unmatched ops keep -1. */
-static void pair_launches(struct trace__import *im, struct trace_import_stats *st)
+ * (the earliest one if several); unmatched ops keep -1. A kernel recorded
+ * without its shape (grid[0] == 0) takes the launch call's; one that finds
+ * none is an error naming the kernel event's line. */
+static int pair_launches(struct trace__import *im, const char *path,
+			 struct trace_import_stats *st, struct trace_err *err)
 {
 	if (im->nlaunches)
 		qsort(im->launches, im->nlaunches, sizeof(*im->launches), cmp_launch);
 	for (size_t i = 0; i < im->nops; i++) {
 		struct trace__op *o = &im->ops[i];
 		if (o->submit_ns >= 0)
-			continue;
+			goto shape;
 		if (o->corr >= 0 && im->nlaunches) {
 			size_t lo = 0, hi = im->nlaunches;
 			while (lo < hi) {
@@ -156,13 +159,30 @@ static void pair_launches(struct trace__import *im, struct trace_import_stats *s
 					hi = mid;
 			}
 			if (lo < im->nlaunches && im->launches[lo].corr == o->corr) {
-				o->submit_ns = im->launches[lo].ts_ns;
-				continue;
+				const struct trace__launch *l = &im->launches[lo];
+				o->submit_ns = l->ts_ns;
+				if (o->kind == TRACE_KERNEL && o->grid[0] == 0 &&
+				    l->grid[0] != 0) {
+					memcpy(o->grid, l->grid, sizeof(o->grid));
+					memcpy(o->block, l->block, sizeof(o->block));
+				}
+				if (o->kind == TRACE_KERNEL && o->shmem < 0 && l->shmem >= 0)
+					o->shmem = l->shmem;
+				goto shape;
 			}
 		}
 		if (im->has_host)
 			st->no_launch++;
+shape:
+		if (o->shmem < 0)
+			o->shmem = 0;
+		if (o->kind == TRACE_KERNEL && o->grid[0] == 0)
+			return trace__fail(err, "%s:%ld: kernel event \"%.80s\": no "
+					   "args.grid / args.block, and no launch call "
+					   "with the same correlation carries them", path,
+					   o->line, o->name);
 	}
+	return 0;
 }
 
 /* Index of the last span starting at or before t, or -1. */
@@ -413,7 +433,8 @@ struct trace *trace_import_load(const char *in, const struct trace_import_opts *
 		goto fail;
 	}
 	st->split = how;
-	pair_launches(&im, st);
+	if (pair_launches(&im, in, st, err) < 0)
+		goto fail;
 	split(&im, how, o && o->gap_ns > 0 ? o->gap_ns : 1000000, st);
 	qsort(im.ops, im.nops, sizeof(*im.ops), cmp_op_final);
 	if (im.nsyncs && how != TRACE_SPLIT_SYNC) {
