@@ -180,6 +180,9 @@ static void print_import(const struct trace_import_stats *st, FILE *f)
 		fprintf(f, " (%zu ProfilerStep#N spans)", st->nsteps);
 	else if (st->split == TRACE_SPLIT_SYNC)
 		fprintf(f, " (%zu host synchronizations)", st->nsyncs);
+	if (st->nkind[TRACE_SYNC])
+		fprintf(f, "; %zu host syncs inside requests kept as sync commands",
+			st->nkind[TRACE_SYNC]);
 	fputc('\n', f);
 	if (st->no_launch)
 		fprintf(f, "  %zu commands without a host launch event: submit_ns = "

@@ -165,7 +165,8 @@ static const struct bad_case bad_cases[] = {
 	{ "bad_kineto_trunc.json", FIX "bad_kineto_trunc.json:5: unexpected end of file inside an object or array (truncated trace?)" },
 	{ "bad_kineto_event.json", FIX "bad_kineto_event.json:5: invalid JSON in a trace event: '}' expected near '.'" },
 	{ "bad_kineto_ts.json", FIX "bad_kineto_ts.json:5: kernel event \"k1\": \"ts\" missing or not a number" },
-	{ "bad_kineto_grid.json", FIX "bad_kineto_grid.json:2: kernel event \"k0\": args.grid / args.block missing or not [x, y, z] of positive integers" },
+	{ "bad_kineto_grid.json", FIX "bad_kineto_grid.json:2: kernel event \"k0\": args.grid / args.block not [x, y, z] of positive integers" },
+	{ "bad_kineto_noshape.json", FIX "bad_kineto_noshape.json:7: kernel event \"k_no_shape\": no args.grid / args.block, and no launch call with the same correlation carries them" },
 	{ "bad_kineto_noevents.json", FIX "bad_kineto_noevents.json:1: no \"traceEvents\" array (not a Chrome trace / PyTorch profiler export?)" },
 	{ "bad_kineto_mismatch.json", FIX "bad_kineto_mismatch.json:3: mismatched ']'" },
 	{ "bad_rocprof.csv", FIX "bad_rocprof.csv:3: Start_Timestamp: '53293219763818x0' is not an integer" },
@@ -288,6 +289,64 @@ START_TEST(test_kineto_sync_split)
 }
 END_TEST
 
+/* A sync call between two launches of one step becomes a sync command;
+ * it is host time, not GPU busy time. */
+START_TEST(test_kineto_inner_sync)
+{
+	struct trace_import_stats st;
+	struct trace *t = import_ok(FIX "kineto_midsync.json", TRACE_FMT_AUTO,
+				    TRACE_SPLIT_AUTO, 0, &st);
+	ck_assert_int_eq(t->nreqs, 1);
+	ck_assert_int_eq(t->nrecs, 3);
+	ck_assert_int_eq(st.nkind[TRACE_SYNC], 1);
+	const struct trace_rec *r = &t->recs[1];
+	ck_assert_int_eq(r->kind, TRACE_SYNC);
+	ck_assert_str_eq(r->name, "cudaStreamSynchronize");
+	ck_assert_int_eq(r->stream, 9);
+	ck_assert_int_eq(r->seq, 1);
+	ck_assert_int_eq(r->submit_ns, 3000);
+	ck_assert_int_eq(r->end_ns, 26000);
+	ck_assert_str_eq(t->recs[2].name, "k_after");
+	struct trace_summary s;
+	ck_assert_int_eq(trace_summarize(t, 5, &s), 0);
+	ck_assert_int_eq(s.reqs[0].gpu_busy_ns, 20000 + 5000);
+	ck_assert_int_eq(s.reqs[0].nkernels, 2);
+	trace_summary_release(&s);
+	trace_free(t);
+	/* split by syncs: the same call is a boundary, not a command */
+	t = import_ok(FIX "kineto_midsync.json", TRACE_FMT_AUTO, TRACE_SPLIT_SYNC,
+		      0, &st);
+	ck_assert_int_eq(t->nreqs, 2);
+	ck_assert_int_eq(st.nkind[TRACE_SYNC], 0);
+	trace_free(t);
+}
+END_TEST
+
+/* ROCm Kineto: the kernel's shape and LDS size come from the
+ * hipLaunchKernel event; a kernel without args.stream uses its tid. */
+START_TEST(test_kineto_rocm_shapes_from_launch)
+{
+	struct trace_import_stats st;
+	struct trace *t = import_ok(FIX "kineto_rocm.json", TRACE_FMT_AUTO,
+				    TRACE_SPLIT_AUTO, 0, &st);
+	ck_assert_int_eq(t->nrecs, 3);
+	const struct trace_rec *r = t->recs;
+	ck_assert_str_eq(r[0].name, "void add<float>(float*, int)");
+	ck_assert_uint_eq(r[0].grid[0], 64);
+	ck_assert_uint_eq(r[0].block[0], 256);
+	ck_assert_int_eq(r[0].shmem, 512);
+	ck_assert_int_eq(r[0].stream, 1);
+	ck_assert_int_eq(r[0].submit_ns, 0);
+	ck_assert_int_eq(r[0].start_ns, 10000);
+	ck_assert_int_eq(r[1].kind, TRACE_MEMCPY);
+	ck_assert_int_eq(r[1].bytes, 4096);
+	ck_assert_int_eq(r[1].submit_ns, 20000);
+	ck_assert_int_eq(r[2].stream, 3);           /* from tid */
+	ck_assert_int_eq(st.no_launch, 1);
+	trace_free(t);
+}
+END_TEST
+
 START_TEST(test_kineto_array_and_old_categories)
 {
 	struct trace_import_stats st;
@@ -407,6 +466,7 @@ START_TEST(test_detect_format)
 		{ FIX "canon_ok.csv", TRACE_FMT_CANONICAL },
 		{ FIX "kineto_steps.json", TRACE_FMT_KINETO },
 		{ FIX "kineto_array.json", TRACE_FMT_KINETO },
+		{ FIX "kineto_midsync.json", TRACE_FMT_KINETO },
 		{ FIX "rocprof_v3.csv", TRACE_FMT_ROCPROF },
 		{ FIX "rocprof_old.csv", TRACE_FMT_ROCPROF },
 		{ FIX "nsys_gpu_trace.csv", TRACE_FMT_NSYS },
@@ -584,6 +644,8 @@ Suite *traces_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_kineto_pairs_and_steps);
 	tcase_add_test(tc, test_kineto_sync_split);
+	tcase_add_test(tc, test_kineto_inner_sync);
+	tcase_add_test(tc, test_kineto_rocm_shapes_from_launch);
 	tcase_add_test(tc, test_kineto_array_and_old_categories);
 	tcase_add_test(tc, test_kineto_many_chunks);
 	tcase_add_test(tc, test_rocprof_workitems_to_blocks);
