@@ -318,9 +318,9 @@ int cli_drive_main(int argc, char **argv, const char *backend, run_fn run)
 	int bench = 0, hw = strcmp(backend, "hw") == 0;
 	int c;
 	char *end;
-	optind = 1;
+	optind = 0;     /* GNU: full re-initialisation (tests call us repeatedly) */
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+ho:", lopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "h", lopts, NULL)) != -1) {
 		switch (c) {
 		case 'p':
 			o.policy = optarg;
