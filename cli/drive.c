@@ -227,7 +227,7 @@ int cli_drive(const struct drive_opts *o, run_fn run)
 		ro.mode = "native";
 		bad = one_run(run, sc, &ro, &rep.native, &pg, "native");
 	}
-	char tl[PATH_MAX];
+	char tl[PATH_MAX + 16];
 	if (!bad) {
 		ro.policy = policy;
 		ro.mode = "policy";
