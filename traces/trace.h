@@ -91,6 +91,110 @@ void chrome_name_thread(struct chrome_writer *w, int pid, int tid, const char *n
 /* A complete event ("ph":"X"); times in ns (written as us with 3 decimals). */
 void chrome_span(struct chrome_writer *w, int pid, int tid, const char *name,
 		 const char *cat, int64_t start_ns, int64_t dur_ns);
+/* An instant event ("ph":"i", thread scope) at ts_ns. */
+void chrome_instant(struct chrome_writer *w, int pid, int tid, const char *name,
+		    const char *cat, int64_t ts_ns);
+/* commit=1: finish the JSON and rename into place; commit=0: remove the temp
+ * file. 0 or -1 (err filled, e.g. a write failed). Frees w either way. */
 int chrome_writer_close(struct chrome_writer *w, int commit, struct trace_err *err);
+
+/* ---- importers -----------------------------------------------------------
+ * `hipsched trace import`: PyTorch profiler / Kineto Chrome-trace JSON,
+ * rocprofv3 kernel-trace CSV, Nsight Systems `nsys stats -r cuda_gpu_trace`
+ * CSV. Times are rebased so the trace starts at 0 ns; commands are ordered
+ * by host submit time and split into requests. See traces/README.md. */
+enum trace_format {
+	TRACE_FMT_AUTO, TRACE_FMT_CANONICAL, TRACE_FMT_KINETO,
+	TRACE_FMT_ROCPROF, TRACE_FMT_NSYS,
+};
+const char *trace_format_name(enum trace_format f);
+/* "auto", "canonical", "kineto", "rocprof", "nsys" -> format, or -1. */
+int trace_format_parse(const char *s);
+/* Looks at the file's first bytes / header row. 0 ok (*fmt set), -1 with
+ * err "FILE:LINE: ..." when the format is not recognised. */
+int trace_detect_format(const char *path, enum trace_format *fmt,
+			struct trace_err *err);
+
+enum trace_split {
+	TRACE_SPLIT_AUTO,  /* step if ProfilerStep spans, else sync, else none */
+	TRACE_SPLIT_STEP,  /* ProfilerStep#N annotations (Kineto) */
+	TRACE_SPLIT_SYNC,  /* host synchronization calls between iterations */
+	TRACE_SPLIT_GAP,   /* GPU idle for longer than gap_ns */
+	TRACE_SPLIT_NONE,  /* the whole trace is one request */
+};
+const char *trace_split_name(enum trace_split s);
+int trace_split_parse(const char *s);
+
+struct trace_import_opts {
+	enum trace_format format;  /* TRACE_FMT_AUTO: detect */
+	enum trace_split split;
+	int64_t gap_ns;            /* for TRACE_SPLIT_GAP (default 1 ms if 0) */
+};
+
+struct trace_import_stats {
+	enum trace_format format;  /* the format actually read */
+	enum trace_split split;    /* how requests were split */
+	size_t ncmds;              /* commands written */
+	size_t nkind[TRACE_KIND_COUNT_];
+	size_t nreqs;
+	size_t nsteps, nsyncs;     /* ProfilerStep spans / sync calls seen */
+	size_t no_launch;          /* commands without a matched host launch
+	                            * event (submit_ns = start_ns) */
+	size_t dropped;            /* commands outside every ProfilerStep span */
+	int64_t t0_ns;             /* the input's time subtracted (rebase) */
+};
+
+/* Imports in into a whole trace in memory (validated, grouped by request).
+ * Memory: compact records only; the input is streamed. NULL on error (err
+ * filled, "FILE:LINE: ..."). stats may be NULL. Free with trace_free(). */
+struct trace *trace_import_load(const char *in, const struct trace_import_opts *o,
+				struct trace_import_stats *stats,
+				struct trace_err *err);
+/* Imports in and writes the canonical CSV out (temp file renamed). */
+int trace_import(const char *in, const char *out,
+		 const struct trace_import_opts *o,
+		 struct trace_import_stats *stats, struct trace_err *err);
+/* Writes a whole trace as canonical CSV (temp file renamed on success). */
+int trace_save(const struct trace *t, const char *path, struct trace_err *err);
+
+/* ---- summary (`hipsched trace info`) ------------------------------------ */
+struct trace_req_summary {
+	int64_t id;
+	size_t ncmds, nkernels;
+	int64_t gpu_busy_ns;       /* union of the commands' [start, end) */
+	int64_t kernel_ns;         /* sum of kernel durations */
+	int64_t host_span_ns;      /* first submit to last submit */
+	int64_t span_ns;           /* first submit to last end (latency) */
+	int64_t max_host_gap_ns;   /* largest gap between consecutive submits */
+};
+struct trace_kernel_summary {
+	const char *name;          /* points into the trace */
+	size_t count;
+	int64_t total_ns, max_ns;
+};
+struct trace_summary {
+	size_t nrecs, nkind[TRACE_KIND_COUNT_], nreqs;
+	int64_t span_ns;           /* whole trace: min start/submit to max end */
+	int64_t gpu_busy_ns;       /* union over the whole trace */
+	int64_t *streams;          /* distinct streams, ascending */
+	size_t nstreams;
+	struct trace_req_summary *reqs;   /* nreqs entries */
+	struct trace_kernel_summary *top; /* kernels by total time, descending */
+	size_t ntop;
+	int64_t host_gap_p50_ns, host_gap_max_ns; /* within requests */
+	int64_t req_gap_mean_ns;   /* idle host time between requests: next
+	                            * request's first submit - this one's end */
+};
+/* Fills s from t (s's arrays are allocated; free with
+ * trace_summary_release; s->top points into t, so keep t alive).
+ * top_n bounds s->ntop. 0 or -1 (out of memory). */
+int trace_summarize(const struct trace *t, size_t top_n, struct trace_summary *s);
+void trace_summary_release(struct trace_summary *s);
+
+/* `hipsched trace export`: one Perfetto process for the trace, a thread
+ * track per stream, a host track with one span per request and a thin
+ * launch span per command. 0 or -1 (err filled). */
+int trace_export_chrome(const struct trace *t, const char *path,
+			struct trace_err *err);
 
 #endif

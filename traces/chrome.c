@@ -1,0 +1,201 @@
+/*
+ * Chrome trace event JSON writer (the "JSON Object Format" that Perfetto and
+ * chrome://tracing open), and `trace export` on top of it.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "trace_internal.h"
+
+struct chrome_writer {
+	FILE *f;
+	char *path, *tmp;
+	int nev;
+};
+
+static void put_str(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; s && *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c == '"' || c == '\\')
+			fprintf(f, "\\%c", c);
+		else if (c < 0x20)
+			fprintf(f, "\\u%04x", c);
+		else
+			fputc(c, f);
+	}
+	fputc('"', f);
+}
+
+/* ns as microseconds with 3 decimals, exactly (no floating point). */
+static void put_us(FILE *f, int64_t ns)
+{
+	if (ns < 0) {
+		fputc('-', f);
+		ns = -ns;
+	}
+	fprintf(f, "%lld.%03lld", (long long)(ns / 1000), (long long)(ns % 1000));
+}
+
+struct chrome_writer *chrome_writer_open(const char *path, struct trace_err *err)
+{
+	struct chrome_writer *w = calloc(1, sizeof(*w));
+	if (!w || !(w->path = strdup(path)) ||
+	    asprintf(&w->tmp, "%s.tmp.%ld", path, (long)getpid()) < 0) {
+		if (w)
+			free(w->path);
+		free(w);
+		trace__fail(err, "%s: out of memory", path);
+		return NULL;
+	}
+	w->f = fopen(w->tmp, "wb");
+	if (!w->f) {
+		trace__fail(err, "%s: cannot create: %s", w->tmp, strerror(errno));
+		free(w->tmp);
+		free(w->path);
+		free(w);
+		return NULL;
+	}
+	fputs("{\"displayTimeUnit\":\"ns\",\"traceEvents\":[", w->f);
+	return w;
+}
+
+static void sep(struct chrome_writer *w)
+{
+	fputs(w->nev++ ? ",\n" : "\n", w->f);
+}
+
+void chrome_name_process(struct chrome_writer *w, int pid, const char *name)
+{
+	sep(w);
+	fprintf(w->f, "{\"ph\":\"M\",\"name\":\"process_name\",\"pid\":%d,"
+		"\"tid\":0,\"args\":{\"name\":", pid);
+	put_str(w->f, name);
+	fputs("}}", w->f);
+}
+
+void chrome_name_thread(struct chrome_writer *w, int pid, int tid, const char *name)
+{
+	sep(w);
+	fprintf(w->f, "{\"ph\":\"M\",\"name\":\"thread_name\",\"pid\":%d,"
+		"\"tid\":%d,\"args\":{\"name\":", pid, tid);
+	put_str(w->f, name);
+	fputs("}}", w->f);
+	sep(w);
+	fprintf(w->f, "{\"ph\":\"M\",\"name\":\"thread_sort_index\",\"pid\":%d,"
+		"\"tid\":%d,\"args\":{\"sort_index\":%d}}", pid, tid, tid);
+}
+
+void chrome_span(struct chrome_writer *w, int pid, int tid, const char *name,
+		 const char *cat, int64_t start_ns, int64_t dur_ns)
+{
+	sep(w);
+	fputs("{\"ph\":\"X\",\"name\":", w->f);
+	put_str(w->f, name);
+	fputs(",\"cat\":", w->f);
+	put_str(w->f, cat ? cat : "");
+	fprintf(w->f, ",\"pid\":%d,\"tid\":%d,\"ts\":", pid, tid);
+	put_us(w->f, start_ns);
+	fputs(",\"dur\":", w->f);
+	put_us(w->f, dur_ns < 0 ? 0 : dur_ns);
+	fputc('}', w->f);
+}
+
+void chrome_instant(struct chrome_writer *w, int pid, int tid, const char *name,
+		    const char *cat, int64_t ts_ns)
+{
+	sep(w);
+	fputs("{\"ph\":\"i\",\"s\":\"t\",\"name\":", w->f);
+	put_str(w->f, name);
+	fputs(",\"cat\":", w->f);
+	put_str(w->f, cat ? cat : "");
+	fprintf(w->f, ",\"pid\":%d,\"tid\":%d,\"ts\":", pid, tid);
+	put_us(w->f, ts_ns);
+	fputc('}', w->f);
+}
+
+int chrome_writer_close(struct chrome_writer *w, int commit, struct trace_err *err)
+{
+	int rc = 0;
+	fputs("\n]}\n", w->f);
+	int bad = ferror(w->f);
+	if (fclose(w->f) != 0)
+		bad = 1;
+	if (commit && bad) {
+		rc = trace__fail(err, "%s: write failed", w->tmp);
+		commit = 0;
+	}
+	if (commit && rename(w->tmp, w->path) != 0) {
+		rc = trace__fail(err, "%s: cannot rename into place: %s", w->path,
+				 strerror(errno));
+		commit = 0;
+	}
+	if (!commit)
+		unlink(w->tmp);
+	free(w->tmp);
+	free(w->path);
+	free(w);
+	return rc;
+}
+
+static int cmp_i64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+	return (x > y) - (x < y);
+}
+
+/* pid 1 = the trace; tid 1 = host (request spans, launch instants);
+ * tid 10+i = the i-th stream in ascending order. */
+int trace_export_chrome(const struct trace *t, const char *path,
+			struct trace_err *err)
+{
+	int64_t *streams = malloc((t->nrecs ? t->nrecs : 1) * sizeof(*streams));
+	if (!streams)
+		return trace__fail(err, "%s: out of memory", path);
+	for (size_t i = 0; i < t->nrecs; i++)
+		streams[i] = t->recs[i].stream;
+	qsort(streams, t->nrecs, sizeof(*streams), cmp_i64);
+	size_t ns = 0;
+	for (size_t i = 0; i < t->nrecs; i++)
+		if (ns == 0 || streams[i] != streams[ns - 1])
+			streams[ns++] = streams[i];
+	struct chrome_writer *w = chrome_writer_open(path, err);
+	if (!w) {
+		free(streams);
+		return -1;
+	}
+	const char *base = strrchr(t->path, '/');
+	chrome_name_process(w, 1, base ? base + 1 : t->path);
+	chrome_name_thread(w, 1, 1, "host");
+	char buf[64];
+	for (size_t i = 0; i < ns; i++) {
+		snprintf(buf, sizeof(buf), "stream %lld", (long long)streams[i]);
+		chrome_name_thread(w, 1, 10 + (int)i, buf);
+	}
+	for (size_t q = 0; q < t->nreqs; q++) {
+		const struct trace_request *rq = &t->reqs[q];
+		int64_t first = INT64_MAX, last = 0;
+		for (size_t i = rq->first; i < rq->first + rq->count; i++) {
+			const struct trace_rec *r = &t->recs[i];
+			if (r->submit_ns < first)
+				first = r->submit_ns;
+			if (r->end_ns > last)
+				last = r->end_ns;
+		}
+		snprintf(buf, sizeof(buf), "request %lld", (long long)rq->id);
+		chrome_span(w, 1, 1, buf, "request", first, last - first);
+		for (size_t i = rq->first; i < rq->first + rq->count; i++) {
+			const struct trace_rec *r = &t->recs[i];
+			chrome_instant(w, 1, 1, "launch", "launch", r->submit_ns);
+			size_t k = 0;
+			while (streams[k] != r->stream)
+				k++;
+			chrome_span(w, 1, 10 + (int)k, r->name, trace_kind_name(r->kind),
+				    r->start_ns, r->end_ns - r->start_ns);
+		}
+	}
+	free(streams);
+	return chrome_writer_close(w, 1, err);
+}

@@ -1,0 +1,390 @@
+/*
+ * PyTorch profiler / Kineto Chrome-trace JSON importer.
+ *
+ * A profile of a long run is hundreds of megabytes; jansson would build the
+ * whole tree. Instead the file is read in chunks and scanned by hand (string
+ * and escape aware, tracking bracket depth) to find each element of the
+ * "traceEvents" array; each event alone goes through json_loadb, and only a
+ * compact record of what matters is kept. Memory: the chunk, the largest
+ * single event, and the compact records.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <jansson.h>
+#include "trace_internal.h"
+
+#define CHUNK (1 << 20)
+#define MAX_DEPTH 256
+
+struct scan {
+	const char *path;
+	struct trace__import *im;
+	struct trace_err *err;
+	long line;
+	int depth;
+	char stack[MAX_DEPTH];
+	int in_str, esc;
+	int top;                   /* first significant char: '{' or '[' */
+	int events_depth;          /* depth inside the events array, 0 = not in */
+	int seen_events;
+	/* key tracking at depth 1 of the top object */
+	char key[32];
+	size_t keylen;
+	int key_overflow;
+	int last_key_is_events;
+	int after_colon;
+	/* the event being captured */
+	char *ev;
+	size_t evlen, evcap;
+	int capturing;
+	long ev_line;
+};
+
+static int ev_append(struct scan *s, const char *p, size_t n)
+{
+	if (s->evlen + n > s->evcap) {
+		size_t c = s->evcap ? s->evcap : 4096;
+		while (c < s->evlen + n)
+			c *= 2;
+		char *b = realloc(s->ev, c);
+		if (!b)
+			return trace__fail(s->err, "%s: out of memory", s->path);
+		s->ev = b;
+		s->evcap = c;
+	}
+	memcpy(s->ev + s->evlen, p, n);
+	s->evlen += n;
+	return 0;
+}
+
+static int get_i64(json_t *v, int64_t *out)
+{
+	if (json_is_integer(v)) {
+		*out = json_integer_value(v);
+		return 0;
+	}
+	if (json_is_real(v)) {
+		*out = llround(json_real_value(v));
+		return 0;
+	}
+	if (json_is_string(v)) /* some exporters write numbers as strings */
+		return trace__parse_i64(json_string_value(v), out);
+	return -1;
+}
+
+/* Chrome-trace times are microseconds, possibly fractional. */
+static int get_us_as_ns(json_t *v, int64_t *out)
+{
+	if (json_is_integer(v)) {
+		*out = json_integer_value(v) * 1000;
+		return 0;
+	}
+	if (json_is_real(v)) {
+		*out = llround(json_real_value(v) * 1000.0);
+		return 0;
+	}
+	if (json_is_string(v)) {
+		double d;
+		if (trace__parse_double(json_string_value(v), &d) < 0)
+			return -1;
+		*out = llround(d * 1000.0);
+		return 0;
+	}
+	return -1;
+}
+
+static int dim3(json_t *a, uint32_t out[3])
+{
+	if (!json_is_array(a) || json_array_size(a) == 0 || json_array_size(a) > 3)
+		return -1;
+	for (size_t i = 0; i < 3; i++) {
+		int64_t v = 1;
+		if (i < json_array_size(a) && get_i64(json_array_get(a, i), &v) < 0)
+			return -1;
+		if (v < 1 || v > UINT32_MAX)
+			return -1;
+		out[i] = (uint32_t)v;
+	}
+	return 0;
+}
+
+static int is_launch(const char *n)
+{
+	return strstr(n, "Launch") || strstr(n, "Memcpy") || strstr(n, "Memset") ||
+	       strstr(n, "memcpy") || strstr(n, "memset");
+}
+
+static int is_sync(const char *n)
+{
+	static const char *const syncs[] = {
+		"cudaDeviceSynchronize", "cudaStreamSynchronize",
+		"hipDeviceSynchronize", "hipStreamSynchronize",
+		"cuCtxSynchronize", "cuStreamSynchronize",
+	};
+	for (size_t i = 0; i < sizeof(syncs) / sizeof(syncs[0]); i++)
+		if (strcmp(n, syncs[i]) == 0)
+			return 1;
+	return 0;
+}
+
+static int gpu_kind(const char *cat)
+{
+	if (strcasecmp(cat, "kernel") == 0)
+		return TRACE_KERNEL;
+	if (strcasecmp(cat, "gpu_memcpy") == 0 || strcasecmp(cat, "memcpy") == 0)
+		return TRACE_MEMCPY;
+	if (strcasecmp(cat, "gpu_memset") == 0 || strcasecmp(cat, "memset") == 0)
+		return TRACE_MEMSET;
+	return -1;
+}
+
+static int is_runtime(const char *cat)
+{
+	return strcasecmp(cat, "cuda_runtime") == 0 ||
+	       strcasecmp(cat, "cuda_driver") == 0 ||
+	       strcasecmp(cat, "runtime") == 0 ||
+	       strcasecmp(cat, "driver") == 0 ||
+	       strcasecmp(cat, "hip_runtime") == 0;
+}
+
+#define EVFAIL(s, ...) \
+	trace__fail((s)->err, "%s:%ld: " __VA_ARGS__)
+
+static int gpu_event(struct scan *s, json_t *ev, int kind, const char *name,
+		     const char *cat)
+{
+	struct trace__op op = { .submit_ns = -1, .corr = -1, .kind = kind };
+	int64_t ts, dur;
+	if (get_us_as_ns(json_object_get(ev, "ts"), &ts) < 0)
+		return EVFAIL(s, "%s event \"%s\": \"ts\" missing or not a number",
+			      s->path, s->ev_line, cat, name);
+	if (get_us_as_ns(json_object_get(ev, "dur"), &dur) < 0)
+		return EVFAIL(s, "%s event \"%s\": \"dur\" missing or not a number",
+			      s->path, s->ev_line, cat, name);
+	if (ts < 0 || dur < 0)
+		return EVFAIL(s, "%s event \"%s\": negative %s", s->path,
+			      s->ev_line, cat, name, ts < 0 ? "ts" : "dur");
+	op.start_ns = ts;
+	op.end_ns = ts + dur;
+	json_t *args = json_object_get(ev, "args");
+	if (!json_is_object(args))
+		return EVFAIL(s, "%s event \"%s\" has no \"args\" object", s->path,
+			      s->ev_line, cat, name);
+	int64_t v;
+	if (get_i64(json_object_get(args, "stream"), &v) < 0 || v < 0)
+		return EVFAIL(s, "%s event \"%s\": args.stream missing or invalid",
+			      s->path, s->ev_line, cat, name);
+	op.stream = v;
+	if (get_i64(json_object_get(args, "correlation"), &v) == 0)
+		op.corr = v;
+	if (kind == TRACE_KERNEL) {
+		if (dim3(json_object_get(args, "grid"), op.grid) < 0 ||
+		    dim3(json_object_get(args, "block"), op.block) < 0)
+			return EVFAIL(s, "kernel event \"%.80s\": args.grid / args.block "
+				      "missing or not [x, y, z] of positive integers",
+				      s->path, s->ev_line, name);
+		if (get_i64(json_object_get(args, "registers per thread"), &v) == 0 &&
+		    v >= 0)
+			op.regs = v;
+		if (get_i64(json_object_get(args, "shared memory"), &v) == 0 && v >= 0)
+			op.shmem = v;
+	} else {
+		if (get_i64(json_object_get(args, "bytes"), &v) == 0 && v >= 0)
+			op.bytes = v;
+	}
+	op.name = trace__intern(s->im->names, name, strlen(name));
+	if (!op.name || trace__imp_add_op(s->im, &op) < 0)
+		return trace__fail(s->err, "%s: out of memory", s->path);
+	return 0;
+}
+
+static int host_event(struct scan *s, json_t *ev, const char *name, const char *cat)
+{
+	int64_t ts, dur = 0;
+	if (get_us_as_ns(json_object_get(ev, "ts"), &ts) < 0)
+		return EVFAIL(s, "%s event \"%s\": \"ts\" missing or not a number",
+			      s->path, s->ev_line, cat, name);
+	json_t *d = json_object_get(ev, "dur");
+	if (d && (get_us_as_ns(d, &dur) < 0 || dur < 0))
+		return EVFAIL(s, "%s event \"%s\": \"dur\" is not a non-negative "
+			      "number", s->path, s->ev_line, cat, name);
+	int rc = 0;
+	if (strncmp(name, "ProfilerStep#", 13) == 0) {
+		rc = trace__imp_add_step(s->im, ts, ts + dur);
+	} else if (is_runtime(cat)) {
+		s->im->has_host = 1;
+		if (is_sync(name)) {
+			rc = trace__imp_add_sync(s->im, ts, ts + dur);
+		} else if (is_launch(name)) {
+			json_t *args = json_object_get(ev, "args");
+			int64_t corr;
+			if (json_is_object(args) &&
+			    get_i64(json_object_get(args, "correlation"), &corr) == 0)
+				rc = trace__imp_add_launch(s->im, corr, ts);
+		}
+	}
+	return rc < 0 ? trace__fail(s->err, "%s: out of memory", s->path) : 0;
+}
+
+static int handle_event(struct scan *s)
+{
+	json_error_t je;
+	json_t *ev = json_loadb(s->ev, s->evlen, JSON_DISABLE_EOF_CHECK, &je);
+	if (!ev)
+		return trace__fail(s->err, "%s:%ld: invalid JSON in a trace event: %s",
+				   s->path, s->ev_line + (je.line > 0 ? je.line - 1 : 0),
+				   je.text);
+	int rc = 0;
+	const char *ph = json_string_value(json_object_get(ev, "ph"));
+	const char *cat = json_string_value(json_object_get(ev, "cat"));
+	const char *name = json_string_value(json_object_get(ev, "name"));
+	if (ph && strcmp(ph, "X") == 0 && cat && name) {
+		int kind = gpu_kind(cat);
+		if (kind >= 0)
+			rc = gpu_event(s, ev, kind, name, cat);
+		else if (is_runtime(cat) || strcasecmp(cat, "user_annotation") == 0 ||
+			 strcasecmp(cat, "cpu_op") == 0)
+			rc = host_event(s, ev, name, cat);
+	}
+	json_decref(ev);
+	return rc;
+}
+
+/* Feeds n bytes of the file through the scanner. */
+static int scan_chunk(struct scan *s, const char *buf, size_t n)
+{
+	size_t cap_from = 0;          /* start of the captured part of buf */
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)buf[i];
+		if (c == '\n')
+			s->line++;
+		if (c < 0x20 && c != '\n' && c != '\r' && c != '\t')
+			return trace__fail(s->err, "%s:%ld: binary data (byte 0x%02x); "
+					   "not a JSON text file", s->path, s->line, c);
+		if (s->in_str) {
+			if (s->esc)
+				s->esc = 0;
+			else if (c == '\\')
+				s->esc = 1;
+			else if (c == '"')
+				s->in_str = 0;
+			else if (s->depth == 1 && !s->capturing) {
+				if (s->keylen < sizeof(s->key) - 1)
+					s->key[s->keylen++] = (char)c;
+				else
+					s->key_overflow = 1;
+			}
+			if (!s->in_str && s->depth == 1 && s->top == '{') {
+				s->key[s->keylen] = '\0';
+				s->last_key_is_events = !s->key_overflow &&
+					strcmp(s->key, "traceEvents") == 0;
+				s->after_colon = 0;
+			}
+			continue;
+		}
+		if (c == ' ' || c == '\t' || c == '\r' || c == '\n')
+			continue;
+		if (!s->top) {
+			if (c != '{' && c != '[')
+				return trace__fail(s->err, "%s:%ld: not JSON: expected '{' "
+						   "or '[' (got '%c')", s->path, s->line, c);
+			s->top = c;
+		}
+		if (c == '"') {
+			s->in_str = 1;
+			s->keylen = 0;
+			s->key_overflow = 0;
+			continue;
+		}
+		if (c == ':' && s->depth == 1) {
+			s->after_colon = 1;
+			continue;
+		}
+		if (c == '{' || c == '[') {
+			if (s->depth == MAX_DEPTH)
+				return trace__fail(s->err, "%s:%ld: JSON nested too deeply",
+						   s->path, s->line);
+			if (c == '{' && s->events_depth && s->depth == s->events_depth) {
+				s->capturing = 1;
+				s->evlen = 0;
+				s->ev_line = s->line;
+				cap_from = i;
+			}
+			s->stack[s->depth++] = (char)c;
+			if (c == '[' && !s->events_depth && !s->seen_events &&
+			    ((s->top == '[' && s->depth == 1) ||
+			     (s->depth == 2 && s->last_key_is_events && s->after_colon))) {
+				s->events_depth = s->depth;
+				s->seen_events = 1;
+			}
+			s->after_colon = 0;
+			continue;
+		}
+		if (c == '}' || c == ']') {
+			char open = c == '}' ? '{' : '[';
+			if (s->depth == 0 || s->stack[s->depth - 1] != open)
+				return trace__fail(s->err, "%s:%ld: mismatched '%c'",
+						   s->path, s->line, c);
+			s->depth--;
+			if (s->capturing && s->depth == s->events_depth) {
+				if (ev_append(s, buf + cap_from, i + 1 - cap_from) < 0)
+					return -1;
+				s->capturing = 0;
+				if (handle_event(s) < 0)
+					return -1;
+			}
+			if (s->events_depth && s->depth < s->events_depth)
+				s->events_depth = 0;
+			continue;
+		}
+		if (c == ',' && s->depth == 1)
+			s->last_key_is_events = 0;
+	}
+	if (s->capturing && ev_append(s, buf + cap_from, n - cap_from) < 0)
+		return -1;
+	return 0;
+}
+
+int trace__read_kineto(const char *path, struct trace__import *im,
+		       struct trace_err *err)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return trace__fail(err, "%s: cannot open: %s", path, strerror(errno));
+	struct scan s = { .path = path, .im = im, .err = err, .line = 1 };
+	char *buf = malloc(CHUNK);
+	int rc = 0;
+	if (!buf) {
+		rc = trace__fail(err, "%s: out of memory", path);
+		goto out;
+	}
+	size_t n;
+	while ((n = fread(buf, 1, CHUNK, f)) > 0)
+		if ((rc = scan_chunk(&s, buf, n)) < 0)
+			goto out;
+	if (ferror(f)) {
+		rc = trace__fail(err, "%s: read error", path);
+		goto out;
+	}
+	if (!s.top) {
+		rc = trace__fail(err, "%s:1: empty file", path);
+		goto out;
+	}
+	if (s.depth > 0 || s.in_str) {
+		rc = trace__fail(err, "%s:%ld: unexpected end of file inside %s "
+				 "(truncated trace?)", path, s.line,
+				 s.in_str ? "a string" : "an object or array");
+		goto out;
+	}
+	if (!s.seen_events)
+		rc = trace__fail(err, "%s:1: no \"traceEvents\" array (not a "
+				 "Chrome trace / PyTorch profiler export?)", path);
+out:
+	free(buf);
+	free(s.ev);
+	fclose(f);
+	return rc;
+}

@@ -1,0 +1,103 @@
+/*
+ * Internals of traces/: never included from outside the folder.
+ */
+#ifndef HIPSCHED_TRACE_INTERNAL_H
+#define HIPSCHED_TRACE_INTERNAL_H
+
+#include <stdarg.h>
+#include "trace.h"
+
+/* Fills err->msg (printf style) and returns -1, so callers can write
+ * `return trace__fail(err, "%s:%ld: ...", ...)`. err may be NULL. */
+int trace__fail(struct trace_err *err, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* ---- string interning: one copy of each distinct name ------------------ */
+struct trace_intern;
+struct trace_intern *trace__intern_new(void);
+/* Returns the interned copy of s (len bytes, need not be NUL-terminated),
+ * NULL when out of memory. Valid until trace__intern_free(). */
+const char *trace__intern(struct trace_intern *in, const char *s, size_t len);
+size_t trace__intern_count(const struct trace_intern *in);
+void trace__intern_free(struct trace_intern *in);
+
+/* ---- line-tracked CSV rows (libcsv) -------------------------------------
+ * Reads a CSV file one line at a time, so memory stays constant in the file
+ * length and every row knows the line it started on. Rows end at '\n' only
+ * (a '\r' before it is trimmed as space); quoted fields may span lines.
+ * Control bytes other than tab/CR/LF are reported as binary data. */
+struct trace_csvrows;
+struct trace_csvrows *trace__csvrows_open(const char *path, struct trace_err *err);
+/* Next non-empty row: 1 = got one (fields[0..*nf) NUL-terminated, valid until
+ * the next call; *line = the line it starts on), 0 = end, -1 = error. */
+int trace__csvrows_next(struct trace_csvrows *r, char ***fields, size_t *nf,
+			long *line, struct trace_err *err);
+/* Lines read so far (the last line number seen). */
+long trace__csvrows_lines(const struct trace_csvrows *r);
+void trace__csvrows_close(struct trace_csvrows *r);
+
+/* Strict integer parsing: the whole string must be an optionally signed
+ * decimal integer. 0 ok, -1 otherwise. */
+int trace__parse_i64(const char *s, int64_t *v);
+/* Strict decimal number (integer or fraction, optional exponent). */
+int trace__parse_double(const char *s, double *v);
+
+/* ---- import pipeline --------------------------------------------------- */
+/* One GPU command as an importer collects it, before requests are known. */
+struct trace__op {
+	int64_t start_ns, end_ns;
+	int64_t submit_ns;         /* -1: no host launch event matched */
+	int64_t corr;              /* correlation id, -1 if none */
+	int64_t stream;
+	int64_t shmem, regs, bytes;
+	const char *name;          /* interned */
+	uint32_t grid[3], block[3];
+	int64_t order;             /* input order, the last tie-breaker */
+	int kind;                  /* enum trace_kind */
+	int64_t request;           /* set by the splitter */
+};
+/* A host-side span: ProfilerStep#N annotation or a synchronization call. */
+struct trace__span {
+	int64_t start_ns, end_ns;
+};
+struct trace__launch {
+	int64_t corr, ts_ns;
+};
+
+struct trace__import {
+	struct trace_intern *names;
+	struct trace__op *ops;
+	size_t nops, capops;
+	struct trace__launch *launches;
+	size_t nlaunches, caplaunches;
+	struct trace__span *steps;   /* ProfilerStep#N spans */
+	size_t nsteps, capsteps;
+	struct trace__span *syncs;   /* host synchronization calls */
+	size_t nsyncs, capsyncs;
+	int has_host;                /* the format has host launch times */
+};
+
+int trace__imp_add_op(struct trace__import *im, const struct trace__op *op);
+int trace__imp_add_launch(struct trace__import *im, int64_t corr, int64_t ts_ns);
+int trace__imp_add_step(struct trace__import *im, int64_t start_ns, int64_t end_ns);
+int trace__imp_add_sync(struct trace__import *im, int64_t start_ns, int64_t end_ns);
+
+/* Format readers: fill im from path; 0 or -1 with err "FILE:LINE: ...". */
+int trace__read_kineto(const char *path, struct trace__import *im,
+		       struct trace_err *err);
+int trace__read_rocprof(const char *path, struct trace__import *im,
+			struct trace_err *err);
+int trace__read_nsys(const char *path, struct trace__import *im,
+		     struct trace_err *err);
+
+/* Header recognition for --format auto (first non-empty line of a CSV). */
+int trace__looks_rocprof(char **fields, size_t nf);
+int trace__looks_nsys(char **fields, size_t nf);
+int trace__looks_canonical(char **fields, size_t nf);
+
+/* Builds a struct trace around records and an intern pool (takes both). */
+struct trace *trace__from_recs(const char *path, struct trace_rec *recs,
+			       size_t nrecs, struct trace_intern *names,
+			       struct trace_err *err);
+
+#endif
