@@ -60,6 +60,10 @@ int cmd_compare(int argc, char **argv)
 		return 1;
 	}
 	printf("A: %s\nB: %s\n\n", dir[0], dir[1]);
+	int w = 6;
+	for (size_t i = 0; i < t.n; i++)
+		if ((int)strlen(t.rows[i].key) > w)
+			w = (int)strlen(t.rows[i].key);
 	/* text values first: what the runs were */
 	for (size_t i = 0; i < t.n; i++) {
 		const struct cmp_row *r = &t.rows[i];
@@ -68,15 +72,15 @@ int cmd_compare(int argc, char **argv)
 		int same = r->sa && r->sb && strcmp(r->sa, r->sb) == 0;
 		if (same && !all && !strstr(r->key, "pass"))
 			continue;
-		printf("%-48s %-16s %-16s%s\n", r->key, r->sa ? r->sa : "(absent)",
+		printf("%-*s %-16s %-16s%s\n", w, r->key, r->sa ? r->sa : "(absent)",
 		       r->sb ? r->sb : "(absent)", same ? "" : "  differs");
 	}
-	printf("\n%-48s %14s %14s %10s\n", "metric", "A", "B", "B vs A");
+	printf("\n%-*s %14s %14s %10s\n", w, "metric", "A", "B", "B vs A");
 	for (size_t i = 0; i < t.n; i++) {
 		const struct cmp_row *r = &t.rows[i];
 		if (!r->is_num || (!all && strstr(r->key, "mean_ci95")))
 			continue;
-		printf("%-48s", r->key);
+		printf("%-*s", w, r->key);
 		num(r->a, r->in_a);
 		num(r->b, r->in_b);
 		double d = analysis_rel_diff(r->a, r->b);

@@ -12,6 +12,7 @@
  */
 #include <check.h>
 #include <dirent.h>
+#include <fcntl.h>
 #include <jansson.h>
 #include <math.h>
 #include <stdio.h>
@@ -252,15 +253,39 @@ static void rmbase(void)
 	ck_assert_int_eq(system(cmd), 0);
 }
 
+/* The table and the messages are not under test here: silence them. */
+static int saved_fd[2] = { -1, -1 };
+
+static void quiet(void)
+{
+	fflush(stdout);
+	fflush(stderr);
+	int null = open("/dev/null", O_WRONLY);
+	ck_assert_int_ge(null, 0);
+	saved_fd[0] = dup(1);
+	saved_fd[1] = dup(2);
+	dup2(null, 1);
+	dup2(null, 2);
+	close(null);
+}
+
+static void unquiet(void)
+{
+	fflush(stdout);
+	fflush(stderr);
+	dup2(saved_fd[0], 1);
+	dup2(saved_fd[1], 2);
+	close(saved_fd[0]);
+	close(saved_fd[1]);
+}
+
 static int drive(const char *out, const char *policy, int timeline)
 {
 	struct drive_opts o = { .backend = "fake", .scenario_path = FIX "analysis.ini",
 				.policy = policy, .out_dir = out, .timeline = timeline };
-	FILE *saved = stdout;
-	stdout = fopen("/dev/null", "w");  /* the table is not under test */
+	quiet();
 	int rc = cli_drive(&o, fake_run);
-	fclose(stdout);
-	stdout = saved;
+	unquiet();
 	return rc;
 }
 
@@ -495,12 +520,10 @@ START_TEST(test_compare)
 	char *argv_ok[] = { "compare", a, b, NULL };
 	char *argv_bad[] = { "compare", a, c, NULL };
 	char *argv_use[] = { "compare", a, NULL };
-	FILE *saved = stdout;
-	stdout = fopen("/dev/null", "w");
+	quiet();
 	int r1 = cmd_compare(3, argv_ok), r2 = cmd_compare(3, argv_bad),
 	    r3 = cmd_compare(2, argv_use);
-	fclose(stdout);
-	stdout = saved;
+	unquiet();
 	ck_assert_int_eq(r1, 0);
 	ck_assert_int_eq(r2, 1);
 	ck_assert_int_eq(r3, 2);
@@ -516,11 +539,19 @@ START_TEST(test_options)
 	char *bad_pol[] = { "sim", FIX "analysis.ini", "--policy", "nope",
 			    "--out", "/nonexistent/x", NULL };
 	char *bad_file[] = { "sim", FIX "err_unknown_key.ini", NULL };
-	ck_assert_int_eq(cli_drive_main(4, bad_seed, "sim", fake_run), 2);
-	ck_assert_int_eq(cli_drive_main(2, no_file, "sim", fake_run), 2);
-	ck_assert_int_eq(cli_drive_main(3, bad_opt, "sim", fake_run), 2);
-	ck_assert_int_eq(cli_drive_main(6, bad_pol, "sim", fake_run), 2);
-	ck_assert_int_eq(cli_drive_main(2, bad_file, "sim", fake_run), 1);
+	quiet();
+	int r[5];
+	r[0] = cli_drive_main(4, bad_seed, "sim", fake_run);
+	r[1] = cli_drive_main(2, no_file, "sim", fake_run);
+	r[2] = cli_drive_main(3, bad_opt, "sim", fake_run);
+	r[3] = cli_drive_main(6, bad_pol, "sim", fake_run);
+	r[4] = cli_drive_main(2, bad_file, "sim", fake_run);
+	unquiet();
+	ck_assert_int_eq(r[0], 2);
+	ck_assert_int_eq(r[1], 2);
+	ck_assert_int_eq(r[2], 2);
+	ck_assert_int_eq(r[3], 2);
+	ck_assert_int_eq(r[4], 1);
 }
 END_TEST
 
