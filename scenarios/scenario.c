@@ -48,6 +48,7 @@ struct parser {
 	/* key lines for the checks made after parsing */
 	int line_policy, line_level, line_threshold, line_batch;
 	int *line_trace, *line_arrival, *line_rate, *line_afile;
+	int *line_param;            /* per sc->params entry */
 	/* first error by line number */
 	int err_line;
 	char err[400];
@@ -389,6 +390,13 @@ static void key_policy(struct parser *p, const char *k, const char *v)
 			return;
 		}
 		sc->params = np;
+		int *nl = realloc(p->line_param, (sc->nparams + 1) * sizeof(*nl));
+		if (!nl) {
+			perr(p, p->line, "out of memory");
+			return;
+		}
+		p->line_param = nl;
+		nl[sc->nparams] = p->line;
 		np[sc->nparams].key = xstrdup(k);
 		np[sc->nparams].val = xstrdup(v);
 		sc->nparams++;
@@ -592,6 +600,44 @@ static char *reader(char *buf, int num, void *stream)
 
 /* ---- checks made once the whole file is read -------------------------------- */
 
+/* Lets the policy check its parameters now, so that a bad one is reported
+ * with its line rather than when the run starts. */
+static void check_params(struct parser *p, const struct policy_ops *pol)
+{
+	struct scenario *sc = p->sc;
+	if (!sc->nparams)
+		return;
+	if (!pol->init) {
+		perr(p, p->line_param[0], "policy '%s' takes no parameters (got "
+		     "'%s')", pol->name, sc->params[0].key);
+		return;
+	}
+	char msg[256] = "";
+	void *state = NULL;
+	if (pol->init(sc->params, sc->nparams, &state, msg, sizeof(msg)) == 0) {
+		if (pol->fini)
+			pol->fini(state);
+		return;
+	}
+	/* the line of the parameter the message names, else the first */
+	int line = p->line_param[0];
+	for (size_t i = 0; i < sc->nparams; i++) {
+		char q[64];
+		snprintf(q, sizeof(q), "'%s'", sc->params[i].key);
+		size_t kl = strlen(sc->params[i].key);
+		if (strstr(msg, q) || (strncmp(msg, sc->params[i].key, kl) == 0 &&
+				       msg[kl] == ':')) {
+			line = p->line_param[i];
+			break;
+		}
+	}
+	if (strncmp(msg, "policy '", 8) == 0)
+		perr(p, line, "%s", msg);
+	else
+		perr(p, line, "policy '%s': %s", pol->name, msg[0] ? msg :
+		     "bad parameter");
+}
+
 static void validate(struct parser *p)
 {
 	struct scenario *sc = p->sc;
@@ -619,11 +665,14 @@ static void validate(struct parser *p)
 			perr(p, p->line_afile[i], "[tenant %s] 'arrival_file' needs "
 			     "'arrival = file'", t->name);
 	}
-	if (!policy_find(sc->policy)) {
+	const struct policy_ops *pol = policy_find(sc->policy);
+	if (!pol) {
 		char names[256];
 		policy_names(names, sizeof(names));
 		perr(p, p->line_policy ? p->line_policy : 1, "unknown policy "
 		     "'%s' (known: %s)", sc->policy, names);
+	} else {
+		check_params(p, pol);
 	}
 	if (sc->batch > sc->threshold)
 		perr(p, p->line_batch > p->line_threshold ? p->line_batch :
@@ -717,6 +766,7 @@ struct scenario *scenario_load(const char *path, char *err, size_t errlen)
 	free(p.line_arrival);
 	free(p.line_rate);
 	free(p.line_afile);
+	free(p.line_param);
 	return sc;
 fail:
 	if (p.f)
@@ -727,6 +777,7 @@ fail:
 	free(p.line_arrival);
 	free(p.line_rate);
 	free(p.line_afile);
+	free(p.line_param);
 	scenario_free(sc);
 	return NULL;
 }

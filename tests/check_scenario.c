@@ -16,13 +16,13 @@ START_TEST(test_valid)
 	ck_assert_int_eq(sc->duration_ns, 2500000000LL);
 	ck_assert_uint_eq(sc->seed, 42);
 	ck_assert_str_eq(sc->device, "mi50");
-	ck_assert_str_eq(sc->policy, "hpf");
+	ck_assert_str_eq(sc->policy, "bp");
 	ck_assert_int_eq(sc->level, 2);
 	ck_assert_uint_eq(sc->threshold, 8);
 	ck_assert_uint_eq(sc->batch, 4);
 	ck_assert_uint_eq(sc->nparams, 1);
-	ck_assert_str_eq(sc->params[0].key, "quantum");
-	ck_assert_str_eq(sc->params[0].val, "5ms");
+	ck_assert_str_eq(sc->params[0].key, "slice");
+	ck_assert_str_eq(sc->params[0].val, "5");
 
 	ck_assert_uint_eq(sc->ntenants, 3);
 	struct tenant_spec *hp = &sc->tenants[0], *lp = &sc->tenants[1];
@@ -147,6 +147,9 @@ static const struct {
 	{ "err_dup_tenant.ini", 4, "duplicate tenant 'a' (first at line 1)" },
 	{ "err_bad_arrival.ini", 3, "unknown arrival 'bursty'" },
 	{ "err_slo_needed.ini", 5, "needs an 'slo' in [tenant a]" },
+	{ "err_policy_param.ini", 4, "policy 'bp' has no parameter 'quantum'" },
+	{ "err_policy_param_value.ini", 3, "policy 'bp': slice: expected a positive number" },
+	{ "err_policy_no_params.ini", 4, "policy 'hpf' takes no parameters (got 'boost')" },
 };
 
 START_TEST(test_errors)
