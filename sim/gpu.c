@@ -153,6 +153,9 @@ static void ev_notify(struct sim_engine *e, void *obj, uint64_t arg, hs_ns now)
 	struct sim_cmd *p = h->head;
 	while (p != c) {
 		assert(p && p->state == SC_DONE);
+		/* an earlier marker's report is covered by this one */
+		sim_event_cancel(h->sim->eng, p->notify_ev);
+		p->notify_ev = 0;
 		p = p->hnext;
 	}
 	h->head = c->hnext;
@@ -204,9 +207,13 @@ static void start_switch(struct sim *s, int next, hs_ns now)
 	for (int i = 0; i < s->nhwq; i++) {
 		struct sim_hwq *h = s->hwqs[i];
 		struct sim_cmd *c = h->cur;
-		if (h->ctx == s->active_ctx && c && c->is_kernel &&
-		    c->state == SC_RUNNING && !c->frozen)
-			take_units(s, c, now);
+		if (h->ctx != s->active_ctx || !c || !c->is_kernel ||
+		    c->state != SC_RUNNING || c->frozen)
+			continue;
+		account(c, now);
+		if (c->alloc && !c->work)
+			continue;      /* ends now: its end event is due */
+		take_units(s, c, now);
 	}
 	sim_event_cancel(s->eng, s->slice_ev);
 	s->slice_ev = 0;
@@ -376,7 +383,22 @@ static int op_max_level(void *be, void *hwq)
 static void op_launch(void *be, void *hwq, struct xcmd *cmd, hs_ns now)
 {
 	struct sim *s = be;
-	append(hwq, cmd_of(cmd), now + s->dev.launch_ns, now);
+	struct sim_hwq *h = hwq;
+	/* the core launches only on an active queue; it restarts a queue that
+	 * had nothing in flight without calling reactivate */
+	if (!h->deact)
+		h->active = 1;
+	append(h, cmd_of(cmd), now + s->dev.launch_ns, now);
+}
+
+
+static void op_sync(void *be, void *hwq, struct xcmd *cmd, hs_ns now)
+{
+	struct sim *s = be;
+	struct sim_cmd *c = cmd_of(cmd);
+	/* the flag is set: a command still to finish reports at its end */
+	if (c->state == SC_DONE && !c->notify_ev)
+		c->notify_ev = sim__at(s, now + s->dev.sync_ns, ev_notify, c, 0);
 }
 
 static void op_deactivate(void *be, void *hwq, hs_ns now)
@@ -435,6 +457,7 @@ const struct backend_ops sim__backend_ops = {
 	.name = "sim",
 	.max_level = op_max_level,
 	.launch = op_launch,
+	.sync = op_sync,
 	.deactivate = op_deactivate,
 	.reactivate = op_reactivate,
 	.interrupt = op_interrupt,

@@ -412,8 +412,8 @@ void sim__cmd_done(void *ctx, struct xcmd *x, hs_ns now)
 	struct sim_cmd *c = x->payload;
 	struct sim_tenant *t = c->t;
 	t->outstanding--;
-	if (c->is_sync)
-		t->sync_wait--;
+	if (c->is_sync && --t->sync_wait == 0)
+		t->last_submit_ns = now;   /* the host's sync call returns */
 	sim__cmd_put(s, c);
 	if (t->busy && !t->host_ev && !t->sync_wait &&
 	    (t->ci < t->cend || !t->outstanding))

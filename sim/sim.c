@@ -137,9 +137,15 @@ static int setup_device(struct sim *s, const struct sim_inputs *in, char *err,
 
 static int setup_queues(struct sim *s, char *err, size_t errlen)
 {
-	int n = 0, ctx = 1;
-	for (size_t i = 0; i < s->nt; i++)
+	/* contexts: 0 for the tenants of process = shared (if any), then one
+	 * per process = own tenant, unless the device shares contexts */
+	int n = 0, ctx = 0;
+	for (size_t i = 0; i < s->nt; i++) {
 		n += s->t[i].spec ? s->t[i].nhwq : 0;
+		if (s->t[i].spec && (s->t[i].spec->process == PROCESS_SHARED ||
+				     s->dev.share_contexts))
+			ctx = 1;
+	}
 	s->hwqs = calloc(n ? n : 1, sizeof(*s->hwqs));
 	s->cand = calloc(n ? n : 1, sizeof(*s->cand));
 	if (!s->hwqs || !s->cand)
@@ -179,8 +185,8 @@ static int setup_queues(struct sim *s, char *err, size_t errlen)
 			}
 		}
 	}
-	s->nctx = ctx;
-	s->demand = calloc(ctx, 1);
+	s->nctx = ctx ? ctx : 1;
+	s->demand = calloc(s->nctx, 1);
 	if (!s->demand)
 		return fail(err, errlen, HS_ENOMEM, "%s", hs_strerror(HS_ENOMEM));
 	return HS_OK;
