@@ -22,6 +22,7 @@
 #include <unistd.h>
 #include "analysis.h"
 #include "cli.h"
+#include "sim.h"
 
 #define FIX "tests/fixtures/scenarios/"
 #define MS 1000000LL
@@ -555,6 +556,29 @@ START_TEST(test_options)
 }
 END_TEST
 
+/* The project's main claim, end to end through the simulator: on the
+ * shipped dual_resnet scenario hpf passes the verdict and native does not. */
+START_TEST(test_dual_resnet_sim)
+{
+	mkbase();
+	char out[300];
+	int rc[2];
+	for (int i = 0; i < 2; i++) {
+		snprintf(out, sizeof(out), "%s/dual_%d", base, i);
+		struct drive_opts o = { .backend = "sim",
+			.scenario_path = "scenarios/dual_resnet.ini",
+			.policy = i ? "native" : NULL, .out_dir = out,
+			.duration_ns = 10 * 1000 * MS };
+		quiet();
+		rc[i] = cli_drive(&o, sim_run);
+		unquiet();
+	}
+	ck_assert_int_eq(rc[0], 0);
+	ck_assert_int_eq(rc[1], 1);
+	rmbase();
+}
+END_TEST
+
 Suite *analysis_suite(void)
 {
 	Suite *s = suite_create("analysis");
@@ -571,6 +595,10 @@ Suite *analysis_suite(void)
 	tcase_add_test(tc, test_plots);
 	tcase_add_test(tc, test_compare);
 	tcase_add_test(tc, test_options);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("sim");
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, test_dual_resnet_sim);
 	suite_add_tcase(s, tc);
 	return s;
 }
