@@ -39,6 +39,7 @@ static int fake_run(const struct scenario *sc, const struct run_opts *o,
 		return HS_EINVAL;
 	}
 	hs_ns d = o->duration_ns > 0 ? o->duration_ns : sc->duration_ns;
+	ck_assert_int_eq(run_result_init(res, sc->ntenants), 0);
 	snprintf(res->backend, sizeof(res->backend), "fake");
 	snprintf(res->policy, sizeof(res->policy), "%s", o->policy);
 	snprintf(res->mode, sizeof(res->mode), "%s", o->mode);
