@@ -20,6 +20,7 @@ struct progress {
 	int tty;
 	double t0;                 /* wall clock at the start, s */
 	int shown;
+	double last;               /* wall clock of the last line, s */
 	size_t run, nruns;
 	char label[64];
 };
@@ -36,9 +37,10 @@ static void progress_cb(void *ctx, double fraction)
 	struct progress *p = ctx;
 	if (!p->tty)
 		return;
-	double el = wall_s() - p->t0;
-	if (el < 1.0 && !p->shown)
+	double now = wall_s(), el = now - p->t0;
+	if ((el < 1.0 && !p->shown) || now - p->last < 0.1)
 		return;
+	p->last = now;
 	if (fraction < 0)
 		fraction = 0;
 	if (fraction > 1)
