@@ -83,6 +83,23 @@ static void take_units(struct sim *s, struct sim_cmd *c, hs_ns now)
 	c->end_ev = 0;
 }
 
+static void ev_wake(struct sim_engine *e, void *obj, uint64_t arg, hs_ns now)
+{
+	struct sim_hwq *h = obj;
+	h->wake_ev = 0;
+	h->sim->dirty = 1;
+}
+
+/* Dispatch again when the queue's head becomes visible at `when`. */
+static void arm_wake(struct sim_hwq *h, hs_ns when)
+{
+	if (h->wake_ev && h->wake_ns == when)
+		return;
+	sim_event_cancel(h->sim->eng, h->wake_ev);
+	h->wake_ev = sim__at(h->sim, when, ev_wake, h, 0);
+	h->wake_ns = when;
+}
+
 static void append(struct sim_hwq *h, struct sim_cmd *c, hs_ns ready,
 		   hs_ns now)
 {
@@ -97,11 +114,14 @@ static void append(struct sim_hwq *h, struct sim_cmd *c, hs_ns ready,
 	else
 		h->head = c;
 	h->tail = c;
-	if (!h->cur) {
-		h->cur = c;
-		c->elig_ns = now;
-	}
-	h->sim->dirty = 1;
+	if (h->cur)
+		return;            /* behind others: picked up at their end */
+	h->cur = c;
+	c->elig_ns = now;
+	if (ready > now && h->active)
+		arm_wake(h, ready);      /* nothing changes before then */
+	else
+		h->sim->dirty = 1;
 }
 
 /* ---- deactivation (levels 2 and 3) ---------------------------------------- */
@@ -263,12 +283,6 @@ static void ev_slice(struct sim_engine *e, void *obj, uint64_t arg, hs_ns now)
 }
 
 /* ---- dispatch ------------------------------------------------------------------ */
-static void ev_wake(struct sim_engine *e, void *obj, uint64_t arg, hs_ns now)
-{
-	struct sim_hwq *h = obj;
-	h->wake_ev = 0;
-	h->sim->dirty = 1;
-}
 
 static void start_other(struct sim *s, struct sim_cmd *c, hs_ns now)
 {
@@ -308,11 +322,7 @@ void sim__dispatch(struct sim *s, hs_ns now)
 			if (!h->active)
 				continue;
 			if (c->ready_ns > now) {
-				if (!h->wake_ev || h->wake_ns != c->ready_ns) {
-					sim_event_cancel(s->eng, h->wake_ev);
-					h->wake_ev = sim__at(s, c->ready_ns, ev_wake, h, 0);
-					h->wake_ns = c->ready_ns;
-				}
+				arm_wake(h, c->ready_ns);
 				continue;
 			}
 			if (!c->is_kernel) {

@@ -287,12 +287,24 @@ static struct sim_cmd *new_cmd(struct sim_tenant *t, const struct trace_rec *rec
 			s->err = HS_ENOMEM;
 		return NULL;
 	}
-	memset(c, 0, sizeof(*c));
+	/* field by field: a memset of the whole struct is measurably slower
+	 * on this hot path */
+	c->x.kind = XCMD_KERNEL;
+	c->x.flags = 0;
+	c->x.expect_ns = 0;
 	c->x.payload = c;
+	c->x.next = NULL;
 	c->rec = rec;
 	c->t = t;
 	c->hwq = &t->hwq[stream];
+	c->hnext = NULL;
+	c->ready_ns = c->elig_ns = c->last_ns = 0;
 	c->start_ns = -1;
+	c->work = c->full_work = 0;
+	c->end_ev = c->notify_ev = 0;
+	c->width = c->alloc = 0;
+	c->state = SC_QUEUED;
+	c->is_kernel = c->started = c->frozen = c->is_sync = 0;
 	return c;
 }
 

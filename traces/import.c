@@ -155,7 +155,8 @@ static void pair_launches(struct trace__import *im, struct trace_import_stats *s
 				continue;
 			}
 		}
-		st->no_launch++;
+		if (im->has_host)
+			st->no_launch++;
 	}
 }
 

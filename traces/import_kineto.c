@@ -229,8 +229,23 @@ static int host_event(struct scan *s, json_t *ev, const char *name, const char *
 	return rc < 0 ? trace__fail(s->err, "%s: out of memory", s->path) : 0;
 }
 
+/* Most events of a profile are CPU ops and flow arrows; an event that
+ * names none of these can be skipped without parsing it. */
+static int maybe_wanted(const char *ev, size_t n)
+{
+	static const char *const pats[] = {
+		"ernel", "emcpy", "emset", "untime", "river", "ProfilerStep#",
+	};
+	for (size_t i = 0; i < sizeof(pats) / sizeof(pats[0]); i++)
+		if (memmem(ev, n, pats[i], strlen(pats[i])))
+			return 1;
+	return 0;
+}
+
 static int handle_event(struct scan *s)
 {
+	if (!maybe_wanted(s->ev, s->evlen))
+		return 0;
 	json_error_t je;
 	json_t *ev = json_loadb(s->ev, s->evlen, JSON_DISABLE_EOF_CHECK, &je);
 	if (!ev)
