@@ -136,7 +136,8 @@ static int cmp_op_final(const void *a, const void *b)
  * (the earliest one if several); unmatched ops keep -1. */
 static void pair_launches(struct trace__import *im, struct trace_import_stats *st)
 {
-	qsort(im->launches, im->nlaunches, sizeof(*im->launches), cmp_launch);
+	if (im->nlaunches)
+		qsort(im->launches, im->nlaunches, sizeof(*im->launches), cmp_launch);
 	for (size_t i = 0; i < im->nops; i++) {
 		struct trace__op *o = &im->ops[i];
 		if (o->submit_ns >= 0)
