@@ -142,7 +142,8 @@ static void print_table(const struct report *rep, const char *out)
 	char title[96];
 	snprintf(title, sizeof(title), "verdict (%s)", rep->policy);
 	print_verdict(title, &rep->v_policy, 1);
-	print_verdict("verdict under native, for reference", &rep->v_native, 0);
+	if (strcmp(rep->policy, "native") != 0)
+		print_verdict("verdict under native, for reference", &rep->v_native, 0);
 	printf("\noverall: %s    (run directory: %s)\n",
 	       rep->v_policy.pass ? "PASS" : "FAIL", out);
 }
