@@ -109,32 +109,36 @@ static uint64_t blocks_per_unit(const struct sim_device *d,
 	return lim ? lim : 1;
 }
 
-/* Maps the trace's streams to local indexes and marks, per request and
- * stream, the last command (which the core must report). */
+/* Host gap before record i: from the previous submission, or from the
+ * return of a previous sync row (its end_ns), recorded times. */
+static hs_ns host_gap(const struct trace *tr, size_t i)
+{
+	if (i == 0)
+		return 0;
+	const struct trace_rec *a = &tr->recs[i - 1], *b = &tr->recs[i];
+	int64_t from = a->submit_ns;
+	if (a->kind == TRACE_SYNC && a->end_ns > from)
+		from = a->end_ns;
+	return b->submit_ns > from ? b->submit_ns - from : 0;
+}
+
+/* Builds the tenant's compact replay steps: the trace's streams mapped to
+ * local indexes, per record its host gap, work, width, waves and whether it
+ * is the last command of its request on its stream (the core must report
+ * it). */
 static int index_trace(struct sim_tenant *t, char *err, size_t errlen)
 {
 	const struct trace *tr = t->tr;
+	const struct sim_device *dev = &t->sim->dev;
 	int64_t *ids = NULL;
 	int n = 0, cap = 0;
-	t->rec_stream = calloc(tr->nrecs ? tr->nrecs : 1, sizeof(*t->rec_stream));
-	t->rec_last = calloc(tr->nrecs ? tr->nrecs : 1, 1);
-	t->rec_width = calloc(tr->nrecs ? tr->nrecs : 1, sizeof(*t->rec_width));
-	t->rec_waves = calloc(tr->nrecs ? tr->nrecs : 1, sizeof(*t->rec_waves));
-	if (!t->rec_stream || !t->rec_last || !t->rec_width || !t->rec_waves)
+	t->step = calloc(tr->nrecs ? tr->nrecs : 1, sizeof(*t->step));
+	if (!t->step)
 		goto nomem;
-	const struct sim_device *dev = &t->sim->dev;
 	for (size_t i = 0; i < tr->nrecs; i++) {
 		const struct trace_rec *rec = &tr->recs[i];
-		uint64_t blocks = (uint64_t)(rec->grid[0] ? rec->grid[0] : 1) *
-			(rec->grid[1] ? rec->grid[1] : 1) *
-			(rec->grid[2] ? rec->grid[2] : 1);
-		uint64_t resident = (uint64_t)dev->units * blocks_per_unit(dev, rec);
-		uint64_t waves = (blocks + resident - 1) / resident;
-		t->rec_width[i] = blocks < (uint64_t)dev->units ? (int)blocks : dev->units;
-		t->rec_waves[i] = waves > UINT32_MAX ? UINT32_MAX : (uint32_t)waves;
-	}
-	for (size_t i = 0; i < tr->nrecs; i++) {
-		int64_t sid = tr->recs[i].stream;
+		struct sim_step *st = &t->step[i];
+		int64_t sid = rec->stream;
 		int k = 0;
 		while (k < n && ids[k] != sid)
 			k++;
@@ -154,7 +158,24 @@ static int index_trace(struct sim_tenant *t, char *err, size_t errlen)
 			}
 			ids[n++] = sid;
 		}
-		t->rec_stream[i] = (uint16_t)k;
+		st->stream = (uint16_t)k;
+		st->kind = (uint8_t)rec->kind;
+		st->gap_ns = host_gap(tr, i);
+		st->dur_ns = rec->end_ns > rec->start_ns ? rec->end_ns - rec->start_ns : 0;
+		if (rec->kind == TRACE_KERNEL) {
+			uint64_t blocks = (uint64_t)(rec->grid[0] ? rec->grid[0] : 1) *
+				(rec->grid[1] ? rec->grid[1] : 1) *
+				(rec->grid[2] ? rec->grid[2] : 1);
+			uint64_t resident = (uint64_t)dev->units *
+				blocks_per_unit(dev, rec);
+			uint64_t waves = (blocks + resident - 1) / resident;
+			st->width = blocks < (uint64_t)dev->units ? (int)blocks :
+				dev->units;
+			st->work = st->dur_ns * st->width;
+			st->wave_work = waves > 1 ? st->work / (int64_t)waves : 0;
+		} else {
+			st->work = rec->kind == TRACE_MARKER ? 0 : st->dur_ns;
+		}
 	}
 	free(ids);
 	ids = NULL;
@@ -167,12 +188,12 @@ static int index_trace(struct sim_tenant *t, char *err, size_t errlen)
 	for (size_t r = 0; r < tr->nreqs; r++) {
 		const struct trace_request *q = &tr->reqs[r];
 		for (size_t i = q->first + q->count; i-- > q->first;) {
-			if (tr->recs[i].kind == TRACE_SYNC)
+			if (t->step[i].kind == TRACE_SYNC)
 				continue;
-			uint16_t k = t->rec_stream[i];
+			uint16_t k = t->step[i].stream;
 			if (stamp[k] != (uint32_t)r + 1) {
 				stamp[k] = (uint32_t)r + 1;
-				t->rec_last[i] = 1;
+				t->step[i].last = 1;
 			}
 		}
 	}
@@ -230,10 +251,7 @@ void sim__tenant_release(struct sim_tenant *t)
 		gsl_rng_free(t->rng);
 	if (t->own_trace)
 		trace_free(t->tr);
-	free(t->rec_stream);
-	free(t->rec_last);
-	free(t->rec_width);
-	free(t->rec_waves);
+	free(t->step);
 	free(t->file_ns);
 }
 
@@ -362,9 +380,15 @@ static struct sim_cmd *new_cmd(struct sim_tenant *t, const struct trace_rec *rec
 
 static void submit(struct sim_tenant *t, size_t i, hs_ns now)
 {
+	static const enum xcmd_kind kinds[TRACE_KIND_COUNT_] = {
+		[TRACE_KERNEL] = XCMD_KERNEL, [TRACE_MEMCPY] = XCMD_MEMCPY,
+		[TRACE_MEMSET] = XCMD_MEMSET, [TRACE_SYNC] = XCMD_SYNC,
+		[TRACE_MARKER] = XCMD_MARKER,
+	};
 	struct sim *s = t->sim;
 	const struct trace_rec *rec = &t->tr->recs[i];
-	if (rec->kind == TRACE_SYNC) {
+	const struct sim_step *st = &t->step[i];
+	if (st->kind == TRACE_SYNC) {
 		/* like torch.cuda.synchronize: wait for all the tenant's
 		 * streams */
 		for (int k = 0; k < t->nhwq; k++) {
@@ -382,44 +406,20 @@ static void submit(struct sim_tenant *t, size_t i, hs_ns now)
 		}
 		return;
 	}
-	struct sim_cmd *c = new_cmd(t, rec, t->rec_stream[i]);
+	struct sim_cmd *c = new_cmd(t, rec, st->stream);
 	if (!c)
 		return;
-	hs_ns dur = rec->end_ns - rec->start_ns;
-	if (dur < 0)
-		dur = 0;
-	static const enum xcmd_kind kinds[TRACE_KIND_COUNT_] = {
-		[TRACE_KERNEL] = XCMD_KERNEL, [TRACE_MEMCPY] = XCMD_MEMCPY,
-		[TRACE_MEMSET] = XCMD_MEMSET, [TRACE_SYNC] = XCMD_SYNC,
-		[TRACE_MARKER] = XCMD_MARKER,
-	};
-	c->x.kind = kinds[rec->kind];
-	c->x.flags = t->rec_last[i] ? XCMD_F_SYNC : 0;
-	c->x.expect_ns = dur;
-	if (rec->kind == TRACE_KERNEL) {
-		c->is_kernel = 1;
-		c->width = t->rec_width[i];
-		c->full_work = dur * c->width;
-		if (t->rec_waves[i] > 1)
-			c->wave_work = c->full_work / t->rec_waves[i];
-	} else {
-		c->full_work = rec->kind == TRACE_MARKER ? 0 : dur;
-	}
+	c->x.kind = kinds[st->kind];
+	c->x.flags = st->last ? XCMD_F_SYNC : 0;
+	c->x.expect_ns = st->dur_ns;
+	c->is_kernel = st->kind == TRACE_KERNEL;
+	c->width = st->width;
+	c->full_work = st->work;
+	c->wave_work = st->wave_work;
 	t->outstanding++;
 	int rc = xq_submit(c->hwq->q, &c->x, now);
 	if (rc && !s->err)
 		s->err = rc;
-}
-
-/* Host gap before record i: from the previous submission, or from the
- * return of a previous sync row (its end_ns), recorded times. */
-static hs_ns host_gap(const struct trace *tr, size_t i)
-{
-	const struct trace_rec *a = &tr->recs[i - 1], *b = &tr->recs[i];
-	int64_t from = a->submit_ns;
-	if (a->kind == TRACE_SYNC && a->end_ns > from)
-		from = a->end_ns;
-	return b->submit_ns > from ? b->submit_ns - from : 0;
 }
 
 /* Submits what is due; waits (event) for the next due time or a sync. */
@@ -430,7 +430,7 @@ static void host_step(struct sim_tenant *t, hs_ns now)
 		if (t->sync_wait)
 			return;            /* cmd_done wakes us */
 		hs_ns due = t->ci == t->cfirst ? t->start_ns :
-			t->last_submit_ns + host_gap(t->tr, t->ci);
+			t->last_submit_ns + t->step[t->ci].gap_ns;
 		if (due > now) {
 			t->host_ev = sim__at(s, due, ev_host, t, 0);
 			return;

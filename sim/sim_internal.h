@@ -40,6 +40,19 @@ struct sim_cmd {
 	uint8_t is_sync;           /* host waits for it */
 };
 
+/* One trace record, digested for replay (compact: the hot loop reads
+ * these, not the trace). */
+struct sim_step {
+	int64_t gap_ns;            /* host gap before it (see MODEL.md) */
+	int64_t dur_ns;            /* recorded duration */
+	int64_t work;              /* kernel: dur * width unit-ns; else ns */
+	int64_t wave_work;         /* unit-ns of one wave; 0: one wave */
+	int32_t width;             /* kernel: min(blocks, units) */
+	uint16_t stream;           /* tenant's local stream index */
+	uint8_t kind;              /* enum trace_kind */
+	uint8_t last;              /* last of its request on its stream */
+};
+
 /* A hardware queue (stream): in-order, one command executing at a time. */
 struct sim_hwq {
 	struct sim *sim;
@@ -64,11 +77,7 @@ struct sim_tenant {
 	const struct tenant_spec *spec;
 	struct trace *tr;
 	int own_trace;             /* tr loaded here, freed at the end */
-	uint16_t *rec_stream;      /* per trace record: local stream index */
-	uint8_t *rec_last;         /* per trace record: last of its request on
-	                            * its stream */
-	int *rec_width;            /* per record: units a kernel can use */
-	uint32_t *rec_waves;       /* per record: waves of its grid */
+	struct sim_step *step;     /* per trace record: what to replay */
 	gsl_rng *rng;
 	struct sim_hwq *hwq;
 	int nhwq;
