@@ -9,10 +9,15 @@
 #include <stdlib.h>
 #include "sim.h"
 
+/* key = seq << SLOT_BITS | slot: seq is unique, so ordering by key is
+ * ordering by seq, and a node is two words. */
+#define SLOT_BITS 22
+#define SLOT_MAX ((1u << SLOT_BITS) - 1)       /* 4 M pending events */
+#define SEQ_MAX (UINT64_MAX >> SLOT_BITS)     /* 4e12 events a run */
+
 struct hnode {
 	hs_ns t;
-	uint64_t seq;
-	uint32_t slot;
+	uint64_t key;
 };
 
 struct slot {
@@ -53,7 +58,7 @@ void sim_engine_free(struct sim_engine *e)
 
 static inline int before(const struct hnode *a, const struct hnode *b)
 {
-	return a->t < b->t || (a->t == b->t && a->seq < b->seq);
+	return a->t < b->t || (a->t == b->t && a->key < b->key);
 }
 
 static void sift_up(struct hnode *h, size_t i)
@@ -93,6 +98,8 @@ static uint32_t slot_get(struct sim_engine *e)
 		e->free_head = e->slots[s].next_free;
 		return s;
 	}
+	if (e->nslots > SLOT_MAX)
+		return UINT32_MAX;
 	if (e->nslots == e->slots_cap) {
 		uint32_t nc = e->slots_cap ? e->slots_cap * 2 : 64;
 		struct slot *ns = realloc(e->slots, nc * sizeof(*ns));
@@ -126,6 +133,8 @@ sim_event_id sim_event_schedule(struct sim_engine *e, hs_ns when,
 		e->heap = nh;
 		e->cap = nc;
 	}
+	if (e->seq > SEQ_MAX)
+		return 0;
 	uint32_t s = slot_get(e);
 	if (s == UINT32_MAX)
 		return 0;
@@ -133,7 +142,8 @@ sim_event_id sim_event_schedule(struct sim_engine *e, hs_ns when,
 	sl->fn = fn;
 	sl->obj = obj;
 	sl->arg = arg;
-	e->heap[e->n] = (struct hnode){ .t = when, .seq = e->seq++, .slot = s };
+	e->heap[e->n] = (struct hnode){ .t = when,
+					.key = (e->seq++ << SLOT_BITS) | s };
 	sift_up(e->heap, e->n++);
 	return ((uint64_t)sl->gen << 32) | ((uint64_t)s + 1);
 }
@@ -156,20 +166,21 @@ int sim_engine_step(struct sim_engine *e, hs_ns limit)
 {
 	while (e->n) {
 		struct hnode top = e->heap[0];
-		struct slot *sl = &e->slots[top.slot];
+		uint32_t slot = (uint32_t)(top.key & SLOT_MAX);
+		struct slot *sl = &e->slots[slot];
 		if (sl->fn && top.t > limit)
 			return 0;
 		e->heap[0] = e->heap[--e->n];
 		if (e->n)
 			sift_down(e->heap, e->n, 0);
 		if (!sl->fn) {
-			slot_put(e, top.slot);
+			slot_put(e, slot);
 			continue;
 		}
 		sim_event_fn fn = sl->fn;
 		void *obj = sl->obj;
 		uint64_t arg = sl->arg;
-		slot_put(e, top.slot);     /* the handle is spent before fn runs */
+		slot_put(e, slot);         /* the handle is spent before fn runs */
 		e->now = top.t;
 		e->fired++;
 		fn(e, obj, arg, top.t);

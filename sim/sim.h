@@ -39,8 +39,8 @@ void sim_engine_free(struct sim_engine *e);
 /* Schedules fn(obj, arg) at `when` (>= now). Events fire in (when, seq)
  * order, seq being the order of the sim_event_schedule() calls, so events of
  * equal time fire in the order they were scheduled. Returns the handle, or 0
- * when out of memory. O(log n); no allocation once the queue has grown to its
- * working size. */
+ * when out of memory (or past 4 M pending events, or 4e12 events in all).
+ * O(log n); no allocation once the queue has grown to its working size. */
 sim_event_id sim_event_schedule(struct sim_engine *e, hs_ns when,
 				sim_event_fn fn, void *obj, uint64_t arg);
 /* Cancels a pending event: it is tombstoned and dropped when it reaches the
