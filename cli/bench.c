@@ -63,9 +63,8 @@ static void print(const struct bench_run *b)
 
 /* Runs the scenario's policy at durations d and 2d (traces loaded once,
  * outside the timing; best of BENCH_REPS runs each) and prints kernels per
- * wall second, simulated seconds
- * per wall second and the 2d / d cost ratio (2.0 = linear). Returns the
- * exit status. */
+ * wall second, simulated seconds per wall second and the 2d / d cost ratio
+ * (2.0 = linear). Returns the exit status. */
 int cli_sim_bench(const struct scenario *sc, long long duration_ns)
 {
 	hs_ns d = duration_ns > 0 ? duration_ns : sc->duration_ns;

@@ -177,7 +177,7 @@ static int index_trace(struct sim_tenant *t, char *err, size_t errlen)
 			st->work = rec->kind == TRACE_MARKER ? 0 : st->dur_ns;
 		}
 	}
-	free(ids);
+	t->stream_id = ids;        /* for the timeline's track names */
 	ids = NULL;
 	t->nhwq = n ? n : 1;
 	/* walking each request backwards, the first command met on a stream
@@ -252,6 +252,7 @@ void sim__tenant_release(struct sim_tenant *t)
 	if (t->own_trace)
 		trace_free(t->tr);
 	free(t->step);
+	free(t->stream_id);
 	free(t->file_ns);
 }
 

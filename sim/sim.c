@@ -326,7 +326,11 @@ int sim_run_with(const struct scenario *sc, const struct run_opts *o,
 			chrome_name_thread(s.tl, pid, 0, "host");
 			for (int k = 0; k < s.t[i].nhwq; k++) {
 				char nm[32];
-				snprintf(nm, sizeof(nm), "stream %d", k);
+				if (s.t[i].stream_id)
+					snprintf(nm, sizeof(nm), "stream %lld",
+						 (long long)s.t[i].stream_id[k]);
+				else
+					snprintf(nm, sizeof(nm), "stream %d", k);
 				chrome_name_thread(s.tl, pid, k + 1, nm);
 			}
 		}

@@ -110,9 +110,9 @@ struct sim_inputs {
 	const struct sim_hooks *hooks; /* NULL: none */
 };
 
-/* Runs scenario `sc` with options `o` (see struct run_opts) in the simulator
- * and fills `res` (initialised here; release with run_result_release(), also
- * after an error). Requests arriving in [0, duration) are recorded; the run
+/* Runs scenario `sc` with options `o` (see struct run_opts; seed 0 means the
+ * scenario's seed) in the simulator and fills `res` (initialised here;
+ * release with run_result_release(), also after an error). Requests arriving in [0, duration) are recorded; the run
  * goes on until they have all completed (other tenants keep loading the
  * device meanwhile), at most until 4 * duration + 1 s. Returns 0, or a
  * negative hs_err with a message in err. Memory: the traces, plus the

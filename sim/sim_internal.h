@@ -78,6 +78,7 @@ struct sim_tenant {
 	struct trace *tr;
 	int own_trace;             /* tr loaded here, freed at the end */
 	struct sim_step *step;     /* per trace record: what to replay */
+	int64_t *stream_id;        /* local stream index -> trace's stream */
 	gsl_rng *rng;
 	struct sim_hwq *hwq;
 	int nhwq;
