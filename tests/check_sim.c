@@ -417,6 +417,45 @@ START_TEST(host_sync_and_gaps)
 }
 END_TEST
 
+START_TEST(host_sync_all_streams)
+{
+	static struct world w;
+	world_init(&w, 1);
+	kern(&w.tb[0], "k1", 0, 0, 1000, 4);
+	kern(&w.tb[0], "k2", 1, 0, 2000, 4);
+	tb_add(&w.tb[0], TRACE_SYNC, "sync", 0, 0, 0, 0);
+	w.tb[0].recs[2].end_ns = 0;
+	kern(&w.tb[0], "k3", 0, 30, 500, 4);
+	ck_assert_int_eq(world_run(&w), 0);
+	/* the sync waits for both streams (k2 ends at 2000), then the gap */
+	SPAN(&w, "k1", 0, 1000);
+	SPAN(&w, "k2", 0, 2000);
+	SPAN(&w, "k3", 2030, 2530);
+	ck_assert_int_eq(req_end(&w, 0), 2530);
+	run_result_release(&w.res);
+}
+END_TEST
+
+START_TEST(device_resolve)
+{
+	char path[256], err[256];
+	ck_assert_int_eq(sim_device_resolve("sim/devices/mi50.ini", NULL, path,
+					    sizeof(path), err, sizeof(err)), 0);
+	ck_assert_str_eq(path, "sim/devices/mi50.ini");
+	/* relative to the scenario's folder when not from here */
+	ck_assert_int_eq(sim_device_resolve("../sim/devices/mi50.ini",
+					    "scenarios/x.ini", path, sizeof(path),
+					    err, sizeof(err)), 0);
+	ck_assert_str_eq(path, "scenarios/../sim/devices/mi50.ini");
+	ck_assert_int_eq(sim_device_resolve("h100", "/nowhere/x.ini", path,
+					    sizeof(path), err, sizeof(err)), 0);
+	ck_assert_str_eq(path, "sim/devices/h100.ini");
+	ck_assert_int_eq(sim_device_resolve("nope.ini", NULL, path, sizeof(path),
+					    err, sizeof(err)), HS_EINVAL);
+	ck_assert_str_eq(err, "device profile 'nope.ini' not found");
+}
+END_TEST
+
 START_TEST(closed_loop_and_window)
 {
 	static struct world w;
@@ -830,9 +869,11 @@ Suite *sim_suite(void)
 	tcase_add_test(tc, priority_at_block_boundaries);
 	tcase_add_test(tc, time_slicing);
 	tcase_add_test(tc, device_profiles);
+	tcase_add_test(tc, device_resolve);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("host");
 	tcase_add_test(tc, host_sync_and_gaps);
+	tcase_add_test(tc, host_sync_all_streams);
 	tcase_add_test(tc, closed_loop_and_window);
 	tcase_add_test(tc, open_loop_queues_on_host);
 	suite_add_tcase(s, tc);
