@@ -9,6 +9,8 @@
 
 #define HIPSCHED_VERSION "0.1.0"
 
+#include "scenario.h"
+
 int cmd_sim(int argc, char **argv);
 int cmd_hw(int argc, char **argv);
 int cmd_trace(int argc, char **argv);
@@ -20,6 +22,35 @@ struct scenario;
  * simulated seconds per wall second for each, and the cost ratio. Lives in
  * cli/bench.c (the wall clock is read here, never in sim/). */
 int cli_sim_bench(const struct scenario *sc, long long duration_ns);
+
+/* ---- the run driver shared by `hipsched sim` and `hipsched hw` (cli/drive.c)
+ * One call runs a scenario completely with the backend's run_fn: every
+ * tenant standalone (policy native, run_opts.active = that tenant), all
+ * tenants under native, then under the scenario's policy (or --policy);
+ * computes the metrics and the verdict (analysis/), writes the run
+ * directory (summary.json, requests.csv, plots, timeline.json with
+ * --timeline) to a temp folder renamed into place when complete, and
+ * prints the table (or summary.json with --json). Returns the exit status:
+ * 0 verdict passes, 1 verdict fails or an error (message printed), 2 usage.
+ */
+struct drive_opts {
+	const char *backend;       /* "sim" or "hw": labels the results */
+	const char *scenario_path;
+	const char *policy;        /* NULL: the scenario's */
+	int have_seed;             /* 0: the scenario's seed */
+	unsigned long long seed;
+	long long duration_ns;     /* <= 0: the scenario's */
+	const char *out_dir;       /* NULL: runs/<scenario name> */
+	int json;                  /* print summary.json instead of the table */
+	int timeline;              /* write timeline.json of the policy run */
+	int device;                /* copied into run_opts.device (hw) */
+};
+int cli_drive(const struct drive_opts *o, run_fn run);
+/* `hipsched sim|hw SCENARIO [options]`: parses the common options (sim:
+ * --bench too; hw: --device N too), then cli_drive(). cmd_sim() is
+ * cli_drive_main(argc, argv, "sim", sim_run); cmd_hw() calls it with "hw"
+ * and hw_run. */
+int cli_drive_main(int argc, char **argv, const char *backend, run_fn run);
 
 /* Prints "hipsched: " + message to stderr. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -72,12 +72,25 @@ struct scenario {
 struct scenario *scenario_load(const char *path, char *err, size_t errlen);
 void scenario_free(struct scenario *sc);
 
+/* Parses a span with a unit: "30s", "1.5ms", "250us", "100ns", "2m"; "0"
+ * alone is allowed. Returns 0 and the span in *out_ns (rounded to the
+ * nearest ns), or -1 with the reason in why (a static string). */
+int scenario_parse_duration(const char *s, hs_ns *out_ns, const char **why);
+/* Index of the tenant of that name, or -1. */
+int scenario_tenant_index(const struct scenario *sc, const char *name);
+/* Name of a criterion's metric ("p99_vs_standalone", ...), its comparison
+ * (">=" for *_MIN kinds, "<=" for *_MAX) and whether it names a tenant. */
+const char *criterion_metric(enum criterion_kind k);
+const char *criterion_op(enum criterion_kind k);
+int criterion_per_tenant(enum criterion_kind k);
+
 /* ---- run results -------------------------------------------------------- */
 struct req_record {
 	int64_t request;           /* per-tenant request number from 0 */
 	hs_ns arrival_ns;          /* when the request arrived */
 	hs_ns start_ns;            /* when its first command was submitted */
-	hs_ns end_ns;              /* when its last command completed */
+	hs_ns end_ns;              /* when its last command completed; < 0:
+	                            * it had not completed when the run ended */
 };
 
 struct tenant_result {
@@ -119,7 +132,19 @@ struct run_opts {
 	const char *timeline_path; /* Chrome trace JSON of the run; NULL: none */
 	void (*progress)(void *ctx, double fraction);
 	void *progress_ctx;
+	int device;                /* hw: GPU ordinal (--device N); sim: unused */
 };
+/* A backend's whole run of a scenario (sim_run, hw_run).
+ * res: the caller passes it zeroed (no allocation in it); the run_fn calls
+ * run_result_init(res, sc->ntenants) itself, then fills it: one req_record
+ * per request that arrived in [0, duration) for each tenant o->active
+ * selects (all when NULL), end_ns < 0 for one not completed; duration_ns,
+ * gpu_busy_ns, kernels_simulated, backend, policy, mode, seed; preemption
+ * latencies. The caller releases res with run_result_release() afterwards,
+ * whether the run succeeded or not. o->progress (optional) is called now
+ * and then with the fraction done; o->timeline_path, when set, names the
+ * Chrome trace JSON to write. Returns 0, or a negative hs_err with a
+ * message in err. */
 typedef int (*run_fn)(const struct scenario *sc, const struct run_opts *o,
 		      struct run_result *res, char *err, size_t errlen);
 

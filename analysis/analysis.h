@@ -1,0 +1,154 @@
+/*
+ * analysis: metrics of run results (GSL), verdicts, and the files of a run
+ * directory (summary.json, requests.csv, plots), plus the comparison of two
+ * run directories. Nothing here prints; the CLI does (see
+ * analysis/README.md for every definition).
+ *
+ * A report gathers the three kinds of run of one scenario:
+ *   standalone  each tenant alone on the device, policy native (reference)
+ *   native      all tenants together, no scheduler control
+ *   policy      all tenants together under the scenario's (or --policy) one
+ */
+#ifndef HIPSCHED_ANALYSIS_H
+#define HIPSCHED_ANALYSIS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include "scenario.h"
+
+/* ---- statistics ---------------------------------------------------------- */
+struct lat_stats {
+	size_t n;                  /* samples */
+	double p50_ms, p90_ms, p99_ms, max_ms;
+	double mean_ms;
+	double ci95_lo_ms, ci95_hi_ms; /* 95% CI of the mean (Student t);
+	                                * NAN when n < 2 */
+};
+
+/* Percentiles (GSL linear interpolation between order statistics:
+ * gsl_stats_quantile_from_sorted_data), max, mean and its 95% confidence
+ * interval (mean +- t(0.975, n-1) * sd / sqrt(n)) of x[0..n) in ms. x is
+ * sorted in place. n == 0 gives all NAN. */
+void analysis_lat_stats(double *x, size_t n, struct lat_stats *out);
+
+/* ---- per-tenant metrics of one run ------------------------------------------ */
+struct tenant_metrics {
+	int present;               /* the tenant ran in this run */
+	size_t requests;           /* records (requests that arrived) */
+	size_t completed;          /* with end_ns >= 0 */
+	size_t completed_in_window;/* with 0 <= end_ns <= duration */
+	struct lat_stats lat;      /* latency = end - arrival, completed ones */
+	double throughput_rps;     /* completed_in_window / duration */
+	double slo_attainment;     /* met / decided (README); NAN: no SLO */
+	double p99_vs_standalone;  /* NAN where no reference */
+	double tput_vs_standalone;
+};
+
+struct mode_metrics {
+	char mode[16];             /* "standalone", "native", "policy" */
+	char policy[32];
+	double gpu_util;           /* gpu_busy_ns / duration; NAN standalone */
+	uint64_t kernels;
+	hs_ns duration_ns;
+	struct lat_stats preempt;  /* preemption latencies, in ms */
+	size_t ntenants;
+	struct tenant_metrics *t;  /* [ntenants] */
+};
+
+/* Metrics of tenant `ti` in r (slo_ns 0 = none). 0 or HS_ENOMEM. */
+int analysis_tenant_metrics(const struct run_result *r, size_t ti,
+			    hs_ns slo_ns, struct tenant_metrics *m);
+/* Sets m's ratios against the standalone reference ref. */
+void analysis_set_ratios(struct tenant_metrics *m, const struct tenant_metrics *ref);
+
+/* ---- verdict ------------------------------------------------------------- */
+struct crit_result {
+	const struct criterion *c;
+	double measured;           /* NAN if it could not be measured */
+	int pass;                  /* NAN measured never passes */
+};
+
+struct verdict {
+	int pass;                  /* all criteria pass (true with none) */
+	size_t n;
+	struct crit_result *r;     /* [n], in the scenario's order */
+};
+
+/* Evaluates sc's criteria on mode m (tenants in sc's order). Caller frees
+ * with analysis_verdict_release(). 0 or HS_ENOMEM. */
+int analysis_verdict(const struct scenario *sc, const struct mode_metrics *m,
+		     struct verdict *v);
+void analysis_verdict_release(struct verdict *v);
+
+/* ---- a report: the runs of one scenario and their metrics ----------------- */
+struct report {
+	const struct scenario *sc; /* not owned */
+	char backend[16];
+	char policy[32];           /* the policy of the policy run */
+	uint64_t seed;
+	hs_ns duration_ns;
+	struct run_result *standalone; /* [ntenants], owned */
+	struct run_result native, pol; /* owned */
+	struct mode_metrics m_standalone, m_native, m_policy;
+	struct verdict v_native, v_policy;
+};
+
+/* Sets up an empty report for sc: run results zeroed, each to be filled
+ * by one call of the backend's run_fn (which initialises it, see run_fn).
+ * 0 or HS_ENOMEM. Release with report_release(). */
+int report_init(struct report *rep, const struct scenario *sc,
+		const char *backend, const char *policy, uint64_t seed,
+		hs_ns duration_ns);
+/* Computes all metrics, ratios and both verdicts from the run results.
+ * 0 or HS_ENOMEM. */
+int report_analyse(struct report *rep);
+void report_release(struct report *rep);
+
+/* ---- outputs -------------------------------------------------------------------- */
+/* summary.json as a jansson object (caller json_decref()s); NULL on ENOMEM. */
+struct json_t;
+struct json_t *analysis_summary_json(const struct report *rep);
+/* Writes `dir`/summary.json, `dir`/requests.csv. 0 or -1 (err filled). */
+int analysis_write_summary(const struct report *rep, const char *dir,
+			   char *err, size_t errlen);
+int analysis_write_requests(const struct report *rep, const char *dir,
+			    char *err, size_t errlen);
+/* Writes the gnuplot data and script into dir and runs gnuplot there (a
+ * child process) to draw latency_cdf_TENANT.{png,svg} and
+ * throughput.{png,svg}. Returns 0, 1 when gnuplot is not installed (no
+ * plots, a reason in err), or -1 on error (err filled). */
+int analysis_write_plots(const struct report *rep, const char *dir,
+			 char *err, size_t errlen);
+
+/* Run directory written whole or not at all: begin creates a fresh
+ * temporary folder next to `out` (its path into tmp); commit moves it to
+ * `out`, replacing a previous run directory there (one holding a
+ * summary.json; anything else there is refused); abort removes it.
+ * 0 or -1 (err filled). */
+int rundir_begin(const char *out, char *tmp, size_t tmplen, char *err, size_t errlen);
+int rundir_commit(const char *tmp, const char *out, char *err, size_t errlen);
+void rundir_abort(const char *tmp);
+
+/* ---- comparing two run directories ---------------------------------------- */
+struct cmp_row {
+	char *key;                 /* "tenants[hp].policy.latency_ms.p99" */
+	int in_a, in_b;
+	int is_num;                /* both numeric (or null) */
+	double a, b;               /* NAN for null / missing */
+	char *sa, *sb;             /* text of non-numeric values, else NULL */
+};
+struct cmp_table {
+	size_t n, cap;
+	struct cmp_row *rows;      /* A's order, then what only B has */
+};
+/* Loads dir_a/summary.json and dir_b/summary.json and lines up every
+ * leaf value (tenants matched by name, criteria by key). 0 or -1 with
+ * "PATH:LINE: what is wrong" in err. Free with analysis_compare_release(). */
+int analysis_compare(const char *dir_a, const char *dir_b, struct cmp_table *t,
+		     char *err, size_t errlen);
+void analysis_compare_release(struct cmp_table *t);
+/* (b - a) / |a|; NAN when a is 0 or either is NAN. */
+double analysis_rel_diff(double a, double b);
+
+#endif

@@ -1,0 +1,411 @@
+/*
+ * The run driver shared by `hipsched sim` and `hipsched hw` (see cli.h):
+ * standalone references, native, policy; metrics; run directory; table.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <jansson.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include "analysis.h"
+#include "cli.h"
+
+/* ---- progress line on a terminal ------------------------------------------ */
+struct progress {
+	int tty;
+	double t0;                 /* wall clock at the start, s */
+	int shown;
+	double last;               /* wall clock of the last line, s */
+	size_t run, nruns;
+	char label[64];
+};
+
+static double wall_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void progress_cb(void *ctx, double fraction)
+{
+	struct progress *p = ctx;
+	if (!p->tty)
+		return;
+	double now = wall_s(), el = now - p->t0;
+	if ((el < 1.0 && !p->shown) || now - p->last < 0.1)
+		return;
+	p->last = now;
+	if (fraction < 0)
+		fraction = 0;
+	if (fraction > 1)
+		fraction = 1;
+	double all = ((double)p->run + fraction) / (double)p->nruns;
+	fprintf(stderr, "\r\033[Khipsched: run %zu/%zu %-22s %3.0f%%  (%.0f s)",
+		p->run + 1, p->nruns, p->label, 100 * all, el);
+	p->shown = 1;
+}
+
+static void progress_done(struct progress *p)
+{
+	if (p->shown)
+		fprintf(stderr, "\r\033[K");
+}
+
+/* ---- the table ------------------------------------------------------------------ */
+static void cell(const char *fmt, double v, int width)
+{
+	if (isnan(v))
+		printf("%*s", width, "-");
+	else
+		printf(fmt, width, v);
+}
+
+static void row(const struct tenant_spec *ts, const char *label,
+		const struct tenant_metrics *t, int ratios)
+{
+	printf("%-10s %4d %-12s %6zu", ts->name, ts->priority, label, t->completed);
+	cell("%*.2f", t->lat.p50_ms, 9);
+	cell("%*.2f", t->lat.p90_ms, 9);
+	cell("%*.2f", t->lat.p99_ms, 9);
+	cell("%*.2f", t->lat.max_ms, 9);
+	cell("%*.2f", t->throughput_rps, 10);
+	cell("%*.3f", ratios ? t->p99_vs_standalone : NAN, 10);
+	cell("%*.3f", ratios ? t->tput_vs_standalone : NAN, 11);
+	if (isnan(t->slo_attainment))
+		printf("%9s\n", "-");
+	else
+		printf("%8.1f%%\n", 100 * t->slo_attainment);
+}
+
+static void print_verdict(const char *title, const struct verdict *v, int detail)
+{
+	size_t nfail = 0;
+	for (size_t i = 0; i < v->n; i++)
+		nfail += !v->r[i].pass;
+	if (!v->n) {
+		printf("%s: PASS (no criteria in [verdict])\n", title);
+		return;
+	}
+	if (!detail) {
+		printf("%s: %s (%zu of %zu criteria fail)\n", title,
+		       v->pass ? "PASS" : "FAIL", nfail, v->n);
+		return;
+	}
+	printf("%s:\n", title);
+	for (size_t i = 0; i < v->n; i++) {
+		const struct crit_result *r = &v->r[i];
+		printf("  %s  %-34s measured ", r->pass ? "PASS" : "FAIL", r->c->key);
+		if (isnan(r->measured))
+			printf("%-9s", "n/a");
+		else
+			printf("%-9.4g", r->measured);
+		printf(" %s %g\n", criterion_op(r->c->kind), r->c->value);
+	}
+}
+
+static void print_table(const struct report *rep, const char *out)
+{
+	const struct scenario *sc = rep->sc;
+	printf("scenario %s: backend %s, device %s, policy %s (level %d, "
+	       "threshold %u, batch %u), seed %llu, %.3g s %s\n\n",
+	       sc->name, rep->backend, sc->device, rep->policy, sc->level,
+	       sc->threshold, sc->batch, (unsigned long long)rep->seed,
+	       (double)rep->duration_ns / 1e9,
+	       strcmp(rep->backend, "sim") ? "measured" : "simulated");
+	printf("%-10s %4s %-12s %6s %9s %9s %9s %9s %10s %10s %11s %9s\n",
+	       "tenant", "prio", "mode", "done", "p50 ms", "p90 ms", "p99 ms",
+	       "max ms", "req/s", "p99/alone", "tput/alone", "in SLO");
+	for (size_t i = 0; i < sc->ntenants; i++) {
+		const struct tenant_spec *ts = &sc->tenants[i];
+		row(ts, "standalone", &rep->m_standalone.t[i], 0);
+		row(ts, "native", &rep->m_native.t[i], 1);
+		row(ts, rep->policy, &rep->m_policy.t[i], 1);
+	}
+	printf("\nGPU utilization: native %.1f%%, %s %.1f%%\n",
+	       100 * rep->m_native.gpu_util, rep->policy, 100 * rep->m_policy.gpu_util);
+	if (rep->m_policy.preempt.n)
+		printf("preemption latency (%s): %zu preemptions, p50 %.3f ms, "
+		       "p99 %.3f ms, max %.3f ms\n", rep->policy,
+		       rep->m_policy.preempt.n, rep->m_policy.preempt.p50_ms,
+		       rep->m_policy.preempt.p99_ms, rep->m_policy.preempt.max_ms);
+	printf("kernels %s: %llu (standalone runs: %llu, native: %llu)\n\n",
+	       strcmp(rep->backend, "sim") ? "executed" : "simulated",
+	       (unsigned long long)rep->m_policy.kernels,
+	       (unsigned long long)rep->m_standalone.kernels,
+	       (unsigned long long)rep->m_native.kernels);
+	char title[96];
+	snprintf(title, sizeof(title), "verdict (%s)", rep->policy);
+	print_verdict(title, &rep->v_policy, 1);
+	if (strcmp(rep->policy, "native") != 0)
+		print_verdict("verdict under native, for reference", &rep->v_native, 0);
+	printf("\noverall: %s    (run directory: %s)\n",
+	       rep->v_policy.pass ? "PASS" : "FAIL", out);
+}
+
+/* ---- the driver ------------------------------------------------------------------ */
+static int one_run(run_fn run, const struct scenario *sc, struct run_opts *ro,
+		   struct run_result *res, struct progress *pg, const char *label)
+{
+	char err[1024] = "";
+	snprintf(pg->label, sizeof(pg->label), "%s", label);
+	progress_cb(pg, 0);
+	int rc = run(sc, ro, res, err, sizeof(err));
+	pg->run++;
+	if (rc) {
+		progress_done(pg);
+		cli_error("%s run failed: %s", label, err[0] ? err : hs_strerror(rc));
+		return -1;
+	}
+	return 0;
+}
+
+int cli_drive(const struct drive_opts *o, run_fn run)
+{
+	char err[1024];
+	struct scenario *sc = scenario_load(o->scenario_path, err, sizeof(err));
+	if (!sc) {
+		cli_error("%s", err);
+		return 1;
+	}
+	const char *policy = o->policy ? o->policy : sc->policy;
+	if (!policy_find(policy)) {
+		char names[256];
+		policy_names(names, sizeof(names));
+		cli_error("unknown policy '%s' (known: %s)", policy, names);
+		scenario_free(sc);
+		return 2;
+	}
+	uint64_t seed = o->have_seed ? o->seed : sc->seed;
+	hs_ns dur = o->duration_ns > 0 ? o->duration_ns : sc->duration_ns;
+	char out[PATH_MAX - 32], tmp[PATH_MAX];
+	if (o->out_dir)
+		snprintf(out, sizeof(out), "%s", o->out_dir);
+	else
+		snprintf(out, sizeof(out), "runs/%s", sc->name);
+
+	struct report rep;
+	int status = 1;
+	tmp[0] = 0;
+	if (report_init(&rep, sc, o->backend, policy, seed, dur)) {
+		cli_error("out of memory");
+		scenario_free(sc);
+		return 1;
+	}
+	if (rundir_begin(out, tmp, sizeof(tmp), err, sizeof(err))) {
+		cli_error("%s", err);
+		goto done;
+	}
+
+	struct progress pg = { .tty = isatty(2), .t0 = wall_s(),
+			       .nruns = sc->ntenants + 2 };
+	unsigned char *active = calloc(sc->ntenants, 1);
+	if (!active) {
+		cli_error("out of memory");
+		goto done;
+	}
+	struct run_opts ro = { .seed = seed, .duration_ns = dur,
+			       .progress = progress_cb, .progress_ctx = &pg,
+			       .device = o->device };
+	int bad = 0;
+	for (size_t i = 0; i < sc->ntenants && !bad; i++) {
+		char label[64];
+		memset(active, 0, sc->ntenants);
+		active[i] = 1;
+		ro.policy = "native";
+		ro.mode = "standalone";
+		ro.active = active;
+		snprintf(label, sizeof(label), "standalone %s", sc->tenants[i].name);
+		bad = one_run(run, sc, &ro, &rep.standalone[i], &pg, label);
+	}
+	free(active);
+	ro.active = NULL;
+	if (!bad) {
+		ro.policy = "native";
+		ro.mode = "native";
+		bad = one_run(run, sc, &ro, &rep.native, &pg, "native");
+	}
+	char tl[PATH_MAX + 16];
+	if (!bad) {
+		ro.policy = policy;
+		ro.mode = "policy";
+		snprintf(tl, sizeof(tl), "%s/timeline.json", tmp);
+		ro.timeline_path = o->timeline ? tl : NULL;
+		bad = one_run(run, sc, &ro, &rep.pol, &pg, policy);
+	}
+	progress_done(&pg);
+	if (bad)
+		goto done;
+	if (report_analyse(&rep)) {
+		cli_error("out of memory");
+		goto done;
+	}
+	if (analysis_write_summary(&rep, tmp, err, sizeof(err)) ||
+	    analysis_write_requests(&rep, tmp, err, sizeof(err))) {
+		cli_error("%s", err);
+		goto done;
+	}
+	int prc = analysis_write_plots(&rep, tmp, err, sizeof(err));
+	if (prc)
+		cli_error("warning: %s", err);
+	if (rundir_commit(tmp, out, err, sizeof(err))) {
+		cli_error("%s", err);
+		goto done;
+	}
+	tmp[0] = 0;
+	if (o->json) {
+		json_t *js = analysis_summary_json(&rep);
+		if (js) {
+			json_dumpf(js, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER |
+				   JSON_REAL_PRECISION(10));
+			fputc('\n', stdout);
+			json_decref(js);
+		}
+	} else {
+		print_table(&rep, out);
+	}
+	fflush(stdout);
+	status = rep.v_policy.pass ? 0 : 1;
+done:
+	if (tmp[0])
+		rundir_abort(tmp);
+	report_release(&rep);
+	scenario_free(sc);
+	return status;
+}
+
+/* ---- options ------------------------------------------------------------------- */
+static void usage(FILE *f, const char *backend)
+{
+	int hw = strcmp(backend, "hw") == 0;
+	fprintf(f,
+		"usage: hipsched %s SCENARIO [--policy P] [--seed N] [--duration D]\n"
+		"                   [--out DIR] [--json] [--timeline]%s\n\n"
+		"Runs every tenant standalone, all under native, then all under the\n"
+		"scenario's policy; prints per tenant and mode latency percentiles,\n"
+		"throughput, ratios to standalone, SLO attainment, GPU utilization\n"
+		"and the verdict.\n\n"
+		"  --policy P     policy for the policy run (default: the scenario's)\n"
+		"  --seed N       random seed (default: the scenario's)\n"
+		"  --duration D   run length, e.g. 10s, 500ms (a plain number is seconds)\n"
+		"  --out DIR      run directory (default: runs/<scenario name>)\n"
+		"  --json         print summary.json instead of the table\n"
+		"  --timeline     also write timeline.json (Chrome trace, Perfetto)\n"
+		"%s"
+		"\nexit status: 0 the verdict passes, 1 it fails or an error, 2 usage\n",
+		backend, hw ? " [--device N]" : " [--bench]",
+		hw ? "  --device N     GPU ordinal (default 0)\n" :
+		     "  --bench        simulator speed figures, then exit\n");
+}
+
+int cli_drive_main(int argc, char **argv, const char *backend, run_fn run)
+{
+	static const struct option lopts[] = {
+		{ "policy", required_argument, NULL, 'p' },
+		{ "seed", required_argument, NULL, 's' },
+		{ "duration", required_argument, NULL, 'd' },
+		{ "out", required_argument, NULL, 'o' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "timeline", no_argument, NULL, 't' },
+		{ "bench", no_argument, NULL, 'b' },
+		{ "device", required_argument, NULL, 'D' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct drive_opts o = { .backend = backend };
+	int bench = 0, hw = strcmp(backend, "hw") == 0;
+	int c;
+	char *end;
+	optind = 0;     /* GNU: full re-initialisation (tests call us repeatedly) */
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "h", lopts, NULL)) != -1) {
+		switch (c) {
+		case 'p':
+			o.policy = optarg;
+			break;
+		case 's':
+			errno = 0;
+			o.seed = strtoull(optarg, &end, 0);
+			if (errno || end == optarg || *end || optarg[0] == '-') {
+				cli_error("%s: bad --seed '%s'", backend, optarg);
+				return 2;
+			}
+			o.have_seed = 1;
+			break;
+		case 'd': {
+			const char *why;
+			hs_ns d;
+			double secs = strtod(optarg, &end);
+			if (end != optarg && !*end && secs > 0 && secs < 9e9) {
+				o.duration_ns = (long long)llround(secs * 1e9);
+			} else if (!scenario_parse_duration(optarg, &d, &why) && d > 0) {
+				o.duration_ns = d;
+			} else {
+				cli_error("%s: bad --duration '%s' (e.g. 10s, 500ms)",
+					  backend, optarg);
+				return 2;
+			}
+			break;
+		}
+		case 'o':
+			o.out_dir = optarg;
+			break;
+		case 'j':
+			o.json = 1;
+			break;
+		case 't':
+			o.timeline = 1;
+			break;
+		case 'b':
+			if (hw)
+				goto bad;
+			bench = 1;
+			break;
+		case 'D': {
+			long v = strtol(optarg, &end, 10);
+			if (!hw || end == optarg || *end || v < 0 || v > 1024) {
+				if (!hw)
+					goto bad;
+				cli_error("hw: bad --device '%s'", optarg);
+				return 2;
+			}
+			o.device = (int)v;
+			break;
+		}
+		case 'h':
+			usage(stdout, backend);
+			return 0;
+		default:
+		bad:
+			cli_error("%s: unknown or incomplete option '%s'", backend,
+				  argv[optind - 1]);
+			usage(stderr, backend);
+			return 2;
+		}
+	}
+	if (optind != argc - 1) {
+		cli_error("%s: %s", backend, optind >= argc ? "no SCENARIO given" :
+			  "exactly one SCENARIO expected");
+		usage(stderr, backend);
+		return 2;
+	}
+	o.scenario_path = argv[optind];
+	if (bench) {
+		char err[1024];
+		struct scenario *sc = scenario_load(o.scenario_path, err, sizeof(err));
+		if (!sc) {
+			cli_error("%s", err);
+			return 1;
+		}
+		int rc = cli_sim_bench(sc, o.duration_ns > 0 ? o.duration_ns :
+				       sc->duration_ns);
+		scenario_free(sc);
+		return rc;
+	}
+	return cli_drive(&o, run);
+}
