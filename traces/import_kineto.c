@@ -246,12 +246,14 @@ static int host_event(struct scan *s, json_t *ev, const char *name, const char *
 	return rc < 0 ? trace__fail(s->err, "%s: out of memory", s->path) : 0;
 }
 
-/* Most events of a profile are CPU ops and flow arrows; an event that
- * names none of these can be skipped without parsing it. */
+/* Most events of a profile are CPU ops, flow arrows and runtime calls
+ * that neither launch nor wait (cudaGetErrorString, ...); an event that
+ * holds none of these (GPU categories, launch / copy / sync call names,
+ * step annotations) can be skipped without parsing it. */
 static int maybe_wanted(const char *ev, size_t n)
 {
 	static const char *const pats[] = {
-		"ernel", "emcpy", "emset", "untime", "river", "ProfilerStep#",
+		"ernel", "emcpy", "emset", "Launch", "ynchronize", "ProfilerStep#",
 	};
 	for (size_t i = 0; i < sizeof(pats) / sizeof(pats[0]); i++)
 		if (memmem(ev, n, pats[i], strlen(pats[i])))
