@@ -265,8 +265,10 @@ static void find_demand(struct sim *s, hs_ns now)
 /* The next context after the active one with demand, or -1. */
 static int next_ctx(struct sim *s)
 {
+	int c = s->active_ctx;
 	for (int k = 1; k < s->nctx; k++) {
-		int c = (s->active_ctx + k) % s->nctx;
+		if (++c == s->nctx)
+			c = 0;
 		if (s->demand[c])
 			return c;
 	}
