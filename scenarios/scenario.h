@@ -84,6 +84,12 @@ const char *criterion_metric(enum criterion_kind k);
 const char *criterion_op(enum criterion_kind k);
 int criterion_per_tenant(enum criterion_kind k);
 
+/* The [policy] parameters that apply to `policy`: the scenario's own when
+ * it is the scenario's policy, none otherwise (standalone and native runs,
+ * or a --policy override). Returns the count; *out points into sc. */
+size_t scenario_policy_params(const struct scenario *sc, const char *policy,
+			      const struct hs_param **out);
+
 /* ---- run results -------------------------------------------------------- */
 struct req_record {
 	int64_t request;           /* per-tenant request number from 0 */

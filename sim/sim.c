@@ -215,8 +215,10 @@ static int setup(struct sim *s, const struct sim_inputs *in, const char *policy,
 		.preempted = env_preempted,
 	};
 	char ebuf[256] = "";
-	s->sched = sched_create(&env, policy, s->sc->params, s->sc->nparams,
-				&rc, ebuf, sizeof(ebuf));
+	const struct hs_param *params;
+	size_t nparams = scenario_policy_params(s->sc, policy, &params);
+	s->sched = sched_create(&env, policy, params, nparams, &rc, ebuf,
+				sizeof(ebuf));
 	if (!s->sched) {
 		snprintf(err, errlen, "policy '%s': %s", policy,
 			 ebuf[0] ? ebuf : hs_strerror(rc));
