@@ -94,8 +94,9 @@ struct report {
 	struct verdict v_native, v_policy;
 };
 
-/* Sets up an empty report for sc: run results initialised, to be filled by
- * the backend's run_fn. 0 or HS_ENOMEM. Release with report_release(). */
+/* Sets up an empty report for sc: run results zeroed, each to be filled
+ * by one call of the backend's run_fn (which initialises it, see run_fn).
+ * 0 or HS_ENOMEM. Release with report_release(). */
 int report_init(struct report *rep, const struct scenario *sc,
 		const char *backend, const char *policy, uint64_t seed,
 		hs_ns duration_ns);

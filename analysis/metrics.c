@@ -147,18 +147,9 @@ int report_init(struct report *rep, const struct scenario *sc,
 	rep->seed = seed;
 	rep->duration_ns = duration_ns;
 	size_t n = sc->ntenants;
+	/* zeroed: the run_fn initialises each (see run_fn in scenario.h) */
 	rep->standalone = calloc(n ? n : 1, sizeof(*rep->standalone));
-	if (!rep->standalone)
-		goto fail;
-	for (size_t i = 0; i < n; i++)
-		if (run_result_init(&rep->standalone[i], n))
-			goto fail;
-	if (run_result_init(&rep->native, n) || run_result_init(&rep->pol, n))
-		goto fail;
-	return HS_OK;
-fail:
-	report_release(rep);
-	return HS_ENOMEM;
+	return rep->standalone ? HS_OK : HS_ENOMEM;
 }
 
 static void mode_release(struct mode_metrics *m)
@@ -189,8 +180,9 @@ static int mode_from_run(struct mode_metrics *m, const struct scenario *sc,
 	m->kernels = r->kernels_simulated;
 	if (r->duration_ns > 0)
 		m->gpu_util = (double)r->gpu_busy_ns / (double)r->duration_ns;
-	for (size_t i = 0; i < sc->ntenants; i++)
-		if (analysis_tenant_metrics(r, i, sc->tenants[i].slo_ns, &m->t[i]))
+	for (size_t i = 0; i < sc->ntenants; i++)   /* HS_EINVAL: not in r */
+		if (analysis_tenant_metrics(r, i, sc->tenants[i].slo_ns,
+					    &m->t[i]) == HS_ENOMEM)
 			return HS_ENOMEM;
 	double *pl = malloc((r->npreempt ? r->npreempt : 1) * sizeof(*pl));
 	if (!pl)
@@ -213,7 +205,7 @@ int report_analyse(struct report *rep)
 	for (size_t i = 0; i < n; i++) {
 		struct tenant_metrics *ref = &rep->m_standalone.t[i];
 		if (analysis_tenant_metrics(&rep->standalone[i], i,
-					    sc->tenants[i].slo_ns, ref))
+					    sc->tenants[i].slo_ns, ref) == HS_ENOMEM)
 			return HS_ENOMEM;
 		rep->m_standalone.kernels += rep->standalone[i].kernels_simulated;
 		analysis_set_ratios(&rep->m_native.t[i], ref);

@@ -78,23 +78,26 @@ json_t *analysis_summary_json(const struct report *rep)
 	json_t *tenants = json_array();
 	for (size_t i = 0; i < sc->ntenants; i++) {
 		const struct tenant_spec *ts = &sc->tenants[i];
-		json_t *t = tenant_json(&rep->m_policy.t[i], 1);
+		/* name first: the file is also read by people */
+		json_t *t = json_pack("{ss si so}", "name", ts->name,
+				      "priority", ts->priority, "slo_ms", ts->slo_ns ?
+				      json_real((double)ts->slo_ns / 1e6) : json_null());
 		if (!t)
 			continue;
-		json_object_set_new(t, "name", json_string(ts->name));
-		json_object_set_new(t, "priority", json_integer(ts->priority));
-		json_object_set_new(t, "slo_ms", ts->slo_ns ?
-				    json_real((double)ts->slo_ns / 1e6) : json_null());
+		json_object_update_new(t, tenant_json(&rep->m_policy.t[i], 1));
 		json_object_set_new(t, "native", tenant_json(&rep->m_native.t[i], 1));
 		json_object_set_new(t, "standalone",
 				    tenant_json(&rep->m_standalone.t[i], 0));
 		json_array_append_new(tenants, t);
 	}
-	json_t *o = json_pack("{ss ss ss ss ss ss sI sI sI sf sI so so so}",
+	/* seeds are unsigned 64-bit; JSON integers here are signed */
+	json_t *seed = rep->seed <= (uint64_t)INT64_MAX ?
+		       json_integer((json_int_t)rep->seed) : json_real((double)rep->seed);
+	json_t *o = json_pack("{ss ss ss ss ss ss so sI sI sI sf sI so so so}",
 		"hipsched_version", HIPSCHED_VERSION,
 		"scenario", sc->name, "scenario_path", sc->path,
 		"backend", rep->backend, "device", sc->device,
-		"policy", rep->policy,
+		"policy", rep->policy, "seed", seed,
 		"level", (json_int_t)sc->level,
 		"threshold", (json_int_t)sc->threshold,
 		"batch", (json_int_t)sc->batch,
@@ -105,10 +108,6 @@ json_t *analysis_summary_json(const struct report *rep)
 		"tenants", tenants);
 	if (!o)
 		return NULL;
-	/* seeds are unsigned 64-bit; JSON integers here are signed */
-	json_object_set_new(o, "seed", rep->seed <= (uint64_t)INT64_MAX ?
-			    json_integer((json_int_t)rep->seed) :
-			    json_real((double)rep->seed));
 	json_object_set_new(o, "native", mode_json(&rep->m_native));
 	json_object_set_new(o, "verdict", verdict_json(&rep->v_policy));
 	json_object_set_new(o, "native_verdict", verdict_json(&rep->v_native));
@@ -213,6 +212,10 @@ int rundir_begin(const char *out, char *tmp, size_t tmplen, char *err, size_t er
 		snprintf(err, errlen, "%s: cannot create: %s", tmp, strerror(errno));
 		return -1;
 	}
+	/* mkdtemp makes it 0700; a run directory is as readable as any */
+	mode_t um = umask(0);
+	umask(um);
+	chmod(tmp, 0777 & ~um);
 	return 0;
 }
 

@@ -116,8 +116,10 @@ static int write_script(const struct report *rep, const char *dir,
 			rep->backend);
 		int nplot = 0;
 		for (int m = 0; m < 3; m++) {
-			long n = write_cdf(dir, tn, mode_names[m],
-					   &mode_run(rep, m, i)->t[i], err, errlen);
+			const struct run_result *r = mode_run(rep, m, i);
+			if (i >= r->ntenants)
+				continue;
+			long n = write_cdf(dir, tn, mode_names[m], &r->t[i], err, errlen);
 			if (n < 0) {
 				fclose(f);
 				return -1;

@@ -1,13 +1,8 @@
-/* hipsched sim: placeholder until its issue lands. */
-#include <stdio.h>
+/* hipsched sim: a scenario in the simulator, through the shared driver. */
 #include "cli.h"
+#include "sim.h"
 
 int cmd_sim(int argc, char **argv)
 {
-	if (argc > 1 && cli_is_help(argv[1])) {
-		printf("usage: hipsched sim ... (not built yet)\n");
-		return 0;
-	}
-	cli_error("sim: not built yet");
-	return 1;
+	return cli_drive_main(argc, argv, "sim", sim_run);
 }

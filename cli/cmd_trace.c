@@ -175,11 +175,16 @@ static void print_import(const struct trace_import_stats *st, FILE *f)
 	fprintf(f, "format %s; %zu commands (%zu kernels, %zu memcpy, %zu memset) "
 		"in %zu requests; split: %s", trace_format_name(st->format),
 		st->ncmds, st->nkind[TRACE_KERNEL], st->nkind[TRACE_MEMCPY],
-		st->nkind[TRACE_MEMSET], st->nreqs, trace_split_name(st->split));
+		st->nkind[TRACE_MEMSET], st->nreqs,
+		st->format == TRACE_FMT_CANONICAL ? "as in the file" :
+		trace_split_name(st->split));
 	if (st->split == TRACE_SPLIT_STEP)
 		fprintf(f, " (%zu ProfilerStep#N spans)", st->nsteps);
 	else if (st->split == TRACE_SPLIT_SYNC)
 		fprintf(f, " (%zu host synchronizations)", st->nsyncs);
+	if (st->nkind[TRACE_SYNC])
+		fprintf(f, "; %zu host syncs inside requests kept as sync commands",
+			st->nkind[TRACE_SYNC]);
 	fputc('\n', f);
 	if (st->no_launch)
 		fprintf(f, "  %zu commands without a host launch event: submit_ns = "

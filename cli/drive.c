@@ -20,6 +20,7 @@ struct progress {
 	int tty;
 	double t0;                 /* wall clock at the start, s */
 	int shown;
+	double last;               /* wall clock of the last line, s */
 	size_t run, nruns;
 	char label[64];
 };
@@ -36,9 +37,10 @@ static void progress_cb(void *ctx, double fraction)
 	struct progress *p = ctx;
 	if (!p->tty)
 		return;
-	double el = wall_s() - p->t0;
-	if (el < 1.0 && !p->shown)
+	double now = wall_s(), el = now - p->t0;
+	if ((el < 1.0 && !p->shown) || now - p->last < 0.1)
 		return;
+	p->last = now;
 	if (fraction < 0)
 		fraction = 0;
 	if (fraction > 1)
@@ -140,7 +142,8 @@ static void print_table(const struct report *rep, const char *out)
 	char title[96];
 	snprintf(title, sizeof(title), "verdict (%s)", rep->policy);
 	print_verdict(title, &rep->v_policy, 1);
-	print_verdict("verdict under native, for reference", &rep->v_native, 0);
+	if (strcmp(rep->policy, "native") != 0)
+		print_verdict("verdict under native, for reference", &rep->v_native, 0);
 	printf("\noverall: %s    (run directory: %s)\n",
 	       rep->v_policy.pass ? "PASS" : "FAIL", out);
 }
@@ -227,7 +230,7 @@ int cli_drive(const struct drive_opts *o, run_fn run)
 		ro.mode = "native";
 		bad = one_run(run, sc, &ro, &rep.native, &pg, "native");
 	}
-	char tl[PATH_MAX];
+	char tl[PATH_MAX + 16];
 	if (!bad) {
 		ro.policy = policy;
 		ro.mode = "policy";
@@ -318,9 +321,9 @@ int cli_drive_main(int argc, char **argv, const char *backend, run_fn run)
 	int bench = 0, hw = strcmp(backend, "hw") == 0;
 	int c;
 	char *end;
-	optind = 1;
+	optind = 0;     /* GNU: full re-initialisation (tests call us repeatedly) */
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+ho:", lopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "h", lopts, NULL)) != -1) {
 		switch (c) {
 		case 'p':
 			o.policy = optarg;

@@ -58,3 +58,13 @@ int run_result_add_preempt(struct run_result *r, hs_ns lat_ns)
 	r->preempt_ns[r->npreempt++] = lat_ns;
 	return HS_OK;
 }
+
+size_t scenario_policy_params(const struct scenario *sc, const char *policy,
+			      const struct hs_param **out)
+{
+	*out = NULL;
+	if (!sc->policy || !policy || strcmp(sc->policy, policy) != 0)
+		return 0;
+	*out = sc->params;
+	return sc->nparams;
+}

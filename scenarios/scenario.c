@@ -20,6 +20,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "scenario.h"
+#include "scenario_internal.h"
 
 #define DEFAULT_DURATION_NS (30LL * 1000000000LL)
 #define DEFAULT_SEED 1
@@ -48,6 +49,7 @@ struct parser {
 	/* key lines for the checks made after parsing */
 	int line_policy, line_level, line_threshold, line_batch;
 	int *line_trace, *line_arrival, *line_rate, *line_afile;
+	int *line_param;            /* per sc->params entry */
 	/* first error by line number */
 	int err_line;
 	char err[400];
@@ -80,109 +82,6 @@ static const char *skip_ws(const char *s)
 	return s;
 }
 
-/* ---- small value parsers ------------------------------------------------- */
-
-int scenario_parse_duration(const char *s, hs_ns *out_ns, const char **why)
-{
-	static const struct { const char *u; double ns; } units[] = {
-		{ "ns", 1 }, { "us", 1e3 }, { "ms", 1e6 }, { "s", 1e9 }, { "m", 60e9 },
-	};
-	const char *dummy;
-	if (!why)
-		why = &dummy;
-	s = skip_ws(s);
-	if (!*s) {
-		*why = "empty value";
-		return -1;
-	}
-	char *end;
-	errno = 0;
-	double v = strtod(s, &end);
-	if (end == s || errno == ERANGE || !isfinite(v) || *s == '+') {
-		*why = "not a number";
-		return -1;
-	}
-	if (v < 0) {
-		*why = "negative";
-		return -1;
-	}
-	const char *u = skip_ws(end);
-	size_t ul = strlen(u);
-	while (ul && (u[ul - 1] == ' ' || u[ul - 1] == '\t'))
-		ul--;
-	if (ul == 0) {
-		if (v == 0) {
-			*out_ns = 0;
-			return 0;
-		}
-		*why = "missing unit (ns, us, ms, s or m)";
-		return -1;
-	}
-	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
-		if (strlen(units[i].u) == ul && strncmp(u, units[i].u, ul) == 0) {
-			double ns = v * units[i].ns;
-			if (ns > 9.2e18) {
-				*why = "too large";
-				return -1;
-			}
-			*out_ns = (hs_ns)llround(ns);
-			return 0;
-		}
-	}
-	*why = "unknown unit (use ns, us, ms, s or m)";
-	return -1;
-}
-
-/* A finite decimal number, nothing after it. */
-static int parse_double(const char *s, double *out)
-{
-	char *end;
-	errno = 0;
-	double v = strtod(s, &end);
-	if (end == s || errno == ERANGE || !isfinite(v))
-		return -1;
-	if (*skip_ws(end))
-		return -1;
-	*out = v;
-	return 0;
-}
-
-static int parse_long(const char *s, long min, long max, long *out)
-{
-	char *end;
-	errno = 0;
-	long v = strtol(s, &end, 10);
-	if (end == s || errno == ERANGE || *skip_ws(end) || v < min || v > max)
-		return -1;
-	*out = v;
-	return 0;
-}
-
-static int parse_u64(const char *s, uint64_t *out)
-{
-	char *end;
-	s = skip_ws(s);
-	if (*s == '-' || *s == '+')
-		return -1;
-	errno = 0;
-	unsigned long long v = strtoull(s, &end, 0);
-	if (end == s || errno == ERANGE || *skip_ws(end))
-		return -1;
-	*out = v;
-	return 0;
-}
-
-static int valid_name(const char *s)
-{
-	if (!*s)
-		return 0;
-	for (; *s; s++)
-		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
-		      (*s >= '0' && *s <= '9') || *s == '_' || *s == '-'))
-			return 0;
-	return 1;
-}
-
 /* dir + "/" + rel unless rel is absolute or dir is empty. */
 static char *resolve(const char *dir, const char *rel)
 {
@@ -195,114 +94,51 @@ static char *resolve(const char *dir, const char *rel)
 	return s;
 }
 
-/* ---- criteria --------------------------------------------------------------- */
-
-static const struct {
-	const char *metric;
-	enum criterion_kind kind;
-	int per_tenant;
-	int is_min;
-} crit_table[] = {
-	{ "p99_vs_standalone", CRIT_P99_VS_STANDALONE_MAX, 1, 0 },
-	{ "throughput_vs_standalone", CRIT_TPUT_VS_STANDALONE_MIN, 1, 1 },
-	{ "slo_attainment", CRIT_SLO_ATTAINMENT_MIN, 1, 1 },
-	{ "p99_ms", CRIT_P99_MS_MAX, 1, 0 },
-	{ "gpu_util", CRIT_GPU_UTIL_MIN, 0, 1 },
-};
-#define NCRIT (sizeof(crit_table) / sizeof(crit_table[0]))
-
-const char *criterion_metric(enum criterion_kind k)
-{
-	for (size_t i = 0; i < NCRIT; i++)
-		if (crit_table[i].kind == k)
-			return crit_table[i].metric;
-	return "?";
-}
-
-const char *criterion_op(enum criterion_kind k)
-{
-	for (size_t i = 0; i < NCRIT; i++)
-		if (crit_table[i].kind == k)
-			return crit_table[i].is_min ? ">=" : "<=";
-	return "?";
-}
-
-int criterion_per_tenant(enum criterion_kind k)
-{
-	for (size_t i = 0; i < NCRIT; i++)
-		if (crit_table[i].kind == k)
-			return crit_table[i].per_tenant;
-	return 0;
-}
-
-static void list_criteria(char *buf, size_t len)
-{
-	buf[0] = 0;
-	for (size_t i = 0; i < NCRIT; i++) {
-		size_t l = strlen(buf);
-		snprintf(buf + l, len - l, "%s%s%s_%s", i ? ", " : "",
-			 crit_table[i].per_tenant ? "TENANT." : "",
-			 crit_table[i].metric, crit_table[i].is_min ? "min" : "max");
-	}
-}
-
 /* "TENANT.metric_max" or "metric_min" -> a criterion (tenant checked later). */
 static void add_criterion(struct parser *p, const char *key, const char *val)
 {
 	struct scenario *sc = p->sc;
 	const char *dot = strrchr(key, '.');
 	const char *mk = dot ? dot + 1 : key;
-	size_t ml = strlen(mk);
-	int is_min;
-	if (ml > 4 && strcmp(mk + ml - 4, "_min") == 0)
-		is_min = 1;
-	else if (ml > 4 && strcmp(mk + ml - 4, "_max") == 0)
-		is_min = 0;
-	else
-		goto unknown;
-	for (size_t i = 0; i < NCRIT; i++) {
-		if (strlen(crit_table[i].metric) != ml - 4 ||
-		    strncmp(mk, crit_table[i].metric, ml - 4) ||
-		    crit_table[i].is_min != is_min)
-			continue;
-		if (crit_table[i].per_tenant && !dot) {
-			perr(p, p->line, "criterion '%s' needs a tenant "
-			     "(write TENANT.%s)", key, key);
-			return;
-		}
-		if (!crit_table[i].per_tenant && dot) {
-			perr(p, p->line, "criterion '%s' is device-wide; "
-			     "write it without a tenant", mk);
-			return;
-		}
-		double v;
-		if (parse_double(val, &v)) {
-			perr(p, p->line, "bad number '%s' for '%s'", val, key);
-			return;
-		}
-		if (v < 0) {
-			perr(p, p->line, "'%s' must not be negative", key);
-			return;
-		}
-		struct criterion *nc = realloc(sc->crit, (sc->ncrit + 1) * sizeof(*nc));
-		if (!nc) {
-			perr(p, p->line, "out of memory");
-			return;
-		}
-		sc->crit = nc;
-		struct criterion *c = &nc[sc->ncrit++];
-		memset(c, 0, sizeof(*c));
-		c->kind = crit_table[i].kind;
-		c->value = v;
-		c->key = xstrdup(key);
-		c->tenant = dot ? strndup(key, (size_t)(dot - key)) : NULL;
-		c->line = p->line;
+	enum criterion_kind kind;
+	if (scenario__crit_find(mk, &kind)) {
+		char known[300];
+		scenario__list_criteria(known, sizeof(known));
+		perr(p, p->line, "unknown criterion '%s' (known: %s)", key, known);
 		return;
 	}
-unknown:;
-	char known[300];
-	list_criteria(known, sizeof(known));
-	perr(p, p->line, "unknown criterion '%s' (known: %s)", key, known);
+	if (criterion_per_tenant(kind) && !dot) {
+		perr(p, p->line, "criterion '%s' needs a tenant (write TENANT.%s)",
+		     key, key);
+		return;
+	}
+	if (!criterion_per_tenant(kind) && dot) {
+		perr(p, p->line, "criterion '%s' is device-wide; write it without "
+		     "a tenant", mk);
+		return;
+	}
+	double v;
+	if (scenario__parse_double(val, &v)) {
+		perr(p, p->line, "bad number '%s' for '%s'", val, key);
+		return;
+	}
+	if (v < 0) {
+		perr(p, p->line, "'%s' must not be negative", key);
+		return;
+	}
+	struct criterion *nc = realloc(sc->crit, (sc->ncrit + 1) * sizeof(*nc));
+	if (!nc) {
+		perr(p, p->line, "out of memory");
+		return;
+	}
+	sc->crit = nc;
+	struct criterion *c = &nc[sc->ncrit++];
+	memset(c, 0, sizeof(*c));
+	c->kind = kind;
+	c->value = v;
+	c->key = xstrdup(key);
+	c->tenant = dot ? strndup(key, (size_t)(dot - key)) : NULL;
+	c->line = p->line;
 }
 
 /* ---- sections and keys --------------------------------------------------- */
@@ -329,7 +165,7 @@ static void key_scenario(struct parser *p, const char *k, const char *v)
 {
 	struct scenario *sc = p->sc;
 	if (strcmp(k, "name") == 0) {
-		if (!valid_name(v)) {
+		if (!scenario__valid_name(v)) {
 			perr(p, p->line, "bad name '%s' (letters, digits, "
 			     "'_' and '-' only)", v);
 			return;
@@ -341,10 +177,10 @@ static void key_scenario(struct parser *p, const char *k, const char *v)
 		if (!p->err_line && sc->duration_ns <= 0)
 			perr(p, p->line, "duration must be positive");
 	} else if (strcmp(k, "seed") == 0) {
-		if (parse_u64(v, &sc->seed))
+		if (scenario__parse_u64(v, &sc->seed))
 			perr(p, p->line, "bad seed '%s' (an unsigned integer)", v);
 	} else if (strcmp(k, "device") == 0) {
-		if (!valid_name(v)) {
+		if (!scenario__valid_name(v)) {
 			perr(p, p->line, "bad device '%s'", v);
 			return;
 		}
@@ -365,13 +201,13 @@ static void key_policy(struct parser *p, const char *k, const char *v)
 		sc->policy = xstrdup(v);
 		p->line_policy = p->line;
 	} else if (strcmp(k, "level") == 0) {
-		if (parse_long(v, 1, 3, &n))
+		if (scenario__parse_long(v, 1, 3, &n))
 			perr(p, p->line, "bad level '%s' (1, 2 or 3)", v);
 		else
 			sc->level = (int)n;
 		p->line_level = p->line;
 	} else if (strcmp(k, "threshold") == 0 || strcmp(k, "batch") == 0) {
-		if (parse_long(v, 1, 1 << 20, &n)) {
+		if (scenario__parse_long(v, 1, 1 << 20, &n)) {
 			perr(p, p->line, "bad %s '%s' (a positive integer)", k, v);
 			return;
 		}
@@ -389,6 +225,13 @@ static void key_policy(struct parser *p, const char *k, const char *v)
 			return;
 		}
 		sc->params = np;
+		int *nl = realloc(p->line_param, (sc->nparams + 1) * sizeof(*nl));
+		if (!nl) {
+			perr(p, p->line, "out of memory");
+			return;
+		}
+		p->line_param = nl;
+		nl[sc->nparams] = p->line;
 		np[sc->nparams].key = xstrdup(k);
 		np[sc->nparams].val = xstrdup(v);
 		sc->nparams++;
@@ -407,7 +250,7 @@ static void key_tenant(struct parser *p, int ti, const char *k, const char *v)
 		if (t->trace_path && access(t->trace_path, R_OK) != 0)
 			perr(p, p->line, "trace file '%s' not found (%s)", t->trace_path, strerror(errno));
 	} else if (strcmp(k, "priority") == 0) {
-		if (parse_long(v, INT_MIN, INT_MAX, &n))
+		if (scenario__parse_long(v, INT_MIN, INT_MAX, &n))
 			perr(p, p->line, "bad priority '%s' (an integer)", v);
 		else
 			t->priority = (int)n;
@@ -423,7 +266,7 @@ static void key_tenant(struct parser *p, int ti, const char *k, const char *v)
 		     "closed or file)", v);
 	} else if (strcmp(k, "rate") == 0) {
 		p->line_rate[ti] = p->line;
-		if (parse_double(v, &d))
+		if (scenario__parse_double(v, &d))
 			perr(p, p->line, "bad rate '%s' (requests per second)", v);
 		else if (d <= 0)
 			perr(p, p->line, "rate must be positive (got %s)", v);
@@ -523,7 +366,7 @@ static void header(struct parser *p, const char *line)
 	}
 	if (strncmp(b, "tenant", 6) == 0 && (b[6] == ' ' || b[6] == '\t')) {
 		const char *tn = skip_ws(b + 6);
-		if (!valid_name(tn)) {
+		if (!scenario__valid_name(tn)) {
 			perr(p, p->line, "bad tenant name '%s' (letters, digits, "
 			     "'_' and '-' only)", tn);
 			return;
@@ -592,6 +435,44 @@ static char *reader(char *buf, int num, void *stream)
 
 /* ---- checks made once the whole file is read -------------------------------- */
 
+/* Lets the policy check its parameters now, so that a bad one is reported
+ * with its line rather than when the run starts. */
+static void check_params(struct parser *p, const struct policy_ops *pol)
+{
+	struct scenario *sc = p->sc;
+	if (!sc->nparams)
+		return;
+	if (!pol->init) {
+		perr(p, p->line_param[0], "policy '%s' takes no parameters (got "
+		     "'%s')", pol->name, sc->params[0].key);
+		return;
+	}
+	char msg[256] = "";
+	void *state = NULL;
+	if (pol->init(sc->params, sc->nparams, &state, msg, sizeof(msg)) == 0) {
+		if (pol->fini)
+			pol->fini(state);
+		return;
+	}
+	/* the line of the parameter the message names, else the first */
+	int line = p->line_param[0];
+	for (size_t i = 0; i < sc->nparams; i++) {
+		char q[64];
+		snprintf(q, sizeof(q), "'%s'", sc->params[i].key);
+		size_t kl = strlen(sc->params[i].key);
+		if (strstr(msg, q) || (strncmp(msg, sc->params[i].key, kl) == 0 &&
+				       msg[kl] == ':')) {
+			line = p->line_param[i];
+			break;
+		}
+	}
+	if (strncmp(msg, "policy '", 8) == 0)
+		perr(p, line, "%s", msg);
+	else
+		perr(p, line, "policy '%s': %s", pol->name, msg[0] ? msg :
+		     "bad parameter");
+}
+
 static void validate(struct parser *p)
 {
 	struct scenario *sc = p->sc;
@@ -619,11 +500,14 @@ static void validate(struct parser *p)
 			perr(p, p->line_afile[i], "[tenant %s] 'arrival_file' needs "
 			     "'arrival = file'", t->name);
 	}
-	if (!policy_find(sc->policy)) {
+	const struct policy_ops *pol = policy_find(sc->policy);
+	if (!pol) {
 		char names[256];
 		policy_names(names, sizeof(names));
 		perr(p, p->line_policy ? p->line_policy : 1, "unknown policy "
 		     "'%s' (known: %s)", sc->policy, names);
+	} else {
+		check_params(p, pol);
 	}
 	if (sc->batch > sc->threshold)
 		perr(p, p->line_batch > p->line_threshold ? p->line_batch :
@@ -717,6 +601,7 @@ struct scenario *scenario_load(const char *path, char *err, size_t errlen)
 	free(p.line_arrival);
 	free(p.line_rate);
 	free(p.line_afile);
+	free(p.line_param);
 	return sc;
 fail:
 	if (p.f)
@@ -727,6 +612,7 @@ fail:
 	free(p.line_arrival);
 	free(p.line_rate);
 	free(p.line_afile);
+	free(p.line_param);
 	scenario_free(sc);
 	return NULL;
 }

@@ -84,6 +84,12 @@ const char *criterion_metric(enum criterion_kind k);
 const char *criterion_op(enum criterion_kind k);
 int criterion_per_tenant(enum criterion_kind k);
 
+/* The [policy] parameters that apply to `policy`: the scenario's own when
+ * it is the scenario's policy, none otherwise (standalone and native runs,
+ * or a --policy override). Returns the count; *out points into sc. */
+size_t scenario_policy_params(const struct scenario *sc, const char *policy,
+			      const struct hs_param **out);
+
 /* ---- run results -------------------------------------------------------- */
 struct req_record {
 	int64_t request;           /* per-tenant request number from 0 */
@@ -134,6 +140,17 @@ struct run_opts {
 	void *progress_ctx;
 	int device;                /* hw: GPU ordinal (--device N); sim: unused */
 };
+/* A backend's whole run of a scenario (sim_run, hw_run).
+ * res: the caller passes it zeroed (no allocation in it); the run_fn calls
+ * run_result_init(res, sc->ntenants) itself, then fills it: one req_record
+ * per request that arrived in [0, duration) for each tenant o->active
+ * selects (all when NULL), end_ns < 0 for one not completed; duration_ns,
+ * gpu_busy_ns, kernels_simulated, backend, policy, mode, seed; preemption
+ * latencies. The caller releases res with run_result_release() afterwards,
+ * whether the run succeeded or not. o->progress (optional) is called now
+ * and then with the fraction done; o->timeline_path, when set, names the
+ * Chrome trace JSON to write. Returns 0, or a negative hs_err with a
+ * message in err. */
 typedef int (*run_fn)(const struct scenario *sc, const struct run_opts *o,
 		      struct run_result *res, char *err, size_t errlen);
 

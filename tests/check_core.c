@@ -697,6 +697,69 @@ START_TEST(test_hpf_with_l2)
 }
 END_TEST
 
+static struct sched *hpf_linger(const char *ms)
+{
+	struct sched_env env = fake_env_make(&fe, &fake_backend_ops);
+	struct hs_param p = { "linger", ms };
+	char msg[128];
+	struct sched *s = sched_create(&env, "hpf", &p, 1, NULL, msg, sizeof(msg));
+	ck_assert_msg(s != NULL, "%s", msg);
+	return s;
+}
+
+START_TEST(test_hpf_linger_holds_lower)
+{
+	struct sched *s = hpf_linger("1");
+	struct xq *hi = fake_xq(s, &h1, 10, 1, 4, 2);
+	struct xq *lo = fake_xq(s, &h2, 1, 1, 4, 2);
+	submit_n(lo, cmds[1], 2, 0);
+	submit_n(hi, cmds[0], 1, 10);
+	xq_complete(hi, &cmds[0][0], 100);            /* hi idle, lingering */
+	ck_assert_int_eq(stats(lo).suspended, 1);
+	ck_assert_int_eq(fe.timer, 100 + 1000000);
+	sched_on_timer(s, 500000);                    /* early: still held */
+	ck_assert_int_eq(stats(lo).suspended, 1);
+	sched_on_timer(s, 100 + 1000000);
+	ck_assert_int_eq(stats(lo).suspended, 0);
+	sched_free(s);
+}
+END_TEST
+
+START_TEST(test_hpf_linger_no_thrash_l2)
+{
+	struct sched *s = hpf_linger("0.5");
+	struct xq *hi = fake_xq(s, &h1, 10, 2, 4, 2);
+	struct xq *lo = fake_xq(s, &h2, 1, 2, 4, 2);
+	submit_n(lo, cmds[1], 4, 0);
+	/* a request of 20 kernels, each alone on the queue, 40 us apart */
+	hs_ns t = 1000;
+	for (int i = 0; i < 20; i++, t += 40000) {
+		xq_submit(hi, &cmds[0][i], t);
+		if (i == 0)
+			xq_deactivated(lo, NULL, t + 1);
+		xq_complete(hi, &cmds[0][i], t + 10000);
+	}
+	ck_assert_int_eq(h2.deactivates, 1);          /* once, not 20 times */
+	ck_assert_int_eq(h2.reactivates, 0);
+	sched_on_timer(s, t + 500000);
+	ck_assert_int_eq(h2.reactivates, 1);
+	ck_assert_int_eq(stats(lo).suspended, 0);
+	sched_free(s);
+}
+END_TEST
+
+START_TEST(test_hpf_param_errors)
+{
+	struct sched_env env = fake_env_make(&fe, &fake_backend_ops);
+	struct hs_param p = { "linger", "soon" };
+	char msg[128];
+	int err = 0;
+	ck_assert_ptr_null(sched_create(&env, "hpf", &p, 1, &err, msg, sizeof(msg)));
+	ck_assert_int_eq(err, HS_EPARAM);
+	ck_assert_ptr_nonnull(strstr(msg, "linger"));
+}
+END_TEST
+
 START_TEST(test_edf_earliest_runs)
 {
 	struct sched *s = fake_sched(&fe, "edf");
@@ -994,6 +1057,9 @@ Suite *core_suite(void)
 	tcase_add_test(t, test_hpf_three_levels);
 	tcase_add_test(t, test_hpf_priority_hint);
 	tcase_add_test(t, test_hpf_with_l2);
+	tcase_add_test(t, test_hpf_linger_holds_lower);
+	tcase_add_test(t, test_hpf_linger_no_thrash_l2);
+	tcase_add_test(t, test_hpf_param_errors);
 	tcase_add_test(t, test_edf_earliest_runs);
 	tcase_add_test(t, test_edf_no_deadline_ties);
 	tcase_add_test(t, test_bp_rotates);

@@ -77,8 +77,7 @@ struct trace_reader *trace_reader_open(const char *path, struct trace_err *err)
 	if (rc < 0)
 		goto fail;
 	if (rc == 0) {
-		trace__fail(err, "%s:1: empty file (expected the header row: %s,...)",
-			    path, col_names[0]);
+		trace__fail(err, "%s:1: empty file", path);
 		goto fail;
 	}
 	r->line = line;

@@ -188,6 +188,12 @@ int trace_export_chrome(const struct trace *t, const char *path,
 		chrome_span(w, 1, 1, buf, "request", first, last - first);
 		for (size_t i = rq->first; i < rq->first + rq->count; i++) {
 			const struct trace_rec *r = &t->recs[i];
+			if (r->kind == TRACE_SYNC || r->kind == TRACE_MARKER) {
+				/* host-side rows: on the host track */
+				chrome_span(w, 1, 1, r->name, trace_kind_name(r->kind),
+					    r->start_ns, r->end_ns - r->start_ns);
+				continue;
+			}
 			chrome_instant(w, 1, 1, "launch", "launch", r->submit_ns);
 			size_t k = 0;
 			while (streams[k] != r->stream)

@@ -68,24 +68,28 @@ int trace__imp_add_op(struct trace__import *im, const struct trace__op *op)
 	return 0;
 }
 
-int trace__imp_add_launch(struct trace__import *im, int64_t corr, int64_t ts_ns)
+int trace__imp_add_launch(struct trace__import *im, const struct trace__launch *l)
 {
 	GROW(im->launches, im->nlaunches, im->caplaunches);
-	im->launches[im->nlaunches++] = (struct trace__launch){ corr, ts_ns };
+	im->launches[im->nlaunches++] = *l;
 	return 0;
 }
 
 int trace__imp_add_step(struct trace__import *im, int64_t start_ns, int64_t end_ns)
 {
 	GROW(im->steps, im->nsteps, im->capsteps);
-	im->steps[im->nsteps++] = (struct trace__span){ start_ns, end_ns };
+	im->steps[im->nsteps++] = (struct trace__span){ start_ns, end_ns, NULL };
 	return 0;
 }
 
-int trace__imp_add_sync(struct trace__import *im, int64_t start_ns, int64_t end_ns)
+int trace__imp_add_sync(struct trace__import *im, int64_t start_ns, int64_t end_ns,
+			const char *name)
 {
+	const char *n = trace__intern(im->names, name, strlen(name));
+	if (!n)
+		return -1;
 	GROW(im->syncs, im->nsyncs, im->capsyncs);
-	im->syncs[im->nsyncs++] = (struct trace__span){ start_ns, end_ns };
+	im->syncs[im->nsyncs++] = (struct trace__span){ start_ns, end_ns, n };
 	return 0;
 }
 
@@ -133,14 +137,18 @@ static int cmp_op_final(const void *a, const void *b)
 }
 
 /* Sets each op's submit_ns from the launch call with the same correlation
- * (the earliest one if several); unmatched ops keep -1. */
-static void pair_launches(struct trace__import *im, struct trace_import_stats *st)
+ * (the earliest one if several); unmatched ops keep -1. A kernel recorded
+ * without its shape (grid[0] == 0) takes the launch call's; one that finds
+ * none is an error naming the kernel event's line. */
+static int pair_launches(struct trace__import *im, const char *path,
+			 struct trace_import_stats *st, struct trace_err *err)
 {
-	qsort(im->launches, im->nlaunches, sizeof(*im->launches), cmp_launch);
+	if (im->nlaunches)
+		qsort(im->launches, im->nlaunches, sizeof(*im->launches), cmp_launch);
 	for (size_t i = 0; i < im->nops; i++) {
 		struct trace__op *o = &im->ops[i];
 		if (o->submit_ns >= 0)
-			continue;
+			goto shape;
 		if (o->corr >= 0 && im->nlaunches) {
 			size_t lo = 0, hi = im->nlaunches;
 			while (lo < hi) {
@@ -151,12 +159,30 @@ static void pair_launches(struct trace__import *im, struct trace_import_stats *s
 					hi = mid;
 			}
 			if (lo < im->nlaunches && im->launches[lo].corr == o->corr) {
-				o->submit_ns = im->launches[lo].ts_ns;
-				continue;
+				const struct trace__launch *l = &im->launches[lo];
+				o->submit_ns = l->ts_ns;
+				if (o->kind == TRACE_KERNEL && o->grid[0] == 0 &&
+				    l->grid[0] != 0) {
+					memcpy(o->grid, l->grid, sizeof(o->grid));
+					memcpy(o->block, l->block, sizeof(o->block));
+				}
+				if (o->kind == TRACE_KERNEL && o->shmem < 0 && l->shmem >= 0)
+					o->shmem = l->shmem;
+				goto shape;
 			}
 		}
-		st->no_launch++;
+		if (im->has_host)
+			st->no_launch++;
+shape:
+		if (o->shmem < 0)
+			o->shmem = 0;
+		if (o->kind == TRACE_KERNEL && o->grid[0] == 0)
+			return trace__fail(err, "%s:%ld: kernel event \"%.80s\": no "
+					   "args.grid / args.block, and no launch call "
+					   "with the same correlation carries them", path,
+					   o->line, o->name);
 	}
+	return 0;
 }
 
 /* Index of the last span starting at or before t, or -1. */
@@ -218,6 +244,50 @@ static void split(struct trace__import *im, enum trace_split how, int64_t gap_ns
 			im->ops[i].request = 0;
 		break;
 	}
+}
+
+/* With ops sorted by (request, host time): a host synchronization call
+ * made between two commands of the same request (after its first launch,
+ * before its last) is a dependency inside the request, so it becomes a
+ * `sync` command there: submit = start = the call, end = its return; the
+ * stream is that of the command launched just before it. Syncs that end a
+ * request are implied by the request boundary and not written. Returns the
+ * number added, or -1 (out of memory). */
+static long add_inner_syncs(struct trace__import *im)
+{
+	size_t nops = im->nops;
+	long added = 0;
+	size_t i = 0;
+	while (i < nops && im->ops[i].request < 0)
+		i++;
+	for (size_t q = i; q < nops;) {
+		size_t e = q;
+		while (e < nops && im->ops[e].request == im->ops[q].request)
+			e++;
+		int64_t first = host_time(&im->ops[q]), last = host_time(&im->ops[e - 1]);
+		long k = span_at(im->syncs, im->nsyncs, first);
+		size_t j = q;
+		for (size_t s = (size_t)(k + 1); s < im->nsyncs; s++) {
+			const struct trace__span *sy = &im->syncs[s];
+			if (sy->start_ns >= last)
+				break;
+			if (sy->start_ns <= first)
+				continue;
+			while (j + 1 < e && host_time(&im->ops[j + 1]) <= sy->start_ns)
+				j++;
+			struct trace__op op = {
+				.start_ns = sy->start_ns, .end_ns = sy->end_ns,
+				.submit_ns = sy->start_ns, .corr = -1,
+				.stream = im->ops[j].stream, .name = sy->name,
+				.kind = TRACE_SYNC, .request = im->ops[q].request,
+			};
+			if (trace__imp_add_op(im, &op) < 0)
+				return -1;
+			added++;
+		}
+		q = e;
+	}
+	return added;
 }
 
 static void import_release(struct trace__import *im)
@@ -363,9 +433,20 @@ struct trace *trace_import_load(const char *in, const struct trace_import_opts *
 		goto fail;
 	}
 	st->split = how;
-	pair_launches(&im, st);
+	if (pair_launches(&im, in, st, err) < 0)
+		goto fail;
 	split(&im, how, o && o->gap_ns > 0 ? o->gap_ns : 1000000, st);
 	qsort(im.ops, im.nops, sizeof(*im.ops), cmp_op_final);
+	if (im.nsyncs && how != TRACE_SPLIT_SYNC) {
+		qsort(im.syncs, im.nsyncs, sizeof(*im.syncs), cmp_span);
+		long added = add_inner_syncs(&im);
+		if (added < 0) {
+			trace__fail(err, "%s: out of memory", in);
+			goto fail;
+		}
+		if (added)
+			qsort(im.ops, im.nops, sizeof(*im.ops), cmp_op_final);
+	}
 
 	size_t first = 0;                  /* dropped ops (request -1) sort first */
 	while (first < im.nops && im.ops[first].request < 0)

@@ -169,23 +169,32 @@ static int gpu_event(struct scan *s, json_t *ev, int kind, const char *name,
 			      s->ev_line, cat, name, ts < 0 ? "ts" : "dur");
 	op.start_ns = ts;
 	op.end_ns = ts + dur;
+	op.line = s->ev_line;
+	op.shmem = -1;
 	json_t *args = json_object_get(ev, "args");
 	if (!json_is_object(args))
-		return EVFAIL(s, "%s event \"%s\" has no \"args\" object", s->path,
-			      s->ev_line, cat, name);
+		args = NULL;
 	int64_t v;
-	if (get_i64(json_object_get(args, "stream"), &v) < 0 || v < 0)
-		return EVFAIL(s, "%s event \"%s\": args.stream missing or invalid",
-			      s->path, s->ev_line, cat, name);
+	/* args.stream (CUDA: the stream; ROCm: the HSA queue), else the
+	 * event's track (tid), which Kineto sets to the same number */
+	if (get_i64(json_object_get(args, "stream"), &v) < 0 &&
+	    get_i64(json_object_get(ev, "tid"), &v) < 0)
+		return EVFAIL(s, "%s event \"%.80s\": no args.stream nor integer "
+			      "tid", s->path, s->ev_line, cat, name);
+	if (v < 0)
+		return EVFAIL(s, "%s event \"%.80s\": negative stream", s->path,
+			      s->ev_line, cat, name);
 	op.stream = v;
 	if (get_i64(json_object_get(args, "correlation"), &v) == 0)
 		op.corr = v;
 	if (kind == TRACE_KERNEL) {
-		if (dim3(json_object_get(args, "grid"), op.grid) < 0 ||
-		    dim3(json_object_get(args, "block"), op.block) < 0)
-			return EVFAIL(s, "kernel event \"%.80s\": args.grid / args.block "
-				      "missing or not [x, y, z] of positive integers",
-				      s->path, s->ev_line, name);
+		json_t *g = json_object_get(args, "grid"), *b = json_object_get(args, "block");
+		if (g || b) {
+			if (dim3(g, op.grid) < 0 || dim3(b, op.block) < 0)
+				return EVFAIL(s, "kernel event \"%.80s\": args.grid / "
+					      "args.block not [x, y, z] of positive "
+					      "integers", s->path, s->ev_line, name);
+		} /* else: from the launch call (ROCm), checked after pairing */
 		if (get_i64(json_object_get(args, "registers per thread"), &v) == 0 &&
 		    v >= 0)
 			op.regs = v;
@@ -217,20 +226,45 @@ static int host_event(struct scan *s, json_t *ev, const char *name, const char *
 	} else if (is_runtime(cat)) {
 		s->im->has_host = 1;
 		if (is_sync(name)) {
-			rc = trace__imp_add_sync(s->im, ts, ts + dur);
+			rc = trace__imp_add_sync(s->im, ts, ts + dur, name);
 		} else if (is_launch(name)) {
 			json_t *args = json_object_get(ev, "args");
-			int64_t corr;
+			struct trace__launch l = { .ts_ns = ts, .shmem = -1 };
 			if (json_is_object(args) &&
-			    get_i64(json_object_get(args, "correlation"), &corr) == 0)
-				rc = trace__imp_add_launch(s->im, corr, ts);
+			    get_i64(json_object_get(args, "correlation"), &l.corr) == 0) {
+				if (dim3(json_object_get(args, "grid"), l.grid) < 0 ||
+				    dim3(json_object_get(args, "block"), l.block) < 0)
+					l.grid[0] = 0;
+				int64_t v;
+				if (get_i64(json_object_get(args, "shared memory"), &v) == 0 &&
+				    v >= 0)
+					l.shmem = v;
+				rc = trace__imp_add_launch(s->im, &l);
+			}
 		}
 	}
 	return rc < 0 ? trace__fail(s->err, "%s: out of memory", s->path) : 0;
 }
 
+/* Most events of a profile are CPU ops, flow arrows and runtime calls
+ * that neither launch nor wait (cudaGetErrorString, ...); an event that
+ * holds none of these (GPU categories, launch / copy / sync call names,
+ * step annotations) can be skipped without parsing it. */
+static int maybe_wanted(const char *ev, size_t n)
+{
+	static const char *const pats[] = {
+		"ernel", "emcpy", "emset", "Launch", "ynchronize", "ProfilerStep#",
+	};
+	for (size_t i = 0; i < sizeof(pats) / sizeof(pats[0]); i++)
+		if (memmem(ev, n, pats[i], strlen(pats[i])))
+			return 1;
+	return 0;
+}
+
 static int handle_event(struct scan *s)
 {
+	if (!maybe_wanted(s->ev, s->evlen))
+		return 0;
 	json_error_t je;
 	json_t *ev = json_loadb(s->ev, s->evlen, JSON_DISABLE_EOF_CHECK, &je);
 	if (!ev)

@@ -24,6 +24,15 @@ static int cmp_i64(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+/* The GPU interval of a command; host-side rows (sync: the host waiting,
+ * marker) occupy no GPU time: an empty interval. */
+static struct ival gpu_ival(const struct trace_rec *r)
+{
+	if (r->kind == TRACE_SYNC || r->kind == TRACE_MARKER)
+		return (struct ival){ r->start_ns, r->start_ns };
+	return (struct ival){ r->start_ns, r->end_ns };
+}
+
 /* Sorts v in place; returns the length of the union of the intervals. */
 static int64_t union_len(struct ival *v, size_t n)
 {
@@ -79,7 +88,7 @@ int trace_summarize(const struct trace *t, size_t top_n, struct trace_summary *s
 			lo = a;
 		if (r->end_ns > hi)
 			hi = r->end_ns;
-		iv[i] = (struct ival){ r->start_ns, r->end_ns };
+		iv[i] = gpu_ival(r);
 		s->streams[i] = r->stream;
 		if (r->kind == TRACE_KERNEL)
 			kern[nk++] = r;
@@ -101,7 +110,7 @@ int trace_summarize(const struct trace *t, size_t top_n, struct trace_summary *s
 		rs->ncmds = rq->count;
 		for (size_t i = 0; i < rq->count; i++) {
 			const struct trace_rec *r = &r0[i];
-			iv[i] = (struct ival){ r->start_ns, r->end_ns };
+			iv[i] = gpu_ival(r);
 			if (r->kind == TRACE_KERNEL) {
 				rs->nkernels++;
 				rs->kernel_ns += r->end_ns - r->start_ns;

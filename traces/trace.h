@@ -6,7 +6,11 @@
  *   grid_x,grid_y,grid_z,block_x,block_y,block_z,shmem,regs,bytes
  * submit_ns is the host time of the launch call; start_ns/end_ns the GPU
  * execution; `request` groups the commands of one inference / iteration.
- * kind is one of kernel, memcpy, memset, sync, marker.
+ * kind is one of kernel, memcpy, memset, sync, marker. sync rows are host
+ * waits inside a request (submit_ns = start_ns = the call, end_ns = its
+ * return, stream = that of the command launched before it); sync and
+ * marker rows occupy no GPU time. Importers write rows sorted by
+ * (request, seq), requests numbered from 0, times rebased to start at 0.
  *
  * Every error is reported as "FILE:LINE: what is wrong" in a struct
  * trace_err; nothing is printed here (the CLI prints).

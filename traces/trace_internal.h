@@ -55,13 +55,20 @@ struct trace__op {
 	int64_t order;             /* input order, the last tie-breaker */
 	int kind;                  /* enum trace_kind */
 	int64_t request;           /* set by the splitter */
+	long line;                 /* input line, for late errors */
 };
 /* A host-side span: ProfilerStep#N annotation or a synchronization call. */
 struct trace__span {
 	int64_t start_ns, end_ns;
+	const char *name;          /* interned call name (syncs), or NULL */
 };
+/* A host launch call. The shape is set when the call's args carry it
+ * (ROCm Kineto writes grid/block on hipLaunchKernel, not always on the
+ * kernel): shmem < 0 and grid[0] == 0 mean absent. */
 struct trace__launch {
 	int64_t corr, ts_ns;
+	uint32_t grid[3], block[3];
+	int64_t shmem;
 };
 
 struct trace__import {
@@ -78,9 +85,11 @@ struct trace__import {
 };
 
 int trace__imp_add_op(struct trace__import *im, const struct trace__op *op);
-int trace__imp_add_launch(struct trace__import *im, int64_t corr, int64_t ts_ns);
+int trace__imp_add_launch(struct trace__import *im, const struct trace__launch *l);
 int trace__imp_add_step(struct trace__import *im, int64_t start_ns, int64_t end_ns);
-int trace__imp_add_sync(struct trace__import *im, int64_t start_ns, int64_t end_ns);
+/* name: the synchronization call (copied into im->names). */
+int trace__imp_add_sync(struct trace__import *im, int64_t start_ns, int64_t end_ns,
+			const char *name);
 
 /* Format readers: fill im from path; 0 or -1 with err "FILE:LINE: ...". */
 int trace__read_kineto(const char *path, struct trace__import *im,

@@ -1,0 +1,525 @@
+/*
+ * The GPU device model (sim/MODEL.md) and the simulator's backend ops.
+ *
+ * A kernel is a fluid needing `work = dur_ns * width` unit-ns, width =
+ * min(blocks, units); it progresses at `alloc` unit-ns per ns, alloc being
+ * the units it holds. Units are handed out on every change (a command
+ * starting or ending, a queue becoming ready, a context switch), in order of
+ * hardware stream priority, then of when the command became its queue's
+ * head. A running kernel keeps its units until it ends (no hardware
+ * preemption) and may grow when units free up. Contexts (processes) time
+ * slice unless the profile shares them.
+ *
+ * Nothing here calls into the core synchronously from a backend op: every
+ * report (xq_complete, xq_deactivated) comes from an event.
+ */
+#include <assert.h>
+#include <stdint.h>
+#include "sim_internal.h"
+
+static inline struct sim_cmd *cmd_of(struct xcmd *x)
+{
+	return x->payload;
+}
+
+static inline hs_ns clip_add(hs_ns from, hs_ns to, hs_ns d)
+{
+	if (from < 0)
+		from = 0;
+	if (to > d)
+		to = d;
+	return to > from ? to - from : 0;
+}
+
+void sim__busy(struct sim *s, struct sim_tenant *t, int delta, hs_ns now)
+{
+	if (s->nbusy > 0)
+		s->res->gpu_busy_ns += clip_add(s->busy_since, now, s->duration_ns);
+	s->busy_since = now;
+	s->nbusy += delta;
+	if (!t)
+		return;
+	if (t->nbusy > 0)
+		s->res->t[t->idx].gpu_busy_ns +=
+			clip_add(t->busy_since, now, s->duration_ns);
+	t->busy_since = now;
+	t->nbusy += delta;
+}
+
+/* Brings a kernel's remaining work up to `now`. */
+static void account(struct sim_cmd *c, hs_ns now)
+{
+	if (c->alloc && !c->frozen) {
+		c->work -= (int64_t)c->alloc * (now - c->last_ns);
+		if (c->work < 0)
+			c->work = 0;
+	}
+	c->last_ns = now;
+}
+
+static void ev_end(struct sim_engine *e, void *obj, uint64_t arg, hs_ns now);
+
+/* (Re)schedules a running kernel's end from its work and units. */
+static void resched_end(struct sim *s, struct sim_cmd *c, hs_ns now)
+{
+	sim_event_cancel(s->eng, c->end_ev);
+	c->end_ev = 0;
+	if (c->alloc > 0 && !c->frozen) {
+		hs_ns d = (c->work + c->alloc - 1) / c->alloc;
+		c->end_ev = sim__at(s, now + d, ev_end, c, 0);
+	}
+}
+
+/* Takes a kernel's units away, keeping its progress. */
+static void take_units(struct sim *s, struct sim_cmd *c, hs_ns now)
+{
+	account(c, now);
+	if (c->alloc) {
+		s->used -= c->alloc;
+		sim__busy(s, c->t, -1, now);
+	}
+	c->alloc = 0;
+	sim_event_cancel(s->eng, c->end_ev);
+	c->end_ev = 0;
+	sim_event_cancel(s->eng, c->yield_ev);
+	c->yield_ev = 0;
+}
+
+static void ev_wake(struct sim_engine *e, void *obj, uint64_t arg, hs_ns now)
+{
+	struct sim_hwq *h = obj;
+	h->wake_ev = 0;
+	h->sim->dirty = 1;
+}
+
+/* Dispatch again when the queue's head becomes visible at `when`. */
+static void arm_wake(struct sim_hwq *h, hs_ns when)
+{
+	if (h->wake_ev && h->wake_ns == when)
+		return;
+	sim_event_cancel(h->sim->eng, h->wake_ev);
+	h->wake_ev = sim__at(h->sim, when, ev_wake, h, 0);
+	h->wake_ns = when;
+}
+
+static void append(struct sim_hwq *h, struct sim_cmd *c, hs_ns ready,
+		   hs_ns now)
+{
+	c->hwq = h;
+	c->hnext = NULL;
+	c->state = SC_QUEUED;
+	c->ready_ns = ready;
+	if (!c->started)
+		c->work = c->full_work;
+	if (h->tail)
+		h->tail->hnext = c;
+	else
+		h->head = c;
+	h->tail = c;
+	if (h->cur)
+		return;            /* behind others: picked up at their end */
+	h->cur = c;
+	c->elig_ns = now;
+	if (ready > now && h->active)
+		arm_wake(h, ready);      /* nothing changes before then */
+	else
+		h->sim->dirty = 1;
+}
+
+/* ---- deactivation (levels 2 and 3) ---------------------------------------- */
+static void finalize_deact(struct sim_hwq *h, hs_ns now)
+{
+	struct sim *s = h->sim;
+	struct sim_cmd *c = h->cur;
+	if (c && c->frozen) {            /* level 3: the kernel's state is saved */
+		take_units(s, c, now);   /* while frozen: no progress counted */
+		c->frozen = 0;
+		c->state = SC_QUEUED;
+		c->started = 1;
+	}
+	struct sim_cmd *last = NULL;
+	for (struct sim_cmd *p = h->head; p; p = p->hnext)
+		if (p->state == SC_DONE) {
+			sim_event_cancel(s->eng, p->notify_ev);
+			p->notify_ev = 0;
+			last = p;
+		}
+	h->head = h->tail = h->cur = NULL;
+	h->deact = 0;
+	h->deact_wait = 0;
+	sim_event_cancel(s->eng, h->wake_ev);
+	h->wake_ev = 0;
+	s->dirty = 1;
+	xq_deactivated(h->q, last ? &last->x : NULL, now);
+}
+
+static void ev_deact(struct sim_engine *e, void *obj, uint64_t arg, hs_ns now)
+{
+	struct sim_hwq *h = obj;
+	h->deact_ev = 0;
+	struct sim_cmd *c = h->cur;
+	if (c && c->state == SC_RUNNING && !c->frozen) {
+		h->deact_wait = 1;       /* let the running command finish */
+		return;
+	}
+	finalize_deact(h, now);
+}
+
+/* ---- command ends ---------------------------------------------------------- */
+static void ev_notify(struct sim_engine *e, void *obj, uint64_t arg, hs_ns now)
+{
+	struct sim_cmd *c = obj;
+	struct sim_hwq *h = c->hwq;
+	c->notify_ev = 0;
+	/* Everything up to c is done: the core is told, and lets go of it. */
+	struct sim_cmd *p = h->head;
+	while (p != c) {
+		assert(p && p->state == SC_DONE);
+		/* an earlier marker's report is covered by this one */
+		sim_event_cancel(h->sim->eng, p->notify_ev);
+		p->notify_ev = 0;
+		p = p->hnext;
+	}
+	h->head = c->hnext;
+	if (!h->head)
+		h->tail = NULL;
+	xq_complete(h->q, &c->x, now);
+}
+
+static void ev_end(struct sim_engine *e, void *obj, uint64_t arg, hs_ns now)
+{
+	struct sim_cmd *c = obj;
+	struct sim_hwq *h = c->hwq;
+	struct sim *s = h->sim;
+	c->end_ev = 0;
+	if (c->is_kernel) {
+		sim_event_cancel(s->eng, c->yield_ev);
+		c->yield_ev = 0;
+		s->used -= c->alloc;
+		c->alloc = 0;
+		s->kernels++;
+		if (now < s->duration_ns)
+			s->res->t[c->t->idx].kernels++;
+	}
+	sim__busy(s, c->t, -1, now);
+	c->state = SC_DONE;
+	c->work = 0;
+	c->started = 0;
+	sim__emit_cmd(s, c, now);
+	h->cur = c->hnext;
+	if (h->cur)
+		h->cur->elig_ns = now;
+	if (c->x.flags & XCMD_F_SYNC)
+		c->notify_ev = sim__at(s, now + s->dev.sync_ns, ev_notify, c, 0);
+	if (h->deact && h->deact_wait)
+		finalize_deact(h, now);
+	s->dirty = 1;
+}
+
+/* ---- contexts --------------------------------------------------------------- */
+static void ev_switched(struct sim_engine *e, void *obj, uint64_t arg, hs_ns now)
+{
+	struct sim *s = obj;
+	s->switch_ev = 0;
+	s->switching = 0;
+	s->slice_start = now;
+	s->dirty = 1;
+}
+
+static void start_switch(struct sim *s, int next, hs_ns now)
+{
+	for (int i = 0; i < s->nhwq; i++) {
+		struct sim_hwq *h = s->hwqs[i];
+		struct sim_cmd *c = h->cur;
+		if (h->ctx != s->active_ctx || !c || !c->is_kernel ||
+		    c->state != SC_RUNNING || c->frozen)
+			continue;
+		account(c, now);
+		if (c->alloc && !c->work)
+			continue;      /* ends now: its end event is due */
+		take_units(s, c, now);
+	}
+	sim_event_cancel(s->eng, s->slice_ev);
+	s->slice_ev = 0;
+	s->active_ctx = next;
+	s->switching = 1;
+	s->switch_ev = sim__at(s, now + s->dev.ctx_switch_ns, ev_switched, s, 0);
+}
+
+/* Marks in s->demand the contexts with kernel work that could run now. */
+static void find_demand(struct sim *s, hs_ns now)
+{
+	for (int i = 0; i < s->nctx; i++)
+		s->demand[i] = 0;
+	for (int i = 0; i < s->nhwq; i++) {
+		struct sim_hwq *h = s->hwqs[i];
+		struct sim_cmd *c = h->cur;
+		if (!c || !c->is_kernel || c->frozen)
+			continue;
+		if (c->state == SC_RUNNING ||
+		    (h->active && c->state == SC_QUEUED && c->ready_ns <= now))
+			s->demand[h->ctx] = 1;
+	}
+}
+
+/* The next context after the active one with demand, or -1. */
+static int next_ctx(struct sim *s)
+{
+	int c = s->active_ctx;
+	for (int k = 1; k < s->nctx; k++) {
+		if (++c == s->nctx)
+			c = 0;
+		if (s->demand[c])
+			return c;
+	}
+	return -1;
+}
+
+static void ev_slice(struct sim_engine *e, void *obj, uint64_t arg, hs_ns now)
+{
+	struct sim *s = obj;
+	s->slice_ev = 0;
+	find_demand(s, now);
+	int n = next_ctx(s);
+	if (n >= 0)
+		start_switch(s, n, now);
+	else
+		s->slice_start = now;
+	s->dirty = 1;
+}
+
+/* ---- dispatch ------------------------------------------------------------------ */
+
+static void start_other(struct sim *s, struct sim_cmd *c, hs_ns now)
+{
+	c->state = SC_RUNNING;
+	c->start_ns = now;
+	c->last_ns = now;
+	sim__busy(s, c->t, +1, now);
+	c->end_ev = sim__at(s, now + c->work, ev_end, c, 0);
+}
+
+/* A kernel of several waves reached a block boundary while a kernel of
+ * higher stream priority waits: it gives its units back, and dispatch hands
+ * them out again in priority order (it keeps what is left). */
+static void ev_yield(struct sim_engine *e, void *obj, uint64_t arg, hs_ns now)
+{
+	struct sim_cmd *c = obj;
+	c->yield_ev = 0;
+	if (c->state != SC_RUNNING || !c->alloc || c->frozen)
+		return;
+	take_units(c->hwq->sim, c, now);
+	c->hwq->sim->dirty = 1;
+}
+
+/* Stream priority orders block dispatch: running kernels of priority below
+ * `prio` that have more than one wave left give their units back at the
+ * end of their current wave. A kernel in its last wave keeps its units. */
+static void arm_yields(struct sim *s, int prio, hs_ns now)
+{
+	for (int i = 0; i < s->nhwq; i++) {
+		struct sim_hwq *h = s->hwqs[i];
+		struct sim_cmd *k = h->cur;
+		if (h->prio >= prio || !k || !k->is_kernel || k->state != SC_RUNNING ||
+		    k->frozen || !k->alloc || !k->wave_work || k->yield_ev ||
+		    h->ctx != s->active_ctx)
+			continue;
+		account(k, now);
+		if (k->work <= k->wave_work)
+			continue;                       /* last wave */
+		int64_t left = k->work % k->wave_work;   /* of the current wave */
+		hs_ns delay = (left + k->alloc - 1) / k->alloc;
+		k->yield_ev = sim__at(s, now + delay, ev_yield, k, 0);
+	}
+}
+
+static inline hs_ns elig(const struct sim_cmd *c)
+{
+	return c->elig_ns > c->ready_ns ? c->elig_ns : c->ready_ns;
+}
+
+/* 1 if queue a's head gets units before queue b's. */
+static inline int first(const struct sim_hwq *a, const struct sim_hwq *b)
+{
+	if (a->prio != b->prio)
+		return a->prio > b->prio;
+	hs_ns ea = elig(a->cur), eb = elig(b->cur);
+	if (ea != eb)
+		return ea < eb;
+	return a->idx < b->idx;
+}
+
+void sim__dispatch(struct sim *s, hs_ns now)
+{
+	s->dirty = 0;
+	int nc = 0;
+	for (int i = 0; i < s->nhwq; i++) {
+		struct sim_hwq *h = s->hwqs[i];
+		struct sim_cmd *c = h->cur;
+		if (!c)
+			continue;
+		if (c->state == SC_QUEUED) {
+			if (!h->active)
+				continue;
+			if (c->ready_ns > now) {
+				arm_wake(h, c->ready_ns);
+				continue;
+			}
+			if (!c->is_kernel) {
+				start_other(s, c, now);
+				continue;
+			}
+		} else if (!c->is_kernel || c->frozen || c->alloc >= c->width) {
+			continue;
+		}
+		if (h->ctx == s->active_ctx && !s->switching)
+			s->cand[nc++] = h;
+	}
+	if (s->nctx > 1 && !s->switching) {
+		find_demand(s, now);
+		int n = next_ctx(s);
+		if (!s->demand[s->active_ctx]) {
+			if (n >= 0)
+				start_switch(s, n, now);
+			return;
+		}
+		if (n >= 0 && !s->slice_ev) {
+			hs_ns at = s->slice_start + s->dev.timeslice_ns;
+			s->slice_ev = sim__at(s, at > now ? at : now, ev_slice, s, 0);
+		}
+	}
+	int free_units = s->dev.units - s->used;
+	if (!nc)
+		return;
+	/* insertion sort: a handful of queues */
+	for (int i = 1; i < nc; i++) {
+		struct sim_hwq *x = s->cand[i];
+		int j = i;
+		while (j > 0 && first(x, s->cand[j - 1])) {
+			s->cand[j] = s->cand[j - 1];
+			j--;
+		}
+		s->cand[j] = x;
+	}
+	for (int i = 0; i < nc && free_units > 0; i++) {
+		struct sim_cmd *c = s->cand[i]->cur;
+		int give = c->width - c->alloc;
+		if (give > free_units)
+			give = free_units;
+		if (c->state == SC_QUEUED) {
+			c->state = SC_RUNNING;
+			if (!c->started)
+				c->start_ns = now;
+			c->last_ns = now;
+		} else {
+			account(c, now);
+		}
+		if (!c->alloc)
+			sim__busy(s, c->t, +1, now);
+		c->alloc += give;
+		s->used += give;
+		free_units -= give;
+		resched_end(s, c, now);
+	}
+	/* the first candidate left short has the highest priority of them */
+	for (int i = 0; i < nc; i++) {
+		struct sim_cmd *c = s->cand[i]->cur;
+		if (c->state == SC_QUEUED || c->alloc < c->width) {
+			arm_yields(s, s->cand[i]->prio, now);
+			break;
+		}
+	}
+}
+
+/* ---- backend ops ------------------------------------------------------------------ */
+static int op_max_level(void *be, void *hwq)
+{
+	struct sim *s = be;
+	return s->dev.max_level;
+}
+
+static void op_launch(void *be, void *hwq, struct xcmd *cmd, hs_ns now)
+{
+	struct sim *s = be;
+	struct sim_hwq *h = hwq;
+	/* the core launches only on an active queue; it restarts a queue that
+	 * had nothing in flight without calling reactivate */
+	if (!h->deact)
+		h->active = 1;
+	append(h, cmd_of(cmd), now + s->dev.launch_ns, now);
+}
+
+
+static void op_sync(void *be, void *hwq, struct xcmd *cmd, hs_ns now)
+{
+	struct sim *s = be;
+	struct sim_cmd *c = cmd_of(cmd);
+	/* the flag is set: a command still to finish reports at its end */
+	if (c->state == SC_DONE && !c->notify_ev)
+		c->notify_ev = sim__at(s, now + s->dev.sync_ns, ev_notify, c, 0);
+}
+
+static void op_deactivate(void *be, void *hwq, hs_ns now)
+{
+	struct sim *s = be;
+	struct sim_hwq *h = hwq;
+	assert(!h->deact);
+	h->active = 0;
+	h->deact = 2;
+	h->deact_wait = 0;
+	h->deact_ev = sim__at(s, now + s->dev.l2_deactivate_ns, ev_deact, h, 0);
+}
+
+static void relaunch(struct sim_hwq *h, struct xcmd *log, hs_ns ready,
+		     hs_ns now)
+{
+	h->active = 1;
+	for (struct xcmd *x = log; x; x = x->next)
+		append(h, cmd_of(x), ready, now);
+	h->sim->dirty = 1;
+}
+
+static void op_reactivate(void *be, void *hwq, struct xcmd *log, hs_ns now)
+{
+	struct sim *s = be;
+	relaunch(hwq, log, now + s->dev.l2_relaunch_ns, now);
+}
+
+static void op_interrupt(void *be, void *hwq, hs_ns now)
+{
+	struct sim *s = be;
+	struct sim_hwq *h = hwq;
+	assert(!h->deact);
+	h->active = 0;
+	h->deact = 3;
+	h->deact_wait = 0;
+	struct sim_cmd *c = h->cur;
+	if (c && c->is_kernel && c->state == SC_RUNNING) {
+		/* progress stops now; the units are held until the state is
+		 * saved (l3_interrupt_ns) */
+		account(c, now);
+		c->frozen = 1;
+		sim_event_cancel(s->eng, c->end_ev);
+		c->end_ev = 0;
+		sim_event_cancel(s->eng, c->yield_ev);
+		c->yield_ev = 0;
+	}
+	h->deact_ev = sim__at(s, now + s->dev.l3_interrupt_ns, ev_deact, h, 0);
+}
+
+static void op_restore(void *be, void *hwq, struct xcmd *log, hs_ns now)
+{
+	struct sim *s = be;
+	relaunch(hwq, log, now + s->dev.l3_restore_ns, now);
+}
+
+const struct backend_ops sim__backend_ops = {
+	.name = "sim",
+	.max_level = op_max_level,
+	.launch = op_launch,
+	.sync = op_sync,
+	.deactivate = op_deactivate,
+	.reactivate = op_reactivate,
+	.interrupt = op_interrupt,
+	.restore = op_restore,
+};

@@ -1,0 +1,486 @@
+/*
+ * The host / tenant model (sim/MODEL.md): arrivals, one request at a time
+ * per tenant, replaying the trace's commands with the recorded host gaps,
+ * host-blocking syncs, request completion.
+ */
+#include <errno.h>
+#include <gsl/gsl_randist.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "sim_internal.h"
+
+/* ---- seeds: one generator per tenant, from the run seed and its name ---- */
+static uint64_t splitmix64(uint64_t x)
+{
+	x += 0x9e3779b97f4a7c15ull;
+	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+	x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+	return x ^ (x >> 31);
+}
+
+static uint64_t fnv1a(const char *s)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+	for (; s && *s; s++)
+		h = (h ^ (unsigned char)*s) * 0x100000001b3ull;
+	return h;
+}
+
+/* ---- arrival files: one time in seconds a line, non-decreasing ---------- */
+static int read_arrivals(struct sim_tenant *t, char *err, size_t errlen)
+{
+	const char *path = t->spec->arrival_file;
+	if (!path) {
+		snprintf(err, errlen, "%s:%d: tenant '%s': arrival = file needs "
+			 "arrival_file", t->sim->sc->path ? t->sim->sc->path : "scenario",
+			 t->spec->line, t->spec->name);
+		return HS_EINVAL;
+	}
+	FILE *f = fopen(path, "r");
+	if (!f) {
+		snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+		return HS_EINVAL;
+	}
+	char line[256];
+	size_t cap = 0;
+	long ln = 0;
+	int rc = HS_OK;
+	while (fgets(line, sizeof(line), f)) {
+		ln++;
+		char *p = line, *end;
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (*p == '\n' || *p == '\r' || *p == '#' || !*p)
+			continue;
+		errno = 0;
+		double v = strtod(p, &end);
+		while (*end == ' ' || *end == '\t' || *end == '\r' || *end == '\n')
+			end++;
+		if (errno || end == p || *end || !isfinite(v) || v < 0 || v > 9e9) {
+			snprintf(err, errlen, "%s:%ld: not an arrival time in seconds",
+				 path, ln);
+			rc = HS_EINVAL;
+			break;
+		}
+		hs_ns ns = (hs_ns)llround(v * 1e9);
+		if (t->nfile && ns < t->file_ns[t->nfile - 1]) {
+			snprintf(err, errlen, "%s:%ld: arrival times must not decrease",
+				 path, ln);
+			rc = HS_EINVAL;
+			break;
+		}
+		if (t->nfile == cap) {
+			cap = cap ? cap * 2 : 256;
+			hs_ns *n = realloc(t->file_ns, cap * sizeof(*n));
+			if (!n) {
+				rc = HS_ENOMEM;
+				snprintf(err, errlen, "%s", hs_strerror(rc));
+				break;
+			}
+			t->file_ns = n;
+		}
+		t->file_ns[t->nfile++] = ns;
+	}
+	fclose(f);
+	return rc;
+}
+
+/* Blocks of this kernel one unit can hold at once (>= 1): the tightest of
+ * the profile's occupancy limits; UINT32_MAX without limits. */
+static uint64_t blocks_per_unit(const struct sim_device *d,
+				const struct trace_rec *rec)
+{
+	uint64_t threads = (uint64_t)(rec->block[0] ? rec->block[0] : 1) *
+		(rec->block[1] ? rec->block[1] : 1) *
+		(rec->block[2] ? rec->block[2] : 1);
+	uint64_t lim = UINT32_MAX;
+	if (d->max_blocks_per_unit > 0 && (uint64_t)d->max_blocks_per_unit < lim)
+		lim = (uint64_t)d->max_blocks_per_unit;
+	if (d->max_threads_per_unit > 0 && d->max_threads_per_unit / threads < lim)
+		lim = d->max_threads_per_unit / threads;
+	if (d->regs_per_unit > 0 && rec->regs > 0 &&
+	    d->regs_per_unit / (threads * (uint64_t)rec->regs) < lim)
+		lim = d->regs_per_unit / (threads * (uint64_t)rec->regs);
+	if (d->shmem_per_unit > 0 && rec->shmem > 0 &&
+	    (uint64_t)d->shmem_per_unit / (uint64_t)rec->shmem < lim)
+		lim = (uint64_t)d->shmem_per_unit / (uint64_t)rec->shmem;
+	return lim ? lim : 1;
+}
+
+/* Host gap before record i: from the previous submission, or from the
+ * return of a previous sync row (its end_ns), recorded times. */
+static hs_ns host_gap(const struct trace *tr, size_t i)
+{
+	if (i == 0)
+		return 0;
+	const struct trace_rec *a = &tr->recs[i - 1], *b = &tr->recs[i];
+	int64_t from = a->submit_ns;
+	if (a->kind == TRACE_SYNC && a->end_ns > from)
+		from = a->end_ns;
+	return b->submit_ns > from ? b->submit_ns - from : 0;
+}
+
+/* Builds the tenant's compact replay steps: the trace's streams mapped to
+ * local indexes, per record its host gap, work, width, waves and whether it
+ * is the last command of its request on its stream (the core must report
+ * it). */
+static int index_trace(struct sim_tenant *t, char *err, size_t errlen)
+{
+	const struct trace *tr = t->tr;
+	const struct sim_device *dev = &t->sim->dev;
+	int64_t *ids = NULL;
+	int n = 0, cap = 0;
+	t->step = calloc(tr->nrecs ? tr->nrecs : 1, sizeof(*t->step));
+	if (!t->step)
+		goto nomem;
+	for (size_t i = 0; i < tr->nrecs; i++) {
+		const struct trace_rec *rec = &tr->recs[i];
+		struct sim_step *st = &t->step[i];
+		int64_t sid = rec->stream;
+		int k = 0;
+		while (k < n && ids[k] != sid)
+			k++;
+		if (k == n) {
+			if (n == 4096) {
+				snprintf(err, errlen, "%s: more than 4096 streams",
+					 tr->path ? tr->path : "trace");
+				free(ids);
+				return HS_EINVAL;
+			}
+			if (n == cap) {
+				cap = cap ? cap * 2 : 8;
+				int64_t *ni = realloc(ids, cap * sizeof(*ni));
+				if (!ni)
+					goto nomem;
+				ids = ni;
+			}
+			ids[n++] = sid;
+		}
+		st->stream = (uint16_t)k;
+		st->kind = (uint8_t)rec->kind;
+		st->gap_ns = host_gap(tr, i);
+		st->dur_ns = rec->end_ns > rec->start_ns ? rec->end_ns - rec->start_ns : 0;
+		if (rec->kind == TRACE_KERNEL) {
+			uint64_t blocks = (uint64_t)(rec->grid[0] ? rec->grid[0] : 1) *
+				(rec->grid[1] ? rec->grid[1] : 1) *
+				(rec->grid[2] ? rec->grid[2] : 1);
+			uint64_t resident = (uint64_t)dev->units *
+				blocks_per_unit(dev, rec);
+			uint64_t waves = (blocks + resident - 1) / resident;
+			st->width = blocks < (uint64_t)dev->units ? (int)blocks :
+				dev->units;
+			st->work = st->dur_ns * st->width;
+			st->wave_work = waves > 1 ? st->work / (int64_t)waves : 0;
+		} else {
+			st->work = rec->kind == TRACE_MARKER ? 0 : st->dur_ns;
+		}
+	}
+	t->stream_id = ids;        /* for the timeline's track names */
+	ids = NULL;
+	t->nhwq = n ? n : 1;
+	/* walking each request backwards, the first command met on a stream
+	 * is its last; sync rows are always reported and do not count */
+	uint32_t *stamp = calloc((size_t)t->nhwq, sizeof(*stamp));
+	if (!stamp)
+		goto nomem;
+	for (size_t r = 0; r < tr->nreqs; r++) {
+		const struct trace_request *q = &tr->reqs[r];
+		for (size_t i = q->first + q->count; i-- > q->first;) {
+			if (t->step[i].kind == TRACE_SYNC)
+				continue;
+			uint16_t k = t->step[i].stream;
+			if (stamp[k] != (uint32_t)r + 1) {
+				stamp[k] = (uint32_t)r + 1;
+				t->step[i].last = 1;
+			}
+		}
+	}
+	free(stamp);
+	return HS_OK;
+nomem:
+	free(ids);
+	snprintf(err, errlen, "%s", hs_strerror(HS_ENOMEM));
+	return HS_ENOMEM;
+}
+
+int sim__tenant_setup(struct sim *s, struct sim_tenant *t, char *err,
+		      size_t errlen)
+{
+	const struct tenant_spec *sp = t->spec;
+	if (!t->tr) {
+		struct trace_err te;
+		t->tr = trace_load(sp->trace_path, &te);
+		if (!t->tr) {
+			snprintf(err, errlen, "%s", te.msg);
+			return HS_EINVAL;
+		}
+		t->own_trace = 1;
+	}
+	if (!t->tr->nreqs) {
+		snprintf(err, errlen, "%s: trace has no requests",
+			 sp->trace_path ? sp->trace_path : sp->name);
+		return HS_EINVAL;
+	}
+	int rc = index_trace(t, err, errlen);
+	if (rc)
+		return rc;
+	if ((sp->arrival == ARRIVAL_PERIODIC || sp->arrival == ARRIVAL_POISSON) &&
+	    !(sp->rate_per_s > 0)) {
+		snprintf(err, errlen, "%s:%d: tenant '%s': rate must be > 0",
+			 s->sc->path ? s->sc->path : "scenario", sp->line, sp->name);
+		return HS_EINVAL;
+	}
+	if (sp->arrival == ARRIVAL_FILE && (rc = read_arrivals(t, err, errlen)))
+		return rc;
+	t->rng = gsl_rng_alloc(gsl_rng_mt19937);
+	if (!t->rng) {
+		snprintf(err, errlen, "%s", hs_strerror(HS_ENOMEM));
+		return HS_ENOMEM;
+	}
+	uint64_t seed = s->res->seed;
+	gsl_rng_set(t->rng, (unsigned long)splitmix64(seed ^ fnv1a(sp->name)));
+	t->next_arrival = INT64_MAX;
+	return HS_OK;
+}
+
+void sim__tenant_release(struct sim_tenant *t)
+{
+	if (t->rng)
+		gsl_rng_free(t->rng);
+	if (t->own_trace)
+		trace_free(t->tr);
+	free(t->step);
+	free(t->stream_id);
+	free(t->file_ns);
+}
+
+/* The next open-loop arrival, INT64_MAX if none. */
+static hs_ns gen_arrival(struct sim_tenant *t, hs_ns prev)
+{
+	const struct tenant_spec *sp = t->spec;
+	int64_t k = t->arr_k++;
+	switch (sp->arrival) {
+	case ARRIVAL_PERIODIC:
+		return (hs_ns)llround((double)k * 1e9 / sp->rate_per_s);
+	case ARRIVAL_POISSON:
+		return (k ? prev : 0) +
+			(hs_ns)llround(gsl_ran_exponential(t->rng, 1e9 / sp->rate_per_s));
+	case ARRIVAL_FILE:
+		return (size_t)k < t->nfile ? t->file_ns[k] : INT64_MAX;
+	case ARRIVAL_CLOSED:
+		return k ? INT64_MAX : 0;  /* later ones: at completion */
+	}
+	return INT64_MAX;
+}
+
+static void update_owed(struct sim_tenant *t)
+{
+	struct sim *s = t->sim;
+	int owed = (t->busy && t->recorded) || t->next_arrival < s->duration_ns;
+	if (owed != t->owed) {
+		if (owed)
+			s->owed++;
+		else
+			s->owed--;
+		t->owed = owed;
+	}
+}
+
+/* Deadline hint for edf-like policies: the request's absolute deadline
+ * (arrival + deadline, or + slo) on each of the tenant's queues; none
+ * (arrival < 0) between requests. Tenants without either give no hint. */
+static void set_deadline(struct sim_tenant *t, hs_ns arrival, hs_ns now)
+{
+	hs_ns rel = t->spec->deadline_ns ? t->spec->deadline_ns : t->spec->slo_ns;
+	if (rel <= 0)
+		return;
+	hs_ns abs = arrival < 0 ? INT64_MAX : arrival + rel;
+	for (int k = 0; k < t->nhwq; k++)
+		xq_set_deadline(t->hwq[k].q, abs, now);
+}
+
+static void ev_host(struct sim_engine *e, void *obj, uint64_t arg, hs_ns now);
+static void start_request(struct sim_tenant *t, hs_ns now);
+
+static void ev_arrival(struct sim_engine *e, void *obj, uint64_t arg, hs_ns now)
+{
+	struct sim_tenant *t = obj;
+	t->arrival_ev = 0;
+	if (!t->busy)
+		start_request(t, now);
+}
+
+/* Arms the arrival event for next_arrival (or starts it if already due). */
+static void arm_arrival(struct sim_tenant *t, hs_ns now)
+{
+	struct sim *s = t->sim;
+	update_owed(t);
+	if (t->next_arrival <= now)
+		start_request(t, now);
+	else if (t->next_arrival < s->cap_ns)
+		t->arrival_ev = sim__at(s, t->next_arrival, ev_arrival, t, 0);
+}
+
+void sim__tenant_start(struct sim_tenant *t)
+{
+	t->next_arrival = gen_arrival(t, 0);
+	arm_arrival(t, 0);
+}
+
+static void complete_request(struct sim_tenant *t, hs_ns now)
+{
+	struct sim *s = t->sim;
+	struct req_record r = {
+		.request = t->req_no, .arrival_ns = t->arrival_ns,
+		.start_ns = t->start_ns, .end_ns = now,
+	};
+	if (t->recorded && run_result_add_req(s->res, t->idx, &r) && !s->err)
+		s->err = HS_ENOMEM;
+	sim__emit_request(s, t, &r);
+	t->req_no++;
+	t->busy = 0;
+	set_deadline(t, -1, now);
+	if (t->spec->arrival == ARRIVAL_CLOSED)
+		t->next_arrival = now;
+	arm_arrival(t, now);
+}
+
+static struct sim_cmd *new_cmd(struct sim_tenant *t, const struct trace_rec *rec,
+			       int stream)
+{
+	struct sim *s = t->sim;
+	struct sim_cmd *c = sim__cmd_get(s);
+	if (!c) {
+		if (!s->err)
+			s->err = HS_ENOMEM;
+		return NULL;
+	}
+	/* field by field: a memset of the whole struct is measurably slower
+	 * on this hot path */
+	c->x.kind = XCMD_KERNEL;
+	c->x.flags = 0;
+	c->x.expect_ns = 0;
+	c->x.payload = c;
+	c->x.next = NULL;
+	c->rec = rec;
+	c->t = t;
+	c->hwq = &t->hwq[stream];
+	c->hnext = NULL;
+	c->ready_ns = c->elig_ns = c->last_ns = 0;
+	c->start_ns = -1;
+	c->work = c->full_work = 0;
+	c->end_ev = c->notify_ev = c->yield_ev = 0;
+	c->wave_work = 0;
+	c->width = c->alloc = 0;
+	c->state = SC_QUEUED;
+	c->is_kernel = c->started = c->frozen = c->is_sync = 0;
+	return c;
+}
+
+static void submit(struct sim_tenant *t, size_t i, hs_ns now)
+{
+	static const enum xcmd_kind kinds[TRACE_KIND_COUNT_] = {
+		[TRACE_KERNEL] = XCMD_KERNEL, [TRACE_MEMCPY] = XCMD_MEMCPY,
+		[TRACE_MEMSET] = XCMD_MEMSET, [TRACE_SYNC] = XCMD_SYNC,
+		[TRACE_MARKER] = XCMD_MARKER,
+	};
+	struct sim *s = t->sim;
+	const struct trace_rec *rec = &t->tr->recs[i];
+	const struct sim_step *st = &t->step[i];
+	if (st->kind == TRACE_SYNC) {
+		/* like torch.cuda.synchronize: wait for all the tenant's
+		 * streams */
+		for (int k = 0; k < t->nhwq; k++) {
+			struct sim_cmd *c = new_cmd(t, rec, k);
+			if (!c)
+				return;
+			c->x.kind = XCMD_SYNC;
+			c->x.flags = XCMD_F_SYNC;
+			c->is_sync = 1;
+			t->sync_wait++;
+			t->outstanding++;
+			int rc = xq_submit(t->hwq[k].q, &c->x, now);
+			if (rc && !s->err)
+				s->err = rc;
+		}
+		return;
+	}
+	struct sim_cmd *c = new_cmd(t, rec, st->stream);
+	if (!c)
+		return;
+	c->x.kind = kinds[st->kind];
+	c->x.flags = st->last ? XCMD_F_SYNC : 0;
+	c->x.expect_ns = st->dur_ns;
+	c->is_kernel = st->kind == TRACE_KERNEL;
+	c->width = st->width;
+	c->full_work = st->work;
+	c->wave_work = st->wave_work;
+	t->outstanding++;
+	int rc = xq_submit(c->hwq->q, &c->x, now);
+	if (rc && !s->err)
+		s->err = rc;
+}
+
+/* Submits what is due; waits (event) for the next due time or a sync. */
+static void host_step(struct sim_tenant *t, hs_ns now)
+{
+	struct sim *s = t->sim;
+	while (t->ci < t->cend) {
+		if (t->sync_wait)
+			return;            /* cmd_done wakes us */
+		hs_ns due = t->ci == t->cfirst ? t->start_ns :
+			t->last_submit_ns + t->step[t->ci].gap_ns;
+		if (due > now) {
+			t->host_ev = sim__at(s, due, ev_host, t, 0);
+			return;
+		}
+		t->last_submit_ns = now;
+		submit(t, t->ci++, now);
+		if (s->err)
+			return;
+	}
+	if (!t->outstanding)
+		complete_request(t, now);
+}
+
+static void ev_host(struct sim_engine *e, void *obj, uint64_t arg, hs_ns now)
+{
+	struct sim_tenant *t = obj;
+	t->host_ev = 0;
+	host_step(t, now);
+}
+
+static void start_request(struct sim_tenant *t, hs_ns now)
+{
+	const struct trace_request *r = &t->tr->reqs[t->req_no % (int64_t)t->tr->nreqs];
+	t->busy = 1;
+	t->arrival_ns = t->next_arrival;
+	t->recorded = t->arrival_ns < t->sim->duration_ns;
+	t->start_ns = now;
+	t->last_submit_ns = now;
+	t->ci = t->cfirst = r->first;
+	t->cend = r->first + r->count;
+	t->outstanding = 0;
+	t->sync_wait = 0;
+	t->next_arrival = gen_arrival(t, t->arrival_ns);
+	update_owed(t);
+	set_deadline(t, t->arrival_ns, now);
+	host_step(t, now);
+}
+
+/* sched_env.cmd_done: the core lets go of a command. */
+void sim__cmd_done(void *ctx, struct xcmd *x, hs_ns now)
+{
+	struct sim *s = ctx;
+	struct sim_cmd *c = x->payload;
+	struct sim_tenant *t = c->t;
+	t->outstanding--;
+	if (c->is_sync && --t->sync_wait == 0)
+		t->last_submit_ns = now;   /* the host's sync call returns */
+	sim__cmd_put(s, c);
+	if (t->busy && !t->host_ev && !t->sync_wait &&
+	    (t->ci < t->cend || !t->outstanding))
+		t->host_ev = sim__at(s, now, ev_host, t, 0);
+}
