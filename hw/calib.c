@@ -346,7 +346,7 @@ int hw_calib_write(const struct hw_calib *c, const char *path, const char *base,
 	fprintf(f, "launch_ns = %lld\n", (long long)c->launch_to_start_ns);
 	fprintf(f, "# event recorded on an idle stream -> host woken\n");
 	fprintf(f, "sync_ns = %lld\n", (long long)c->sync_ns);
-	fprintf(f, "# Level 2 on replay kernels: a flag in mapped host memory and a\n"
+	fprintf(f, "# Level 2 on replay kernels: a flag in device memory and a\n"
 		"# drain event (as sync); relaunch = launch calls\n");
 	fprintf(f, "l2_deactivate_ns = %lld\n", (long long)c->sync_ns);
 	fprintf(f, "l2_relaunch_ns = %lld\n", (long long)c->launch_ns);

@@ -56,7 +56,7 @@ struct hw_queue {
 	int flag_on;              /* the preemption flag is (being) set */
 	pthread_t thr;
 	int thr_started;
-	hs_ns busy_since;
+	struct hw_ivs ivs;        /* its kernels' GPU execution */
 	struct hw_queue_stats stats;
 };
 
@@ -74,9 +74,8 @@ struct hw_engine {
 	int t_stop;
 	pthread_t tthr;
 	int tthr_started;
-	/* device-wide busy time: queues with entries (core lock held) */
-	int busy_queues;
-	hs_ns busy_since, busy_ns;
+	struct hw_devinfo info;
+	struct hw_ivs ivs;        /* all queues' kernels (core lock held) */
 };
 
 hs_ns hw__now(void)
@@ -159,13 +158,51 @@ static void ev_put(struct hw_queue *hq, void *ev)
 	hq->evpool[hq->nev++] = ev;
 }
 
-/* A queue goes from idle to busy (core lock and queue lock held). */
-static void busy_begin(struct hw_queue *hq)
+int hw__ivs_add(struct hw_ivs *s, hs_ns a, hs_ns b)
 {
-	hs_ns t = hw__now();
-	hq->busy_since = t;
-	if (hq->e->busy_queues++ == 0)
-		hq->e->busy_since = t;
+	if (s->n == s->cap) {
+		size_t nc = s->cap ? 2 * s->cap : 1024;
+		struct hw_iv *nv = realloc(s->v, nc * sizeof(*nv));
+		if (!nv)
+			return HS_ENOMEM;
+		s->v = nv;
+		s->cap = nc;
+	}
+	s->v[s->n++] = (struct hw_iv){ a, b };
+	return HS_OK;
+}
+
+static int cmp_iv(const void *x, const void *y)
+{
+	const struct hw_iv *a = x, *b = y;
+	return a->a < b->a ? -1 : a->a > b->a;
+}
+
+hs_ns hw__ivs_merge(struct hw_ivs *s)
+{
+	if (!s->n)
+		return 0;
+	qsort(s->v, s->n, sizeof(*s->v), cmp_iv);
+	size_t m = 0;
+	for (size_t i = 1; i < s->n; i++) {
+		if (s->v[i].a <= s->v[m].b) {
+			if (s->v[i].b > s->v[m].b)
+				s->v[m].b = s->v[i].b;
+		} else {
+			s->v[++m] = s->v[i];
+		}
+	}
+	s->n = m + 1;
+	hs_ns t = 0;
+	for (size_t i = 0; i < s->n; i++)
+		t += s->v[i].b - s->v[i].a;
+	return t;
+}
+
+void hw__ivs_release(struct hw_ivs *s)
+{
+	free(s->v);
+	memset(s, 0, sizeof(*s));
 }
 
 /* ---- backend ops (core lock held) ------------------------------------------ */
@@ -211,8 +248,6 @@ static int issue(struct hw_queue *hq, struct xcmd *cmd)
 			return HW_EDEVICE;
 		}
 	}
-	if (hq->n == 0)
-		busy_begin(hq);
 	if (ring_push(hq, &en))
 		return HS_ENOMEM;
 	pthread_cond_signal(&hq->cv);
@@ -269,8 +304,6 @@ static void deactivate_hw(void *be, void *hwq, hs_ns now)
 	en.ev = ev_get(hq);
 	if (!en.ev || e->ops->event_record(e->dev, en.ev, hq->st))
 		fail(e, "event record (deactivate)");
-	if (hq->n == 0)
-		busy_begin(hq);
 	ring_push(hq, &en);
 	hq->stats.deactivations++;
 	pthread_cond_signal(&hq->cv);
@@ -310,15 +343,25 @@ static size_t first_event(struct hw_queue *hq)
 	return hq->n;
 }
 
+/* Drops the first `count` entries (done on the device), keeping their
+ * kernels' GPU execution times. Core lock and queue lock held. */
 static void pop(struct hw_queue *hq, size_t count, hs_ns t)
 {
+	struct hw_engine *e = hq->e;
+	double k = e->info.timer_ns_per_tick > 0 ? e->info.timer_ns_per_tick : 1.0;
+	for (size_t i = 0; i < count && hq->ctl.times; i++) {
+		const struct ent *en = ring_at(hq, i);
+		if (en->slot < 0)
+			continue;
+		int64_t a = hq->ctl.times[2 * en->slot], b = hq->ctl.times[2 * en->slot + 1];
+		if (b > a && (double)(b - a) * k < 1e10) {
+			hs_ns an = (hs_ns)((double)a * k), bn = (hs_ns)((double)b * k);
+			hw__ivs_add(&hq->ivs, an, bn);
+			hw__ivs_add(&e->ivs, an, bn);
+		}
+	}
 	hq->head = (hq->head + count) % (hq->cap ? hq->cap : 1);
 	hq->n -= count;
-	if (hq->n == 0 && count) {
-		hq->stats.busy_ns += t - hq->busy_since;
-		if (--hq->e->busy_queues == 0)
-			hq->e->busy_ns += t - hq->e->busy_since;
-	}
 }
 
 static void *completion_main(void *arg)
@@ -460,6 +503,7 @@ int hw__engine_create(const struct hw_devops *ops, void *dev,
 	e->dev = dev;
 	e->cb = *cb;
 	e->t_when = -1;
+	ops->info(dev, &e->info);
 	pthread_mutex_init(&e->lock, NULL);
 	pthread_mutex_init(&e->tmu, NULL);
 	pthread_condattr_t ca;
@@ -508,6 +552,7 @@ void hw__engine_free(struct hw_engine *e)
 	pthread_cond_destroy(&e->tcv);
 	pthread_mutex_destroy(&e->tmu);
 	pthread_mutex_destroy(&e->lock);
+	hw__ivs_release(&e->ivs);
 	free(e);
 }
 
@@ -516,9 +561,10 @@ struct sched *hw__engine_sched(struct hw_engine *e)
 	return e->s;
 }
 
-hs_ns hw__engine_busy_ns(struct hw_engine *e)
+const struct hw_ivs *hw__engine_busy(struct hw_engine *e, hs_ns *busy_ns)
 {
-	return e->busy_ns;
+	*busy_ns = hw__ivs_merge(&e->ivs);
+	return &e->ivs;
 }
 
 void hw__engine_lock(struct hw_engine *e)
@@ -584,6 +630,7 @@ struct xq *hw__queue_xq(struct hw_queue *hq)
 void hw__queue_stats(struct hw_queue *hq, struct hw_queue_stats *st)
 {
 	pthread_mutex_lock(&hq->mu);
+	hq->stats.busy_ns = hw__ivs_merge(&hq->ivs);
 	*st = hq->stats;
 	pthread_mutex_unlock(&hq->mu);
 }
@@ -617,6 +664,7 @@ void hw__queue_free(struct hw_engine *e, struct hw_queue *hq)
 		e->ops->stream_destroy(e->dev, hq->st);
 	free(hq->evpool);
 	free(hq->ents);
+	hw__ivs_release(&hq->ivs);
 	pthread_cond_destroy(&hq->cv);
 	pthread_mutex_destroy(&hq->mu);
 	free(hq);

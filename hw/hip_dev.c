@@ -17,7 +17,8 @@
 #if defined(HS_HW_NVIDIA)
 #include "hip_nv.h"
 int hw__nv_replay(void *stream, const unsigned grid[3], const unsigned block[3],
-		  unsigned shmem, long long spin, const void *flag, void *marks, int slot);
+		  unsigned shmem, long long spin, const void *flag, void *marks,
+		  void *times, void *count, int slot);
 int hw__nv_replay_occupancy(int threads, unsigned shmem, int *blocks);
 const char *const hw__platform = "nvidia";
 #elif defined(HS_HW_AMD)
@@ -157,6 +158,11 @@ static int open_hip(int device, void **out, char *err, size_t errlen)
 	in->max_shmem = (size_t)v;
 	if ((hr = hipDeviceGetStreamPriorityRange(&in->prio_lo, &in->prio_hi)))
 		goto hipfail;
+#if defined(HS_HW_NVIDIA)
+	in->timer_ns_per_tick = 1.0;            /* %globaltimer: ns */
+#else
+	in->timer_ns_per_tick = 10.0;           /* wall_clock64: 100 MHz */
+#endif
 	if ((hr = hipHostMalloc(&d->host_stage, STAGE_BYTES, hipHostMallocPortable)))
 		goto hipfail;
 	if ((hr = hipMalloc(&d->dev_buf, STAGE_BYTES)))
@@ -238,6 +244,8 @@ static void stream_destroy_hip(void *dev, void *st)
 	hipStreamDestroy((hipStream_t)st);
 }
 
+static void ctl_free_hip(void *dev, struct hw_ctl *ctl);
+
 static int ctl_alloc_hip(void *dev, struct hw_ctl *ctl)
 {
 	void *h = NULL, *dp = NULL;
@@ -251,29 +259,43 @@ static int ctl_alloc_hip(void *dev, struct hw_ctl *ctl)
 		hipHostFree(h);
 		return herr(dev, hr, "hipHostGetDevicePointer");
 	}
-	void *flag = NULL;
-	hr = hipMalloc(&flag, sizeof(int32_t));
-	if (hr == hipSuccess)
-		hr = hipMemset(flag, 0, sizeof(int32_t));
-	if (hr != hipSuccess) {
-		hipHostFree(h);
-		if (flag)
-			hipFree(flag);
-		return herr(dev, hr, "hipMalloc (preemption flag)");
-	}
 	ctl->host = h;
 	ctl->dev = dp;
+	/* the flag and the slot counters: device memory, zeroed */
+	size_t csz = (1 + HW_NSLOTS) * sizeof(uint32_t);
+	void *flag = NULL, *th = NULL, *tdev = NULL;
+	hr = hipMalloc(&flag, csz);
+	if (hr == hipSuccess)
+		hr = hipMemset(flag, 0, csz);
+	if (hr == hipSuccess)
+		hr = hipHostMalloc(&th, 2 * HW_NSLOTS * sizeof(int64_t),
+				   hipHostMallocMapped | hipHostMallocPortable);
+	if (hr == hipSuccess) {
+		memset(th, 0, 2 * HW_NSLOTS * sizeof(int64_t));
+		hr = hipHostGetDevicePointer(&tdev, th, 0);
+	}
 	ctl->flag = flag;
-	ctl->priv = NULL;
+	ctl->count_dev = flag ? (char *)flag + sizeof(uint32_t) : NULL;
+	ctl->times = th;
+	ctl->times_dev = tdev;
+	if (hr != hipSuccess) {
+		ctl_free_hip(dev, ctl);
+		return herr(dev, hr, "control block");
+	}
 	return HS_OK;
 }
 
 static void ctl_free_hip(void *dev, struct hw_ctl *ctl)
 {
-	hipHostFree((void *)ctl->host);
-	hipFree(ctl->flag);
+	if (ctl->host)
+		hipHostFree((void *)ctl->host);
+	if (ctl->flag)
+		hipFree(ctl->flag);
+	if (ctl->times)
+		hipHostFree((void *)ctl->times);
 	ctl->host = NULL;
 	ctl->flag = NULL;
+	ctl->times = NULL;
 }
 
 static int ctl_flag_hip(void *dev, struct hw_ctl *ctl, int on, void *st)
@@ -294,11 +316,13 @@ static int kernel_hip(void *dev, void *st, const struct hw_kernel *k,
 	struct hip_dev *d = dev;
 #if defined(HS_HW_NVIDIA)
 	hipError_t hr = hw__nv_replay(st, k->grid, k->block, k->shmem,
-				      (long long)k->spin_ns, ctl->flag, ctl->dev, slot);
+				      (long long)k->spin_ns, ctl->flag, ctl->dev,
+				      ctl->times_dev, ctl->count_dev, slot);
 #else
 	long long spin = (long long)(k->spin_ns * d->ticks_per_ns);
-	void *flag = ctl->flag, *marks = ctl->dev;
-	void *args[] = { &spin, &flag, &marks, &slot };
+	void *flag = ctl->flag, *marks = ctl->dev, *times = ctl->times_dev;
+	void *count = ctl->count_dev;
+	void *args[] = { &spin, &flag, &marks, &times, &count, &slot };
 	hipError_t hr = hipModuleLaunchKernel(d->fn, k->grid[0], k->grid[1], k->grid[2],
 					      k->block[0], k->block[1], k->block[2],
 					      k->shmem, (hipStream_t)st, args, NULL);

@@ -35,8 +35,29 @@ struct hw_ctl {
 	volatile int32_t *host;   /* marks, host view, 1 + HW_NSLOTS words */
 	void *dev;                /* marks as the kernel sees them */
 	void *flag;               /* the flag (device memory) */
+	/* GPU execution times per slot: [2s] first block's start, [2s + 1]
+	 * last block's end, in device timer ticks (mapped host memory); the
+	 * last block is found with a per-slot counter in device memory that
+	 * it resets. Kernels launched with slot < 0 write nothing. */
+	volatile int64_t *times;  /* host view, 2 * HW_NSLOTS */
+	void *times_dev;
+	void *count_dev;          /* HW_NSLOTS unsigned, device memory */
 	void *priv;               /* device layer's */
 };
+
+/* Intervals of GPU time (device timer, ns), for busy time unions. */
+struct hw_iv {
+	hs_ns a, b;
+};
+struct hw_ivs {
+	struct hw_iv *v;
+	size_t n, cap;
+};
+/* 0 or HS_ENOMEM. */
+int hw__ivs_add(struct hw_ivs *s, hs_ns a, hs_ns b);
+/* Sorts and merges the intervals in place; returns the union's length. */
+hs_ns hw__ivs_merge(struct hw_ivs *s);
+void hw__ivs_release(struct hw_ivs *s);
 
 /* One replay kernel launch. */
 struct hw_kernel {
@@ -52,6 +73,7 @@ struct hw_devinfo {
 	int prio_lo, prio_hi;     /* least and greatest stream priority */
 	int max_threads;          /* per block */
 	size_t max_shmem;         /* per block, bytes */
+	double timer_ns_per_tick; /* device timer of the replay kernel */
 };
 
 /* The device layer. Every op returns 0 or a negative hw_err with a message
@@ -133,9 +155,10 @@ int hw__engine_create(const struct hw_devops *ops, void *dev,
 void hw__engine_free(struct hw_engine *e);
 struct sched *hw__engine_sched(struct hw_engine *e);
 void hw__engine_lock(struct hw_engine *e);
-/* Time with >= 1 command launched and not yet seen complete, on any queue
- * (an upper bound of the device's busy time). Core lock held. */
-hs_ns hw__engine_busy_ns(struct hw_engine *e);
+/* The GPU execution intervals of every replay kernel that completed on
+ * the engine's queues (device timer, ns), merged; the union's length in
+ * *busy_ns. Core lock held; valid until the next core call. */
+const struct hw_ivs *hw__engine_busy(struct hw_engine *e, hs_ns *busy_ns);
 void hw__engine_unlock(struct hw_engine *e);
 
 /* Creates a hardware queue (a stream of priority `stream_prio`, its
@@ -155,7 +178,7 @@ struct hw_queue_stats {
 	uint64_t launched;        /* device commands issued (relaunches too) */
 	uint64_t aborted;         /* kernels that exited early (Level 2) */
 	uint64_t deactivations;
-	hs_ns busy_ns;            /* union of [launch, completion seen] */
+	hs_ns busy_ns;            /* union of its kernels' GPU execution */
 };
 void hw__queue_stats(struct hw_queue *hq, struct hw_queue_stats *st);
 

@@ -32,12 +32,16 @@ __device__ __forceinline__ long long hs_globaltimer(void)
 #endif
 
 extern "C" __global__ void hipsched_replay(long long spin, const int *flag,
-					   int *marks, int slot)
+					   int *marks, long long *times,
+					   unsigned *count, int slot)
 {
 	__shared__ int go;
 	extern __shared__ char hs_dyn[];   /* sized by the launch: occupancy */
 	(void)hs_dyn;
-	if (threadIdx.x == 0 && threadIdx.y == 0 && threadIdx.z == 0) {
+	int t0 = threadIdx.x == 0 && threadIdx.y == 0 && threadIdx.z == 0;
+	if (t0 && slot >= 0 && blockIdx.x == 0 && blockIdx.y == 0 && blockIdx.z == 0)
+		((volatile long long *)times)[2 * slot] = HS_TIMER();
+	if (t0) {
 		go = !*(const volatile int *)flag;
 		if (!go && slot >= 0)
 			((volatile int *)marks)[1 + slot] = 1;
@@ -55,6 +59,15 @@ extern "C" __global__ void hipsched_replay(long long spin, const int *flag,
 		}
 	}
 	__syncthreads();
+	/* the last block to finish stamps the kernel's end */
+	if (t0 && slot >= 0) {
+		unsigned nb = gridDim.x * gridDim.y * gridDim.z;
+		__threadfence();
+		if (atomicAdd(&count[slot], 1u) == nb - 1) {
+			((volatile long long *)times)[2 * slot + 1] = HS_TIMER();
+			count[slot] = 0;
+		}
+	}
 }
 
 #if defined(__CUDACC__) && !defined(__HIPCC_RTC__)
@@ -63,11 +76,13 @@ extern "C" __global__ void hipsched_replay(long long spin, const int *flag,
 
 extern "C" int hw__nv_replay(void *stream, const unsigned grid[3],
 			     const unsigned block[3], unsigned shmem,
-			     long long spin, const void *flag, void *marks, int slot)
+			     long long spin, const void *flag, void *marks,
+			     void *times, void *count, int slot)
 {
 	dim3 g(grid[0], grid[1], grid[2]), b(block[0], block[1], block[2]);
 	hipsched_replay<<<g, b, shmem, (cudaStream_t)stream>>>(
-		spin, (const int *)flag, (int *)marks, slot);
+		spin, (const int *)flag, (int *)marks, (long long *)times,
+		(unsigned *)count, slot);
 	return (int)cudaGetLastError();
 }
 

@@ -506,11 +506,6 @@ static void group_results(struct group *g)
 		hw__queue_stats(g->t[i].hq, &st);
 		res->t[i].gpu_busy_ns = st.busy_ns;
 	}
-	hw__engine_lock(g->e);
-	hs_ns b = hw__engine_busy_ns(g->e);
-	hw__engine_unlock(g->e);
-	if (b > res->gpu_busy_ns)
-		res->gpu_busy_ns = b;
 }
 
 static void group_release(struct group *g)
@@ -609,13 +604,25 @@ static void child_send(int fd, const struct group *g, int rc, const char *err)
 		write_all(fd, &t->kernels, sizeof(t->kernels));
 		write_all(fd, &t->gpu_busy_ns, sizeof(t->gpu_busy_ns));
 	}
-	write_all(fd, &r->gpu_busy_ns, sizeof(r->gpu_busy_ns));
+	/* the group's merged GPU execution intervals */
+	hs_ns busy = 0;
+	const struct hw_ivs *iv = NULL;
+	if (g->e) {
+		hw__engine_lock(g->e);
+		iv = hw__engine_busy(g->e, &busy);
+		hw__engine_unlock(g->e);
+	}
+	n = iv ? iv->n : 0;
+	write_all(fd, &n, sizeof(n));
+	if (n)
+		write_all(fd, iv->v, n * sizeof(*iv->v));
 	n = r->npreempt;
 	write_all(fd, &n, sizeof(n));
 	write_all(fd, r->preempt_ns, n * sizeof(*r->preempt_ns));
 }
 
-static int parent_recv(int fd, struct run_result *r, char *err, size_t errlen)
+static int parent_recv(int fd, struct run_result *r, struct hw_ivs *ivs,
+		       char *err, size_t errlen)
 {
 	int32_t code;
 	char msg[512];
@@ -648,12 +655,17 @@ static int parent_recv(int fd, struct run_result *r, char *err, size_t errlen)
 			goto trunc;
 		r->kernels_simulated += r->t[idx].kernels;
 	}
-	hs_ns busy;
-	if (read_all(fd, &busy, sizeof(busy)) || read_all(fd, &n, sizeof(n)))
+	if (read_all(fd, &n, sizeof(n)))
 		goto trunc;
-	/* processes: the longest one's busy time (a lower bound of the union) */
-	if (busy > r->gpu_busy_ns)
-		r->gpu_busy_ns = busy;
+	for (uint64_t i = 0; i < n; i++) {
+		struct hw_iv v;
+		if (read_all(fd, &v, sizeof(v)))
+			goto trunc;
+		if (hw__ivs_add(ivs, v.a, v.b))
+			return HS_ENOMEM;
+	}
+	if (read_all(fd, &n, sizeof(n)))
+		goto trunc;
 	for (uint64_t i = 0; i < n; i++) {
 		hs_ns v;
 		if (read_all(fd, &v, sizeof(v)))
@@ -705,10 +717,10 @@ static int spawn_group(const struct hw_devops *ops, int direct, const struct sce
 		rc = group_run(&g, sa, cerr, sizeof(cerr));
 	if (!rc)
 		group_results(&g);
-	if (g.t)
-		group_release(&g);
 	child_send(p[1], &g, rc, cerr);
 	close(p[1]);
+	if (g.t)
+		group_release(&g);
 	_exit(0);
 }
 
@@ -728,6 +740,7 @@ int hw__run_with(const struct hw_devops *ops, int direct, const struct scenario 
 
 	/* group 0: the shared tenants; group 1 + i: own tenant i */
 	size_t ng = n + 1, nproc = 0;
+	struct hw_ivs ivs = { 0 };
 	unsigned char *member = calloc(ng * (n ? n : 1), 1);
 	pid_t *pid = calloc(ng, sizeof(*pid));
 	int *fd = calloc(ng, sizeof(*fd));
@@ -777,7 +790,7 @@ int hw__run_with(const struct hw_devops *ops, int direct, const struct scenario 
 		if (fd[gi] < 0)
 			continue;
 		char e2[512] = "";
-		int crc = parent_recv(fd[gi], res, e2, sizeof(e2));
+		int crc = parent_recv(fd[gi], res, &ivs, e2, sizeof(e2));
 		if (crc && !rc) {
 			rc = crc;
 			snprintf(err, errlen, "%s", e2);
@@ -785,7 +798,12 @@ int hw__run_with(const struct hw_devops *ops, int direct, const struct scenario 
 		close(fd[gi]);
 		waitpid(pid[gi], NULL, 0);
 	}
+	/* one device timer for every context: the union over processes */
+	res->gpu_busy_ns = hw__ivs_merge(&ivs);
+	if (res->gpu_busy_ns > dur)
+		res->gpu_busy_ns = dur;
 out:
+	hw__ivs_release(&ivs);
 	if (sa != MAP_FAILED)
 		munmap(sa, sizeof(*sa));
 	free(member);
