@@ -200,10 +200,8 @@ static int cmd_direct(int argc, char **argv)
 		active[i] = ti < 0 || (int)i == ti;
 	struct run_opts o = { .mode = "direct", .seed = sc->seed, .duration_ns = dur,
 			      .active = active, .device = device };
-	struct run_result res;
-	int rc = run_result_init(&res, sc->ntenants);
-	if (!rc)
-		rc = hw_run_direct(sc, &o, &res, err, sizeof(err));
+	struct run_result res = { 0 };
+	int rc = hw_run_direct(sc, &o, &res, err, sizeof(err));
 	if (rc) {
 		cli_error("hw direct: %s", err);
 	} else {

@@ -44,9 +44,9 @@ const char *hw_backend_name(void);
  * running. 0, or negative with "FILE:LINE: what is wrong" in err. */
 int hw_load_calibration(const char *path, char *err, size_t errlen);
 
-/* A run_fn: runs `sc` (policy / mode / active tenants / duration from `o`)
- * on the GPU and fills `res` (already run_result_init'ed by the caller with
- * sc->ntenants). Tenants replay their traces with the recorded host gaps;
+/* A run_fn (contract in scenarios/scenario.h: `res` comes zeroed, hw_run
+ * initializes it, the caller releases it): runs `sc` (policy / mode /
+ * active tenants / duration from `o`, GPU o->device) and fills `res`. Tenants replay their traces with the recorded host gaps;
  * arrivals run in real time. Blocks for about the run's duration.
  * Returns 0, or a negative code with a message in err. */
 int hw_run(const struct scenario *sc, const struct run_opts *o,

@@ -27,6 +27,8 @@
  * results back through a pipe.
  */
 #include <errno.h>
+#include <execinfo.h>
+#include <signal.h>
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
 #include <stdio.h>
@@ -679,6 +681,20 @@ trunc:
 	return HW_EDEVICE;
 }
 
+/* HIPSCHED_HW_DEBUG: a crashing run process prints its stack. */
+static void crash(int sig)
+{
+	void *bt[64];
+	int n = backtrace(bt, 64);
+	char m[64];
+	int l = snprintf(m, sizeof(m), "hipsched: run process: signal %d\n", sig);
+	if (write(2, m, (size_t)l) < 0)
+		_exit(128 + sig);
+	backtrace_symbols_fd(bt, n, 2);
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
 /* Runs one group in a child process; returns the read end of its pipe. */
 static int spawn_group(const struct hw_devops *ops, int direct, const struct scenario *sc,
 		       const struct run_opts *o, hs_ns dur, unsigned char *member,
@@ -702,6 +718,12 @@ static int spawn_group(const struct hw_devops *ops, int direct, const struct sce
 		return p[0];
 	}
 	close(p[0]);
+	if (getenv("HIPSCHED_HW_DEBUG")) {
+		signal(SIGSEGV, crash);
+		signal(SIGBUS, crash);
+		signal(SIGABRT, crash);
+		signal(SIGFPE, crash);
+	}
 	struct run_result cr;
 	char cerr[512] = "";
 	size_t n = sc->ntenants;
@@ -724,13 +746,51 @@ static int spawn_group(const struct hw_devops *ops, int direct, const struct sce
 	_exit(0);
 }
 
+/* The run's timeline (Chrome trace JSON): one track per tenant with its
+ * requests, arrival to completion, on the host clock from t0. */
+static int write_timeline(const struct scenario *sc, const struct run_result *res,
+			  const char *path, char *err, size_t errlen)
+{
+	struct trace_err te;
+	struct chrome_writer *w = chrome_writer_open(path, &te);
+	if (!w) {
+		snprintf(err, errlen, "%s", te.msg);
+		return HW_EIO;
+	}
+	for (size_t i = 0; i < sc->ntenants; i++) {
+		const struct tenant_result *t = &res->t[i];
+		if (!t->nreq)
+			continue;
+		chrome_name_process(w, (int)i + 1, sc->tenants[i].name);
+		chrome_name_thread(w, (int)i + 1, 1, "requests (arrival to done)");
+		for (size_t k = 0; k < t->nreq; k++) {
+			const struct req_record *q = &t->req[k];
+			char name[48];
+			if (q->end_ns < 0)
+				continue;
+			snprintf(name, sizeof(name), "request %lld", (long long)q->request);
+			chrome_span(w, (int)i + 1, 1, name, "request", q->arrival_ns,
+				    q->end_ns - q->arrival_ns);
+		}
+	}
+	if (chrome_writer_close(w, 1, &te)) {
+		snprintf(err, errlen, "%s", te.msg);
+		return HW_EIO;
+	}
+	return HS_OK;
+}
+
 /* ---- hw_run -------------------------------------------------------------------------- */
 int hw__run_with(const struct hw_devops *ops, int direct, const struct scenario *sc,
 		 const struct run_opts *o, struct run_result *res,
 		 char *err, size_t errlen)
 {
 	size_t n = sc->ntenants;
-	int rc = HS_OK;
+	int rc = run_result_init(res, n);
+	if (rc) {
+		snprintf(err, errlen, "out of memory");
+		return rc;
+	}
 	hs_ns dur = o->duration_ns > 0 ? o->duration_ns : sc->duration_ns;
 	snprintf(res->backend, sizeof(res->backend), "hw");
 	snprintf(res->policy, sizeof(res->policy), "%s", o->policy ? o->policy : sc->policy);
@@ -791,17 +851,23 @@ int hw__run_with(const struct hw_devops *ops, int direct, const struct scenario 
 			continue;
 		char e2[512] = "";
 		int crc = parent_recv(fd[gi], res, &ivs, e2, sizeof(e2));
+		close(fd[gi]);
+		int status = 0;
+		waitpid(pid[gi], &status, 0);
+		if (crc && WIFSIGNALED(status))
+			snprintf(e2, sizeof(e2), "a run process died of signal %d (%s)",
+				 WTERMSIG(status), strsignal(WTERMSIG(status)));
 		if (crc && !rc) {
 			rc = crc;
 			snprintf(err, errlen, "%s", e2);
 		}
-		close(fd[gi]);
-		waitpid(pid[gi], NULL, 0);
 	}
 	/* one device timer for every context: the union over processes */
 	res->gpu_busy_ns = hw__ivs_merge(&ivs);
 	if (res->gpu_busy_ns > dur)
 		res->gpu_busy_ns = dur;
+	if (!rc && o->timeline_path)
+		rc = write_timeline(sc, res, o->timeline_path, err, errlen);
 out:
 	hw__ivs_release(&ivs);
 	if (sa != MAP_FAILED)

@@ -588,12 +588,19 @@ START_TEST(test_run_fake_two_tenants)
 		"[policy]\nname = hpf\nlevel = 2\nthreshold = 4\nbatch = 2\n"
 		"[tenant hi]\ntrace = t.csv\npriority = 2\narrival = periodic\nrate = 20\n"
 		"[tenant lo]\ntrace = t.csv\npriority = 1\narrival = closed\n");
-	struct run_opts o = { .mode = "policy", .seed = 1 };
-	struct run_result res;
+	char tl[400];
+	snprintf(tl, sizeof(tl), "%s/timeline.json", tmpdir);
+	struct run_opts o = { .mode = "policy", .seed = 1, .timeline_path = tl };
+	struct run_result res = { 0 };
 	char err[512] = "";
-	ck_assert_int_eq(run_result_init(&res, sc->ntenants), 0);
 	int rc = hw__run_with(&fake_ops, 0, sc, &o, &res, err, sizeof(err));
 	ck_assert_msg(rc == 0, "run: %s", err);
+	FILE *f = fopen(tl, "r");
+	ck_assert_ptr_nonnull(f);
+	char buf[512] = "";
+	ck_assert_uint_gt(fread(buf, 1, sizeof(buf) - 1, f), 100);
+	fclose(f);
+	ck_assert_ptr_nonnull(strstr(buf, "request 0"));
 	ck_assert_str_eq(res.backend, "hw");
 	ck_assert_str_eq(res.policy, "hpf");
 	ck_assert_int_eq(res.duration_ns, 300000000);
@@ -630,9 +637,8 @@ START_TEST(test_run_fake_direct_and_standalone)
 		"[tenant lo]\ntrace = t.csv\npriority = 1\narrival = closed\n");
 	unsigned char active[2] = { 1, 0 };
 	struct run_opts o = { .mode = "standalone", .seed = 1, .active = active };
-	struct run_result res;
+	struct run_result res = { 0 };
 	char err[512] = "";
-	ck_assert_int_eq(run_result_init(&res, 2), 0);
 	ck_assert_int_eq(hw__run_with(&fake_ops, 1, sc, &o, &res, err, sizeof(err)), 0);
 	ck_assert_uint_eq(res.t[0].nreq, 5);
 	ck_assert_uint_eq(res.t[1].nreq, 0);           /* inactive */
@@ -655,9 +661,8 @@ START_TEST(test_run_fake_process_own)
 		"process = own\n"
 		"[tenant lo]\ntrace = t.csv\npriority = 1\narrival = closed\n");
 	struct run_opts o = { .mode = "native", .seed = 1 };
-	struct run_result res;
+	struct run_result res = { 0 };
 	char err[512] = "";
-	ck_assert_int_eq(run_result_init(&res, 2), 0);
 	ck_assert_int_eq(hw__run_with(&fake_ops, 0, sc, &o, &res, err, sizeof(err)), 0);
 	ck_assert_uint_eq(res.t[0].nreq, 5);           /* from the child */
 	ck_assert_uint_eq(res.t[0].kernels, 10);
@@ -678,9 +683,8 @@ START_TEST(test_run_bad_trace)
 	snprintf(path, sizeof(path), "%s/t.csv", tmpdir);
 	write_file(path, "request,seq\n0,0\n");
 	struct run_opts o = { .mode = "native", .seed = 1 };
-	struct run_result res;
+	struct run_result res = { 0 };
 	char err[512] = "";
-	ck_assert_int_eq(run_result_init(&res, 1), 0);
 	ck_assert_int_eq(hw__run_with(&fake_ops, 0, sc, &o, &res, err, sizeof(err)), HW_ETRACE);
 	ck_assert_ptr_nonnull(strstr(err, "t.csv"));
 	run_result_release(&res);
@@ -706,8 +710,7 @@ START_TEST(test_no_backend_refuses)
 	ck_assert_ptr_nonnull(strstr(err, "without a GPU backend"));
 	struct scenario sc = { .name = "x" };
 	struct run_opts o = { 0 };
-	struct run_result res;
-	ck_assert_int_eq(run_result_init(&res, 0), 0);
+	struct run_result res = { 0 };
 	ck_assert_int_eq(hw_run(&sc, &o, &res, err, sizeof(err)), HW_ENOBACKEND);
 	ck_assert_str_eq(hw_strerror(HW_ENOBACKEND), "built without a GPU backend");
 	ck_assert_str_eq(hw_strerror(HW_ENODEV), "no HIP device");
