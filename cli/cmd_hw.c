@@ -107,16 +107,15 @@ static int cmd_calibrate(int argc, char **argv)
 	printf("empty kernel back to back %8.2f us\n", cal->kernel_gap_ns / 1e3);
 	printf("replay fit: measured = %.2f us + %.4f * requested (R^2 %.5f)\n",
 	       cal->fit_offset_ns / 1e3, cal->fit_slope, cal->fit_r2);
-	printf("%8s %12s %12s %12s %9s\n", "blocks", "requested us", "measured us",
-	       "corrected us", "error %");
+	printf("%8s %12s %12s %9s %12s %11s\n", "blocks", "requested us", "measured us",
+	       "error %", "fit us", "residual %");
 	for (size_t i = 0; i < cal->npts; i++) {
 		const struct hw_calib_point *p = &cal->pt[i];
-		/* what the corrected request would measure, by the fit */
-		double pred = cal->fit_offset_ns + cal->fit_slope *
-			(double)hw_calib_correct(cal, p->req_ns);
-		printf("%8u %12.1f %12.1f %12.1f %8.2f%%\n", p->blocks, p->req_ns / 1e3,
-		       p->meas_ns / 1e3, pred / 1e3,
-		       100.0 * ((double)p->meas_ns - (double)p->req_ns) / (double)p->req_ns);
+		double fit = cal->fit_offset_ns + cal->fit_slope * (double)p->req_ns;
+		printf("%8u %12.1f %12.1f %8.2f%% %12.1f %10.2f%%\n", p->blocks,
+		       p->req_ns / 1e3, p->meas_ns / 1e3,
+		       100.0 * ((double)p->meas_ns - (double)p->req_ns) / (double)p->req_ns,
+		       fit / 1e3, 100.0 * ((double)p->meas_ns - fit) / fit);
 	}
 	if (out) {
 		rc = hw_calib_write(cal, out, base, err, sizeof(err));

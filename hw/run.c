@@ -396,8 +396,12 @@ static int group_setup(struct group *g, char *err, size_t errlen)
 	struct hw_engine_cb cb = { .ctx = g, .cmd_done = on_done,
 				   .preempted = on_preempted, .failed = on_failed };
 	/* the engine exists in direct mode too: its lock guards the results */
-	rc = hw__engine_create(g->ops, g->dev, &cb, g->direct ? "native" : policy,
-			       sc->params, sc->nparams, &g->e, err, errlen);
+	if (g->direct)
+		policy = "native";
+	const struct hs_param *params;
+	size_t nparams = scenario_policy_params(sc, policy, &params);
+	rc = hw__engine_create(g->ops, g->dev, &cb, policy, params, nparams,
+			       &g->e, err, errlen);
 	if (rc)
 		return rc;
 	unsigned pflags = sched_policy(hw__engine_sched(g->e))->flags;
