@@ -375,7 +375,8 @@ static void env_open(struct env *v, const char *policy)
 	pthread_mutex_init(&R.mu, NULL);
 	pthread_cond_init(&R.cv, NULL);
 	v->ops = test_ops();
-	ck_assert_int_eq(v->ops->open(0, &v->dev, err, sizeof(err)), 0);
+	int orc = v->ops->open(0, &v->dev, err, sizeof(err));
+	ck_assert_msg(orc == 0, "open device 0: %s", err);
 	v->ops->info(v->dev, &v->in);
 	struct hw_engine_cb cb = { &R, rec_done, rec_preempted, rec_failed };
 	int rc = hw__engine_create(v->ops, v->dev, &cb, policy, NULL, 0, &v->e,
