@@ -27,66 +27,12 @@
  * results back through a pipe.
  */
 #include <errno.h>
-#include <execinfo.h>
-#include <signal.h>
 #include <gsl/gsl_randist.h>
-#include <gsl/gsl_rng.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <sys/wait.h>
 #include <unistd.h>
-#include "hw_internal.h"
-#include "trace.h"
-
-struct tenant {
-	struct group *g;
-	size_t idx;
-	const struct tenant_spec *spec;
-	struct trace *tr;
-	struct hw_cmd *hc;          /* per trace record */
-	enum xcmd_kind *kind;       /* per trace record; -1: not submitted */
-	unsigned char *sync;        /* per record: mark XCMD_F_SYNC */
-	struct xcmd *xc;            /* per record, reused request after request */
-	double *file_s;             /* ARRIVAL_FILE times, s */
-	size_t nfile;
-	gsl_rng *rng;
-	struct hw_queue *hq;
-	void *dst, *dev_ev;          /* direct mode: own stream and event */
-	struct hw_ctl dctl;
-	pthread_t thr;
-	int thr_started;
-	pthread_mutex_t mu;
-	pthread_cond_t cv;
-	uint64_t done;              /* commands completed */
-	hs_ns last_done_ns;
-	uint64_t kernels;
-};
-
-/* Shared between the processes of one run (MAP_SHARED). */
-struct sync_area {
-	int ready;                  /* processes set up (atomic) */
-	int failed;
-	hs_ns t0;                   /* 0 until the parent sets it */
-};
-
-struct group {
-	const struct scenario *sc;
-	const struct run_opts *o;
-	struct run_result *res;
-	const struct hw_devops *ops;
-	void *dev;
-	struct hw_devinfo info;
-	struct hw_engine *e;
-	struct tenant *t;           /* sc->ntenants, only members used */
-	unsigned char *member;
-	hs_ns t0, dur;
-	int direct;                 /* no scheduler: launch straight to streams */
-	volatile int stop;
-	char failmsg[256];
-	volatile int failed;
-};
+#include "run_internal.h"
 
 static struct hw_calib g_calib;
 static int g_have_calib;
@@ -308,10 +254,14 @@ static void *tenant_main(void *arg)
 		struct req_record rec = { .request = (int64_t)k, .arrival_ns = a,
 					  .start_ns = start - g->t0, .end_ns = -1 };
 		if (start - g->t0 >= g->dur || g->stop) {
-			/* arrived in the window, never started */
+			/* arrived in the window, never started; a closed-loop
+			 * client has no further arrival (the next one would be
+			 * this one's completion) */
 			hw__engine_lock(g->e);
 			run_result_add_req(g->res, t->idx, &rec);
 			hw__engine_unlock(g->e);
+			if (t->spec->arrival == ARRIVAL_CLOSED)
+				break;
 			continue;
 		}
 		if (dl > 0) {
@@ -385,7 +335,7 @@ static int stream_prio(const struct scenario *sc, int prio, const struct hw_devi
 	return hw__stream_prio(prio, pmin, pmax, in->prio_lo, in->prio_hi);
 }
 
-static int group_setup(struct group *g, char *err, size_t errlen)
+int hw__group_setup(struct group *g, char *err, size_t errlen)
 {
 	const struct scenario *sc = g->sc;
 	const char *policy = g->o->policy ? g->o->policy : sc->policy;
@@ -464,7 +414,7 @@ static int group_setup(struct group *g, char *err, size_t errlen)
 
 /* In a child: announce readiness, wait for the shared t0, run the
  * tenants to the end of the window. */
-static int group_run(struct group *g, struct sync_area *sa, char *err, size_t errlen)
+int hw__group_run(struct group *g, struct sync_area *sa, char *err, size_t errlen)
 {
 	const struct scenario *sc = g->sc;
 	int rc = 0;
@@ -498,7 +448,7 @@ static int group_run(struct group *g, struct sync_area *sa, char *err, size_t er
 	return rc;
 }
 
-static void group_results(struct group *g)
+void hw__group_results(struct group *g)
 {
 	struct run_result *res = g->res;
 	for (size_t i = 0; i < g->sc->ntenants; i++) {
@@ -514,7 +464,7 @@ static void group_results(struct group *g)
 	}
 }
 
-static void group_release(struct group *g)
+void hw__group_release(struct group *g)
 {
 	for (size_t i = 0; i < g->sc->ntenants; i++) {
 		if (!g->member[i])
@@ -546,340 +496,6 @@ static void group_release(struct group *g)
 	hw__engine_free(g->e);
 	if (g->dev)
 		g->ops->close(g->dev);
-}
-
-/* ---- processes ------------------------------------------------------------------
- * Every group of tenants runs in a forked child: the parent never touches
- * the GPU, so it can run the next mode (standalone, native, policy) in a
- * fresh child again (a CUDA context does not survive fork()).
- */
-static int write_all(int fd, const void *p, size_t n)
-{
-	const char *c = p;
-	while (n) {
-		ssize_t w = write(fd, c, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		c += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
-static int read_all(int fd, void *p, size_t n)
-{
-	char *c = p;
-	while (n) {
-		ssize_t r = read(fd, c, n);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			return -1;
-		c += r;
-		n -= (size_t)r;
-	}
-	return 0;
-}
-
-/* Child -> parent: status, message, then per member tenant its records,
- * kernels and busy time, then the group's busy time and preemptions. */
-static void child_send(int fd, const struct group *g, int rc, const char *err)
-{
-	const struct run_result *r = g->res;
-	int32_t code = rc;
-	char msg[512] = { 0 };
-	snprintf(msg, sizeof(msg), "%s", err);
-	write_all(fd, &code, sizeof(code));
-	write_all(fd, msg, sizeof(msg));
-	if (rc)
-		return;
-	uint64_t n = 0;
-	for (size_t i = 0; i < g->sc->ntenants; i++)
-		n += g->member[i];
-	write_all(fd, &n, sizeof(n));
-	for (size_t i = 0; i < g->sc->ntenants; i++) {
-		if (!g->member[i])
-			continue;
-		const struct tenant_result *t = &r->t[i];
-		uint64_t idx = i, nreq = t->nreq;
-		write_all(fd, &idx, sizeof(idx));
-		write_all(fd, &nreq, sizeof(nreq));
-		write_all(fd, t->req, nreq * sizeof(*t->req));
-		write_all(fd, &t->kernels, sizeof(t->kernels));
-		write_all(fd, &t->gpu_busy_ns, sizeof(t->gpu_busy_ns));
-	}
-	/* the group's merged GPU execution intervals */
-	hs_ns busy = 0;
-	const struct hw_ivs *iv = NULL;
-	if (g->e) {
-		hw__engine_lock(g->e);
-		iv = hw__engine_busy(g->e, &busy);
-		hw__engine_unlock(g->e);
-	}
-	n = iv ? iv->n : 0;
-	write_all(fd, &n, sizeof(n));
-	if (n)
-		write_all(fd, iv->v, n * sizeof(*iv->v));
-	n = r->npreempt;
-	write_all(fd, &n, sizeof(n));
-	write_all(fd, r->preempt_ns, n * sizeof(*r->preempt_ns));
-}
-
-static int parent_recv(int fd, struct run_result *r, struct hw_ivs *ivs,
-		       char *err, size_t errlen)
-{
-	int32_t code;
-	char msg[512];
-	uint64_t n, m;
-	if (read_all(fd, &code, sizeof(code)) || read_all(fd, msg, sizeof(msg))) {
-		snprintf(err, errlen, "a run process died without a result");
-		return HW_EDEVICE;
-	}
-	msg[sizeof(msg) - 1] = 0;
-	if (code) {
-		snprintf(err, errlen, "%s", msg);
-		return code;
-	}
-	if (read_all(fd, &n, sizeof(n)))
-		goto trunc;
-	for (uint64_t k = 0; k < n; k++) {
-		uint64_t idx;
-		if (read_all(fd, &idx, sizeof(idx)) || idx >= r->ntenants ||
-		    read_all(fd, &m, sizeof(m)))
-			goto trunc;
-		for (uint64_t i = 0; i < m; i++) {
-			struct req_record rec;
-			if (read_all(fd, &rec, sizeof(rec)))
-				goto trunc;
-			if (run_result_add_req(r, idx, &rec))
-				return HS_ENOMEM;
-		}
-		if (read_all(fd, &r->t[idx].kernels, sizeof(r->t[idx].kernels)) ||
-		    read_all(fd, &r->t[idx].gpu_busy_ns, sizeof(hs_ns)))
-			goto trunc;
-		r->kernels_simulated += r->t[idx].kernels;
-	}
-	if (read_all(fd, &n, sizeof(n)))
-		goto trunc;
-	for (uint64_t i = 0; i < n; i++) {
-		struct hw_iv v;
-		if (read_all(fd, &v, sizeof(v)))
-			goto trunc;
-		if (hw__ivs_add(ivs, v.a, v.b))
-			return HS_ENOMEM;
-	}
-	if (read_all(fd, &n, sizeof(n)))
-		goto trunc;
-	for (uint64_t i = 0; i < n; i++) {
-		hs_ns v;
-		if (read_all(fd, &v, sizeof(v)))
-			goto trunc;
-		if (run_result_add_preempt(r, v))
-			return HS_ENOMEM;
-	}
-	return HS_OK;
-trunc:
-	snprintf(err, errlen, "a run process sent a truncated result");
-	return HW_EDEVICE;
-}
-
-/* HIPSCHED_HW_DEBUG: a crashing run process prints its stack. */
-static void crash(int sig)
-{
-	void *bt[64];
-	int n = backtrace(bt, 64);
-	char m[64];
-	int l = snprintf(m, sizeof(m), "hipsched: run process: signal %d\n", sig);
-	if (write(2, m, (size_t)l) < 0)
-		_exit(128 + sig);
-	backtrace_symbols_fd(bt, n, 2);
-	signal(sig, SIG_DFL);
-	raise(sig);
-}
-
-/* Runs one group in a child process; returns the read end of its pipe. */
-static int spawn_group(const struct hw_devops *ops, int direct, const struct scenario *sc,
-		       const struct run_opts *o, hs_ns dur, unsigned char *member,
-		       struct sync_area *sa, pid_t *pid, char *err, size_t errlen)
-{
-	int p[2];
-	if (pipe(p)) {
-		snprintf(err, errlen, "pipe: %s", strerror(errno));
-		return -1;
-	}
-	fflush(NULL);
-	*pid = fork();
-	if (*pid < 0) {
-		snprintf(err, errlen, "fork: %s", strerror(errno));
-		close(p[0]);
-		close(p[1]);
-		return -1;
-	}
-	if (*pid > 0) {
-		close(p[1]);
-		return p[0];
-	}
-	close(p[0]);
-	if (getenv("HIPSCHED_HW_DEBUG")) {
-		signal(SIGSEGV, crash);
-		signal(SIGBUS, crash);
-		signal(SIGABRT, crash);
-		signal(SIGFPE, crash);
-	}
-	struct run_result cr;
-	char cerr[512] = "";
-	size_t n = sc->ntenants;
-	struct group g = { .sc = sc, .o = o, .res = &cr, .ops = ops, .dur = dur,
-			   .member = member, .direct = direct };
-	g.t = calloc(n ? n : 1, sizeof(*g.t));
-	int rc = g.t ? run_result_init(&cr, n) : HS_ENOMEM;
-	if (!rc)
-		rc = group_setup(&g, cerr, sizeof(cerr));
-	if (rc)
-		__atomic_store_n(&sa->failed, 1, __ATOMIC_SEQ_CST);
-	else
-		rc = group_run(&g, sa, cerr, sizeof(cerr));
-	if (!rc)
-		group_results(&g);
-	child_send(p[1], &g, rc, cerr);
-	close(p[1]);
-	if (g.t)
-		group_release(&g);
-	_exit(0);
-}
-
-/* The run's timeline (Chrome trace JSON): one track per tenant with its
- * requests, arrival to completion, on the host clock from t0. */
-static int write_timeline(const struct scenario *sc, const struct run_result *res,
-			  const char *path, char *err, size_t errlen)
-{
-	struct trace_err te;
-	struct chrome_writer *w = chrome_writer_open(path, &te);
-	if (!w) {
-		snprintf(err, errlen, "%s", te.msg);
-		return HW_EIO;
-	}
-	for (size_t i = 0; i < sc->ntenants; i++) {
-		const struct tenant_result *t = &res->t[i];
-		if (!t->nreq)
-			continue;
-		chrome_name_process(w, (int)i + 1, sc->tenants[i].name);
-		chrome_name_thread(w, (int)i + 1, 1, "requests (arrival to done)");
-		for (size_t k = 0; k < t->nreq; k++) {
-			const struct req_record *q = &t->req[k];
-			char name[48];
-			if (q->end_ns < 0)
-				continue;
-			snprintf(name, sizeof(name), "request %lld", (long long)q->request);
-			chrome_span(w, (int)i + 1, 1, name, "request", q->arrival_ns,
-				    q->end_ns - q->arrival_ns);
-		}
-	}
-	if (chrome_writer_close(w, 1, &te)) {
-		snprintf(err, errlen, "%s", te.msg);
-		return HW_EIO;
-	}
-	return HS_OK;
-}
-
-/* ---- hw_run -------------------------------------------------------------------------- */
-int hw__run_with(const struct hw_devops *ops, int direct, const struct scenario *sc,
-		 const struct run_opts *o, struct run_result *res,
-		 char *err, size_t errlen)
-{
-	size_t n = sc->ntenants;
-	int rc = run_result_init(res, n);
-	if (rc) {
-		snprintf(err, errlen, "out of memory");
-		return rc;
-	}
-	hs_ns dur = o->duration_ns > 0 ? o->duration_ns : sc->duration_ns;
-	snprintf(res->backend, sizeof(res->backend), "hw");
-	snprintf(res->policy, sizeof(res->policy), "%s", o->policy ? o->policy : sc->policy);
-	snprintf(res->mode, sizeof(res->mode), "%s", o->mode ? o->mode : "policy");
-	res->seed = o->seed;
-	res->duration_ns = dur;
-
-	/* group 0: the shared tenants; group 1 + i: own tenant i */
-	size_t ng = n + 1, nproc = 0;
-	struct hw_ivs ivs = { 0 };
-	unsigned char *member = calloc(ng * (n ? n : 1), 1);
-	pid_t *pid = calloc(ng, sizeof(*pid));
-	int *fd = calloc(ng, sizeof(*fd));
-	struct sync_area *sa = mmap(NULL, sizeof(*sa), PROT_READ | PROT_WRITE,
-				    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	if (!member || !pid || !fd || sa == MAP_FAILED) {
-		snprintf(err, errlen, "out of memory");
-		rc = HS_ENOMEM;
-		goto out;
-	}
-	memset(sa, 0, sizeof(*sa));
-	for (size_t i = 0; i < n; i++) {
-		if (o->active && !o->active[i])
-			continue;
-		size_t gi = sc->tenants[i].process == PROCESS_OWN ? 1 + i : 0;
-		member[gi * n + i] = 1;
-	}
-	for (size_t gi = 0; gi < ng; gi++) {
-		fd[gi] = -1;
-		int any = 0;
-		for (size_t i = 0; i < n; i++)
-			any |= member[gi * n + i];
-		if (!any || rc)
-			continue;
-		fd[gi] = spawn_group(ops, direct, sc, o, dur, &member[gi * n], sa,
-				     &pid[gi], err, errlen);
-		if (fd[gi] < 0) {
-			rc = HW_EIO;
-			__atomic_store_n(&sa->failed, 1, __ATOMIC_SEQ_CST);
-		} else {
-			nproc++;
-		}
-	}
-	/* all set up: one t0 for everyone, 20 ms ahead */
-	while (!rc && __atomic_load_n(&sa->ready, __ATOMIC_SEQ_CST) < (int)nproc &&
-	       !__atomic_load_n(&sa->failed, __ATOMIC_SEQ_CST))
-		usleep(1000);
-	hs_ns t0 = hw__now() + 20000000;
-	__atomic_store_n(&sa->t0, t0, __ATOMIC_SEQ_CST);
-	if (!rc && o->progress) {
-		while (hw__now() < t0 + dur && !__atomic_load_n(&sa->failed, __ATOMIC_SEQ_CST)) {
-			usleep(100000);
-			o->progress(o->progress_ctx, (double)(hw__now() - t0) / (double)dur);
-		}
-	}
-	for (size_t gi = 0; gi < ng; gi++) {
-		if (fd[gi] < 0)
-			continue;
-		char e2[512] = "";
-		int crc = parent_recv(fd[gi], res, &ivs, e2, sizeof(e2));
-		close(fd[gi]);
-		int status = 0;
-		waitpid(pid[gi], &status, 0);
-		if (crc && WIFSIGNALED(status))
-			snprintf(e2, sizeof(e2), "a run process died of signal %d (%s)",
-				 WTERMSIG(status), strsignal(WTERMSIG(status)));
-		if (crc && !rc) {
-			rc = crc;
-			snprintf(err, errlen, "%s", e2);
-		}
-	}
-	/* one device timer for every context: the union over processes */
-	res->gpu_busy_ns = hw__ivs_merge(&ivs);
-	if (res->gpu_busy_ns > dur)
-		res->gpu_busy_ns = dur;
-	if (!rc && o->timeline_path)
-		rc = write_timeline(sc, res, o->timeline_path, err, errlen);
-out:
-	hw__ivs_release(&ivs);
-	if (sa != MAP_FAILED)
-		munmap(sa, sizeof(*sa));
-	free(member);
-	free(pid);
-	free(fd);
-	return rc;
 }
 
 static int run_common(int direct, const struct scenario *sc, const struct run_opts *o,

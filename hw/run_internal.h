@@ -1,0 +1,69 @@
+/*
+ * hw/run.c and hw/proc.c internals: a run's tenants and process groups.
+ * Never included from outside hw/.
+ */
+#ifndef HIPSCHED_HW_RUN_INTERNAL_H
+#define HIPSCHED_HW_RUN_INTERNAL_H
+
+#include <gsl/gsl_rng.h>
+#include "hw_internal.h"
+#include "trace.h"
+
+struct tenant {
+	struct group *g;
+	size_t idx;
+	const struct tenant_spec *spec;
+	struct trace *tr;
+	struct hw_cmd *hc;          /* per trace record */
+	enum xcmd_kind *kind;       /* per trace record; -1: not submitted */
+	unsigned char *sync;        /* per record: mark XCMD_F_SYNC */
+	struct xcmd *xc;            /* per record, reused request after request */
+	double *file_s;             /* ARRIVAL_FILE times, s */
+	size_t nfile;
+	gsl_rng *rng;
+	struct hw_queue *hq;
+	void *dst, *dev_ev;          /* direct mode: own stream and event */
+	struct hw_ctl dctl;
+	pthread_t thr;
+	int thr_started;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	uint64_t done;              /* commands completed */
+	hs_ns last_done_ns;
+	uint64_t kernels;
+};
+
+/* Shared between the processes of one run (MAP_SHARED). */
+struct sync_area {
+	int ready;                  /* processes set up (atomic) */
+	int failed;
+	hs_ns t0;                   /* 0 until the parent sets it */
+};
+
+struct group {
+	const struct scenario *sc;
+	const struct run_opts *o;
+	struct run_result *res;
+	const struct hw_devops *ops;
+	void *dev;
+	struct hw_devinfo info;
+	struct hw_engine *e;
+	struct tenant *t;           /* sc->ntenants, only members used */
+	unsigned char *member;
+	hs_ns t0, dur;
+	int direct;                 /* no scheduler: launch straight to streams */
+	volatile int stop;
+	char failmsg[256];
+	volatile int failed;
+};
+
+/* run.c: one process's share of a run (a group of tenants). setup opens
+ * the device, loads the traces and creates the queues; run announces
+ * readiness in `sa`, waits for the shared t0 and runs the tenants to the
+ * end of the window; results fills g->res; release frees everything. */
+int hw__group_setup(struct group *g, char *err, size_t errlen);
+int hw__group_run(struct group *g, struct sync_area *sa, char *err, size_t errlen);
+void hw__group_results(struct group *g);
+void hw__group_release(struct group *g);
+
+#endif

@@ -1,0 +1,20 @@
+/*
+ * A fake device layer for the hw/ tests (struct hw_devops): each stream is
+ * a host thread running its FIFO; a replay kernel sleeps spin_ns times its
+ * number of waves (FAKE_OCC blocks per SM, FAKE_SMS SMs) and stamps its
+ * start and end, unless the queue's flag (ctl->host[0]) is set at its
+ * start: then it marks its abort slot and ends at once. Events complete in
+ * stream order. Device 0 exists, no other.
+ */
+#ifndef HIPSCHED_FAKE_HWDEV_H
+#define HIPSCHED_FAKE_HWDEV_H
+
+#include "hw_internal.h"
+
+#define FAKE_SMS 4
+#define FAKE_OCC 2
+
+extern const struct hw_devops fake_hwdev_ops;
+void fake_hwdev_info(void *dev, struct hw_devinfo *in);
+
+#endif
