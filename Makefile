@@ -120,8 +120,8 @@ deps-amd:
 	DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $(DEB_PKGS_AMD)
 
 check: deps-ensure
-	$(Q)$(MAKE) --no-print-directory $(TEST_BIN) hipsched
-	$(Q)CK_DEFAULT_TIMEOUT=120 $(if $(filter 1,$(SANITIZE)),ASAN_OPTIONS=detect_leaks=1) ./$(TEST_BIN)
+	$(Q)$(MAKE) --no-print-directory $(TEST_BIN) $(B)/hipsched
+	$(Q)HIPSCHED_BIN=$(B)/hipsched CK_DEFAULT_TIMEOUT=120 $(if $(filter 1,$(SANITIZE)),ASAN_OPTIONS=detect_leaks=1) ./$(TEST_BIN)
 
 run: deps-ensure
 	$(Q)$(MAKE) --no-print-directory hipsched
