@@ -7,7 +7,9 @@
  *   engine.c   GPU-agnostic: hardware queues, completion threads, Level 2
  *              bookkeeping, timers, the core lock. Built in every flavor.
  *   run.c      GPU-agnostic: tenants, arrivals, trace replay (hw_run).
+ *   proc.c     GPU-agnostic: the run's processes (fork, results by pipe).
  *   calib.c    GPU-agnostic: calibration procedure, fit, profile I/O.
+ *   nodev.c    the simulator-only build's empty device layer.
  *   hip_dev.c  the HIP device layer (HW=nvidia / HW=amd only).
  *   replay.cu  the replay kernel (one source for both platforms).
  */
