@@ -14,6 +14,11 @@
  * hw/ launches itself: each block checks a per-queue flag at its start and
  * exits early when it is set. Arbitrary application kernels get Level 1 only.
  *
+ * Processes: the `process = shared` tenants run in one child process, each
+ * `process = own` tenant in a child of its own (own GPU context), each
+ * process with its own scheduler core: a policy acts only within a process
+ * (a core across processes needs the daemon, not built).
+ *
  * Built without HW= (simulator-only build) every entry point returns
  * HW_ENOBACKEND; hw_backend_name() says "none".
  */
