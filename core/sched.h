@@ -120,6 +120,10 @@ struct sched_env {
 	 * commands running on the hardware since `idle_ns` (preemption latency
 	 * = idle_ns - suspend_ns). */
 	void (*preempted)(void *ctx, struct xq *q, hs_ns suspend_ns, hs_ns idle_ns);
+	/* Optional: the policy suspended (1) or resumed (0) queue q. For a
+	 * proxy queue (xq_config.proxy) this is the only effect: the driver
+	 * forwards the decision to the process that holds the real queue. */
+	void (*decided)(void *ctx, struct xq *q, int suspended, hs_ns now);
 };
 
 /* ---- policies ------------------------------------------------------------ */
@@ -214,6 +218,11 @@ struct xq_config {
 	unsigned threshold;   /* max commands in flight; 0 = default (16) */
 	unsigned batch;       /* sync marker every `batch` commands; 0 = 8 */
 	void *user;           /* the driver's, shown to policies */
+	/* A proxy for a queue that lives in another process (one policy over
+	 * several processes): it holds no commands, its load comes from
+	 * xq_set_proxy_load(), and suspend / resume only change its state and
+	 * call env.decided. No backend op is ever called for it. */
+	int proxy;
 };
 
 #define XQ_DEFAULT_THRESHOLD 16u
@@ -226,7 +235,8 @@ int xq_create(struct sched *s, const struct xq_config *cfg, struct xq **out);
 int xq_free(struct xq *q);
 
 /* Queues a command; never blocks. Launches at once if the queue is not
- * suspended and fewer than threshold commands are in flight. */
+ * suspended and fewer than threshold commands are in flight. HS_EINVAL on
+ * a proxy queue. */
 int xq_submit(struct xq *q, struct xcmd *cmd, hs_ns now);
 
 /* Backend -> core: `upto` (an in-flight command of q) and every in-flight
@@ -235,6 +245,11 @@ int xq_submit(struct xq *q, struct xcmd *cmd, hs_ns now);
 void xq_complete(struct xq *q, struct xcmd *upto, hs_ns now);
 /* Backend -> core: a deactivate/interrupt finished (see backend_ops). */
 void xq_deactivated(struct xq *q, struct xcmd *last_done, hs_ns now);
+
+/* Proxy queues: the remote queue's load changed (pending = submitted not
+ * launched, inflight = launched not completed); the policy runs when the
+ * queue becomes ready or idle. HS_EINVAL for a queue that is not a proxy. */
+int xq_set_proxy_load(struct xq *q, size_t pending, size_t inflight, hs_ns now);
 
 /* Hints: change what the policy sees and call it. */
 void xq_set_priority(struct xq *q, int priority, hs_ns now);

@@ -36,6 +36,8 @@ struct xq {
 	unsigned since_sync;
 	uint64_t next_seq;
 
+	int proxy;                          /* xq_config.proxy */
+	size_t proxy_pend, proxy_fl;        /* its remote load */
 	int suspended;                      /* the policy's wish */
 	enum hw_state hw;
 	int preempt_pending;                /* measuring suspend -> idle */
@@ -105,6 +107,12 @@ static void env_preempted(struct xq *q, hs_ns now)
 		q->s->env.preempted(q->s->env.ctx, q, q->suspend_ns, now);
 }
 
+static void env_decided(struct xq *q, int suspended, hs_ns now)
+{
+	if (q->s->env.decided)
+		q->s->env.decided(q->s->env.ctx, q, suspended, now);
+}
+
 /* ---- policy invocation -------------------------------------------------- */
 static const struct sched_status *build_status(struct sched *s, hs_ns now,
 					       struct sched_status *st)
@@ -118,9 +126,9 @@ static const struct sched_status *build_status(struct sched *s, hs_ns now,
 		x->id = q->id;
 		x->priority = q->priority;
 		x->suspended = q->suspended;
-		x->ready = q->npend + q->nfl > 0;
-		x->pending = q->npend;
-		x->inflight = q->nfl;
+		x->pending = q->proxy ? q->proxy_pend : q->npend;
+		x->inflight = q->proxy ? q->proxy_fl : q->nfl;
+		x->ready = x->pending + x->inflight > 0;
 		x->deadline_ns = q->deadline_ns;
 		x->ready_since_ns = q->ready_since_ns;
 		x->expect_pending_ns = q->expect_ns;
@@ -160,7 +168,8 @@ static void sched__policy(struct sched *s, hs_ns now, int timer)
 /* Tells the policy when q went from idle to ready or back. */
 static void xq__readiness(struct xq *q, hs_ns now)
 {
-	int ready = q->npend + q->nfl > 0;
+	int ready = q->proxy ? q->proxy_pend + q->proxy_fl > 0
+			     : q->npend + q->nfl > 0;
 	if (ready == q->ready)
 		return;
 	q->ready = ready;
@@ -200,7 +209,7 @@ static void xq__pump(struct xq *q, hs_ns now)
 
 int xq_submit(struct xq *q, struct xcmd *c, hs_ns now)
 {
-	if (!q || !c)
+	if (!q || !c || q->proxy)
 		return HS_EINVAL;
 	c->xq = q;
 	c->seq = q->next_seq++;
@@ -293,6 +302,7 @@ int sched_suspend(struct sched *s, int id, hs_ns now)
 	q->suspended = 1;
 	q->suspend_ns = now;
 	q->st.suspends++;
+	env_decided(q, 1, now);
 	if (q->nfl == 0)
 		return HS_OK;
 	q->preempt_pending = 1;
@@ -319,6 +329,7 @@ int sched_resume(struct sched *s, int id, hs_ns now)
 	q->suspended = 0;
 	q->preempt_pending = 0;   /* resumed before it drained: no sample */
 	q->st.resumes++;
+	env_decided(q, 0, now);
 	if (q->hw == HW_INACTIVE)
 		xq__restart(q, now);
 	/* HW_DEACTIVATING: xq_deactivated() restarts the queue. */
@@ -413,11 +424,11 @@ int xq_create(struct sched *s, const struct xq_config *cfg, struct xq **out)
 	if (!s || !cfg || !out || thr < batch || cfg->level < 1 || cfg->level > 3)
 		return HS_EINVAL;
 	struct xq probe = { .s = s, .hwq = cfg->hwq };
-	int max = be_max_level(&probe);
+	int max = cfg->proxy ? 3 : be_max_level(&probe);
 	const struct backend_ops *o = s->env.ops;
-	if (cfg->level > max ||
-	    (cfg->level == 2 && (!o->deactivate || !o->reactivate)) ||
-	    (cfg->level == 3 && (!o->interrupt || !o->restore)))
+	int missing = (cfg->level == 2 && (!o->deactivate || !o->reactivate)) ||
+		      (cfg->level == 3 && (!o->interrupt || !o->restore));
+	if (cfg->level > max || (!cfg->proxy && missing))
 		return HS_ELEVEL;
 	if (s->nq == s->cap) {
 		size_t nc = s->cap ? s->cap * 2 : 8;
@@ -442,6 +453,7 @@ int xq_create(struct sched *s, const struct xq_config *cfg, struct xq **out)
 	q->threshold = thr;
 	q->batch = batch;
 	q->user = cfg->user;
+	q->proxy = cfg->proxy;
 	q->deadline_ns = INT64_MAX;
 	q->weight = 1.0;
 	s->q[s->nq++] = q;
@@ -460,6 +472,16 @@ int xq_free(struct xq *q)
 	s->q[q->id] = NULL;
 	free(q);
 	sched__policy(s, 0, 0);
+	return HS_OK;
+}
+
+int xq_set_proxy_load(struct xq *q, size_t pending, size_t inflight, hs_ns now)
+{
+	if (!q || !q->proxy)
+		return HS_EINVAL;
+	q->proxy_pend = pending;
+	q->proxy_fl = inflight;
+	xq__readiness(q, now);
 	return HS_OK;
 }
 

@@ -282,6 +282,51 @@ START_TEST(test_hpf_param_errors)
 }
 END_TEST
 
+static struct xq *decided_q[16];
+static int decided_s[16], ndecided;
+static void on_decided(void *ctx, struct xq *q, int suspended, hs_ns now)
+{
+	(void)ctx; (void)now;
+	if (ndecided < 16) {
+		decided_q[ndecided] = q;
+		decided_s[ndecided++] = suspended;
+	}
+}
+
+START_TEST(test_proxy_queues)
+{
+	/* one policy over two processes: the queues are proxies whose load
+	 * the driver reports; decisions come out through env.decided */
+	struct sched_env env = fake_env_make(&fe, &fake_backend_ops);
+	env.decided = on_decided;
+	ndecided = 0;
+	struct sched *s = sched_create(&env, "hpf", NULL, 0, NULL, NULL, 0);
+	struct xq_config hc = { .priority = 10, .level = 2, .proxy = 1 };
+	struct xq_config lc = { .priority = 1, .level = 2, .proxy = 1 };
+	struct xq *hi, *lo;
+	ck_assert_int_eq(xq_create(s, &hc, &hi), 0);
+	ck_assert_int_eq(xq_create(s, &lc, &lo), 0);
+	ck_assert_int_eq(xq_submit(hi, &cmds[0][0], 0), HS_EINVAL);
+	ck_assert_int_eq(xq_set_proxy_load(lo, 3, 16, 1), 0);
+	ck_assert_int_eq(stats(lo).suspended, 0);
+	ndecided = 0;
+	ck_assert_int_eq(xq_set_proxy_load(hi, 1, 0, 2), 0);
+	ck_assert_int_eq(ndecided, 1);
+	ck_assert_ptr_eq(decided_q[0], lo);
+	ck_assert_int_eq(decided_s[0], 1);
+	ck_assert_int_eq(h1.deactivates + h2.deactivates, 0);  /* no backend */
+	xq_set_proxy_load(hi, 0, 1, 3);        /* launched: still ready */
+	ck_assert_int_eq(ndecided, 1);
+	xq_set_proxy_load(hi, 0, 0, 4);        /* idle: lo resumes */
+	ck_assert_int_eq(ndecided, 2);
+	ck_assert_ptr_eq(decided_q[1], lo);
+	ck_assert_int_eq(decided_s[1], 0);
+	ck_assert_int_eq(xq_set_proxy_load(fake_xq(s, &h1, 0, 1, 4, 2), 1, 1, 5),
+			 HS_EINVAL);
+	sched_free(s);
+}
+END_TEST
+
 START_TEST(test_edf_earliest_runs)
 {
 	struct sched *s = fake_sched(&fe, "edf");
@@ -385,6 +430,7 @@ Suite *policy_suite(void)
 	tcase_add_test(t, test_hpf_linger_holds_lower);
 	tcase_add_test(t, test_hpf_linger_no_thrash_l2);
 	tcase_add_test(t, test_hpf_param_errors);
+	tcase_add_test(t, test_proxy_queues);
 	tcase_add_test(t, test_edf_earliest_runs);
 	tcase_add_test(t, test_edf_no_deadline_ties);
 	tcase_add_test(t, test_bp_rotates);
