@@ -14,7 +14,7 @@
 #   make hwcheck HW=nvidia   GPU tests of the hw suite (needs a GPU)
 .DEFAULT_GOAL := all
 HW_LINK := $(CC)
-HW_COMMON := hw/engine.c hw/run.c hw/proc.c hw/calib.c
+HW_COMMON := hw/engine.c hw/run.c hw/proc.c hw/relay.c hw/calib.c
 CUDA_HOME ?= /usr/local/cuda
 NVCC ?= $(CUDA_HOME)/bin/nvcc
 NVCC_ARCH ?= -gencode arch=compute_80,code=sm_80 \

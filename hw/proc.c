@@ -8,7 +8,11 @@
  * through a pipe: per tenant its request records, kernels and busy time,
  * then its merged GPU execution intervals (one device timer for every
  * context, so the parent computes the union over processes) and its
- * preemption latencies.
+ * preemption latencies, and the round trips of the relay's decisions.
+ *
+ * With more than one process and a policy that is not passthrough, the
+ * parent serves the policy to the children (relay.c) between t0 and the
+ * last child's end, blocked in ppoll() on their sockets.
  */
 #include <errno.h>
 #include <execinfo.h>
@@ -17,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include "run_internal.h"
@@ -93,10 +98,21 @@ static void child_send(int fd, const struct group *g, int rc, const char *err)
 	n = r->npreempt;
 	write_all(fd, &n, sizeof(n));
 	write_all(fd, r->preempt_ns, n * sizeof(*r->preempt_ns));
+	const hs_ns *rtt = NULL;
+	n = g->relay ? hw__relay_client_rtt(g->relay, &rtt, NULL) : 0;
+	write_all(fd, &n, sizeof(n));
+	if (n)
+		write_all(fd, rtt, n * sizeof(*rtt));
 }
 
+/* Round trips gathered from the children. */
+struct rtts {
+	hs_ns *v;
+	size_t n, cap;
+};
+
 static int parent_recv(int fd, struct run_result *r, struct hw_ivs *ivs,
-		       char *err, size_t errlen)
+		       struct rtts *rt, char *err, size_t errlen)
 {
 	int32_t code;
 	char msg[512];
@@ -147,6 +163,22 @@ static int parent_recv(int fd, struct run_result *r, struct hw_ivs *ivs,
 		if (run_result_add_preempt(r, v))
 			return HS_ENOMEM;
 	}
+	if (read_all(fd, &n, sizeof(n)))
+		goto trunc;
+	for (uint64_t i = 0; i < n; i++) {
+		hs_ns v;
+		if (read_all(fd, &v, sizeof(v)))
+			goto trunc;
+		if (rt->n == rt->cap) {
+			size_t nc = rt->cap ? 2 * rt->cap : 1024;
+			hs_ns *nv = realloc(rt->v, nc * sizeof(*nv));
+			if (!nv)
+				return HS_ENOMEM;
+			rt->v = nv;
+			rt->cap = nc;
+		}
+		rt->v[rt->n++] = v;
+	}
 	return HS_OK;
 trunc:
 	snprintf(err, errlen, "a run process sent a truncated result");
@@ -167,10 +199,13 @@ static void crash(int sig)
 	raise(sig);
 }
 
-/* Runs one group in a child process; returns the read end of its pipe. */
+/* Runs one group in a child process; returns the read end of its pipe.
+ * relay[2]: the socketpair to the policy server (relay[0] the parent's,
+ * relay[1] the child's), or -1s for none. */
 static int spawn_group(const struct hw_devops *ops, int direct, const struct scenario *sc,
 		       const struct run_opts *o, hs_ns dur, unsigned char *member,
-		       struct sync_area *sa, pid_t *pid, char *err, size_t errlen)
+		       struct sync_area *sa, const int relay[2], pid_t *pid,
+		       char *err, size_t errlen)
 {
 	int p[2];
 	if (pipe(p)) {
@@ -183,13 +218,19 @@ static int spawn_group(const struct hw_devops *ops, int direct, const struct sce
 		snprintf(err, errlen, "fork: %s", strerror(errno));
 		close(p[0]);
 		close(p[1]);
+		if (relay[1] >= 0)
+			close(relay[1]);
 		return -1;
 	}
 	if (*pid > 0) {
 		close(p[1]);
+		if (relay[1] >= 0)
+			close(relay[1]);
 		return p[0];
 	}
 	close(p[0]);
+	if (relay[0] >= 0)
+		close(relay[0]);
 	if (getenv("HIPSCHED_HW_DEBUG")) {
 		signal(SIGSEGV, crash);
 		signal(SIGBUS, crash);
@@ -200,7 +241,7 @@ static int spawn_group(const struct hw_devops *ops, int direct, const struct sce
 	char cerr[512] = "";
 	size_t n = sc->ntenants;
 	struct group g = { .sc = sc, .o = o, .res = &cr, .ops = ops, .dur = dur,
-			   .member = member, .direct = direct };
+			   .member = member, .direct = direct, .relay_fd = relay[1] };
 	g.t = calloc(n ? n : 1, sizeof(*g.t));
 	int rc = g.t ? run_result_init(&cr, n) : HS_ENOMEM;
 	if (!rc)
@@ -252,6 +293,19 @@ static int write_timeline(const struct scenario *sc, const struct run_result *re
 	return HS_OK;
 }
 
+struct progress {
+	const struct run_opts *o;
+	hs_ns t0, dur;
+};
+
+static void tick(void *ctx)
+{
+	struct progress *p = ctx;
+	hs_ns now = hw__now();
+	if (now >= p->t0 && now < p->t0 + p->dur)
+		p->o->progress(p->o->progress_ctx, (double)(now - p->t0) / (double)p->dur);
+}
+
 /* ---- hw_run -------------------------------------------------------------------------- */
 int hw__run_with(const struct hw_devops *ops, int direct, const struct scenario *sc,
 		 const struct run_opts *o, struct run_result *res,
@@ -271,8 +325,11 @@ int hw__run_with(const struct hw_devops *ops, int direct, const struct scenario 
 	res->duration_ns = dur;
 
 	/* group 0: the shared tenants; group 1 + i: own tenant i */
-	size_t ng = n + 1, nproc = 0;
+	size_t ng = n + 1, nproc = 0, ngroups = 0;
 	struct hw_ivs ivs = { 0 };
+	struct rtts rt = { 0 };
+	struct hw_relay_server *srv = NULL;
+	int *rfd = calloc(ng, sizeof(*rfd));
 	unsigned char *member = calloc(ng * (n ? n : 1), 1);
 	pid_t *pid = calloc(ng, sizeof(*pid));
 	int *fd = calloc(ng, sizeof(*fd));
@@ -280,9 +337,11 @@ int hw__run_with(const struct hw_devops *ops, int direct, const struct scenario 
 	unsigned char *reaped = calloc(ng, 1);
 	struct sync_area *sa = mmap(NULL, sizeof(*sa), PROT_READ | PROT_WRITE,
 				    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	if (!member || !pid || !fd || !status || !reaped || sa == MAP_FAILED) {
+	if (!member || !pid || !fd || !status || !reaped || !rfd || sa == MAP_FAILED) {
 		snprintf(err, errlen, "out of memory");
 		rc = HS_ENOMEM;
+		free(rfd);
+		rfd = NULL;         /* nothing to close */
 		goto out;
 	}
 	memset(sa, 0, sizeof(*sa));
@@ -293,14 +352,46 @@ int hw__run_with(const struct hw_devops *ops, int direct, const struct scenario 
 		member[gi * n + i] = 1;
 	}
 	for (size_t gi = 0; gi < ng; gi++) {
-		fd[gi] = -1;
 		int any = 0;
+		fd[gi] = rfd[gi] = -1;
+		for (size_t i = 0; i < n; i++)
+			any |= member[gi * n + i];
+		ngroups += any != 0;
+	}
+	/* several processes under a policy that controls: serve it here */
+	const struct policy_ops *pol = policy_find(res->policy);
+	if (!direct && ngroups > 1 && pol && !(pol->flags & POLICY_F_PASSTHROUGH)) {
+		const struct hs_param *params;
+		size_t np = scenario_policy_params(sc, res->policy, &params);
+		rc = hw__relay_server_create(res->policy, params, np, n, &srv, err, errlen);
+		if (rc)
+			goto out;
+	}
+	for (size_t gi = 0; gi < ng; gi++) {
+		int any = 0, sp[2] = { -1, -1 };
 		for (size_t i = 0; i < n; i++)
 			any |= member[gi * n + i];
 		if (!any || rc)
 			continue;
+		if (srv && socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sp)) {
+			snprintf(err, errlen, "socketpair: %s", strerror(errno));
+			rc = HW_EIO;
+			__atomic_store_n(&sa->failed, 1, __ATOMIC_SEQ_CST);
+			continue;
+		}
+		for (size_t i = 0; srv && i < n; i++)
+			if (member[gi * n + i] &&
+			    (rc = hw__relay_server_add(srv, sp[0], i, sc->tenants[i].priority,
+						       sc->level)))
+				snprintf(err, errlen, "relay: %s", hs_strerror(rc));
+		rfd[gi] = sp[0];
+		if (rc) {
+			close(sp[1]);
+			__atomic_store_n(&sa->failed, 1, __ATOMIC_SEQ_CST);
+			continue;
+		}
 		fd[gi] = spawn_group(ops, direct, sc, o, dur, &member[gi * n], sa,
-				     &pid[gi], err, errlen);
+				     sp, &pid[gi], err, errlen);
 		if (fd[gi] < 0) {
 			rc = HW_EIO;
 			__atomic_store_n(&sa->failed, 1, __ATOMIC_SEQ_CST);
@@ -322,7 +413,15 @@ int hw__run_with(const struct hw_devops *ops, int direct, const struct scenario 
 	}
 	hs_ns t0 = hw__now() + 20000000;
 	__atomic_store_n(&sa->t0, t0, __ATOMIC_SEQ_CST);
-	if (!rc && o->progress) {
+	if (!rc && srv) {
+		/* until every child is done with its tenants */
+		struct progress pr = { o, t0, dur };
+		int src = hw__relay_server_run(srv, 100000000, o->progress ? tick : NULL, &pr);
+		if (src) {
+			snprintf(err, errlen, "relay: ppoll: %s", strerror(errno));
+			rc = src;
+		}
+	} else if (!rc && o->progress) {
 		while (hw__now() < t0 + dur && !__atomic_load_n(&sa->failed, __ATOMIC_SEQ_CST)) {
 			usleep(100000);
 			o->progress(o->progress_ctx, (double)(hw__now() - t0) / (double)dur);
@@ -332,7 +431,7 @@ int hw__run_with(const struct hw_devops *ops, int direct, const struct scenario 
 		if (fd[gi] < 0)
 			continue;
 		char e2[512] = "";
-		int crc = parent_recv(fd[gi], res, &ivs, e2, sizeof(e2));
+		int crc = parent_recv(fd[gi], res, &ivs, &rt, e2, sizeof(e2));
 		close(fd[gi]);
 		if (!reaped[gi])
 			waitpid(pid[gi], &status[gi], 0);
@@ -350,7 +449,22 @@ int hw__run_with(const struct hw_devops *ops, int direct, const struct scenario 
 		res->gpu_busy_ns = dur;
 	if (!rc && o->timeline_path)
 		rc = write_timeline(sc, res, o->timeline_path, err, errlen);
+	const char *rs = getenv("HIPSCHED_RELAY_STATS");
+	if (!rc && srv && rs && *rs) {
+		struct hw_relay_stats st;
+		hw__relay_server_stats(srv, &st);
+		if (hw__relay_write_stats(rs, res->policy, res->mode, &st, rt.v, rt.n)) {
+			snprintf(err, errlen, "%s: %s", rs, strerror(errno));
+			rc = HW_EIO;
+		}
+	}
 out:
+	hw__relay_server_free(srv);
+	for (size_t gi = 0; rfd && gi < ng; gi++)
+		if (rfd[gi] >= 0)
+			close(rfd[gi]);
+	free(rfd);
+	free(rt.v);
 	hw__ivs_release(&ivs);
 	if (sa != MAP_FAILED)
 		munmap(sa, sizeof(*sa));

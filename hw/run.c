@@ -20,11 +20,12 @@
  * Processes: the shared tenants run in one forked child, each tenant with
  * `process = own` in a child of its own, each with its own HIP context and
  * its own core instance (the GPU time-slices the contexts, as the simulator
- * models). A policy therefore acts only within a process: across processes
- * it cannot suspend anything until the daemon exists. The parent never
- * touches the GPU (a CUDA context does not survive fork()); all children
- * start at one t0 it sets once every child is set up; they send their
- * results back through a pipe.
+ * models). With more than one process and a policy that controls anything,
+ * the policy runs once, in the parent (relay.c): each child's core runs
+ * "remote", which forwards its queues' load, and applies the parent's
+ * decisions. The parent never touches the GPU (a CUDA context does not
+ * survive fork()); all children start at one t0 it sets once every child
+ * is set up; they send their results back through a pipe.
  */
 #include <errno.h>
 #include <gsl/gsl_randist.h>
@@ -350,11 +351,29 @@ int hw__group_setup(struct group *g, char *err, size_t errlen)
 		policy = "native";
 	const struct hs_param *params;
 	size_t nparams = scenario_policy_params(sc, policy, &params);
+	/* stream priorities follow the run's policy, even when it runs in
+	 * the parent */
+	const struct policy_ops *run_pol = policy_find(policy);
+	unsigned pflags = run_pol ? run_pol->flags : 0;
+	int remote = g->relay_fd >= 0 && !g->direct;
+	if (remote) {
+		if ((rc = hw__relay_register())) {
+			snprintf(err, errlen, "registering the remote policy: %s",
+				 hs_strerror(rc));
+			return rc;
+		}
+		policy = hw__policy_remote.name;
+		nparams = 0;
+	}
 	rc = hw__engine_create(g->ops, g->dev, &cb, policy, params, nparams,
 			       &g->e, err, errlen);
 	if (rc)
 		return rc;
-	unsigned pflags = sched_policy(hw__engine_sched(g->e))->flags;
+	if (remote && (rc = hw__relay_client_create(g->relay_fd, g->e, sc->ntenants,
+						    &g->relay))) {
+		snprintf(err, errlen, "out of memory");
+		return rc;
+	}
 
 	/* stream priorities: ranks of the distinct tenant priorities */
 	for (size_t i = 0; i < sc->ntenants; i++) {
@@ -408,6 +427,11 @@ int hw__group_setup(struct group *g, char *err, size_t errlen)
 		};
 		if ((rc = hw__queue_create(g->e, sprio, &cfg, &t->hq, err, errlen)))
 			return rc;
+		if (g->relay && (rc = hw__relay_client_bind(g->relay, &t->rl, i,
+							    hw__queue_xq(t->hq)))) {
+			snprintf(err, errlen, "relay: %s", hs_strerror(rc));
+			return rc;
+		}
 	}
 	return HS_OK;
 }
@@ -418,6 +442,11 @@ int hw__group_run(struct group *g, struct sync_area *sa, char *err, size_t errle
 {
 	const struct scenario *sc = g->sc;
 	int rc = 0;
+	/* decisions may come as soon as the queues exist */
+	if (g->relay && hw__relay_client_start(g->relay)) {
+		snprintf(err, errlen, "cannot start the relay thread");
+		return HS_ENOMEM;
+	}
 	__atomic_add_fetch(&sa->ready, 1, __ATOMIC_SEQ_CST);
 	while (!__atomic_load_n(&sa->t0, __ATOMIC_SEQ_CST)) {
 		if (__atomic_load_n(&sa->failed, __ATOMIC_SEQ_CST)) {
@@ -441,6 +470,9 @@ int hw__group_run(struct group *g, struct sync_area *sa, char *err, size_t errle
 	for (size_t i = 0; i < sc->ntenants; i++)
 		if (g->member[i] && g->t[i].thr_started)
 			pthread_join(g->t[i].thr, NULL);
+	/* our queues are idle (last load sent): let the parent know we are
+	 * done, so that it stops serving us */
+	hw__relay_client_stop(g->relay);
 	if (g->failed && !rc) {
 		snprintf(err, errlen, "%s", g->failmsg);
 		rc = HW_EDEVICE;
@@ -493,6 +525,7 @@ void hw__group_release(struct group *g)
 			pthread_mutex_destroy(&t->mu);
 		}
 	}
+	hw__relay_client_free(g->relay);
 	hw__engine_free(g->e);
 	if (g->dev)
 		g->ops->close(g->dev);

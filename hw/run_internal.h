@@ -10,6 +10,7 @@
 #include "trace.h"
 
 struct tenant {
+	struct hw_relay_ep rl;      /* first: the XQueue's user for "remote" */
 	struct group *g;
 	size_t idx;
 	const struct tenant_spec *spec;
@@ -52,6 +53,9 @@ struct group {
 	unsigned char *member;
 	hs_ns t0, dur;
 	int direct;                 /* no scheduler: launch straight to streams */
+	int relay_fd;               /* >= 0: the policy runs in the parent,
+	                             * reached through this socket */
+	struct hw_relay_client *relay;
 	volatile int stop;
 	char failmsg[256];
 	volatile int failed;

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 #include "fake_hwdev.h"
 #include "trace.h"
@@ -431,6 +432,320 @@ START_TEST(test_run_child_dies)
 }
 END_TEST
 
+
+/* ---- relay: one policy over two "processes" ---------------------------------------
+ * Two engines on the fake device, each with its core running "remote" and a
+ * socketpair to a policy server (hpf) served by a thread: the high queue's
+ * load in one makes the server suspend the low queue in the other, and hp
+ * going idle resumes it. */
+struct rl_side {
+	struct hw_engine *e;
+	struct hw_relay_client *c;
+	struct hw_relay_ep ep;
+	struct hw_queue *hq;
+	int sp[2];
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	int done, preempts;
+};
+
+static void rl_done(void *ctx, struct xcmd *cmd, hs_ns now)
+{
+	struct rl_side *d = ctx;
+	pthread_mutex_lock(&d->mu);
+	d->done++;
+	pthread_cond_broadcast(&d->cv);
+	pthread_mutex_unlock(&d->mu);
+}
+
+static void rl_preempted(void *ctx, struct xq *q, hs_ns s, hs_ns i)
+{
+	struct rl_side *d = ctx;
+	d->preempts++;
+}
+
+static void rl_failed(void *ctx, const char *msg)
+{
+	ck_abort_msg("device failed: %s", msg);
+}
+
+static void rl_open(struct rl_side *d, struct hw_relay_server *srv, size_t tenant,
+		    int prio)
+{
+	char err[256] = "";
+	memset(d, 0, sizeof(*d));
+	pthread_mutex_init(&d->mu, NULL);
+	pthread_cond_init(&d->cv, NULL);
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, d->sp), 0);
+	struct hw_engine_cb cb = { d, rl_done, rl_preempted, rl_failed };
+	ck_assert_int_eq(hw__relay_register(), 0);
+	ck_assert_int_eq(hw__relay_register(), 0);      /* once is enough */
+	int rc = hw__engine_create(&fake_hwdev_ops, (void *)1, &cb, "remote", NULL, 0,
+				   &d->e, err, sizeof(err));
+	ck_assert_msg(rc == 0, "engine: %s", err);
+	ck_assert_int_eq(hw__relay_client_create(d->sp[1], d->e, 2, &d->c), 0);
+	struct xq_config cfg = { .priority = prio, .level = 1, .threshold = 4,
+				 .batch = 2, .user = &d->ep };
+	ck_assert_int_eq(hw__queue_create(d->e, 0, &cfg, &d->hq, err, sizeof(err)), 0);
+	ck_assert_int_eq(hw__relay_client_bind(d->c, &d->ep, tenant, hw__queue_xq(d->hq)), 0);
+	ck_assert_int_eq(hw__relay_client_bind(d->c, &d->ep, 2, hw__queue_xq(d->hq)),
+			 HS_EINVAL);
+	ck_assert_int_eq(hw__relay_server_add(srv, d->sp[0], tenant, prio, 1), 0);
+	ck_assert_int_eq(hw__relay_client_start(d->c), 0);
+}
+
+static struct xq_stats rl_stats(struct rl_side *d)
+{
+	struct xq_stats st;
+	hw__engine_lock(d->e);
+	xq_get_stats(hw__queue_xq(d->hq), &st);
+	hw__engine_unlock(d->e);
+	return st;
+}
+
+/* Waits up to 2 s for the queue's suspended state to become `want`. */
+static int rl_wait_suspended(struct rl_side *d, int want)
+{
+	for (int i = 0; i < 2000; i++) {
+		if (rl_stats(d).suspended == want)
+			return 1;
+		usleep(1000);
+	}
+	return 0;
+}
+
+static void rl_wait_done(struct rl_side *d, int n)
+{
+	pthread_mutex_lock(&d->mu);
+	while (d->done < n)
+		pthread_cond_wait(&d->cv, &d->mu);
+	pthread_mutex_unlock(&d->mu);
+}
+
+/* Waits up to 2 s until the queue is idle (its idle load was sent in the
+ * same core-locked section). */
+static int rl_wait_idle(struct rl_side *d)
+{
+	for (int i = 0; i < 2000; i++) {
+		struct xq_stats st = rl_stats(d);
+		if (!st.pending && !st.inflight)
+			return 1;
+		usleep(1000);
+	}
+	return 0;
+}
+
+static void rl_submit(struct rl_side *d, struct xcmd *x, int n)
+{
+	hw__engine_lock(d->e);
+	for (int i = 0; i < n; i++)
+		ck_assert_int_eq(xq_submit(hw__queue_xq(d->hq), &x[i], hw__now()), 0);
+	hw__engine_unlock(d->e);
+}
+
+static void *rl_serve(void *arg)
+{
+	return (void *)(intptr_t)hw__relay_server_run(arg, 0, NULL, NULL);
+}
+
+START_TEST(test_relay_two_processes)
+{
+	char err[256] = "";
+	struct hw_relay_server *srv;
+	ck_assert_int_eq(hw__relay_server_create("nosuch", NULL, 0, 2, &srv, err,
+						 sizeof(err)), HS_ENOPOLICY);
+	ck_assert_int_eq(hw__relay_server_create("hpf", NULL, 0, 2, &srv, err,
+						 sizeof(err)), 0);
+	static struct rl_side hi, lo;
+	rl_open(&hi, srv, 0, 10);
+	rl_open(&lo, srv, 1, 1);
+	ck_assert_int_eq(hw__relay_server_add(srv, lo.sp[0], 1, 1, 1), HS_EINVAL);
+	pthread_t thr;
+	ck_assert_int_eq(pthread_create(&thr, NULL, rl_serve, srv), 0);
+
+	/* lo alone: 24 kernels of 1 ms, nothing suspends it */
+	static struct xcmd lx[NC], hx[2];
+	static struct hw_cmd lh[NC], hh[2];
+	fill(lx, lh, NC, 1000000, 1);
+	for (int i = 1; i < NC; i += 2)
+		lx[i].flags |= XCMD_F_SYNC;
+	fill(hx, hh, 2, 3000000, 1);
+	rl_submit(&lo, lx, NC);
+	rl_wait_done(&lo, 2);
+	ck_assert_int_eq(rl_stats(&lo).suspended, 0);
+
+	/* hi becomes ready in the other "process": lo is suspended there */
+	rl_submit(&hi, hx, 2);
+	ck_assert_msg(rl_wait_suspended(&lo, 1), "lo never suspended");
+	ck_assert_int_eq(rl_stats(&hi).suspended, 0);
+	int lo_done = lo.done;
+	struct xq_stats ls;
+	for (int i = 0; i < 2000 && (ls = rl_stats(&lo)).inflight; i++)
+		usleep(1000);     /* its in-flight kernels drain, no new launch */
+	ck_assert_uint_eq(ls.inflight, 0);
+	ck_assert_uint_gt(ls.pending, 0);
+	ck_assert_int_le(lo.done - lo_done, 4);        /* at most a threshold */
+
+	/* hi idle: lo resumes and finishes */
+	rl_wait_done(&hi, 1);
+	ck_assert_msg(rl_wait_suspended(&lo, 0), "lo never resumed");
+	rl_wait_done(&lo, NC);
+	ck_assert(rl_wait_idle(&lo) && rl_wait_idle(&hi));
+	ls = rl_stats(&lo);
+	ck_assert_uint_eq(ls.suspends, 1);
+	ck_assert_uint_eq(ls.resumes, 1);
+	ck_assert_int_eq(lo.preempts, 1);
+
+	/* children end: the server returns once both sockets closed */
+	hw__relay_client_stop(hi.c);
+	hw__relay_client_stop(lo.c);
+	void *ret;
+	pthread_join(thr, &ret);
+	ck_assert_int_eq((int)(intptr_t)ret, 0);
+	struct hw_relay_stats st;
+	hw__relay_server_stats(srv, &st);
+	ck_assert_uint_eq(st.suspends, 1);
+	ck_assert_uint_eq(st.resumes, 1);
+	ck_assert_uint_ge(st.loads, 4);      /* each side: ready, then idle */
+	const hs_ns *rtt;
+	uint64_t applied;
+	ck_assert_uint_eq(hw__relay_client_rtt(lo.c, &rtt, &applied), 2);
+	ck_assert_uint_eq(applied, 2);
+	for (int i = 0; i < 2; i++) {
+		ck_assert_int_gt(rtt[i], 0);
+		ck_assert_int_lt(rtt[i], 1000000000);
+	}
+	ck_assert_uint_eq(hw__relay_client_rtt(hi.c, &rtt, &applied), 0);
+	ck_assert_uint_eq(applied, 0);
+
+	struct rl_side *sides[2] = { &hi, &lo };
+	for (int i = 0; i < 2; i++) {
+		struct rl_side *d = sides[i];
+		hw__queue_free(d->e, d->hq);
+		hw__relay_client_free(d->c);
+		hw__engine_free(d->e);
+		close(d->sp[0]);
+		close(d->sp[1]);
+	}
+	hw__relay_server_free(srv);
+}
+END_TEST
+
+/* hpf with linger: the resume comes from the server's timer, linger after
+ * hp went idle, and carries no round trip. */
+START_TEST(test_relay_timer)
+{
+	char err[256] = "";
+	struct hw_relay_server *srv;
+	struct hs_param p = { "linger", "20" };
+	ck_assert_int_eq(hw__relay_server_create("hpf", &p, 1, 2, &srv, err,
+						 sizeof(err)), 0);
+	static struct rl_side hi, lo;
+	rl_open(&hi, srv, 0, 10);
+	rl_open(&lo, srv, 1, 1);
+	pthread_t thr;
+	ck_assert_int_eq(pthread_create(&thr, NULL, rl_serve, srv), 0);
+	static struct xcmd lx[4], hx[1];
+	static struct hw_cmd lh[4], hh[1];
+	fill(lx, lh, 4, 1000000, 1);
+	fill(hx, hh, 1, 1000000, 1);
+	rl_submit(&hi, hx, 1);
+	rl_wait_done(&hi, 1);
+	hs_ns idle = hw__now();
+	rl_submit(&lo, lx, 4);          /* within hp's linger: held */
+	ck_assert_msg(rl_wait_suspended(&lo, 1), "lo never suspended");
+	ck_assert_msg(rl_wait_suspended(&lo, 0), "lo never resumed");
+	hs_ns resumed = hw__now();
+	ck_assert_int_ge(resumed - idle, 15000000);
+	rl_wait_done(&lo, 4);
+	ck_assert(rl_wait_idle(&lo) && rl_wait_idle(&hi));
+	hw__relay_client_stop(hi.c);
+	hw__relay_client_stop(lo.c);
+	pthread_join(thr, NULL);
+	struct hw_relay_stats st;
+	hw__relay_server_stats(srv, &st);
+	ck_assert_uint_ge(st.timers, 1);
+	ck_assert_uint_eq(st.resumes, 1);
+	const hs_ns *rtt;
+	uint64_t applied;
+	/* the suspend was caused by lo's own load; the resume by the timer */
+	ck_assert_uint_eq(hw__relay_client_rtt(lo.c, &rtt, &applied), 1);
+	ck_assert_uint_eq(applied, 2);
+	struct rl_side *sides[2] = { &hi, &lo };
+	for (int i = 0; i < 2; i++) {
+		struct rl_side *d = sides[i];
+		hw__queue_free(d->e, d->hq);
+		hw__relay_client_free(d->c);
+		hw__engine_free(d->e);
+		close(d->sp[0]);
+		close(d->sp[1]);
+	}
+	hw__relay_server_free(srv);
+}
+END_TEST
+
+/* The whole run: hi in its own process, hpf served by the parent. */
+START_TEST(test_run_fake_relay)
+{
+	mk_tmp();
+	struct scenario *sc = load_sc(
+		"[scenario]\nname = t\nduration = 300ms\nseed = 1\ndevice = h100\n"
+		"[policy]\nname = hpf\nlevel = 1\nthreshold = 4\nbatch = 2\n"
+		"[tenant hi]\ntrace = t.csv\npriority = 2\narrival = periodic\nrate = 20\n"
+		"process = own\n"
+		"[tenant lo]\ntrace = t.csv\npriority = 1\narrival = closed\n");
+	char stats[400];
+	snprintf(stats, sizeof(stats), "%s/relay.txt", tmpdir);
+	setenv("HIPSCHED_RELAY_STATS", stats, 1);
+	struct run_opts o = { .mode = "policy", .seed = 1 };
+	struct run_result res = { 0 };
+	char err[512] = "";
+	int rc = hw__run_with(&fake_hwdev_ops, 0, sc, &o, &res, err, sizeof(err));
+	ck_assert_msg(rc == 0, "run: %s", err);
+	ck_assert_uint_eq(res.t[0].nreq, 6);
+	ck_assert_uint_eq(res.t[0].kernels, 12);
+	ck_assert_uint_gt(res.t[1].nreq, 20);
+	/* lo was suspended in its process with kernels in flight */
+	ck_assert_uint_ge(res.npreempt, 3);
+	run_result_release(&res);
+	FILE *f = fopen(stats, "r");
+	ck_assert_ptr_nonnull(f);
+	char line[512] = "";
+	ck_assert_ptr_nonnull(fgets(line, sizeof(line), f));
+	ck_assert_ptr_null(fgets(line + 400, 100, f));    /* one run, one line */
+	fclose(f);
+	unsigned long long loads, sus, resm;
+	size_t nrt;
+	const char *l = strstr(line, "loads=");
+	ck_assert_ptr_nonnull(l);
+	ck_assert_int_eq(sscanf(l, "loads=%llu suspends=%llu resumes=%llu", &loads, &sus, &resm), 3);
+	ck_assert_uint_ge(sus, 6);          /* each hi request suspends lo */
+	ck_assert_uint_ge(resm, 6);
+	ck_assert_uint_ge(loads, 24);
+	l = strstr(line, "roundtrips=");
+	ck_assert_ptr_nonnull(l);
+	ck_assert_int_eq(sscanf(l, "roundtrips=%zu", &nrt), 1);
+	ck_assert_uint_ge(nrt, 12);
+	ck_assert_ptr_nonnull(strstr(line, "policy=hpf mode=policy"));
+
+	/* native is passthrough: no server, no line */
+	o.policy = "native";
+	memset(&res, 0, sizeof(res));
+	ck_assert_int_eq(hw__run_with(&fake_hwdev_ops, 0, sc, &o, &res, err, sizeof(err)), 0);
+	ck_assert_uint_eq(res.npreempt, 0);
+	run_result_release(&res);
+	f = fopen(stats, "r");
+	int lines = 0;
+	while (fgets(line, sizeof(line), f))
+		lines++;
+	fclose(f);
+	ck_assert_int_eq(lines, 1);
+	unsetenv("HIPSCHED_RELAY_STATS");
+	scenario_free(sc);
+	rm_tmp();
+}
+END_TEST
+
 /* ---- device layer refusals -------------------------------------------------------------- */
 
 START_TEST(test_fake_open_bad_device)
@@ -504,6 +819,9 @@ Suite *hw_suite(void)
 	tcase_add_test(t, test_run_fake_process_own);
 	tcase_add_test(t, test_run_bad_trace);
 	tcase_add_test(t, test_run_child_dies);
+	tcase_add_test(t, test_relay_two_processes);
+	tcase_add_test(t, test_relay_timer);
+	tcase_add_test(t, test_run_fake_relay);
 	tcase_add_test(t, test_calibrate_fake);
 	suite_add_tcase(s, t);
 	return s;
