@@ -217,6 +217,13 @@ int hw__kernel_shape(const struct hw_devops *ops, void *dev,
 struct hw_relay_client;
 struct hw_relay_server;
 
+/* One decision a load caused, as its child measured it (ns, one clock):
+ * rtt = load sent -> decision applied (the core call returned), back =
+ * server sent the decision -> applied, lock = received -> core lock held. */
+struct hw_relay_sample {
+	hs_ns rtt_ns, back_ns, lock_ns;
+};
+
 /* What "remote" keeps per queue: xq_config.user of a queue in a core that
  * runs "remote" must point to one (struct tenant has it first). */
 struct hw_relay_ep {
@@ -245,8 +252,8 @@ int hw__relay_client_bind(struct hw_relay_client *c, struct hw_relay_ep *ep,
 			  size_t tenant, struct xq *q);
 int hw__relay_client_start(struct hw_relay_client *c);
 void hw__relay_client_stop(struct hw_relay_client *c);
-size_t hw__relay_client_rtt(const struct hw_relay_client *c, const hs_ns **v,
-			    uint64_t *applied);
+size_t hw__relay_client_rtt(const struct hw_relay_client *c,
+			    const struct hw_relay_sample **v, uint64_t *applied);
 void hw__relay_client_free(struct hw_relay_client *c);
 
 /* Parent side. create: a core with `policy` and its params (errors as
@@ -269,10 +276,14 @@ int hw__relay_server_run(struct hw_relay_server *s, hs_ns tick_ns,
 void hw__relay_server_stats(const struct hw_relay_server *s, struct hw_relay_stats *st);
 struct sched *hw__relay_server_sched(struct hw_relay_server *s);
 void hw__relay_server_free(struct hw_relay_server *s);
-/* Appends one line "relay policy=.. mode=.. loads=.. ... rtt_p50_us=.."
- * to `path` (sorts rtt in place). 0 or HW_EIO. */
+/* Appends one line "relay policy=.. mode=.. spin=.. loads=.. ..." to
+ * `path`: the server's counts, then P50 / P99 / max in us of the children's
+ * samples `rt` (rtt_, to_applied_, lock_wait_) and of the server's load
+ * sent -> received (to_server_). 0, HS_ENOMEM or HW_EIO.
+ * HIPSCHED_RELAY_SPIN=1 makes the server and the receivers busy-poll. */
 int hw__relay_write_stats(const char *path, const char *policy, const char *mode,
-			  const struct hw_relay_stats *st, hs_ns *rtt, size_t n);
+			  const struct hw_relay_server *s,
+			  const struct hw_relay_sample *rt, size_t n);
 
 /* The backend ops table (for tests: max_level etc.). */
 extern const struct backend_ops hw__backend_ops;

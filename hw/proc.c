@@ -98,7 +98,7 @@ static void child_send(int fd, const struct group *g, int rc, const char *err)
 	n = r->npreempt;
 	write_all(fd, &n, sizeof(n));
 	write_all(fd, r->preempt_ns, n * sizeof(*r->preempt_ns));
-	const hs_ns *rtt = NULL;
+	const struct hw_relay_sample *rtt = NULL;
 	n = g->relay ? hw__relay_client_rtt(g->relay, &rtt, NULL) : 0;
 	write_all(fd, &n, sizeof(n));
 	if (n)
@@ -107,7 +107,7 @@ static void child_send(int fd, const struct group *g, int rc, const char *err)
 
 /* Round trips gathered from the children. */
 struct rtts {
-	hs_ns *v;
+	struct hw_relay_sample *v;
 	size_t n, cap;
 };
 
@@ -166,12 +166,12 @@ static int parent_recv(int fd, struct run_result *r, struct hw_ivs *ivs,
 	if (read_all(fd, &n, sizeof(n)))
 		goto trunc;
 	for (uint64_t i = 0; i < n; i++) {
-		hs_ns v;
+		struct hw_relay_sample v;
 		if (read_all(fd, &v, sizeof(v)))
 			goto trunc;
 		if (rt->n == rt->cap) {
 			size_t nc = rt->cap ? 2 * rt->cap : 1024;
-			hs_ns *nv = realloc(rt->v, nc * sizeof(*nv));
+			struct hw_relay_sample *nv = realloc(rt->v, nc * sizeof(*nv));
 			if (!nv)
 				return HS_ENOMEM;
 			rt->v = nv;
@@ -451,9 +451,7 @@ int hw__run_with(const struct hw_devops *ops, int direct, const struct scenario 
 		rc = write_timeline(sc, res, o->timeline_path, err, errlen);
 	const char *rs = getenv("HIPSCHED_RELAY_STATS");
 	if (!rc && srv && rs && *rs) {
-		struct hw_relay_stats st;
-		hw__relay_server_stats(srv, &st);
-		if (hw__relay_write_stats(rs, res->policy, res->mode, &st, rt.v, rt.n)) {
+		if (hw__relay_write_stats(rs, res->policy, res->mode, srv, rt.v, rt.n)) {
 			snprintf(err, errlen, "%s: %s", rs, strerror(errno));
 			rc = HW_EIO;
 		}

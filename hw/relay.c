@@ -44,7 +44,16 @@ struct relay_msg {
 	hs_ns sent_ns;            /* LOAD: when sent; decision: the sent_ns
 	                           * of the load that caused it, 0 if a
 	                           * timer did */
+	hs_ns dec_ns;             /* decision: when the server sent it */
 };
+
+/* HIPSCHED_RELAY_SPIN=1: the server and the receivers poll their sockets
+ * without sleeping (one busy core each) instead of blocking. */
+static int relay_spin(void)
+{
+	const char *v = getenv("HIPSCHED_RELAY_SPIN");
+	return v && *v == '1';
+}
 
 static int send_msg(int fd, const struct relay_msg *m)
 {
@@ -66,7 +75,7 @@ struct hw_relay_client {
 	size_t ntenants;
 	pthread_t thr;
 	int started;
-	hs_ns *rtt;               /* round trips (receiver thread only) */
+	struct hw_relay_sample *rtt;  /* round trips (receiver thread only) */
 	size_t nrtt, rttcap;
 	uint64_t applied;
 };
@@ -148,13 +157,16 @@ static void *client_main(void *arg)
 {
 	struct hw_relay_client *c = arg;
 	struct sched *s = hw__engine_sched(c->e);
+	int spin = relay_spin();
 	for (;;) {
 		struct relay_msg m;
-		ssize_t r = recv(c->fd, &m, sizeof(m), 0);
-		if (r < 0 && errno == EINTR)
+		ssize_t r = recv(c->fd, &m, sizeof(m), spin ? MSG_DONTWAIT : 0);
+		if (r < 0 && (errno == EINTR || (spin && (errno == EAGAIN ||
+							  errno == EWOULDBLOCK))))
 			continue;
 		if (r <= 0)
 			break;
+		hs_ns got = hw__now();
 		if (r != (ssize_t)sizeof(m) || m.tenant < 0 ||
 		    (size_t)m.tenant >= c->ntenants || c->qid[m.tenant] < 0 ||
 		    (m.op != RELAY_SUSPEND && m.op != RELAY_RESUME))
@@ -171,13 +183,15 @@ static void *client_main(void *arg)
 		if (m.sent_ns <= 0)
 			continue;
 		if (c->nrtt == c->rttcap) {
-			hs_ns *nv = realloc(c->rtt, 2 * c->rttcap * sizeof(*nv));
+			struct hw_relay_sample *nv = realloc(c->rtt, 2 * c->rttcap * sizeof(*nv));
 			if (!nv)
 				continue;
 			c->rtt = nv;
 			c->rttcap *= 2;
 		}
-		c->rtt[c->nrtt++] = t - m.sent_ns;
+		c->rtt[c->nrtt++] = (struct hw_relay_sample){
+			.rtt_ns = t - m.sent_ns, .back_ns = t - m.dec_ns,
+			.lock_ns = now - got };
 	}
 	return NULL;
 }
@@ -201,8 +215,8 @@ void hw__relay_client_stop(struct hw_relay_client *c)
 	c->started = 0;
 }
 
-size_t hw__relay_client_rtt(const struct hw_relay_client *c, const hs_ns **v,
-			    uint64_t *applied)
+size_t hw__relay_client_rtt(const struct hw_relay_client *c,
+			    const struct hw_relay_sample **v, uint64_t *applied)
 {
 	*v = c->rtt;
 	if (applied)
@@ -237,7 +251,11 @@ struct hw_relay_server {
 	hs_ns timer;              /* < 0: none */
 	hs_ns cause;              /* sent_ns of the load being handled */
 	struct hw_relay_stats st;
+	hs_ns *in;                /* load sent -> received, the last HW_RELAY_NIN */
+	size_t nin;
 };
+
+#define HW_RELAY_NIN 65536u
 
 /* Proxies are never launched on: a call here is a core bug. */
 static void launch_never(void *be, void *hwq, struct xcmd *cmd, hs_ns now)
@@ -266,7 +284,7 @@ static void srv_decided(void *ctx, struct xq *q, int suspended, hs_ns now)
 	struct proxy *p = xq_user(q);
 	struct relay_msg m = { .tenant = p->tenant,
 			       .op = suspended ? RELAY_SUSPEND : RELAY_RESUME,
-			       .sent_ns = s->cause };
+			       .sent_ns = s->cause, .dec_ns = hw__now() };
 	if (send_msg(p->fd, &m) == 0) {
 		if (suspended)
 			s->st.suspends++;
@@ -281,7 +299,8 @@ int hw__relay_server_create(const char *policy, const struct hs_param *params,
 {
 	struct hw_relay_server *s = calloc(1, sizeof(*s));
 	if (!s || !(s->px = calloc(ntenants ? ntenants : 1, sizeof(*s->px))) ||
-	    !(s->pfd = calloc(ntenants ? ntenants : 1, sizeof(*s->pfd)))) {
+	    !(s->pfd = calloc(ntenants ? ntenants : 1, sizeof(*s->pfd))) ||
+	    !(s->in = malloc(HW_RELAY_NIN * sizeof(*s->in)))) {
 		hw__relay_server_free(s);
 		snprintf(err, errlen, "out of memory");
 		return HS_ENOMEM;
@@ -345,6 +364,7 @@ static void handle(struct hw_relay_server *s, int fd, const struct relay_msg *m)
 	if (!p->xq || p->fd != fd)
 		return;
 	hs_ns now = hw__now();
+	s->in[s->nin++ % HW_RELAY_NIN] = now - m->sent_ns;
 	s->st.loads++;
 	s->cause = m->sent_ns;
 	if (m->deadline_ns != p->deadline_ns) {
@@ -359,6 +379,7 @@ int hw__relay_server_run(struct hw_relay_server *s, hs_ns tick_ns,
 			 void (*tick)(void *ctx), void *ctx)
 {
 	size_t open = s->nfd;
+	int spin = relay_spin();
 	hs_ns next_tick = tick ? hw__now() + tick_ns : INT64_MAX;
 	prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
 	while (open) {
@@ -377,7 +398,10 @@ int hw__relay_server_run(struct hw_relay_server *s, hs_ns tick_ns,
 		if (s->timer >= 0 && s->timer < until)
 			until = s->timer;
 		struct timespec ts, *tsp = NULL;
-		if (until != INT64_MAX) {
+		if (spin) {
+			ts.tv_sec = ts.tv_nsec = 0;
+			tsp = &ts;
+		} else if (until != INT64_MAX) {
 			hs_ns d = until - now;
 			ts.tv_sec = d / 1000000000;
 			ts.tv_nsec = d % 1000000000;
@@ -438,6 +462,7 @@ void hw__relay_server_free(struct hw_relay_server *s)
 	}
 	free(s->px);
 	free(s->pfd);
+	free(s->in);
 	free(s);
 }
 
@@ -448,20 +473,46 @@ static int cmp_ns(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-int hw__relay_write_stats(const char *path, const char *policy, const char *mode,
-			  const struct hw_relay_stats *st, hs_ns *rtt, size_t n)
+/* " NAME_p50_us=.. NAME_p99_us=.. NAME_max_us=.." of v (sorted in place). */
+static void pct(FILE *f, const char *name, hs_ns *v, size_t n)
 {
+	qsort(v, n, sizeof(*v), cmp_ns);
+	double p50 = n ? (double)v[(n - 1) / 2] / 1e3 : 0;
+	double p99 = n ? (double)v[(size_t)((double)(n - 1) * 0.99)] / 1e3 : 0;
+	double mx = n ? (double)v[n - 1] / 1e3 : 0;
+	fprintf(f, " %s_p50_us=%.1f %s_p99_us=%.1f %s_max_us=%.1f", name, p50, name,
+		p99, name, mx);
+}
+
+int hw__relay_write_stats(const char *path, const char *policy, const char *mode,
+			  const struct hw_relay_server *s,
+			  const struct hw_relay_sample *rt, size_t n)
+{
+	size_t nin = s->nin < HW_RELAY_NIN ? s->nin : HW_RELAY_NIN;
+	hs_ns *v = malloc(((n > nin ? n : nin) + 1) * sizeof(*v));
+	if (!v)
+		return HS_ENOMEM;
 	FILE *f = fopen(path, "a");
-	if (!f)
+	if (!f) {
+		free(v);
 		return HW_EIO;
-	qsort(rtt, n, sizeof(*rtt), cmp_ns);
-	double p50 = n ? (double)rtt[(n - 1) / 2] / 1e3 : 0;
-	double p99 = n ? (double)rtt[(size_t)((double)(n - 1) * 0.99)] / 1e3 : 0;
-	double mx = n ? (double)rtt[n - 1] / 1e3 : 0;
-	fprintf(f, "relay policy=%s mode=%s loads=%llu suspends=%llu resumes=%llu "
-		"timers=%llu roundtrips=%zu rtt_p50_us=%.1f rtt_p99_us=%.1f rtt_max_us=%.1f\n",
-		policy, mode, (unsigned long long)st->loads,
-		(unsigned long long)st->suspends, (unsigned long long)st->resumes,
-		(unsigned long long)st->timers, n, p50, p99, mx);
+	}
+	fprintf(f, "relay policy=%s mode=%s spin=%d loads=%llu suspends=%llu resumes=%llu "
+		"timers=%llu roundtrips=%zu", policy, mode, relay_spin(),
+		(unsigned long long)s->st.loads, (unsigned long long)s->st.suspends,
+		(unsigned long long)s->st.resumes, (unsigned long long)s->st.timers, n);
+	for (size_t i = 0; i < n; i++)
+		v[i] = rt[i].rtt_ns;
+	pct(f, "rtt", v, n);
+	memcpy(v, s->in, nin * sizeof(*v));
+	pct(f, "to_server", v, nin);
+	for (size_t i = 0; i < n; i++)
+		v[i] = rt[i].back_ns;
+	pct(f, "to_applied", v, n);
+	for (size_t i = 0; i < n; i++)
+		v[i] = rt[i].lock_ns;
+	pct(f, "lock_wait", v, n);
+	fputc('\n', f);
+	free(v);
 	return fclose(f) ? HW_EIO : HS_OK;
 }

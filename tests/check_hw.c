@@ -607,13 +607,16 @@ START_TEST(test_relay_two_processes)
 	ck_assert_uint_eq(st.suspends, 1);
 	ck_assert_uint_eq(st.resumes, 1);
 	ck_assert_uint_ge(st.loads, 4);      /* each side: ready, then idle */
-	const hs_ns *rtt;
+	const struct hw_relay_sample *rtt;
 	uint64_t applied;
 	ck_assert_uint_eq(hw__relay_client_rtt(lo.c, &rtt, &applied), 2);
 	ck_assert_uint_eq(applied, 2);
 	for (int i = 0; i < 2; i++) {
-		ck_assert_int_gt(rtt[i], 0);
-		ck_assert_int_lt(rtt[i], 1000000000);
+		ck_assert_int_gt(rtt[i].back_ns, 0);
+		ck_assert_int_ge(rtt[i].rtt_ns, rtt[i].back_ns);
+		ck_assert_int_lt(rtt[i].rtt_ns, 1000000000);
+		ck_assert_int_ge(rtt[i].lock_ns, 0);
+		ck_assert_int_le(rtt[i].lock_ns, rtt[i].back_ns);
 	}
 	ck_assert_uint_eq(hw__relay_client_rtt(hi.c, &rtt, &applied), 0);
 	ck_assert_uint_eq(applied, 0);
@@ -666,7 +669,7 @@ START_TEST(test_relay_timer)
 	hw__relay_server_stats(srv, &st);
 	ck_assert_uint_ge(st.timers, 1);
 	ck_assert_uint_eq(st.resumes, 1);
-	const hs_ns *rtt;
+	const struct hw_relay_sample *rtt;
 	uint64_t applied;
 	/* the suspend was caused by lo's own load; the resume by the timer */
 	ck_assert_uint_eq(hw__relay_client_rtt(lo.c, &rtt, &applied), 1);
@@ -740,6 +743,29 @@ START_TEST(test_run_fake_relay)
 		lines++;
 	fclose(f);
 	ck_assert_int_eq(lines, 1);
+
+	/* the receivers and the server busy-poll: same decisions */
+	setenv("HIPSCHED_RELAY_SPIN", "1", 1);
+	o.policy = NULL;
+	memset(&res, 0, sizeof(res));
+	rc = hw__run_with(&fake_hwdev_ops, 0, sc, &o, &res, err, sizeof(err));
+	unsetenv("HIPSCHED_RELAY_SPIN");
+	ck_assert_msg(rc == 0, "run: %s", err);
+	ck_assert_uint_eq(res.t[0].nreq, 6);
+	run_result_release(&res);
+	f = fopen(stats, "r");
+	lines = 0;
+	while (fgets(line, sizeof(line), f))
+		lines++;
+	fclose(f);
+	ck_assert_int_eq(lines, 2);
+	ck_assert_ptr_nonnull(strstr(line, "spin=1"));
+	l = strstr(line, "suspends=");
+	ck_assert_ptr_nonnull(l);
+	ck_assert_int_eq(sscanf(l, "suspends=%llu", &sus), 1);
+	ck_assert_uint_ge(sus, 6);
+	ck_assert_ptr_nonnull(strstr(line, "to_server_p50_us="));
+	ck_assert_ptr_nonnull(strstr(line, "lock_wait_p99_us="));
 	unsetenv("HIPSCHED_RELAY_STATS");
 	scenario_free(sc);
 	rm_tmp();
