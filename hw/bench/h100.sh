@@ -2,7 +2,7 @@
 # The measurements of analysis/reports/h100.md, from the repository root on
 # a machine with an NVIDIA GPU (built elsewhere with `make HW=nvidia
 # STATIC=1`; copy ./hipsched, build/rel-nvidia-static/check_all, scenarios/,
-# hw/bench/, traces/data/resnet*.csv and sim/devices/h100.ini along).
+# hw/bench/, hw/devices/, traces/data/resnet*.csv and sim/devices/ along).
 # Writes the profile to $OUT (default /tmp/h100) and run directories to
 # runs/h100/.
 set -u
@@ -21,7 +21,13 @@ $H hw calibrate -o "$OUT/h100_hw.ini" --base sim/devices/h100.ini
 export HIPSCHED_CALIB="$OUT/h100_hw.ini"
 
 echo "== 1. dual_resnet on hardware (30 s each mode)"
-$H hw --out $R/dual_hpf scenarios/dual_resnet.ini
+# lp in its own process: the parent serves hpf to both processes (relay);
+# the relay's decision round trips go to $OUT/relay.txt
+HIPSCHED_RELAY_STATS=$OUT/relay.txt $H hw --out $R/dual_hpf scenarios/dual_resnet.ini
+for spin in 0 1; do
+	HIPSCHED_RELAY_SPIN=$spin HIPSCHED_RELAY_STATS=$OUT/relay.txt \
+		$H hw --duration 10s --out $R/dual10_spin$spin scenarios/dual_resnet.ini
+done
 $H hw --out $R/shared_hpf hw/bench/dual_shared.ini
 $H hw --out $R/shared_linger hw/bench/dual_shared_linger.ini
 for p in hpf streamprio; do
@@ -48,6 +54,8 @@ done
 
 # 2. fidelity, back on any machine: the simulator with the calibrated
 # profile, same scenario and seed, then `hipsched compare`:
+#   HIPSCHED_DEVICES=hw/devices ./hipsched sim --out runs/sim_dual scenarios/dual_resnet.ini
+#   ./hipsched compare runs/sim_dual runs/h100/dual_hpf
 #   mkdir -p /tmp/dev && cp $OUT/h100_hw.ini /tmp/dev/h100.ini
 #   HIPSCHED_DEVICES=/tmp/dev ./hipsched sim --out runs/sim_shared_linger hw/bench/dual_shared_linger.ini
 #   ./hipsched compare runs/sim_shared_linger runs/h100/shared_linger
