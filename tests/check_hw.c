@@ -563,13 +563,13 @@ START_TEST(test_relay_two_processes)
 	pthread_t thr;
 	ck_assert_int_eq(pthread_create(&thr, NULL, rl_serve, srv), 0);
 
-	/* lo alone: 24 kernels of 1 ms, nothing suspends it */
+	/* lo alone: 24 kernels of 2 ms, nothing suspends it */
 	static struct xcmd lx[NC], hx[2];
 	static struct hw_cmd lh[NC], hh[2];
-	fill(lx, lh, NC, 1000000, 1);
+	fill(lx, lh, NC, 2000000, 1);
 	for (int i = 1; i < NC; i += 2)
 		lx[i].flags |= XCMD_F_SYNC;
-	fill(hx, hh, 2, 3000000, 1);
+	fill(hx, hh, 2, 20000000, 1);     /* 40 ms: lo drains meanwhile */
 	rl_submit(&lo, lx, NC);
 	rl_wait_done(&lo, 2);
 	ck_assert_int_eq(rl_stats(&lo).suspended, 0);
