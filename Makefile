@@ -33,7 +33,7 @@ FLAVOR := $(if $(filter 1,$(SANITIZE)),san,rel)$(if $(HW),-$(HW))$(if $(filter 1
 B := build/$(FLAVOR)
 
 PKG_LIBS := gsl inih jansson
-CPPFLAGS += -Icore -Isim -Itraces -Iscenarios -Ianalysis -Ihw -Icli -I$(B) -D_GNU_SOURCE
+CPPFLAGS += -iquote core -iquote sim -iquote traces -iquote scenarios -iquote analysis -iquote hw -iquote cli -iquote $(B) -D_GNU_SOURCE
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=gnu11 -Wall -Wextra -Wno-unused-parameter -MMD -MP
 CFLAGS   += $(shell pkg-config --cflags $(PKG_LIBS) 2>/dev/null)

@@ -23,6 +23,7 @@ static double wall_s(void)
 struct bench_run {
 	hs_ns dur_ns;
 	uint64_t kernels;
+	uint64_t events;
 	double wall;
 };
 
@@ -45,6 +46,7 @@ static int one(const struct scenario *sc, const struct sim_inputs *in,
 			return rc;
 		}
 		b->kernels = res.kernels_simulated;
+		b->events = res.events;
 		if (b->wall < 0 || t1 - t0 < b->wall)
 			b->wall = t1 - t0;
 		run_result_release(&res);
@@ -56,9 +58,10 @@ static void print(const struct bench_run *b)
 {
 	double w = b->wall > 0 ? b->wall : 1e-9;
 	printf("  duration %8.3f s  kernels %10llu  wall %8.3f s  "
-	       "%6.2f M kernels/s  %8.1f sim s / wall s\n",
+	       "%6.2f M kernels/s  %6.2f M events/s  %8.1f sim s / wall s\n",
 	       (double)b->dur_ns / 1e9, (unsigned long long)b->kernels, b->wall,
-	       (double)b->kernels / w / 1e6, (double)b->dur_ns / 1e9 / w);
+	       (double)b->kernels / w / 1e6, (double)b->events / w / 1e6,
+	       (double)b->dur_ns / 1e9 / w);
 }
 
 /* Runs the scenario's policy at durations d and 2d (traces loaded once,

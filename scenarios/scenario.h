@@ -113,6 +113,7 @@ struct run_result {
 	uint64_t seed;
 	hs_ns duration_ns;         /* the measured window [0, duration) */
 	uint64_t kernels_simulated;
+	uint64_t events;           /* simulator events fired (0 on hardware) */
 	hs_ns gpu_busy_ns;         /* time with >= 1 command running */
 	size_t ntenants;           /* == scenario's ntenants */
 	struct tenant_result *t;

@@ -22,6 +22,7 @@ struct field {
 static const struct field fields[] = {
 	{ "units", F_INT, offsetof(struct sim_device, units), 1 },
 	NS(launch_ns), NS(sync_ns), NS(l2_deactivate_ns), NS(l2_relaunch_ns),
+	{ "l2_abort_ns", F_NS, offsetof(struct sim_device, l2_abort_ns), 0 },
 	NS(l3_interrupt_ns), NS(l3_restore_ns), NS(timeslice_ns),
 	NS(ctx_switch_ns),
 	{ "share_contexts", F_BOOL, offsetof(struct sim_device, share_contexts), 1 },

@@ -467,7 +467,13 @@ static void op_deactivate(void *be, void *hwq, hs_ns now)
 	h->active = 0;
 	h->deact = 2;
 	h->deact_wait = 0;
-	h->deact_ev = sim__at(s, now + s->dev.l2_deactivate_ns, ev_deact, h, 0);
+	/* every launched command the queue had not started still passes
+	 * through the stream as an aborted kernel (measured on the H100) */
+	hs_ns cost = s->dev.l2_deactivate_ns;
+	for (struct sim_cmd *c = h->cur; c; c = c->hnext)
+		if (c->state == SC_QUEUED)
+			cost += s->dev.l2_abort_ns;
+	h->deact_ev = sim__at(s, now + cost, ev_deact, h, 0);
 }
 
 static void relaunch(struct sim_hwq *h, struct xcmd *log, hs_ns ready,

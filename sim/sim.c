@@ -353,6 +353,7 @@ int sim_run_with(const struct scenario *sc, const struct run_opts *o,
 			if (s.t[i].spec)
 				sim__busy(&s, &s.t[i], 0, end);
 		res->kernels_simulated = s.kernels;
+		res->events = sim_engine_fired(s.eng);
 		if (o->progress)
 			o->progress(o->progress_ctx, 1.0);
 	}

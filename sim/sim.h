@@ -62,6 +62,7 @@ struct sim_device {
 	hs_ns launch_ns;          /* host launch call -> visible to the hw queue */
 	hs_ns sync_ns;            /* completion -> host notified */
 	hs_ns l2_deactivate_ns;   /* deactivate call -> queue stopped */
+	hs_ns l2_abort_ns;        /* added per launched, unstarted command */
 	hs_ns l2_relaunch_ns;     /* reactivate call -> relaunched cmds visible */
 	hs_ns l3_interrupt_ns;    /* interrupt call -> running kernel saved */
 	hs_ns l3_restore_ns;      /* restore call -> saved kernel runs again */

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <unistd.h>
 #include "cli.h"
 
 /* Runs a shell command (from the repo root, where make check runs), puts
@@ -12,7 +13,7 @@
  * ($HIPSCHED_BIN, set by make check). */
 static int run(const char *cmd, char *out, size_t len)
 {
-	char full[512];
+	char full[4096];
 	const char *bin = getenv("HIPSCHED_BIN");
 	if (bin && strncmp(cmd, "./hipsched", 10) == 0)
 		snprintf(full, sizeof(full), "%s%s 2>&1", bin, cmd + 10);
@@ -74,6 +75,41 @@ START_TEST(test_subcommand_help)
 }
 END_TEST
 
+/* 1 if the two files have the same bytes. */
+static int same_file(const char *a, const char *b)
+{
+	char c[1024];
+	snprintf(c, sizeof(c), "cmp -s %s %s", a, b);
+	return run(c, out, sizeof(out)) == 0;
+}
+
+/* The whole run directory is reproducible: same scenario and seed give the
+ * same bytes of summary.json, requests.csv and timeline.json; another seed
+ * changes the Poisson tenant's arrivals. */
+START_TEST(test_run_dir_deterministic)
+{
+	char d[3][64], c[512], a[256], b[256];
+	for (int i = 0; i < 3; i++) {
+		snprintf(d[i], sizeof(d[i]), "/tmp/hipsched_det_%d_%d", (int)getpid(), i);
+		snprintf(c, sizeof(c), "rm -rf %s && ./hipsched sim scenarios/three_tenant.ini"
+			 " --duration 2s --timeline --seed %d --out %s", d[i], i == 2 ? 7 : 3, d[i]);
+		int rc = run(c, out, sizeof(out));
+		ck_assert_msg(rc == 0 || rc == 1, "%s: %s", c, out);
+	}
+	const char *files[] = { "summary.json", "requests.csv", "timeline.json" };
+	for (int f = 0; f < 3; f++) {
+		snprintf(a, sizeof(a), "%s/%s", d[0], files[f]);
+		snprintf(b, sizeof(b), "%s/%s", d[1], files[f]);
+		ck_assert_msg(same_file(a, b), "%s differs between two runs", files[f]);
+	}
+	snprintf(a, sizeof(a), "%s/requests.csv", d[0]);
+	snprintf(b, sizeof(b), "%s/requests.csv", d[2]);
+	ck_assert_msg(!same_file(a, b), "seed 7 gave the same requests as seed 3");
+	snprintf(c, sizeof(c), "rm -rf %s %s %s", d[0], d[1], d[2]);
+	run(c, out, sizeof(out));
+}
+END_TEST
+
 Suite *cli_suite(void)
 {
 	Suite *s = suite_create("cli");
@@ -83,6 +119,8 @@ Suite *cli_suite(void)
 	tcase_add_test(t, test_help_lists_commands);
 	tcase_add_test(t, test_unknown_command);
 	tcase_add_test(t, test_subcommand_help);
+	tcase_add_test(t, test_run_dir_deterministic);
+	tcase_set_timeout(t, 120);
 	suite_add_tcase(s, t);
 	return s;
 }

@@ -206,32 +206,67 @@ void trace_reader_close(struct trace_reader *r)
 
 /* ---- writer ------------------------------------------------------------ */
 struct trace_writer {
-	FILE *f;
-	char *path, *tmp;
-	int failed;
+	struct trace__out out;
 };
+
+int trace__out_open(struct trace__out *o, const char *path, struct trace_err *err)
+{
+	memset(o, 0, sizeof(*o));
+	if (!(o->path = strdup(path)) ||
+	    asprintf(&o->tmp, "%s.tmp.%ld", path, (long)getpid()) < 0) {
+		free(o->path);
+		o->path = NULL;
+		return trace__fail(err, "%s: out of memory", path);
+	}
+	o->f = fopen(o->tmp, "wb");
+	if (!o->f) {
+		trace__fail(err, "%s: cannot create: %s", o->tmp, strerror(errno));
+		free(o->tmp);
+		free(o->path);
+		return -1;
+	}
+	return 0;
+}
+
+int trace__out_close(struct trace__out *o, int commit, struct trace_err *err)
+{
+	int rc = 0;
+	if (ferror(o->f) && !o->failed)
+		o->failed = EIO;
+	if (fflush(o->f) != 0 && !o->failed)
+		o->failed = errno;
+	if (fclose(o->f) != 0 && !o->failed)
+		o->failed = errno;
+	if (commit && o->failed) {
+		rc = trace__fail(err, "%s: write failed: %s", o->tmp,
+				 strerror(o->failed));
+		commit = 0;
+	}
+	if (commit && rename(o->tmp, o->path) != 0) {
+		rc = trace__fail(err, "%s: cannot rename into place: %s", o->path,
+				 strerror(errno));
+		commit = 0;
+	}
+	if (!commit)
+		unlink(o->tmp);
+	free(o->tmp);
+	free(o->path);
+	return rc;
+}
 
 struct trace_writer *trace_writer_open(const char *path, struct trace_err *err)
 {
 	struct trace_writer *w = calloc(1, sizeof(*w));
-	if (!w || !(w->path = strdup(path)) ||
-	    asprintf(&w->tmp, "%s.tmp.%ld", path, (long)getpid()) < 0) {
-		if (w)
-			free(w->path);
-		free(w);
+	if (!w) {
 		trace__fail(err, "%s: out of memory", path);
 		return NULL;
 	}
-	w->f = fopen(w->tmp, "wb");
-	if (!w->f) {
-		trace__fail(err, "%s: cannot create: %s", w->tmp, strerror(errno));
-		free(w->tmp);
-		free(w->path);
+	if (trace__out_open(&w->out, path, err)) {
 		free(w);
 		return NULL;
 	}
 	for (int c = 0; c < NCOLS; c++)
-		fprintf(w->f, "%s%c", col_names[c], c + 1 < NCOLS ? ',' : '\n');
+		fprintf(w->out.f, "%s%c", col_names[c], c + 1 < NCOLS ? ',' : '\n');
 	return w;
 }
 
@@ -240,7 +275,7 @@ struct trace_writer *trace_writer_open(const char *path, struct trace_err *err)
  * canonical file re-written is byte-identical. */
 int trace_writer_write(struct trace_writer *w, const struct trace_rec *rec)
 {
-	FILE *f = w->f;
+	FILE *f = w->out.f;
 	fprintf(f, "%lld,%lld,%s,", (long long)rec->request, (long long)rec->seq,
 		trace_kind_name(rec->kind));
 	const char *n = rec->name ? rec->name : "";
@@ -257,7 +292,7 @@ int trace_writer_write(struct trace_writer *w, const struct trace_rec *rec)
 		    rec->block[0], rec->block[1], rec->block[2],
 		    (long long)rec->shmem, (long long)rec->regs,
 		    (long long)rec->bytes) < 0) {
-		w->failed = errno ? errno : EIO;
+		w->out.failed = errno ? errno : EIO;
 		return -1;
 	}
 	return 0;
@@ -265,25 +300,7 @@ int trace_writer_write(struct trace_writer *w, const struct trace_rec *rec)
 
 int trace_writer_close(struct trace_writer *w, int commit, struct trace_err *err)
 {
-	int rc = 0;
-	if (fflush(w->f) != 0 && !w->failed)
-		w->failed = errno;
-	if (fclose(w->f) != 0 && !w->failed)
-		w->failed = errno;
-	if (commit && w->failed) {
-		rc = trace__fail(err, "%s: write failed: %s", w->tmp,
-				 strerror(w->failed));
-		commit = 0;
-	}
-	if (commit && rename(w->tmp, w->path) != 0) {
-		rc = trace__fail(err, "%s: cannot rename into place: %s", w->path,
-				 strerror(errno));
-		commit = 0;
-	}
-	if (!commit)
-		unlink(w->tmp);
-	free(w->tmp);
-	free(w->path);
+	int rc = trace__out_close(&w->out, commit, err);
 	free(w);
 	return rc;
 }

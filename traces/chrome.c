@@ -9,8 +9,7 @@
 #include "trace_internal.h"
 
 struct chrome_writer {
-	FILE *f;
-	char *path, *tmp;
+	struct trace__out out;
 	int nev;
 };
 
@@ -42,49 +41,41 @@ static void put_us(FILE *f, int64_t ns)
 struct chrome_writer *chrome_writer_open(const char *path, struct trace_err *err)
 {
 	struct chrome_writer *w = calloc(1, sizeof(*w));
-	if (!w || !(w->path = strdup(path)) ||
-	    asprintf(&w->tmp, "%s.tmp.%ld", path, (long)getpid()) < 0) {
-		if (w)
-			free(w->path);
-		free(w);
+	if (!w) {
 		trace__fail(err, "%s: out of memory", path);
 		return NULL;
 	}
-	w->f = fopen(w->tmp, "wb");
-	if (!w->f) {
-		trace__fail(err, "%s: cannot create: %s", w->tmp, strerror(errno));
-		free(w->tmp);
-		free(w->path);
+	if (trace__out_open(&w->out, path, err)) {
 		free(w);
 		return NULL;
 	}
-	fputs("{\"displayTimeUnit\":\"ns\",\"traceEvents\":[", w->f);
+	fputs("{\"displayTimeUnit\":\"ns\",\"traceEvents\":[", w->out.f);
 	return w;
 }
 
 static void sep(struct chrome_writer *w)
 {
-	fputs(w->nev++ ? ",\n" : "\n", w->f);
+	fputs(w->nev++ ? ",\n" : "\n", w->out.f);
 }
 
 void chrome_name_process(struct chrome_writer *w, int pid, const char *name)
 {
 	sep(w);
-	fprintf(w->f, "{\"ph\":\"M\",\"name\":\"process_name\",\"pid\":%d,"
+	fprintf(w->out.f, "{\"ph\":\"M\",\"name\":\"process_name\",\"pid\":%d,"
 		"\"tid\":0,\"args\":{\"name\":", pid);
-	put_str(w->f, name);
-	fputs("}}", w->f);
+	put_str(w->out.f, name);
+	fputs("}}", w->out.f);
 }
 
 void chrome_name_thread(struct chrome_writer *w, int pid, int tid, const char *name)
 {
 	sep(w);
-	fprintf(w->f, "{\"ph\":\"M\",\"name\":\"thread_name\",\"pid\":%d,"
+	fprintf(w->out.f, "{\"ph\":\"M\",\"name\":\"thread_name\",\"pid\":%d,"
 		"\"tid\":%d,\"args\":{\"name\":", pid, tid);
-	put_str(w->f, name);
-	fputs("}}", w->f);
+	put_str(w->out.f, name);
+	fputs("}}", w->out.f);
 	sep(w);
-	fprintf(w->f, "{\"ph\":\"M\",\"name\":\"thread_sort_index\",\"pid\":%d,"
+	fprintf(w->out.f, "{\"ph\":\"M\",\"name\":\"thread_sort_index\",\"pid\":%d,"
 		"\"tid\":%d,\"args\":{\"sort_index\":%d}}", pid, tid, tid);
 }
 
@@ -92,50 +83,34 @@ void chrome_span(struct chrome_writer *w, int pid, int tid, const char *name,
 		 const char *cat, int64_t start_ns, int64_t dur_ns)
 {
 	sep(w);
-	fputs("{\"ph\":\"X\",\"name\":", w->f);
-	put_str(w->f, name);
-	fputs(",\"cat\":", w->f);
-	put_str(w->f, cat ? cat : "");
-	fprintf(w->f, ",\"pid\":%d,\"tid\":%d,\"ts\":", pid, tid);
-	put_us(w->f, start_ns);
-	fputs(",\"dur\":", w->f);
-	put_us(w->f, dur_ns < 0 ? 0 : dur_ns);
-	fputc('}', w->f);
+	fputs("{\"ph\":\"X\",\"name\":", w->out.f);
+	put_str(w->out.f, name);
+	fputs(",\"cat\":", w->out.f);
+	put_str(w->out.f, cat ? cat : "");
+	fprintf(w->out.f, ",\"pid\":%d,\"tid\":%d,\"ts\":", pid, tid);
+	put_us(w->out.f, start_ns);
+	fputs(",\"dur\":", w->out.f);
+	put_us(w->out.f, dur_ns < 0 ? 0 : dur_ns);
+	fputc('}', w->out.f);
 }
 
 void chrome_instant(struct chrome_writer *w, int pid, int tid, const char *name,
 		    const char *cat, int64_t ts_ns)
 {
 	sep(w);
-	fputs("{\"ph\":\"i\",\"s\":\"t\",\"name\":", w->f);
-	put_str(w->f, name);
-	fputs(",\"cat\":", w->f);
-	put_str(w->f, cat ? cat : "");
-	fprintf(w->f, ",\"pid\":%d,\"tid\":%d,\"ts\":", pid, tid);
-	put_us(w->f, ts_ns);
-	fputc('}', w->f);
+	fputs("{\"ph\":\"i\",\"s\":\"t\",\"name\":", w->out.f);
+	put_str(w->out.f, name);
+	fputs(",\"cat\":", w->out.f);
+	put_str(w->out.f, cat ? cat : "");
+	fprintf(w->out.f, ",\"pid\":%d,\"tid\":%d,\"ts\":", pid, tid);
+	put_us(w->out.f, ts_ns);
+	fputc('}', w->out.f);
 }
 
 int chrome_writer_close(struct chrome_writer *w, int commit, struct trace_err *err)
 {
-	int rc = 0;
-	fputs("\n]}\n", w->f);
-	int bad = ferror(w->f);
-	if (fclose(w->f) != 0)
-		bad = 1;
-	if (commit && bad) {
-		rc = trace__fail(err, "%s: write failed", w->tmp);
-		commit = 0;
-	}
-	if (commit && rename(w->tmp, w->path) != 0) {
-		rc = trace__fail(err, "%s: cannot rename into place: %s", w->path,
-				 strerror(errno));
-		commit = 0;
-	}
-	if (!commit)
-		unlink(w->tmp);
-	free(w->tmp);
-	free(w->path);
+	fputs("\n]}\n", w->out.f);
+	int rc = trace__out_close(&w->out, commit, err);
 	free(w);
 	return rc;
 }

@@ -5,10 +5,24 @@
 #define HIPSCHED_TRACE_INTERNAL_H
 
 #include <stdarg.h>
+#include <stdio.h>
 #include "trace.h"
 
 /* Fills err->msg (printf style) and returns -1, so callers can write
  * `return trace__fail(err, "%s:%ld: ...", ...)`. err may be NULL. */
+/* An output file written as PATH.tmp.PID and renamed into place only on
+ * commit, so a reader never sees half a file. */
+struct trace__out {
+	FILE *f;
+	char *path, *tmp;
+	int failed;                /* errno of the first failed write, or 0 */
+};
+/* 0, or -1 with err filled (nothing left behind). */
+int trace__out_open(struct trace__out *o, const char *path, struct trace_err *err);
+/* Closes; commit=1 renames into place, else (or on a write error) the temp
+ * file is removed. 0, or -1 with err filled. Frees o's strings. */
+int trace__out_close(struct trace__out *o, int commit, struct trace_err *err);
+
 int trace__fail(struct trace_err *err, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
