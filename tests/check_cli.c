@@ -7,6 +7,13 @@
 #include <unistd.h>
 #include "cli.h"
 
+/* The binary under test: $HIPSCHED_BIN (set by make check) or ./hipsched. */
+static const char *bin(void)
+{
+	const char *b = getenv("HIPSCHED_BIN");
+	return b && *b ? b : "./hipsched";
+}
+
 /* Runs a shell command (from the repo root, where make check runs), puts
  * its stdout+stderr into out, returns its exit status. A leading
  * "./hipsched" stands for the binary of the flavor under test
@@ -14,9 +21,8 @@
 static int run(const char *cmd, char *out, size_t len)
 {
 	char full[4096];
-	const char *bin = getenv("HIPSCHED_BIN");
-	if (bin && strncmp(cmd, "./hipsched", 10) == 0)
-		snprintf(full, sizeof(full), "%s%s 2>&1", bin, cmd + 10);
+	if (strncmp(cmd, "./hipsched", 10) == 0)
+		snprintf(full, sizeof(full), "%s%s 2>&1", bin(), cmd + 10);
 	else
 		snprintf(full, sizeof(full), "%s 2>&1", cmd);
 	FILE *p = popen(full, "r");
@@ -91,8 +97,9 @@ START_TEST(test_run_dir_deterministic)
 	char d[3][64], c[512], a[256], b[256];
 	for (int i = 0; i < 3; i++) {
 		snprintf(d[i], sizeof(d[i]), "/tmp/hipsched_det_%d_%d", (int)getpid(), i);
-		snprintf(c, sizeof(c), "rm -rf %s && ./hipsched sim scenarios/three_tenant.ini"
-			 " --duration 2s --timeline --seed %d --out %s", d[i], i == 2 ? 7 : 3, d[i]);
+		snprintf(c, sizeof(c), "rm -rf %s && %s sim scenarios/three_tenant.ini"
+			 " --duration 2s --timeline --seed %d --out %s", d[i], bin(),
+			 i == 2 ? 7 : 3, d[i]);
 		int rc = run(c, out, sizeof(out));
 		ck_assert_msg(rc == 0 || rc == 1, "%s: %s", c, out);
 	}
