@@ -16,6 +16,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 #include "fake_hwdev.h"
+#include "test_util.h"
 #include "trace.h"
 
 /* The device the engine tests run on: the fake, or with
@@ -252,26 +253,6 @@ END_TEST
 /* ---- run driver on the fake device ------------------------------------------------ */
 static char tmpdir[256];
 
-static void write_file(const char *path, const char *text)
-{
-	FILE *f = fopen(path, "w");
-	ck_assert_ptr_nonnull(f);
-	fputs(text, f);
-	fclose(f);
-}
-
-static void mk_tmp(void)
-{
-	snprintf(tmpdir, sizeof(tmpdir), "/tmp/check_hw.XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
-}
-
-static void rm_tmp(void)
-{
-	char cmd[400];
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-	ck_assert_int_eq(system(cmd), 0);
-}
 
 /* Two requests of a 1 ms and a 0.5 ms kernel, 100 us of host gap. */
 static const char *trace_csv =
@@ -286,9 +267,9 @@ static struct scenario *load_sc(const char *body)
 {
 	char path[400], trace[400], err[512];
 	snprintf(trace, sizeof(trace), "%s/t.csv", tmpdir);
-	write_file(trace, trace_csv);
+	test_write_file(trace, trace_csv);
 	snprintf(path, sizeof(path), "%s/s.ini", tmpdir);
-	write_file(path, body);
+	test_write_file(path, body);
 	struct scenario *sc = scenario_load(path, err, sizeof(err));
 	ck_assert_msg(sc != NULL, "scenario: %s", err);
 	return sc;
@@ -296,7 +277,7 @@ static struct scenario *load_sc(const char *body)
 
 START_TEST(test_run_fake_two_tenants)
 {
-	mk_tmp();
+	test_mkdtemp(tmpdir, sizeof(tmpdir), "check_hw");
 	struct scenario *sc = load_sc(
 		"[scenario]\nname = t\nduration = 300ms\nseed = 1\ndevice = h100\n"
 		"[policy]\nname = hpf\nlevel = 2\nthreshold = 4\nbatch = 2\n"
@@ -337,13 +318,13 @@ START_TEST(test_run_fake_two_tenants)
 	ck_assert_int_le(res.t[0].gpu_busy_ns, 6 * 1500000 * 2);
 	run_result_release(&res);
 	scenario_free(sc);
-	rm_tmp();
+	test_rmtree(tmpdir);
 }
 END_TEST
 
 START_TEST(test_run_fake_direct_and_standalone)
 {
-	mk_tmp();
+	test_mkdtemp(tmpdir, sizeof(tmpdir), "check_hw");
 	struct scenario *sc = load_sc(
 		"[scenario]\nname = t\nduration = 100ms\nseed = 1\ndevice = h100\n"
 		"[policy]\nname = native\n"
@@ -361,13 +342,13 @@ START_TEST(test_run_fake_direct_and_standalone)
 		ck_assert_int_ge(res.t[0].req[i].end_ns - res.t[0].req[i].arrival_ns, 1500000);
 	run_result_release(&res);
 	scenario_free(sc);
-	rm_tmp();
+	test_rmtree(tmpdir);
 }
 END_TEST
 
 START_TEST(test_run_fake_process_own)
 {
-	mk_tmp();
+	test_mkdtemp(tmpdir, sizeof(tmpdir), "check_hw");
 	struct scenario *sc = load_sc(
 		"[scenario]\nname = t\nduration = 100ms\nseed = 1\ndevice = h100\n"
 		"[policy]\nname = native\n"
@@ -383,19 +364,19 @@ START_TEST(test_run_fake_process_own)
 	ck_assert_uint_gt(res.t[1].nreq, 5);
 	run_result_release(&res);
 	scenario_free(sc);
-	rm_tmp();
+	test_rmtree(tmpdir);
 }
 END_TEST
 
 START_TEST(test_run_bad_trace)
 {
-	mk_tmp();
+	test_mkdtemp(tmpdir, sizeof(tmpdir), "check_hw");
 	struct scenario *sc = load_sc(
 		"[scenario]\nname = t\nduration = 100ms\nseed = 1\ndevice = h100\n"
 		"[tenant a]\ntrace = t.csv\npriority = 1\narrival = closed\n");
 	char path[400];
 	snprintf(path, sizeof(path), "%s/t.csv", tmpdir);
-	write_file(path, "request,seq\n0,0\n");
+	test_write_file(path, "request,seq\n0,0\n");
 	struct run_opts o = { .mode = "native", .seed = 1 };
 	struct run_result res = { 0 };
 	char err[512] = "";
@@ -403,7 +384,7 @@ START_TEST(test_run_bad_trace)
 	ck_assert_ptr_nonnull(strstr(err, "t.csv"));
 	run_result_release(&res);
 	scenario_free(sc);
-	rm_tmp();
+	test_rmtree(tmpdir);
 }
 END_TEST
 
@@ -415,7 +396,7 @@ static int crashing_open(int device, void **dev, char *err, size_t errlen)
 
 START_TEST(test_run_child_dies)
 {
-	mk_tmp();
+	test_mkdtemp(tmpdir, sizeof(tmpdir), "check_hw");
 	struct scenario *sc = load_sc(
 		"[scenario]\nname = t\nduration = 100ms\nseed = 1\ndevice = h100\n"
 		"[tenant a]\ntrace = t.csv\npriority = 1\narrival = closed\n");
@@ -428,7 +409,7 @@ START_TEST(test_run_child_dies)
 	ck_assert_ptr_nonnull(strstr(err, "signal 6"));
 	run_result_release(&res);
 	scenario_free(sc);
-	rm_tmp();
+	test_rmtree(tmpdir);
 }
 END_TEST
 
@@ -690,7 +671,7 @@ END_TEST
 /* The whole run: hi in its own process, hpf served by the parent. */
 START_TEST(test_run_fake_relay)
 {
-	mk_tmp();
+	test_mkdtemp(tmpdir, sizeof(tmpdir), "check_hw");
 	struct scenario *sc = load_sc(
 		"[scenario]\nname = t\nduration = 300ms\nseed = 1\ndevice = h100\n"
 		"[policy]\nname = hpf\nlevel = 1\nthreshold = 4\nbatch = 2\n"
@@ -768,7 +749,7 @@ START_TEST(test_run_fake_relay)
 	ck_assert_ptr_nonnull(strstr(line, "lock_wait_p99_us="));
 	unsetenv("HIPSCHED_RELAY_STATS");
 	scenario_free(sc);
-	rm_tmp();
+	test_rmtree(tmpdir);
 }
 END_TEST
 

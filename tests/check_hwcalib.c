@@ -12,29 +12,10 @@
 #include <string.h>
 #include <unistd.h>
 #include "hw_internal.h"
+#include "test_util.h"
 
 static char tmpdir[256];
 
-static void write_file(const char *path, const char *text)
-{
-	FILE *f = fopen(path, "w");
-	ck_assert_ptr_nonnull(f);
-	fputs(text, f);
-	fclose(f);
-}
-
-static void mk_tmp(void)
-{
-	snprintf(tmpdir, sizeof(tmpdir), "/tmp/check_hwcalib.XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
-}
-
-static void rm_tmp(void)
-{
-	char cmd[400];
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-	ck_assert_int_eq(system(cmd), 0);
-}
 
 START_TEST(test_no_backend_refuses)
 {
@@ -84,7 +65,7 @@ END_TEST
 
 START_TEST(test_calib_profile_roundtrip)
 {
-	mk_tmp();
+	test_mkdtemp(tmpdir, sizeof(tmpdir), "check_hwcalib");
 	struct hw_calib c, d;
 	memset(&c, 0, sizeof(c));
 	snprintf(c.device, sizeof(c.device), "NVIDIA H100 80GB HBM3");
@@ -100,7 +81,7 @@ START_TEST(test_calib_profile_roundtrip)
 	char base[400], path[400], err[512] = "";
 	snprintf(base, sizeof(base), "%s/base.ini", tmpdir);
 	snprintf(path, sizeof(path), "%s/out.ini", tmpdir);
-	write_file(base, "# base\n[device]\nname = old\nunits = 100\nlaunch_ns = 1\n"
+	test_write_file(base, "# base\n[device]\nname = old\nunits = 100\nlaunch_ns = 1\n"
 		   "timeslice_ns = 2000000\nshare_contexts = 0\n");
 	ck_assert_int_eq(hw_calib_write(&c, path, base, err, sizeof(err)), 0);
 	ck_assert_int_eq(hw_calib_load(path, &d, err, sizeof(err)), 0);
@@ -118,15 +99,15 @@ START_TEST(test_calib_profile_roundtrip)
 	ck_assert_ptr_null(strstr(buf, "launch_ns = 1\n"));                  /* not copied */
 	ck_assert_ptr_null(strstr(buf, "units = 100"));
 	/* errors name the file and line */
-	write_file(base, "[device]\n# hw: fit_offset_ns = 10\n# hw: fit_slope = -1\n");
+	test_write_file(base, "[device]\n# hw: fit_offset_ns = 10\n# hw: fit_slope = -1\n");
 	ck_assert_int_eq(hw_calib_load(base, &d, err, sizeof(err)), HS_EINVAL);
 	ck_assert_ptr_nonnull(strstr(err, "base.ini:3: fit_slope"));
-	write_file(base, "[device]\nunits = 1\n");
+	test_write_file(base, "[device]\nunits = 1\n");
 	ck_assert_int_eq(hw_calib_load(base, &d, err, sizeof(err)), HS_EINVAL);
 	ck_assert_ptr_nonnull(strstr(err, "base.ini:2: no '# hw: fit_offset_ns'"));
 	snprintf(path, sizeof(path), "%s/nodir/x.ini", tmpdir);
 	ck_assert_int_eq(hw_calib_write(&c, path, NULL, err, sizeof(err)), HW_EIO);
-	rm_tmp();
+	test_rmtree(tmpdir);
 }
 END_TEST
 

@@ -1,0 +1,15 @@
+/* Small helpers shared by the Check suites: scratch folders and files. */
+#ifndef HIPSCHED_TEST_UTIL_H
+#define HIPSCHED_TEST_UTIL_H
+
+#include <stddef.h>
+
+/* Creates a fresh folder /tmp/PREFIX.XXXXXX into buf (fails the test
+ * otherwise). */
+void test_mkdtemp(char *buf, size_t len, const char *prefix);
+/* Removes a folder made by test_mkdtemp and everything in it. */
+void test_rmtree(const char *dir);
+/* Writes text to path (fails the test if it cannot). */
+void test_write_file(const char *path, const char *text);
+
+#endif
