@@ -450,6 +450,16 @@ static void rl_failed(void *ctx, const char *msg)
 	ck_abort_msg("device failed: %s", msg);
 }
 
+/* Frees what rl_open made for one side. */
+static void rl_close(struct rl_side *d)
+{
+	hw__queue_free(d->e, d->hq);
+	hw__relay_client_free(d->c);
+	hw__engine_free(d->e);
+	close(d->sp[0]);
+	close(d->sp[1]);
+}
+
 static void rl_open(struct rl_side *d, struct hw_relay_server *srv, size_t tenant,
 		    int prio)
 {
@@ -602,15 +612,8 @@ START_TEST(test_relay_two_processes)
 	ck_assert_uint_eq(hw__relay_client_rtt(hi.c, &rtt, &applied), 0);
 	ck_assert_uint_eq(applied, 0);
 
-	struct rl_side *sides[2] = { &hi, &lo };
-	for (int i = 0; i < 2; i++) {
-		struct rl_side *d = sides[i];
-		hw__queue_free(d->e, d->hq);
-		hw__relay_client_free(d->c);
-		hw__engine_free(d->e);
-		close(d->sp[0]);
-		close(d->sp[1]);
-	}
+	rl_close(&hi);
+	rl_close(&lo);
 	hw__relay_server_free(srv);
 }
 END_TEST
@@ -655,15 +658,8 @@ START_TEST(test_relay_timer)
 	/* the suspend was caused by lo's own load; the resume by the timer */
 	ck_assert_uint_eq(hw__relay_client_rtt(lo.c, &rtt, &applied), 1);
 	ck_assert_uint_eq(applied, 2);
-	struct rl_side *sides[2] = { &hi, &lo };
-	for (int i = 0; i < 2; i++) {
-		struct rl_side *d = sides[i];
-		hw__queue_free(d->e, d->hq);
-		hw__relay_client_free(d->c);
-		hw__engine_free(d->e);
-		close(d->sp[0]);
-		close(d->sp[1]);
-	}
+	rl_close(&hi);
+	rl_close(&lo);
 	hw__relay_server_free(srv);
 }
 END_TEST
