@@ -9,6 +9,7 @@
 
 #define HIPSCHED_VERSION "0.1.0"
 
+#include <stdio.h>
 #include "scenario.h"
 
 int cmd_sim(int argc, char **argv);
@@ -40,9 +41,12 @@ struct drive_opts {
 	int have_seed;             /* 0: the scenario's seed */
 	unsigned long long seed;
 	long long duration_ns;     /* <= 0: the scenario's */
-	const char *out_dir;       /* NULL: runs/<scenario name> */
+	const char *out_dir;       /* NULL: runs/<scenario name>[-<policy>] */
 	int json;                  /* print summary.json instead of the table */
 	int timeline;              /* write timeline.json of the policy run */
+	hs_ns tl_from_ns;          /* timeline window [from, to); to <= 0: open */
+	hs_ns tl_to_ns;
+	int quiet;                 /* no progress line */
 	int device;                /* copied into run_opts.device (hw) */
 };
 int cli_drive(const struct drive_opts *o, run_fn run);
@@ -51,6 +55,9 @@ int cli_drive(const struct drive_opts *o, run_fn run);
  * cli_drive_main(argc, argv, "sim", sim_run); cmd_hw() calls it with "hw"
  * and hw_run. */
 int cli_drive_main(int argc, char **argv, const char *backend, run_fn run);
+
+/* The option list of `hipsched sim|hw SCENARIO` (for both commands' help). */
+void cli_drive_options(FILE *f, const char *backend);
 
 /* Prints "hipsched: " + message to stderr. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -21,14 +21,28 @@
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: hipsched hw SCENARIO [--policy P] [--device N] [--out DIR] [--json]\n"
+		"usage: hipsched hw SCENARIO [--policy P] [--device N] [--seed N] [--duration D]\n"
+		"                   [--out DIR] [--json] [--timeline] [--timeline-window A..B]\n"
+		"                   [--quiet]\n"
 		"       hipsched hw calibrate [--device N] [-o FILE] [--base PROFILE]\n"
 		"       hipsched hw direct SCENARIO [--device N] [--duration D] [--tenant NAME]\n"
 		"\n"
 		"Runs a scenario on the GPU like `hipsched sim` does in the simulator.\n"
 		"Replay kernels are corrected with the calibration in $HIPSCHED_CALIB\n"
 		"(a profile written by `hipsched hw calibrate -o FILE`), if set.\n"
-		"GPU backend compiled in: %s\n", hw_backend_name());
+		"GPU backend compiled in: %s\n\n",
+		hw_backend_name());
+	fprintf(f, "hw SCENARIO:\n");
+	cli_drive_options(f, "hw");
+	fprintf(f, "\n"
+		"hw calibrate: measures launch, sync and replay accuracy\n"
+		"  --device N         GPU ordinal (default 0)\n"
+		"  -o, --output FILE  write the device profile to FILE\n"
+		"  --base PROFILE     profile the unmeasured [device] keys come from\n"
+		"hw direct: the replay without the scheduler (overhead baseline)\n"
+		"  --device N         GPU ordinal (default 0)\n"
+		"  --duration D       run length (default: the scenario's)\n"
+		"  --tenant NAME      only this tenant (default: all)\n");
 }
 
 static int no_backend(void)

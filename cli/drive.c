@@ -15,9 +15,14 @@
 #include "analysis.h"
 #include "cli.h"
 
-/* ---- progress line on a terminal ------------------------------------------ */
+/* ---- progress line ----------------------------------------------------------
+ * On a terminal: one line rewritten in place every 0.1 s after the first
+ * second. Otherwise (a log, CI): a plain line every PROGRESS_LOG_S seconds,
+ * so a long run shows it is alive. --quiet: nothing. */
+#define PROGRESS_LOG_S 5.0
+
 struct progress {
-	int tty;
+	int tty, quiet;
 	double t0;                 /* wall clock at the start, s */
 	int shown;
 	double last;               /* wall clock of the last line, s */
@@ -35,10 +40,11 @@ static double wall_s(void)
 static void progress_cb(void *ctx, double fraction)
 {
 	struct progress *p = ctx;
-	if (!p->tty)
+	if (p->quiet)
 		return;
 	double now = wall_s(), el = now - p->t0;
-	if ((el < 1.0 && !p->shown) || now - p->last < 0.1)
+	if (p->tty ? (el < 1.0 && !p->shown) || now - p->last < 0.1 :
+	    now - (p->shown ? p->last : p->t0) < PROGRESS_LOG_S)
 		return;
 	p->last = now;
 	if (fraction < 0)
@@ -46,14 +52,15 @@ static void progress_cb(void *ctx, double fraction)
 	if (fraction > 1)
 		fraction = 1;
 	double all = ((double)p->run + fraction) / (double)p->nruns;
-	fprintf(stderr, "\r\033[Khipsched: run %zu/%zu %-22s %3.0f%%  (%.0f s)",
-		p->run + 1, p->nruns, p->label, 100 * all, el);
+	fprintf(stderr, "%shipsched: run %zu/%zu %-22s %3.0f%%  (%.0f s)%s",
+		p->tty ? "\r\033[K" : "", p->run + 1, p->nruns, p->label,
+		100 * all, el, p->tty ? "" : "\n");
 	p->shown = 1;
 }
 
 static void progress_done(struct progress *p)
 {
-	if (p->shown)
+	if (p->shown && p->tty)
 		fprintf(stderr, "\r\033[K");
 }
 
@@ -125,10 +132,15 @@ static void print_table(const struct report *rep, const char *out)
 		const struct tenant_spec *ts = &sc->tenants[i];
 		row(ts, "standalone", &rep->m_standalone.t[i], 0);
 		row(ts, "native", &rep->m_native.t[i], 1);
-		row(ts, rep->policy, &rep->m_policy.t[i], 1);
+		if (strcmp(rep->policy, "native") != 0)  /* the same run twice */
+			row(ts, rep->policy, &rep->m_policy.t[i], 1);
 	}
-	printf("\nGPU utilization: native %.1f%%, %s %.1f%%\n",
-	       100 * rep->m_native.gpu_util, rep->policy, 100 * rep->m_policy.gpu_util);
+	if (strcmp(rep->policy, "native") != 0)
+		printf("\nGPU utilization: native %.1f%%, %s %.1f%%\n",
+		       100 * rep->m_native.gpu_util, rep->policy,
+		       100 * rep->m_policy.gpu_util);
+	else
+		printf("\nGPU utilization: native %.1f%%\n", 100 * rep->m_native.gpu_util);
 	if (rep->m_policy.preempt.n)
 		printf("preemption latency (%s): %zu preemptions, p50 %.3f ms, "
 		       "p99 %.3f ms, max %.3f ms\n", rep->policy,
@@ -186,6 +198,10 @@ int cli_drive(const struct drive_opts *o, run_fn run)
 	char out[PATH_MAX - 32], tmp[PATH_MAX];
 	if (o->out_dir)
 		snprintf(out, sizeof(out), "%s", o->out_dir);
+	else if (o->policy)
+		/* one directory per policy: --policy bp must not replace the
+		 * scenario's own run */
+		snprintf(out, sizeof(out), "runs/%s-%s", sc->name, o->policy);
 	else
 		snprintf(out, sizeof(out), "runs/%s", sc->name);
 
@@ -202,7 +218,7 @@ int cli_drive(const struct drive_opts *o, run_fn run)
 		goto done;
 	}
 
-	struct progress pg = { .tty = isatty(2), .t0 = wall_s(),
+	struct progress pg = { .tty = isatty(2), .quiet = o->quiet, .t0 = wall_s(),
 			       .nruns = sc->ntenants + 2 };
 	unsigned char *active = calloc(sc->ntenants, 1);
 	if (!active) {
@@ -236,6 +252,8 @@ int cli_drive(const struct drive_opts *o, run_fn run)
 		ro.mode = "policy";
 		snprintf(tl, sizeof(tl), "%s/timeline.json", tmp);
 		ro.timeline_path = o->timeline ? tl : NULL;
+		ro.tl_from_ns = o->tl_from_ns;
+		ro.tl_to_ns = o->tl_to_ns;
 		bad = one_run(run, sc, &ro, &rep.pol, &pg, policy);
 	}
 	progress_done(&pg);
@@ -280,27 +298,73 @@ done:
 }
 
 /* ---- options ------------------------------------------------------------------- */
+void cli_drive_options(FILE *f, const char *backend)
+{
+	int hw = strcmp(backend, "hw") == 0;
+	fprintf(f,
+		"  --policy P     policy for the policy run (default: the scenario's)\n"
+		"  --seed N       random seed (default: the scenario's)\n"
+		"  --duration D   run length, e.g. 10s, 500ms (a plain number is seconds)\n"
+		"  --out DIR      run directory (default: runs/<scenario name>, or\n"
+		"                 runs/<scenario name>-<P> with --policy P)\n"
+		"  --json         print summary.json instead of the table\n"
+		"  --timeline     also write timeline.json of the policy run (Chrome\n"
+		"                 trace: open it in https://ui.perfetto.dev)\n"
+		"  --timeline-window A..B\n"
+		"                 only [A, B) of the run in timeline.json, e.g. 2s..3s\n"
+		"                 (implies --timeline; A or B may be left out)\n"
+		"  --quiet        no progress line on stderr\n"
+		"%s"
+		"\nexit status: 0 the verdict passes, 1 it fails or an error, 2 usage\n",
+		hw ? "  --device N     GPU ordinal (default 0)\n" :
+		     "  --bench        simulator speed figures, then exit\n");
+}
+
 static void usage(FILE *f, const char *backend)
 {
 	int hw = strcmp(backend, "hw") == 0;
 	fprintf(f,
 		"usage: hipsched %s SCENARIO [--policy P] [--seed N] [--duration D]\n"
-		"                   [--out DIR] [--json] [--timeline]%s\n\n"
+		"                   [--out DIR] [--json] [--timeline]\n"
+		"                   [--timeline-window A..B] [--quiet]%s\n\n"
 		"Runs every tenant standalone, all under native, then all under the\n"
 		"scenario's policy; prints per tenant and mode latency percentiles,\n"
 		"throughput, ratios to standalone, SLO attainment, GPU utilization\n"
-		"and the verdict.\n\n"
-		"  --policy P     policy for the policy run (default: the scenario's)\n"
-		"  --seed N       random seed (default: the scenario's)\n"
-		"  --duration D   run length, e.g. 10s, 500ms (a plain number is seconds)\n"
-		"  --out DIR      run directory (default: runs/<scenario name>)\n"
-		"  --json         print summary.json instead of the table\n"
-		"  --timeline     also write timeline.json (Chrome trace, Perfetto)\n"
-		"%s"
-		"\nexit status: 0 the verdict passes, 1 it fails or an error, 2 usage\n",
-		backend, hw ? " [--device N]" : " [--bench]",
-		hw ? "  --device N     GPU ordinal (default 0)\n" :
-		     "  --bench        simulator speed figures, then exit\n");
+		"and the verdict; writes the run directory with report.html.\n\n",
+		backend, hw ? " [--device N]" : " [--bench]");
+	cli_drive_options(f, backend);
+}
+
+/* "A..B" with durations (a plain number is seconds), either side optional. */
+static int parse_dur(const char *s, size_t n, hs_ns *out)
+{
+	char buf[64];
+	if (n >= sizeof(buf))
+		return -1;
+	memcpy(buf, s, n);
+	buf[n] = 0;
+	char *end;
+	const char *why;
+	double secs = strtod(buf, &end);
+	if (end != buf && !*end && secs >= 0 && secs < 9e9) {
+		*out = (hs_ns)llround(secs * 1e9);
+		return 0;
+	}
+	return scenario_parse_duration(buf, out, &why) || *out < 0 ? -1 : 0;
+}
+
+static int parse_window(const char *s, hs_ns *from, hs_ns *to)
+{
+	const char *dots = strstr(s, "..");
+	if (!dots)
+		return -1;
+	*from = 0;
+	*to = 0;
+	if (dots > s && parse_dur(s, (size_t)(dots - s), from))
+		return -1;
+	if (dots[2] && parse_dur(dots + 2, strlen(dots + 2), to))
+		return -1;
+	return *to > 0 && *to <= *from ? -1 : 0;
 }
 
 int cli_drive_main(int argc, char **argv, const char *backend, run_fn run)
@@ -312,6 +376,8 @@ int cli_drive_main(int argc, char **argv, const char *backend, run_fn run)
 		{ "out", required_argument, NULL, 'o' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "timeline", no_argument, NULL, 't' },
+		{ "timeline-window", required_argument, NULL, 'w' },
+		{ "quiet", no_argument, NULL, 'q' },
 		{ "bench", no_argument, NULL, 'b' },
 		{ "device", required_argument, NULL, 'D' },
 		{ "help", no_argument, NULL, 'h' },
@@ -360,6 +426,17 @@ int cli_drive_main(int argc, char **argv, const char *backend, run_fn run)
 			break;
 		case 't':
 			o.timeline = 1;
+			break;
+		case 'w':
+			if (parse_window(optarg, &o.tl_from_ns, &o.tl_to_ns)) {
+				cli_error("%s: bad --timeline-window '%s' (e.g. 2s..3s, "
+					  "500ms.., ..1s)", backend, optarg);
+				return 2;
+			}
+			o.timeline = 1;
+			break;
+		case 'q':
+			o.quiet = 1;
 			break;
 		case 'b':
 			if (hw)

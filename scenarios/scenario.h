@@ -137,6 +137,8 @@ struct run_opts {
 	hs_ns duration_ns;         /* <= 0: the scenario's */
 	const unsigned char *active; /* per tenant 0/1; NULL: all */
 	const char *timeline_path; /* Chrome trace JSON of the run; NULL: none */
+	hs_ns tl_from_ns;          /* only events in [tl_from_ns, tl_to_ns) go */
+	hs_ns tl_to_ns;            /* into the timeline; tl_to_ns <= 0: open */
 	void (*progress)(void *ctx, double fraction);
 	void *progress_ctx;
 	int device;                /* hw: GPU ordinal (--device N); sim: unused */

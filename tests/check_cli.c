@@ -1,6 +1,7 @@
 /* Tests of the command line: dispatch, help, version, exit codes. */
 #include <check.h>
 #include <stdio.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -117,6 +118,45 @@ START_TEST(test_run_dir_deterministic)
 }
 END_TEST
 
+/* `hw --help` names every option that `hw`, `hw calibrate` and `hw direct`
+ * accept. */
+START_TEST(test_hw_help_complete)
+{
+	ck_assert_int_eq(run("./hipsched hw --help", out, sizeof(out)), 0);
+	const char *opts[] = { "--policy", "--seed", "--duration", "--out",
+			       "--json", "--timeline", "--timeline-window",
+			       "--quiet", "--device", "--output", "--base",
+			       "--tenant" };
+	for (size_t i = 0; i < sizeof(opts) / sizeof(opts[0]); i++)
+		ck_assert_msg(strstr(out, opts[i]), "hw --help lacks %s", opts[i]);
+}
+END_TEST
+
+/* The default run directory carries --policy (so a second policy does not
+ * replace the first), and --policy native prints the native row once. */
+START_TEST(test_default_out_and_native_rows)
+{
+	char dir[128], c[2048], cwd[512], exe[1024];
+	ck_assert_ptr_nonnull(getcwd(cwd, sizeof(cwd)));
+	ck_assert_ptr_nonnull(realpath(bin(), exe));
+	snprintf(dir, sizeof(dir), "/tmp/hipsched_out_%d", (int)getpid());
+	snprintf(c, sizeof(c), "rm -rf %s && mkdir %s && cd %s && %s sim "
+		 "%s/scenarios/dual_resnet.ini --duration 1s --quiet --policy native",
+		 dir, dir, dir, exe, cwd);
+	int rc = run(c, out, sizeof(out));
+	ck_assert_msg(rc == 0 || rc == 1, "%s: %s", c, out);
+	const char *p = strstr(out, "hp           10 native");
+	ck_assert_msg(p && !strstr(p + 1, "hp           10 native"),
+		      "native row not exactly once:\n%s", out);
+	ck_assert_ptr_nonnull(strstr(out, "runs/dual_resnet-native)"));
+	snprintf(c, sizeof(c), "test -f %s/runs/dual_resnet-native/summary.json"
+		 " && test ! -e %s/runs/dual_resnet", dir, dir);
+	ck_assert_int_eq(run(c, out, sizeof(out)), 0);
+	snprintf(c, sizeof(c), "rm -rf %s", dir);
+	run(c, out, sizeof(out));
+}
+END_TEST
+
 Suite *cli_suite(void)
 {
 	Suite *s = suite_create("cli");
@@ -127,6 +167,8 @@ Suite *cli_suite(void)
 	tcase_add_test(t, test_unknown_command);
 	tcase_add_test(t, test_subcommand_help);
 	tcase_add_test(t, test_run_dir_deterministic);
+	tcase_add_test(t, test_hw_help_complete);
+	tcase_add_test(t, test_default_out_and_native_rows);
 	tcase_set_timeout(t, 120);
 	suite_add_tcase(s, t);
 	return s;
