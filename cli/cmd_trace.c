@@ -40,7 +40,9 @@ static void usage_import(FILE *f)
 		"                        else host synchronizations, else none),\n"
 		"                        step, sync, gap, none\n"
 		"  --gap-us N            with --split gap: a GPU idle gap longer\n"
-		"                        than N us starts a new request (default 1000)\n");
+		"                        than N us starts a new request (default 1000)\n\n"
+		"FILE may be gzip-compressed (trace.json.gz); OUT.csv.gz is written\n"
+		"gzip-compressed.\n");
 }
 
 static void usage_info(FILE *f)
@@ -59,7 +61,8 @@ static void usage_export(FILE *f)
 		"usage: hipsched trace export FILE -o OUT.json\n\n"
 		"Writes FILE (canonical or importable) as Chrome trace event JSON:\n"
 		"one track per stream, a host track with one span per request and\n"
-		"the launch calls. Open it in https://ui.perfetto.dev.\n");
+		"the launch calls. Open it in https://ui.perfetto.dev.\n"
+		"OUT.json.gz is written gzip-compressed; FILE may be compressed.\n");
 }
 
 struct common_opts {

@@ -218,7 +218,7 @@ int trace__out_open(struct trace__out *o, const char *path, struct trace_err *er
 		o->path = NULL;
 		return trace__fail(err, "%s: out of memory", path);
 	}
-	o->f = fopen(o->tmp, "wb");
+	o->f = trace__fopen_write(o->tmp, trace__is_gz_name(path));
 	if (!o->f) {
 		trace__fail(err, "%s: cannot create: %s", o->tmp, strerror(errno));
 		free(o->tmp);

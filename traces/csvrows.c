@@ -85,7 +85,7 @@ struct trace_csvrows *trace__csvrows_open(const char *path, struct trace_err *er
 		return NULL;
 	}
 	r->path = strdup(path);
-	r->f = fopen(path, "rb");
+	r->f = trace__fopen_read(path);
 	if (!r->path || !r->f) {
 		trace__fail(err, "%s: cannot open: %s", path, strerror(errno));
 		trace__csvrows_close(r);
@@ -140,7 +140,8 @@ int trace__csvrows_next(struct trace_csvrows *r, char ***fields, size_t *nf,
 		if (n < 0) {
 			if (ferror(r->f))
 				return trace__fail(err, "%s:%ld: read error: %s",
-						   r->path, r->lineno + 1,
+						   r->path, r->lineno + 1, errno == EILSEQ ?
+						   "corrupt or truncated gzip data" :
 						   strerror(errno));
 			if (csv_fini(&r->p, on_field, on_row, r) != 0) {
 				csv_free(&r->p);

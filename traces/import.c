@@ -303,23 +303,22 @@ static void import_release(struct trace__import *im)
 int trace_detect_format(const char *path, enum trace_format *fmt,
 			struct trace_err *err)
 {
-	FILE *f = fopen(path, "rb");
+	FILE *f = trace__fopen_read(path);
 	if (!f)
 		return trace__fail(err, "%s: cannot open: %s", path, strerror(errno));
 	int c;
 	long line = 1;
-	unsigned char magic[2] = { 0, 0 };
-	if (fread(magic, 1, 2, f) == 2 && magic[0] == 0x1f && magic[1] == 0x8b) {
-		fclose(f);
-		return trace__fail(err, "%s:1: gzip-compressed; decompress it first "
-				   "(gunzip -k)", path);
-	}
-	rewind(f);
 	while ((c = fgetc(f)) != EOF && (c == ' ' || c == '\t' || c == '\r' ||
 					 c == '\n' || c == 0xEF || c == 0xBB ||
 					 c == 0xBF))
 		if (c == '\n')
 			line++;
+	if (ferror(f)) {
+		int e = errno;
+		fclose(f);
+		return trace__fail(err, "%s: read error: %s", path, e == EILSEQ ?
+				   "corrupt or truncated gzip data" : strerror(e));
+	}
 	fclose(f);
 	if (c == EOF)
 		return trace__fail(err, "%s:1: empty file", path);

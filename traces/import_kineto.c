@@ -385,7 +385,7 @@ static int scan_chunk(struct scan *s, const char *buf, size_t n)
 int trace__read_kineto(const char *path, struct trace__import *im,
 		       struct trace_err *err)
 {
-	FILE *f = fopen(path, "rb");
+	FILE *f = trace__fopen_read(path);
 	if (!f)
 		return trace__fail(err, "%s: cannot open: %s", path, strerror(errno));
 	struct scan s = { .path = path, .im = im, .err = err, .line = 1 };
@@ -400,7 +400,9 @@ int trace__read_kineto(const char *path, struct trace__import *im,
 		if ((rc = scan_chunk(&s, buf, n)) < 0)
 			goto out;
 	if (ferror(f)) {
-		rc = trace__fail(err, "%s: read error", path);
+		rc = trace__fail(err, "%s: read error: %s", path,
+				 errno == EILSEQ ? "corrupt or truncated gzip data" :
+				 strerror(errno));
 		goto out;
 	}
 	if (!s.top) {

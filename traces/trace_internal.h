@@ -11,7 +11,8 @@
 /* Fills err->msg (printf style) and returns -1, so callers can write
  * `return trace__fail(err, "%s:%ld: ...", ...)`. err may be NULL. */
 /* An output file written as PATH.tmp.PID and renamed into place only on
- * commit, so a reader never sees half a file. */
+ * commit, so a reader never sees half a file; gzip-compressed when PATH
+ * ends in ".gz". */
 struct trace__out {
 	FILE *f;
 	char *path, *tmp;
@@ -22,6 +23,18 @@ int trace__out_open(struct trace__out *o, const char *path, struct trace_err *er
 /* Closes; commit=1 renames into place, else (or on a write error) the temp
  * file is removed. 0, or -1 with err filled. Frees o's strings. */
 int trace__out_close(struct trace__out *o, int commit, struct trace_err *err);
+
+/* ---- gzip-transparent files (traces/gzio.c) -----------------------------
+ * trace__fopen_read: path opened for reading; a gzip-compressed file (magic
+ * 1f 8b) is decompressed on the fly, anything else read as is. A corrupt or
+ * truncated compressed stream shows as a read error (ferror, errno EILSEQ).
+ * trace__fopen_write: path created for writing, gzip-compressed when gz.
+ * Both return a stdio stream the caller fcloses (which finishes the gzip
+ * stream; its failure is reported by fclose), or NULL with errno set. */
+FILE *trace__fopen_read(const char *path);
+FILE *trace__fopen_write(const char *path, int gz);
+/* 1 if path ends in ".gz". */
+int trace__is_gz_name(const char *path);
 
 int trace__fail(struct trace_err *err, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
