@@ -210,6 +210,23 @@ void sched_timer(struct sched *s, hs_ns when);
 /* The driver's timer fired. */
 void sched_on_timer(struct sched *s, hs_ns now);
 
+/* Why the policy is running: the event that started the current call of
+ * its sched / timer op, so a driver can explain a decision (from inside
+ * env.decided, or a policy action). Returns the enum sched_why and sets
+ * *qid (may be NULL) to the queue it concerns (-1: none). Outside a policy
+ * call: SCHED_WHY_NONE (the driver itself called sched_suspend/resume). */
+enum sched_why {
+	SCHED_WHY_NONE,      /* not inside a policy call */
+	SCHED_WHY_READY,     /* queue qid went from idle to ready */
+	SCHED_WHY_IDLE,      /* queue qid went from ready to idle */
+	SCHED_WHY_TIMER,     /* the policy's timer fired */
+	SCHED_WHY_HINT,      /* a hint (priority, deadline, weight) on qid */
+	SCHED_WHY_QUEUES,    /* queue qid was created or freed */
+};
+int sched_why(const struct sched *s, int *qid);
+/* "ready", "idle", "timer", "hint", "queues", "driver". */
+const char *sched_why_name(int why);
+
 /* ---- XQueues ---------------------------------------------------------------- */
 struct xq_config {
 	void *hwq;            /* the backend's hardware queue */

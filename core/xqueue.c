@@ -60,6 +60,8 @@ struct sched {
 	struct xq_status *status;
 	size_t status_cap;
 	int in_policy, resched;
+	int why, why_q;                     /* trigger of the current policy call */
+	int next_why, next_why_q;           /* a trigger folded into resched */
 };
 
 /* ---- one-line wrappers around the backend ops (SQLite os.c style) ------- */
@@ -143,18 +145,25 @@ static const struct sched_status *build_status(struct sched *s, hs_ns now,
 
 /* Calls the policy's sched op; re-entrant calls (a policy action that makes
  * a backend report synchronously) are folded into one more round. */
-static void sched__policy(struct sched *s, hs_ns now, int timer)
+static void sched__policy(struct sched *s, hs_ns now, int why, int qid)
 {
+	int timer = why == SCHED_WHY_TIMER;
 	if (s->pol->flags & POLICY_F_PASSTHROUGH)
 		return;
 	if (s->in_policy) {
 		s->resched = 1;
+		s->next_why = why;
+		s->next_why_q = qid;
 		return;
 	}
 	s->in_policy = 1;
+	s->next_why = why;
+	s->next_why_q = qid;
 	do {
 		struct sched_status st;
 		s->resched = 0;
+		s->why = s->next_why;
+		s->why_q = s->next_why_q;
 		build_status(s, now, &st);
 		if (timer && s->pol->timer)
 			s->pol->timer(s, s->pstate, &st);
@@ -163,6 +172,8 @@ static void sched__policy(struct sched *s, hs_ns now, int timer)
 		timer = 0;
 	} while (s->resched);
 	s->in_policy = 0;
+	s->why = SCHED_WHY_NONE;
+	s->why_q = -1;
 }
 
 /* Tells the policy when q went from idle to ready or back. */
@@ -175,7 +186,7 @@ static void xq__readiness(struct xq *q, hs_ns now)
 	q->ready = ready;
 	if (ready)
 		q->ready_since_ns = now;
-	sched__policy(q->s, now, 0);
+	sched__policy(q->s, now, ready ? SCHED_WHY_READY : SCHED_WHY_IDLE, q->id);
 }
 
 /* ---- progressive launching ---------------------------------------------- */
@@ -346,7 +357,25 @@ void sched_timer(struct sched *s, hs_ns when)
 void sched_on_timer(struct sched *s, hs_ns now)
 {
 	if (s->pol->timer)
-		sched__policy(s, now, 1);
+		sched__policy(s, now, SCHED_WHY_TIMER, -1);
+}
+
+int sched_why(const struct sched *s, int *qid)
+{
+	if (qid)
+		*qid = s->in_policy ? s->why_q : -1;
+	return s->in_policy ? s->why : SCHED_WHY_NONE;
+}
+
+const char *sched_why_name(int why)
+{
+	static const char *const names[] = {
+		[SCHED_WHY_NONE] = "driver", [SCHED_WHY_READY] = "ready",
+		[SCHED_WHY_IDLE] = "idle", [SCHED_WHY_TIMER] = "timer",
+		[SCHED_WHY_HINT] = "hint", [SCHED_WHY_QUEUES] = "queues",
+	};
+	return why >= 0 && why < (int)(sizeof(names) / sizeof(names[0])) &&
+		names[why] ? names[why] : "?";
 }
 
 /* ---- creation ------------------------------------------------------------- */
@@ -458,7 +487,7 @@ int xq_create(struct sched *s, const struct xq_config *cfg, struct xq **out)
 	q->weight = 1.0;
 	s->q[s->nq++] = q;
 	*out = q;
-	sched__policy(s, 0, 0);
+	sched__policy(s, 0, SCHED_WHY_QUEUES, q->id);
 	return HS_OK;
 }
 
@@ -470,8 +499,9 @@ int xq_free(struct xq *q)
 		return HS_EBUSY;
 	struct sched *s = q->s;
 	s->q[q->id] = NULL;
+	int id = q->id;
 	free(q);
-	sched__policy(s, 0, 0);
+	sched__policy(s, 0, SCHED_WHY_QUEUES, id);
 	return HS_OK;
 }
 
@@ -489,19 +519,19 @@ int xq_set_proxy_load(struct xq *q, size_t pending, size_t inflight, hs_ns now)
 void xq_set_priority(struct xq *q, int priority, hs_ns now)
 {
 	q->priority = priority;
-	sched__policy(q->s, now, 0);
+	sched__policy(q->s, now, SCHED_WHY_HINT, q->id);
 }
 
 void xq_set_deadline(struct xq *q, hs_ns deadline_ns, hs_ns now)
 {
 	q->deadline_ns = deadline_ns;
-	sched__policy(q->s, now, 0);
+	sched__policy(q->s, now, SCHED_WHY_HINT, q->id);
 }
 
 void xq_set_weight(struct xq *q, double weight, hs_ns now)
 {
 	q->weight = weight > 0 ? weight : 1.0;
-	sched__policy(q->s, now, 0);
+	sched__policy(q->s, now, SCHED_WHY_HINT, q->id);
 }
 
 void xq_get_stats(const struct xq *q, struct xq_stats *st)

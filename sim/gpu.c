@@ -446,6 +446,7 @@ static void op_launch(void *be, void *hwq, struct xcmd *cmd, hs_ns now)
 	 * had nothing in flight without calling reactivate */
 	if (!h->deact)
 		h->active = 1;
+	sim__tl_launch(s, cmd_of(cmd), now);
 	append(h, cmd_of(cmd), now + s->dev.launch_ns, now);
 }
 

@@ -404,6 +404,7 @@ static void submit(struct sim_tenant *t, size_t i, hs_ns now)
 			int rc = xq_submit(t->hwq[k].q, &c->x, now);
 			if (rc && !s->err)
 				s->err = rc;
+			sim__tl_queue(s, &t->hwq[k], now);
 		}
 		return;
 	}
@@ -421,6 +422,7 @@ static void submit(struct sim_tenant *t, size_t i, hs_ns now)
 	int rc = xq_submit(c->hwq->q, &c->x, now);
 	if (rc && !s->err)
 		s->err = rc;
+	sim__tl_queue(s, c->hwq, now);
 }
 
 /* Submits what is due; waits (event) for the next due time or a sync. */
@@ -476,6 +478,7 @@ void sim__cmd_done(void *ctx, struct xcmd *x, hs_ns now)
 	struct sim *s = ctx;
 	struct sim_cmd *c = x->payload;
 	struct sim_tenant *t = c->t;
+	sim__tl_queue(s, c->hwq, now);
 	t->outstanding--;
 	if (c->is_sync && --t->sync_wait == 0)
 		t->last_submit_ns = now;   /* the host's sync call returns */

@@ -59,13 +59,8 @@ void sim__emit_cmd(struct sim *s, const struct sim_cmd *c, hs_ns end_ns)
 	if (s->hooks && s->hooks->on_cmd)
 		s->hooks->on_cmd(s->hooks->ctx, c->t->idx, stream, c->rec,
 				 c->start_ns, end_ns);
-	if (s->tl) {
-		const char *name = c->rec && c->rec->name ? c->rec->name :
-			"sync";
-		const char *cat = c->rec ? trace_kind_name(c->rec->kind) : "sync";
-		chrome_span(s->tl, (int)c->t->idx + 1, stream + 1, name, cat,
-			    c->start_ns, end_ns - c->start_ns);
-	}
+	if (s->tl)
+		sim__tl_cmd(s, c, end_ns);
 }
 
 void sim__emit_request(struct sim *s, const struct sim_tenant *t,
@@ -73,12 +68,9 @@ void sim__emit_request(struct sim *s, const struct sim_tenant *t,
 {
 	if (s->hooks && s->hooks->on_request)
 		s->hooks->on_request(s->hooks->ctx, t->idx, r);
-	if (s->tl) {
-		char name[48];
-		snprintf(name, sizeof(name), "request %lld", (long long)r->request);
-		chrome_span(s->tl, (int)t->idx + 1, 0, name, "request",
-			    r->arrival_ns, r->end_ns - r->arrival_ns);
-	}
+	if (s->tl)
+		timeline_request(s->tl, (int)t->idx, r->request, r->arrival_ns,
+				 r->start_ns, r->end_ns, t->spec->slo_ns);
 }
 
 /* ---- the core's environment --------------------------------------------------- */
@@ -106,6 +98,7 @@ static void env_preempted(void *ctx, struct xq *q, hs_ns suspend_ns,
 	struct sim *s = ctx;
 	if (run_result_add_preempt(s->res, idle_ns - suspend_ns) && !s->err)
 		s->err = HS_ENOMEM;
+	sim__tl_preempted(s, q, suspend_ns, idle_ns);
 }
 
 /* ---- setup ------------------------------------------------------------------------ */
@@ -212,7 +205,7 @@ static int setup(struct sim *s, const struct sim_inputs *in, const char *policy,
 	struct sched_env env = {
 		.ops = &sim__backend_ops, .be = s, .ctx = s,
 		.timer_set = env_timer_set, .cmd_done = sim__cmd_done,
-		.preempted = env_preempted,
+		.preempted = env_preempted, .decided = sim__tl_decided,
 	};
 	char ebuf[256] = "";
 	const struct hs_param *params;
@@ -315,28 +308,8 @@ int sim_run_with(const struct scenario *sc, const struct run_opts *o,
 	res->duration_ns = s.duration_ns;
 
 	rc = setup(&s, in, policy, err, errlen);
-	if (!rc && o->timeline_path) {
-		struct trace_err te;
-		s.tl = chrome_writer_open(o->timeline_path, &te);
-		if (!s.tl)
-			rc = fail(err, errlen, HS_EINVAL, "%s", te.msg);
-		for (size_t i = 0; s.tl && i < s.nt; i++) {
-			if (!s.t[i].spec)
-				continue;
-			int pid = (int)i + 1;
-			chrome_name_process(s.tl, pid, s.t[i].spec->name);
-			chrome_name_thread(s.tl, pid, 0, "host");
-			for (int k = 0; k < s.t[i].nhwq; k++) {
-				char nm[32];
-				if (s.t[i].stream_id)
-					snprintf(nm, sizeof(nm), "stream %lld",
-						 (long long)s.t[i].stream_id[k]);
-				else
-					snprintf(nm, sizeof(nm), "stream %d", k);
-				chrome_name_thread(s.tl, pid, k + 1, nm);
-			}
-		}
-	}
+	if (!rc && o->timeline_path)
+		rc = sim__tl_open(&s, err, errlen);
 	if (!rc) {
 		for (size_t i = 0; i < s.nt; i++)
 			if (s.t[i].spec)
@@ -359,8 +332,9 @@ int sim_run_with(const struct scenario *sc, const struct run_opts *o,
 	}
 	if (s.tl) {
 		struct trace_err te;
-		if (chrome_writer_close(s.tl, rc == 0, &te) && !rc)
+		if (timeline_close(s.tl, rc == 0, &te) && !rc)
 			rc = fail(err, errlen, HS_EINVAL, "%s", te.msg);
+		s.tl = NULL;
 	}
 	teardown(&s);
 	return rc;

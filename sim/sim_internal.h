@@ -26,6 +26,7 @@ struct sim_cmd {
 	hs_ns ready_ns;            /* visible to the hw queue from */
 	hs_ns elig_ns;             /* became the queue's head (dispatch order) */
 	hs_ns start_ns;            /* first started, -1 before */
+	hs_ns launch_ns;           /* handed to the hw queue by the core */
 	hs_ns last_ns;             /* work accounted up to */
 	int64_t work;              /* left: unit-ns (kernel) or ns (others) */
 	int64_t full_work;
@@ -69,6 +70,7 @@ struct sim_hwq {
 	int deact_wait;            /* cost paid, waiting for the running cmd */
 	sim_event_id wake_ev, deact_ev;
 	hs_ns wake_ns;
+	size_t tl_pend, tl_fl;     /* the load last written to the timeline */
 };
 
 struct sim_tenant {
@@ -136,8 +138,8 @@ struct sim {
 	struct sim_cmd *free_cmds;
 	void **chunks;
 	size_t nchunks, chunks_cap;
-	/* timeline (run_opts.timeline_path) */
-	struct chrome_writer *tl;
+	/* timeline (run_opts.timeline_path; tl.c) */
+	struct timeline *tl;
 	/* run state */
 	size_t owed;               /* tenants with recorded requests left */
 	int err;                   /* first error (ENOMEM in a callback) */
@@ -163,6 +165,16 @@ void sim__cmd_put(struct sim *s, struct sim_cmd *c);
 void sim__emit_cmd(struct sim *s, const struct sim_cmd *c, hs_ns end_ns);
 void sim__emit_request(struct sim *s, const struct sim_tenant *t,
 		       const struct req_record *r);
+/* tl.c: the run timeline; each hook is a no-op when s->tl is NULL, except
+ * that sim__tl_launch always records c->launch_ns. */
+int sim__tl_open(struct sim *s, char *err, size_t errlen);
+void sim__tl_launch(struct sim *s, struct sim_cmd *c, hs_ns now);
+void sim__tl_cmd(struct sim *s, const struct sim_cmd *c, hs_ns end_ns);
+void sim__tl_queue(struct sim *s, struct sim_hwq *h, hs_ns now);
+void sim__tl_decided(void *ctx, struct xq *q, int suspended, hs_ns now);
+void sim__tl_preempted(struct sim *s, struct xq *q, hs_ns suspend_ns,
+		       hs_ns idle_ns);
+
 sim_event_id sim__at(struct sim *s, hs_ns when, sim_event_fn fn, void *obj,
 		     uint64_t arg);
 

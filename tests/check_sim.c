@@ -631,8 +631,9 @@ START_TEST(timeline_and_progress)
 	ck_assert_msg(root != NULL, "%s:%d: %s", tl, je.line, je.text);
 	json_t *ev = json_is_array(root) ? root : json_object_get(root, "traceEvents");
 	ck_assert(json_is_array(ev));
-	/* one process (the tenant), tracks host/stream 0/stream 1, spans
-	 * for k1 (tid 1), k2 (tid 2) and the request (host, tid 0) */
+	/* one process (the tenant); k1 on stream 0's GPU track (tid 11), k2
+	 * on stream 1's (tid 13), both launched at 0 and ready after the
+	 * launch latency; the request as an async span on the host track */
 	int found = 0;
 	size_t i;
 	json_t *e;
@@ -643,21 +644,24 @@ START_TEST(timeline_and_progress)
 		int tid = (int)json_integer_value(json_object_get(e, "tid"));
 		double ts = json_number_value(json_object_get(e, "ts"));
 		double dur = json_number_value(json_object_get(e, "dur"));
-		if (!ph || !name || strcmp(ph, "X"))
+		if (!ph || !name || !strcmp(ph, "M"))
 			continue;
 		ck_assert_int_eq(pid, 1);
-		if (!strcmp(name, "k1")) {
-			ck_assert(tid == 1 && ts == 0.1 && dur == 1.0);
+		if (!strcmp(ph, "X") && !strcmp(name, "k1")) {
+			ck_assert(tid == 11 && ts == 0.1 && dur == 1.0);
 			found |= 1;
-		} else if (!strcmp(name, "k2")) {
-			ck_assert(tid == 2 && ts == 0.1 && dur == 2.5);
+		} else if (!strcmp(ph, "X") && !strcmp(name, "k2")) {
+			ck_assert(tid == 13 && ts == 0.1 && dur == 2.5);
 			found |= 2;
-		} else if (!strcmp(name, "request 0")) {
-			ck_assert(tid == 0 && ts == 0 && dur == 2.65);
+		} else if (!strcmp(ph, "b") && !strcmp(name, "request 0")) {
+			ck_assert(tid == 1 && ts == 0);
 			found |= 4;
+		} else if (!strcmp(ph, "e") && !strcmp(name, "request 0")) {
+			ck_assert(ts == 2.65);
+			found |= 8;
 		}
 	}
-	ck_assert_int_eq(found, 7);
+	ck_assert_int_eq(found, 15);
 	json_decref(root);
 	unlink(tl);
 }

@@ -562,24 +562,30 @@ START_TEST(test_export_tracks)
 	json_t *root = json_load_file(tmp_path("e.json"), 0, &je);
 	ck_assert_msg(root != NULL, "%s", je.text);
 	json_t *evs = json_object_get(root, "traceEvents");
-	int spans = 0, reqs = 0, threads = 0, on_stream8 = 0;
+	int cmds = 0, reqs = 0, threads = 0, on_stream8 = 0, launches = 0;
 	for (size_t i = 0; i < json_array_size(evs); i++) {
 		json_t *e = json_array_get(evs, i);
 		const char *ph = json_string_value(json_object_get(e, "ph"));
 		const char *name = json_string_value(json_object_get(e, "name"));
 		if (strcmp(ph, "M") == 0 && strcmp(name, "thread_name") == 0)
 			threads++;
+		if (strcmp(ph, "b") == 0)
+			reqs++;
 		if (strcmp(ph, "X") != 0)
 			continue;
-		spans++;
-		if (strcmp(json_string_value(json_object_get(e, "cat")), "request") == 0)
-			reqs++;
-		if (json_integer_value(json_object_get(e, "tid")) == 11)
+		if (strcmp(json_string_value(json_object_get(e, "cat")), "launch") == 0) {
+			launches++;
+			continue;
+		}
+		cmds++;
+		if (json_integer_value(json_object_get(e, "tid")) == 13)
 			on_stream8++;
 	}
-	ck_assert_int_eq(threads, 3);     /* host, stream 7, stream 8 */
+	/* host; launches and GPU of stream 7 and of stream 8 */
+	ck_assert_int_eq(threads, 5);
 	ck_assert_int_eq(reqs, 2);
-	ck_assert_int_eq(spans, 6 + 2);
+	ck_assert_int_eq(cmds, 6);
+	ck_assert_int_eq(launches, 6);
 	ck_assert_int_eq(on_stream8, 1);
 	json_decref(root);
 	trace_free(t);

@@ -13,7 +13,7 @@ struct chrome_writer {
 	int nev;
 };
 
-static void put_str(FILE *f, const char *s)
+void trace__json_str(FILE *f, const char *s)
 {
 	fputc('"', f);
 	for (; s && *s; s++) {
@@ -29,7 +29,7 @@ static void put_str(FILE *f, const char *s)
 }
 
 /* ns as microseconds with 3 decimals, exactly (no floating point). */
-static void put_us(FILE *f, int64_t ns)
+void trace__json_us(FILE *f, int64_t ns)
 {
 	if (ns < 0) {
 		fputc('-', f);
@@ -58,12 +58,18 @@ static void sep(struct chrome_writer *w)
 	fputs(w->nev++ ? ",\n" : "\n", w->out.f);
 }
 
+FILE *trace__chrome_event(struct chrome_writer *w)
+{
+	sep(w);
+	return w->out.f;
+}
+
 void chrome_name_process(struct chrome_writer *w, int pid, const char *name)
 {
 	sep(w);
 	fprintf(w->out.f, "{\"ph\":\"M\",\"name\":\"process_name\",\"pid\":%d,"
 		"\"tid\":0,\"args\":{\"name\":", pid);
-	put_str(w->out.f, name);
+	trace__json_str(w->out.f, name);
 	fputs("}}", w->out.f);
 }
 
@@ -72,7 +78,7 @@ void chrome_name_thread(struct chrome_writer *w, int pid, int tid, const char *n
 	sep(w);
 	fprintf(w->out.f, "{\"ph\":\"M\",\"name\":\"thread_name\",\"pid\":%d,"
 		"\"tid\":%d,\"args\":{\"name\":", pid, tid);
-	put_str(w->out.f, name);
+	trace__json_str(w->out.f, name);
 	fputs("}}", w->out.f);
 	sep(w);
 	fprintf(w->out.f, "{\"ph\":\"M\",\"name\":\"thread_sort_index\",\"pid\":%d,"
@@ -84,13 +90,13 @@ void chrome_span(struct chrome_writer *w, int pid, int tid, const char *name,
 {
 	sep(w);
 	fputs("{\"ph\":\"X\",\"name\":", w->out.f);
-	put_str(w->out.f, name);
+	trace__json_str(w->out.f, name);
 	fputs(",\"cat\":", w->out.f);
-	put_str(w->out.f, cat ? cat : "");
+	trace__json_str(w->out.f, cat ? cat : "");
 	fprintf(w->out.f, ",\"pid\":%d,\"tid\":%d,\"ts\":", pid, tid);
-	put_us(w->out.f, start_ns);
+	trace__json_us(w->out.f, start_ns);
 	fputs(",\"dur\":", w->out.f);
-	put_us(w->out.f, dur_ns < 0 ? 0 : dur_ns);
+	trace__json_us(w->out.f, dur_ns < 0 ? 0 : dur_ns);
 	fputc('}', w->out.f);
 }
 
@@ -99,11 +105,11 @@ void chrome_instant(struct chrome_writer *w, int pid, int tid, const char *name,
 {
 	sep(w);
 	fputs("{\"ph\":\"i\",\"s\":\"t\",\"name\":", w->out.f);
-	put_str(w->out.f, name);
+	trace__json_str(w->out.f, name);
 	fputs(",\"cat\":", w->out.f);
-	put_str(w->out.f, cat ? cat : "");
+	trace__json_str(w->out.f, cat ? cat : "");
 	fprintf(w->out.f, ",\"pid\":%d,\"tid\":%d,\"ts\":", pid, tid);
-	put_us(w->out.f, ts_ns);
+	trace__json_us(w->out.f, ts_ns);
 	fputc('}', w->out.f);
 }
 
@@ -121,8 +127,9 @@ static int cmp_i64(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-/* pid 1 = the trace; tid 1 = host (request spans, launch instants);
- * tid 10+i = the i-th stream in ascending order. */
+/* One process (the trace), one stream per track in ascending order, through
+ * the run timeline's writer (timeline.c): launches with arrows to their
+ * commands, a span per request. */
 int trace_export_chrome(const struct trace *t, const char *path,
 			struct trace_err *err)
 {
@@ -136,18 +143,17 @@ int trace_export_chrome(const struct trace *t, const char *path,
 	for (size_t i = 0; i < t->nrecs; i++)
 		if (ns == 0 || streams[i] != streams[ns - 1])
 			streams[ns++] = streams[i];
-	struct chrome_writer *w = chrome_writer_open(path, err);
-	if (!w) {
+	struct timeline *tl = timeline_open(path, 0, 0, err);
+	if (!tl) {
 		free(streams);
 		return -1;
 	}
 	const char *base = strrchr(t->path, '/');
-	chrome_name_process(w, 1, base ? base + 1 : t->path);
-	chrome_name_thread(w, 1, 1, "host");
+	timeline_tenant(tl, 0, base ? base + 1 : t->path);
 	char buf[64];
 	for (size_t i = 0; i < ns; i++) {
 		snprintf(buf, sizeof(buf), "stream %lld", (long long)streams[i]);
-		chrome_name_thread(w, 1, 10 + (int)i, buf);
+		timeline_stream(tl, 0, (int)i, buf);
 	}
 	for (size_t q = 0; q < t->nreqs; q++) {
 		const struct trace_request *rq = &t->reqs[q];
@@ -159,24 +165,26 @@ int trace_export_chrome(const struct trace *t, const char *path,
 			if (r->end_ns > last)
 				last = r->end_ns;
 		}
-		snprintf(buf, sizeof(buf), "request %lld", (long long)rq->id);
-		chrome_span(w, 1, 1, buf, "request", first, last - first);
+		timeline_request(tl, 0, rq->id, first, first, last, 0);
 		for (size_t i = rq->first; i < rq->first + rq->count; i++) {
 			const struct trace_rec *r = &t->recs[i];
-			if (r->kind == TRACE_SYNC || r->kind == TRACE_MARKER) {
-				/* host-side rows: on the host track */
-				chrome_span(w, 1, 1, r->name, trace_kind_name(r->kind),
-					    r->start_ns, r->end_ns - r->start_ns);
-				continue;
-			}
-			chrome_instant(w, 1, 1, "launch", "launch", r->submit_ns);
+			int host = r->kind == TRACE_SYNC || r->kind == TRACE_MARKER;
 			size_t k = 0;
 			while (streams[k] != r->stream)
 				k++;
-			chrome_span(w, 1, 10 + (int)k, r->name, trace_kind_name(r->kind),
-				    r->start_ns, r->end_ns - r->start_ns);
+			if (!host)
+				timeline_launch(tl, 0, (int)k, r->submit_ns, 0, rq->id,
+						r->seq);
+			struct timeline_cmd c = {
+				.name = r->name, .cat = trace_kind_name(r->kind),
+				.request = rq->id, .seq = r->seq,
+				.launch_ns = host ? -1 : r->submit_ns,
+				.start_ns = r->start_ns, .end_ns = r->end_ns,
+				.host = host,
+			};
+			timeline_command(tl, 0, (int)k, &c);
 		}
 	}
 	free(streams);
-	return chrome_writer_close(w, 1, err);
+	return timeline_close(tl, 1, err);
 }

@@ -102,6 +102,60 @@ void chrome_instant(struct chrome_writer *w, int pid, int tid, const char *name,
  * file. 0 or -1 (err filled, e.g. a write failed). Frees w either way. */
 int chrome_writer_close(struct chrome_writer *w, int commit, struct trace_err *err);
 
+/* ---- the run timeline (timeline.c) ----------------------------------------
+ * One writer for `hipsched sim|hw --timeline` and `trace export`, on top of
+ * the Chrome trace writer; what a user sees in Perfetto:
+ *   - a process per tenant (pid = tenant + 1), with
+ *     - "host": one async span per request (arrival to completion; args:
+ *       request, latency_us, waited_us, within_slo) and host-side commands;
+ *     - per stream two tracks, named by the caller (e.g. "s0 (stream 7)"):
+ *       "NAME: launches (host)", one slice per instant at which commands
+ *       were launched onto the stream ("launch xN" when N at once; a slice
+ *       ends where the next begins, so the track stays disjoint), and
+ *       "NAME: GPU", one slice per command (args: request, seq,
+ *       queued_us = start - launch), with a flow arrow from its launch;
+ *     - the scheduler's decisions as instant events on the stream's GPU
+ *       track ("suspend", "resume", "preempted"; args: why, and a number
+ *       such as latency_us);
+ *     - a counter per queue, "NAME queue" {pending, in_flight}.
+ * Window [from_ns, to_ns) (to_ns <= 0: open): an instant, counter or
+ * launch is written when its time is inside; a command when it overlaps
+ * the window or its launch is inside (then with its arrow, so every flow
+ * has both ends); a request when it overlaps. Calls must come in time
+ * order per stream for launches and counters (a backend's clock does). */
+struct timeline;
+struct timeline *timeline_open(const char *path, int64_t from_ns, int64_t to_ns,
+			       struct trace_err *err);
+/* Names tenant's process; call before its events (with timeline_stream). */
+void timeline_tenant(struct timeline *tl, int tenant, const char *name);
+void timeline_stream(struct timeline *tl, int tenant, int stream,
+		     const char *name);
+/* A command was launched onto the stream at at_ns (host cost cost_ns). */
+void timeline_launch(struct timeline *tl, int tenant, int stream, int64_t at_ns,
+		     int64_t cost_ns, int64_t request, int64_t seq);
+struct timeline_cmd {
+	const char *name, *cat;    /* kernel name; kind ("kernel", "memcpy") */
+	int64_t request, seq;      /* its request and place in it */
+	int64_t launch_ns;         /* its timeline_launch time; -1: none */
+	int64_t start_ns, end_ns;
+	int host;                  /* a host-side row (sync): on "host" */
+};
+void timeline_command(struct timeline *tl, int tenant, int stream,
+		      const struct timeline_cmd *c);
+/* slo_ns <= 0: none. end_ns < 0 (not completed): not written. */
+void timeline_request(struct timeline *tl, int tenant, int64_t request,
+		      int64_t arrival_ns, int64_t start_ns, int64_t end_ns,
+		      int64_t slo_ns);
+/* An instant on the stream's GPU track (stream < 0: the host track);
+ * why (may be NULL) and key = value (key NULL: none) go into args. */
+void timeline_mark(struct timeline *tl, int tenant, int stream, const char *name,
+		   int64_t at_ns, const char *why, const char *key, double value);
+void timeline_queue(struct timeline *tl, int tenant, int stream,
+		    const char *name, int64_t at_ns, size_t pending,
+		    size_t inflight);
+/* commit as chrome_writer_close; frees tl either way. */
+int timeline_close(struct timeline *tl, int commit, struct trace_err *err);
+
 /* ---- importers -----------------------------------------------------------
  * `hipsched trace import`: PyTorch profiler / Kineto Chrome-trace JSON,
  * rocprofv3 kernel-trace CSV, Nsight Systems `nsys stats -r cuda_gpu_trace`

@@ -39,6 +39,16 @@ int trace__is_gz_name(const char *path);
 int trace__fail(struct trace_err *err, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+/* ---- Chrome trace JSON pieces (chrome.c), for timeline.c ------------------
+ * trace__chrome_event: starts one more event of w's array (the separator)
+ * and returns the stream to write the event object to. trace__json_str: a
+ * JSON string literal; trace__json_us: ns as microseconds with exactly 3
+ * decimals (integer arithmetic). */
+struct chrome_writer;
+FILE *trace__chrome_event(struct chrome_writer *w);
+void trace__json_str(FILE *f, const char *s);
+void trace__json_us(FILE *f, int64_t ns);
+
 /* ---- string interning: one copy of each distinct name ------------------ */
 struct trace_intern;
 struct trace_intern *trace__intern_new(void);
