@@ -19,7 +19,8 @@ come from `hipsched status --json` at the end of the window.
 
 usage: pytorch_plan.py TEST [--duration S] [--policies hpf,edf] [--out DIR]
        [--hipsched PATH] [--shim PATH] [--modes standalone,native,policy]
-TEST: dual | three | rt | same (two streams of one process)
+TEST: dual | three | rt | same (two streams of one process, the policy
+in the process: HIPSCHED_POLICY, libhipsched.so from --shim)
 """
 import argparse
 import json
@@ -59,6 +60,22 @@ TESTS = {
         "verdict": [("vision", "p99_vs_standalone", "max", 1.10),
                     ("encoder", "p99_vs_standalone", "max", 1.25),
                     ("train", "throughput_vs_standalone", "min", 0.30)],
+    },
+    # the plan's same-process case: both models in one process, each on a
+    # stream of its own (CUDA priorities -5 and 0); a policy runs in the
+    # process itself (HIPSCHED_POLICY), no server
+    "same": {
+        "process": "one",
+        "tenants": [
+            ("hp", 10, ["--model", "resnet18", "--batch", "1",
+                        "--arrival", "periodic", "--rate", "10",
+                        "--stream-prio", "-5"], [], 50.0),
+            ("lp", 1, ["--model", "resnet50", "--batch", "32",
+                       "--arrival", "closed", "--stream-prio", "0"], [], None),
+        ],
+        "verdict": [("hp", "p99_vs_standalone", "max", 1.10),
+                    ("hp", "p99_ms", "max", 50.0),
+                    ("lp", "throughput_vs_standalone", "min", 0.30)],
     },
     "rt": {
         "tenants": [
@@ -149,7 +166,8 @@ def run_mode(a, test, mode, names, raw, policy=None):
     server = None
     extras = {"mode": mode}
     env0 = dict(os.environ)
-    if policy:
+    one = test.get("process") == "one" and len(names) > 1
+    if policy and not one:
         cmd = [a.hipsched, "serve", "--policy", policy, "--socket", sock]
         for kv in a.param:
             cmd += ["--param", kv]
@@ -164,16 +182,30 @@ def run_mode(a, test, mode, names, raw, policy=None):
                              "(see %s/serve.log)" % d)
     go = os.path.join(d, "go")
     procs = []
-    for name, prio, app_args, run_args, slo in test["tenants"]:
-        if name not in names:
-            continue
+    tenants = [t for t in test["tenants"] if t[0] in names]
+    if one:
+        # one process: the first tenant's arguments, the others by --with
+        first = list(tenants[0])
+        for name, prio, app_args, run_args, slo in tenants[1:]:
+            kv = dict(zip(app_args[::2], app_args[1::2]))
+            first[2] = first[2] + ["--with", ":".join((
+                kv["--model"], kv["--batch"], kv["--arrival"],
+                kv.get("--rate", "0"), kv["--stream-prio"], name))]
+        tenants = [tuple(first)]
+    for name, prio, app_args, run_args, slo in tenants:
         out = os.path.join(d, name + ".csv")
         ready = os.path.join(d, name + ".ready")
         argv = [sys.executable, APP, "--name", name, "--duration",
                 str(a.duration), "--out", out, "--ready", ready, "--go", go,
                 "--seed", str(a.seed)] + app_args
         env = dict(env0)
-        if policy:
+        if policy and one:
+            env["HIPSCHED_STATS"] = os.path.join(d, name + ".shim.json")
+            env["HIPSCHED_POLICY"] = policy
+            if a.param:
+                env["HIPSCHED_PARAMS"] = ",".join(a.param)
+            env["LD_PRELOAD"] = a.shim
+        elif policy:
             env["HIPSCHED_STATS"] = os.path.join(d, name + ".shim.json")
             argv = [a.hipsched, "run", "--name", name, "--priority", str(prio),
                     "--socket", sock] + a.run_arg + run_args + ["--"] + argv
@@ -263,8 +295,18 @@ def main():
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--out", default="")
     ap.add_argument("--hipsched", default=os.path.join(HERE, "..", "..", "hipsched"))
+    ap.add_argument("--shim", default="",
+                    help="libhipsched.so for the same-process test "
+                         "(default: next to --hipsched, then build/*/)")
     a = ap.parse_args()
     test = TESTS[a.test]
+    if not a.shim:
+        import glob
+        c = [os.path.join(os.path.dirname(a.hipsched), "libhipsched.so")] + \
+            sorted(glob.glob(os.path.join(HERE, "..", "..", "build", "*",
+                                          "libhipsched.so")))
+        a.shim = next((x for x in c if os.path.exists(x)), c[0])
+    a.shim = os.path.abspath(a.shim)
     out = a.out or os.path.join("runs", "pytorch_" + a.test)
     raw = os.path.join(out, "raw")
     os.makedirs(raw, exist_ok=True)
