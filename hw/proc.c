@@ -259,14 +259,18 @@ static int spawn_group(const struct hw_devops *ops, int direct, const struct sce
 	_exit(0);
 }
 
-/* The run's timeline (Chrome trace JSON): one track per tenant with its
- * requests, arrival to completion, on the host clock from t0. */
+/* The run's timeline through the shared writer (traces/trace.h,
+ * "timeline"): a process per tenant with its requests, arrival to
+ * completion, on the host clock from t0, inside the run's window. The
+ * kernels, launches, decisions and queue counters the simulator writes are
+ * not recorded on the GPU yet. */
 static int write_timeline(const struct scenario *sc, const struct run_result *res,
-			  const char *path, char *err, size_t errlen)
+			  const struct run_opts *o, char *err, size_t errlen)
 {
 	struct trace_err te;
-	struct chrome_writer *w = chrome_writer_open(path, &te);
-	if (!w) {
+	struct timeline *tl = timeline_open(o->timeline_path, o->tl_from_ns,
+					    o->tl_to_ns, &te);
+	if (!tl) {
 		snprintf(err, errlen, "%s", te.msg);
 		return HW_EIO;
 	}
@@ -274,19 +278,15 @@ static int write_timeline(const struct scenario *sc, const struct run_result *re
 		const struct tenant_result *t = &res->t[i];
 		if (!t->nreq)
 			continue;
-		chrome_name_process(w, (int)i + 1, sc->tenants[i].name);
-		chrome_name_thread(w, (int)i + 1, 1, "requests (arrival to done)");
+		timeline_tenant(tl, (int)i, sc->tenants[i].name);
 		for (size_t k = 0; k < t->nreq; k++) {
 			const struct req_record *q = &t->req[k];
-			char name[48];
-			if (q->end_ns < 0)
-				continue;
-			snprintf(name, sizeof(name), "request %lld", (long long)q->request);
-			chrome_span(w, (int)i + 1, 1, name, "request", q->arrival_ns,
-				    q->end_ns - q->arrival_ns);
+			timeline_request(tl, (int)i, q->request, q->arrival_ns,
+					 q->start_ns, q->end_ns,
+					 sc->tenants[i].slo_ns);
 		}
 	}
-	if (chrome_writer_close(w, 1, &te)) {
+	if (timeline_close(tl, 1, &te)) {
 		snprintf(err, errlen, "%s", te.msg);
 		return HW_EIO;
 	}
@@ -448,7 +448,7 @@ int hw__run_with(const struct hw_devops *ops, int direct, const struct scenario 
 	if (res->gpu_busy_ns > dur)
 		res->gpu_busy_ns = dur;
 	if (!rc && o->timeline_path)
-		rc = write_timeline(sc, res, o->timeline_path, err, errlen);
+		rc = write_timeline(sc, res, o, err, errlen);
 	const char *rs = getenv("HIPSCHED_RELAY_STATS");
 	if (!rc && srv && rs && *rs) {
 		if (hw__relay_write_stats(rs, res->policy, res->mode, srv, rt.v, rt.n)) {
