@@ -115,8 +115,10 @@ int analysis_write_summary(const struct report *rep, const char *dir,
 int analysis_write_requests(const struct report *rep, const char *dir,
 			    char *err, size_t errlen);
 /* Writes the gnuplot data and script into dir and runs gnuplot there (a
- * child process) to draw latency_cdf_TENANT.{png,svg} and
- * throughput.{png,svg}. Returns 0, 1 when gnuplot is not installed (no
+ * child process) to draw latency_cdf_TENANT.{png,svg},
+ * latency_tail_TENANT.{png,svg} and throughput.{png,svg} (what they show:
+ * analysis/README.md). Legends sit outside the data; each run has its own
+ * colour, dash and width, so curves that coincide stay visible. Returns 0, 1 when gnuplot is not installed (no
  * plots, a reason in err), or -1 on error (err filled). */
 int analysis_write_plots(const struct report *rep, const char *dir,
 			 char *err, size_t errlen);

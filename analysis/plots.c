@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,10 +34,14 @@ static int cmp_double(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-/* cdf_TENANT_MODE.dat: "latency_ms fraction" per completed request.
- * Returns the number of points, or -1 on error. */
+/* cdf_TENANT_MODE.dat: "latency_ms fraction_done fraction_at_least" per
+ * completed request, sorted (column 3 = 1 - CDF just before the point, so
+ * the slowest request has 1/n: what a log-scale tail plot needs). Returns
+ * the number of points (and their min / max into *lo / *hi when n > 0),
+ * or -1 on error. */
 static long write_cdf(const char *dir, const char *tenant, const char *mode,
-		      const struct tenant_result *t, char *err, size_t errlen)
+		      const struct tenant_result *t, double *lo, double *hi,
+		      char *err, size_t errlen)
 {
 	char path[PATH_MAX];
 	snprintf(path, sizeof(path), "%s/cdf_%s_%s.dat", dir, tenant, mode);
@@ -56,9 +61,15 @@ static long write_cdf(const char *dir, const char *tenant, const char *mode,
 		free(x);
 		return -1;
 	}
-	fprintf(f, "# latency_ms fraction_of_completed (%s, %s)\n", tenant, mode);
+	fprintf(f, "# latency_ms fraction_done fraction_at_least (%s, %s)\n",
+		tenant, mode);
 	for (size_t i = 0; i < n; i++)
-		fprintf(f, "%.6f %.6f\n", x[i], (double)(i + 1) / (double)n);
+		fprintf(f, "%.6f %.6f %.6f\n", x[i], (double)(i + 1) / (double)n,
+			(double)(n - i) / (double)n);
+	if (n) {
+		*lo = fmin(*lo, x[0]);
+		*hi = fmax(*hi, x[n - 1]);
+	}
 	free(x);
 	if (fclose(f)) {
 		snprintf(err, errlen, "%s: write error", path);
@@ -75,11 +86,84 @@ static double or0(double v)
 /* Both terminals for one figure: the script draws it once per format. */
 static void out_both(FILE *gp, const char *base, const char *body)
 {
-	fprintf(gp, "set terminal pngcairo size 900,560 noenhanced\n"
+	fprintf(gp, "set terminal pngcairo size 900,560 noenhanced font ',11'\n"
 		    "set output '%s.png'\n%s"
-		    "set terminal svg size 900,560 noenhanced\n"
+		    "set terminal svg size 900,560 noenhanced font ',11'\n"
 		    "set output '%s.svg'\n%s"
-		    "unset output\n", base, body, base, body);
+		    "unset output\nreset\n", base, body, base, body);
+}
+
+/* Line styles: each mode looks different in colour, dash and width, and the
+ * standalone curve (often equal to the policy's) is drawn last, dashed and
+ * thin, so a curve under it still shows. */
+static const char *const mode_style[3] = {
+	"lc rgb '#222222' dt (6,4) lw 1.6",     /* standalone */
+	"lc rgb '#d62728' dt 1 lw 2.2",         /* native */
+	"lc rgb '#801f77b4' dt 1 lw 5",         /* policy: wide, translucent */
+};
+static const int draw_order[3] = { 1, 2, 0 };
+
+/* Appends to body; returns the new offset (saturating). */
+static int add(char *body, size_t len, int off, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static int add(char *body, size_t len, int off, const char *fmt, ...)
+{
+	if (off < 0 || (size_t)off >= len)
+		return (int)len;
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(body + off, len - (size_t)off, fmt, ap);
+	va_end(ap);
+	return n < 0 ? (int)len : off + n;
+}
+
+/* The SLO and deadline as vertical lines (arrows from the bottom to the
+ * top) when inside [lo, hi]; otherwise a note in the corner. */
+static int add_marks(char *body, size_t len, int off, const struct tenant_spec *ts,
+		     double lo, double hi, int logy)
+{
+	struct { const char *what; hs_ns v; const char *color; } m[2] = {
+		{ "SLO", ts->slo_ns, "#2ca02c" },
+		{ "deadline", ts->deadline_ns && ts->deadline_ns != ts->slo_ns ?
+			      ts->deadline_ns : 0, "#9467bd" },
+	};
+	int notes = 0;
+	for (int k = 0; k < 2; k++) {
+		if (m[k].v <= 0)
+			continue;
+		double ms = (double)m[k].v / 1e6;
+		if (ms >= lo && ms <= hi) {
+			off = add(body, len, off,
+				  "set arrow from %.6g, graph 0 to %.6g, graph 1 nohead "
+				  "lc rgb '%s' lw 2 dt (2,3) front\n"
+				  "set label '%s %.4g ms' at %.6g, graph %.2f left offset 0.5,0 "
+				  "tc rgb '%s' front\n", ms, ms, m[k].color, m[k].what, ms,
+				  ms, logy ? 0.95 - 0.07 * k : 0.55 - 0.07 * k, m[k].color);
+		} else {
+			/* where the curves are not: the CDF's lower right, the
+			 * tail's lower left */
+			off = add(body, len, off,
+				  "set label '%s %.4g ms: %s the plotted range' at graph %s, "
+				  "graph %.2f %s tc rgb '%s' front\n", m[k].what, ms,
+				  ms > hi ? "right of" : "left of", logy ? "0.02" : "0.98",
+				  0.04 + 0.06 * notes, logy ? "left" : "right", m[k].color);
+			notes++;
+		}
+	}
+	return off;
+}
+
+/* The x axis for one tenant's latency: from the data, padded 4 %; log scale
+ * only when the data span more than a factor 20 (then with minor ticks). */
+static int add_xaxis(char *body, size_t len, int off, double lo, double hi)
+{
+	if (hi > 20 * lo && lo > 0) {
+		return add(body, len, off, "set logscale x\nset mxtics 10\n"
+			   "set xrange [%.6g:%.6g]\n", lo / 1.1, hi * 1.1);
+	}
+	double pad = (hi - lo) * 0.04 + 1e-3;
+	return add(body, len, off, "set xrange [%.6g:%.6g]\nset mxtics 5\n",
+		   lo - pad > 0 ? lo - pad : 0, hi + pad);
 }
 
 static int write_script(const struct report *rep, const char *dir,
@@ -104,52 +188,111 @@ static int write_script(const struct report *rep, const char *dir,
 	f = fopen(path, "w");
 	if (!f)
 		goto ioerr;
-	fprintf(f, "# hipsched plots for scenario %s; run: gnuplot plots.gp\n"
-		   "set grid\nset key bottom right\n", sc->name);
+	fprintf(f, "# hipsched plots for scenario %s; run: gnuplot plots.gp\n",
+		sc->name);
 	for (size_t i = 0; i < sc->ntenants; i++) {
-		const char *tn = sc->tenants[i].name;
-		char body[2048], base[256];
-		int off = snprintf(body, sizeof(body),
-			"set title '%s: latency CDF (%s, %s)'\n"
-			"set xlabel 'latency (ms)'\nset ylabel 'fraction of requests'\n"
-			"set logscale x\nset yrange [0:1]\nplot ", tn, sc->name,
-			rep->backend);
+		const struct tenant_spec *ts = &sc->tenants[i];
+		const char *tn = ts->name;
+		long npts[3] = { 0, 0, 0 };
+		double lo = INFINITY, hi = -INFINITY;
 		int nplot = 0;
 		for (int m = 0; m < 3; m++) {
 			const struct run_result *r = mode_run(rep, m, i);
 			if (i >= r->ntenants)
 				continue;
-			long n = write_cdf(dir, tn, mode_names[m], &r->t[i], err, errlen);
-			if (n < 0) {
+			npts[m] = write_cdf(dir, tn, mode_names[m], &r->t[i], &lo, &hi,
+					    err, errlen);
+			if (npts[m] < 0) {
 				fclose(f);
 				return -1;
 			}
-			if (n == 0 || off >= (int)sizeof(body))
-				continue;
-			off += snprintf(body + off, sizeof(body) - (size_t)off,
-					"%s'cdf_%s_%s.dat' using 1:2 with steps lw 2 "
-					"title '%s%s%s'", nplot ? ", " : "", tn,
-					mode_names[m], mode_names[m],
-					m == 2 ? " " : "", m == 2 ? rep->policy : "");
-			nplot++;
+			nplot += npts[m] > 0;
 		}
-		if (off < (int)sizeof(body))
-			snprintf(body + off, sizeof(body) - (size_t)off, "\n");
 		if (!nplot)
 			continue;
+		long nmax = 0;
+		for (int m = 0; m < 3; m++)
+			nmax = npts[m] > nmax ? npts[m] : nmax;
+		char body[4096], base[256], curves[2][1536];
+		/* the curves, for the CDF (column 2) and the tail (column 3) */
+		for (int c = 0; c < 2; c++) {
+			int o = 0, k = 0;
+			curves[c][0] = 0;
+			for (int j = 0; j < 3; j++) {
+				int m = draw_order[j];
+				if (npts[m] <= 0)
+					continue;
+				char title[96];
+				snprintf(title, sizeof(title), "%s%s%s (%ld)", mode_names[m],
+					 m == 2 ? " " : "", m == 2 ? rep->policy : "",
+					 npts[m]);
+				o = add(curves[c], sizeof(curves[c]), o,
+					"%s'cdf_%s_%s.dat' using 1:%d with steps %s title '%s'",
+					k++ ? ", " : "", tn, mode_names[m], c + 2,
+					mode_style[m], title);
+			}
+		}
+		int off = add(body, sizeof(body), 0,
+			      "set title '%s: latency CDF (%s, %s)'\n"
+			      "set xlabel 'latency, arrival to completion (ms)'\n"
+			      "set ylabel 'fraction of requests done'\n"
+			      "set grid xtics ytics mxtics lc rgb '#dddddd'\n"
+			      "set key outside right top vertical title 'run (requests)'\n"
+			      "set yrange [0:1.02]\nset ytics 0.1\n", tn, sc->name,
+			      rep->backend);
+		off = add_xaxis(body, sizeof(body), off, lo, hi);
+		off = add_marks(body, sizeof(body), off, ts, lo, hi, 0);
+		off = add(body, sizeof(body), off, "plot %s\n", curves[0]);
+		if (off >= (int)sizeof(body)) {
+			snprintf(err, errlen, "%s: plot script too long for tenant %s",
+				 path, tn);
+			fclose(f);
+			return -1;
+		}
 		snprintf(base, sizeof(base), "latency_cdf_%s", tn);
 		out_both(f, base, body);
-		fprintf(f, "unset logscale x\nset yrange [*:*]\n");
+
+		/* the tail: fraction of requests at least this slow, log y down
+		 * to one request of the largest run */
+		double ymin = nmax > 0 ? 0.5 / (double)nmax : 1e-4;
+		off = add(body, sizeof(body), 0,
+			  "set title '%s: latency tail, 1 - CDF (%s, %s)'\n"
+			  "set xlabel 'latency, arrival to completion (ms)'\n"
+			  "set ylabel 'fraction of requests at least this slow'\n"
+			  "set grid xtics ytics mxtics lc rgb '#dddddd'\n"
+			  "set key outside right top vertical title 'run (requests)'\n"
+			  "set logscale y\nset yrange [%.3g:1.2]\n"
+			  "set ytics ('1' 1, 'P50 0.5' 0.5, 'P90 0.1' 0.1, 'P99 0.01' 0.01, "
+			  "'P99.9 1e-3' 0.001, '1e-4' 0.0001, '1e-5' 0.00001)\n",
+			  tn, sc->name, rep->backend, ymin);
+		off = add_xaxis(body, sizeof(body), off, lo, hi);
+		off = add_marks(body, sizeof(body), off, ts, lo, hi, 1);
+		off = add(body, sizeof(body), off, "plot %s\n", curves[1]);
+		if (off >= (int)sizeof(body)) {
+			snprintf(err, errlen, "%s: plot script too long for tenant %s",
+				 path, tn);
+			fclose(f);
+			return -1;
+		}
+		snprintf(base, sizeof(base), "latency_tail_%s", tn);
+		out_both(f, base, body);
 	}
-	char body[1024];
+	char body[1536];
 	snprintf(body, sizeof(body),
 		 "set title 'throughput per tenant (%s, %s)'\n"
-		 "set xlabel ''\nset ylabel 'requests / s'\nset key top right\n"
+		 "set xlabel ''\nset ylabel 'requests / s'\n"
+		 "set key outside right top vertical title 'run'\n"
+		 "set grid ytics lc rgb '#dddddd'\n"
 		 "set style data histograms\n"
 		 "set style histogram clustered gap 1\n"
-		 "set style fill solid 0.8 border -1\nset yrange [0:*]\n"
-		 "plot 'throughput.dat' using 2:xtic(1) title 'standalone', "
-		 "'' using 3 title 'native', '' using 4 title 'policy %s'\n",
+		 "set style fill solid 0.85 border -1\nset yrange [0:*]\n"
+		 "set offsets 0, 0, graph 0.12, 0\n"
+		 "plot 'throughput.dat' using 2:xtic(1) lc rgb '#7f7f7f' title 'standalone', "
+		 "'' using 3 lc rgb '#d62728' title 'native', "
+		 "'' using 4 lc rgb '#1f77b4' title 'policy %s', "
+		 "'' using ($0-0.27):2:(sprintf('%%.3g',$2)) with labels offset 0,0.7 notitle, "
+		 "'' using ($0):3:(sprintf('%%.3g',$3)) with labels offset 0,0.7 notitle, "
+		 "'' using ($0+0.27):4:(sprintf('%%.3g',$4)) with labels offset 0,0.7 notitle\n",
 		 sc->name, rep->backend, rep->policy);
 	out_both(f, "throughput", body);
 	if (fclose(f))

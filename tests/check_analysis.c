@@ -459,6 +459,46 @@ START_TEST(test_plots)
 	ck_assert(exists(out, "latency_cdf_lp.svg"));
 	ck_assert(exists(out, "throughput.png"));
 	ck_assert(exists(out, "throughput.svg"));
+	ck_assert(exists(out, "latency_tail_hp.png"));
+	ck_assert(exists(out, "latency_tail_lp.svg"));
+	/* the x axis of hp's plots spans its data (not whole decades), and
+	 * its SLO is marked: as a line when inside, else as a note */
+	double lo = 1e300, hi = -1e300;
+	const char *modes[] = { "standalone", "native", "policy" };
+	char path[512], line[512];
+	for (int m = 0; m < 3; m++) {
+		snprintf(path, sizeof(path), "%s/cdf_hp_%s.dat", out, modes[m]);
+		FILE *f = fopen(path, "r");
+		ck_assert_ptr_nonnull(f);
+		double x, y, z;
+		while (fgets(line, sizeof(line), f))
+			if (sscanf(line, "%lf %lf %lf", &x, &y, &z) == 3) {
+				lo = x < lo ? x : lo;
+				hi = x > hi ? x : hi;
+				ck_assert(z > 0 && z <= 1 && y > 0 && y <= 1);
+			}
+		fclose(f);
+	}
+	snprintf(path, sizeof(path), "%s/plots.gp", out);
+	FILE *f = fopen(path, "r");
+	ck_assert_ptr_nonnull(f);
+	int in_hp = 0, ranges = 0, slo = 0;
+	while (fgets(line, sizeof(line), f)) {
+		if (strstr(line, "set output 'latency_"))
+			in_hp = strstr(line, "_hp.") != NULL;
+		double a, b;
+		if (in_hp && sscanf(line, "set xrange [%lf:%lf]", &a, &b) == 2) {
+			double span = hi - lo;
+			ck_assert_msg(a <= lo && b >= hi && a >= lo / 1.2 - 0.1 * span &&
+				      b <= hi * 1.2 + 0.1 * span, "xrange [%g:%g] for data [%g:%g]",
+				      a, b, lo, hi);
+			ranges++;
+		}
+		slo += in_hp && strstr(line, "SLO 50 ms") != NULL;
+	}
+	fclose(f);
+	ck_assert_int_eq(ranges, 4);       /* CDF and tail, PNG and SVG */
+	ck_assert_int_eq(slo, 4);
 	rmbase();
 }
 END_TEST
