@@ -123,6 +123,13 @@ int analysis_write_requests(const struct report *rep, const char *dir,
 int analysis_write_plots(const struct report *rep, const char *dir,
 			 char *err, size_t errlen);
 
+/* Writes `dir`/report.html from what dir holds (summary.json, the PNG
+ * plots embedded as data URIs, a link to timeline.json when there): one
+ * self-contained, well-formed XHTML page with the table, verdict, plots and
+ * how to open the timeline in Perfetto (analysis/html.c). Temp file and
+ * rename. 0 or -1 (err filled: "PATH:LINE: ..." for a bad summary.json). */
+int analysis_write_html(const char *dir, char *err, size_t errlen);
+
 /* Run directory written whole or not at all: begin creates a fresh
  * temporary folder next to `out` (its path into tmp); commit moves it to
  * `out`, replacing a previous run directory there (one holding a

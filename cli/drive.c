@@ -271,6 +271,10 @@ int cli_drive(const struct drive_opts *o, run_fn run)
 	int prc = analysis_write_plots(&rep, tmp, err, sizeof(err));
 	if (prc)
 		cli_error("warning: %s", err);
+	if (analysis_write_html(tmp, err, sizeof(err))) {
+		cli_error("%s", err);
+		goto done;
+	}
 	if (rundir_commit(tmp, out, err, sizeof(err))) {
 		cli_error("%s", err);
 		goto done;

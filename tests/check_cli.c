@@ -53,8 +53,8 @@ END_TEST
 START_TEST(test_help_lists_commands)
 {
 	ck_assert_int_eq(run("./hipsched --help", out, sizeof(out)), 0);
-	const char *cmds[] = { "sim", "hw", "trace", "compare", "help" };
-	for (size_t i = 0; i < 5; i++)
+	const char *cmds[] = { "sim", "hw", "trace", "compare", "report", "help" };
+	for (size_t i = 0; i < 6; i++)
 		ck_assert_msg(strstr(out, cmds[i]), "help lacks %s", cmds[i]);
 }
 END_TEST
@@ -68,8 +68,8 @@ END_TEST
 
 START_TEST(test_subcommand_help)
 {
-	const char *cmds[] = { "sim", "hw", "trace", "compare" };
-	for (size_t i = 0; i < 4; i++) {
+	const char *cmds[] = { "sim", "hw", "trace", "compare", "report" };
+	for (size_t i = 0; i < 5; i++) {
 		char c[64];
 		snprintf(c, sizeof(c), "./hipsched %s --help", cmds[i]);
 		ck_assert_int_eq(run(c, out, sizeof(out)), 0);
