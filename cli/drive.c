@@ -17,12 +17,22 @@
 
 /* ---- progress line ----------------------------------------------------------
  * On a terminal: one line rewritten in place every 0.1 s after the first
- * second. Otherwise (a log, CI): a plain line every PROGRESS_LOG_S seconds,
- * so a long run shows it is alive. --quiet: nothing. */
+ * second. Otherwise (a log, CI): a plain line every PROGRESS_LOG_S seconds
+ * ($HIPSCHED_PROGRESS_EVERY overrides), so a long run shows it is alive.
+ * --quiet: nothing. */
 #define PROGRESS_LOG_S 5.0
+
+static double log_every_s(void)
+{
+	const char *e = getenv("HIPSCHED_PROGRESS_EVERY");
+	char *end;
+	double v = e ? strtod(e, &end) : 0;
+	return e && end != e && !*end && v > 0 ? v : PROGRESS_LOG_S;
+}
 
 struct progress {
 	int tty, quiet;
+	double every;              /* s between lines when not a terminal */
 	double t0;                 /* wall clock at the start, s */
 	int shown;
 	double last;               /* wall clock of the last line, s */
@@ -44,7 +54,7 @@ static void progress_cb(void *ctx, double fraction)
 		return;
 	double now = wall_s(), el = now - p->t0;
 	if (p->tty ? (el < 1.0 && !p->shown) || now - p->last < 0.1 :
-	    now - (p->shown ? p->last : p->t0) < PROGRESS_LOG_S)
+	    now - (p->shown ? p->last : p->t0) < p->every)
 		return;
 	p->last = now;
 	if (fraction < 0)
@@ -218,7 +228,8 @@ int cli_drive(const struct drive_opts *o, run_fn run)
 		goto done;
 	}
 
-	struct progress pg = { .tty = isatty(2), .quiet = o->quiet, .t0 = wall_s(),
+	struct progress pg = { .tty = isatty(2), .quiet = o->quiet,
+			       .every = log_every_s(), .t0 = wall_s(),
 			       .nruns = sc->ntenants + 2 };
 	unsigned char *active = calloc(sc->ntenants, 1);
 	if (!active) {
@@ -317,7 +328,9 @@ void cli_drive_options(FILE *f, const char *backend)
 		"  --timeline-window A..B\n"
 		"                 only [A, B) of the run in timeline.json, e.g. 2s..3s\n"
 		"                 (implies --timeline; A or B may be left out)\n"
-		"  --quiet        no progress line on stderr\n"
+		"  --quiet        no progress line on stderr (on a terminal it is\n"
+		"                 rewritten in place; otherwise one line every 5 s,\n"
+		"                 $HIPSCHED_PROGRESS_EVERY seconds if set)\n"
 		"%s"
 		"\nexit status: 0 the verdict passes, 1 it fails or an error, 2 usage\n",
 		hw ? "  --device N     GPU ordinal (default 0)\n" :

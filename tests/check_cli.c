@@ -157,6 +157,26 @@ START_TEST(test_default_out_and_native_rows)
 }
 END_TEST
 
+/* Not on a terminal, a long run prints plain progress lines (no carriage
+ * return) to stderr; --quiet prints none. */
+START_TEST(test_progress_lines)
+{
+	char c[1024], f[128];
+	snprintf(f, sizeof(f), "/tmp/hipsched_prog_%d", (int)getpid());
+	snprintf(c, sizeof(c), "HIPSCHED_PROGRESS_EVERY=0.02 %s sim scenarios/dual_resnet.ini"
+		 " --duration 5s --out %s.d 2>%s >/dev/null; grep -c '^hipsched: run [1-4]/4 ' %s"
+		 " && ! grep -q \"$(printf '\\r')\" %s", bin(), f, f, f, f);
+	ck_assert_int_eq(run(c, out, sizeof(out)), 0);
+	ck_assert_int_ge(atoi(out), 2);
+	snprintf(c, sizeof(c), "HIPSCHED_PROGRESS_EVERY=0.02 %s sim scenarios/dual_resnet.ini"
+		 " --duration 5s --quiet --out %s.d 2>%s >/dev/null; test ! -s %s", bin(), f,
+		 f, f);
+	ck_assert_int_eq(run(c, out, sizeof(out)), 0);
+	snprintf(c, sizeof(c), "rm -rf %s %s.d", f, f);
+	run(c, out, sizeof(out));
+}
+END_TEST
+
 Suite *cli_suite(void)
 {
 	Suite *s = suite_create("cli");
@@ -168,6 +188,7 @@ Suite *cli_suite(void)
 	tcase_add_test(t, test_subcommand_help);
 	tcase_add_test(t, test_run_dir_deterministic);
 	tcase_add_test(t, test_hw_help_complete);
+	tcase_add_test(t, test_progress_lines);
 	tcase_add_test(t, test_default_out_and_native_rows);
 	tcase_set_timeout(t, 120);
 	suite_add_tcase(s, t);
