@@ -6,7 +6,7 @@
 #   make check        every Check suite (SANITIZE=1: under ASan + UBSan)
 #   make run          the main job: hipsched sim scenarios/dual_resnet.ini
 #   make bench        simulator speed figures
-#   make deps         install the Debian packages the project needs
+#   make deps         install the Debian packages the project needs (./setup)
 #
 # Sources are found by wildcard: a new .c file in core/ sim/ traces/
 # scenarios/ analysis/ cli/ is built without touching this file; a new
@@ -108,16 +108,13 @@ deps-ensure:
 	    [ ! -f /usr/include/csv.h ] || ! command -v gnuplot >/dev/null; then \
 		$(MAKE) --no-print-directory deps; fi
 
+# The package lists above are installed by ./setup (it reads them from
+# here; it needs no make, for a bare machine).
 deps:
-	@echo "installing: $(DEB_PKGS)"
-	@SUDO=; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
-	$$SUDO apt-get update -qq && \
-	DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $(DEB_PKGS)
+	@./setup
 
 deps-amd:
-	@SUDO=; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
-	$$SUDO apt-get update -qq && \
-	DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $(DEB_PKGS_AMD)
+	@./setup --amd
 
 check: deps-ensure
 	$(Q)$(MAKE) --no-print-directory $(TEST_BIN) $(B)/hipsched
