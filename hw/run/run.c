@@ -213,26 +213,26 @@ static int direct_issue(struct tenant *t, const struct hw_cmd *h, int wait)
 	int rc;
 	switch (h->kind) {
 	case XCMD_KERNEL:
-		rc = o->kernel(g->dev, t->dst, &h->k, &t->dctl, -1);
+		rc = hw__dev_kernel(o, g->dev, t->dst, &h->k, &t->dctl, -1);
 		t->kernels++;
 		break;
 	case XCMD_MEMCPY:
-		rc = o->memcpy(g->dev, t->dst, h->bytes);
+		rc = hw__dev_memcpy(o, g->dev, t->dst, h->bytes);
 		break;
 	default:
-		rc = o->memset(g->dev, t->dst, h->bytes);
+		rc = hw__dev_memset(o, g->dev, t->dst, h->bytes);
 		break;
 	}
 	if (!rc && wait) {
-		rc = o->event_record(g->dev, t->dev_ev, t->dst);
+		rc = hw__dev_event_record(o, g->dev, t->dev_ev, t->dst);
 		if (!rc)
-			rc = o->event_wait(g->dev, t->dev_ev);
+			rc = hw__dev_event_wait(o, g->dev, t->dev_ev);
 		pthread_mutex_lock(&t->mu);
 		t->last_done_ns = hw__now();
 		pthread_mutex_unlock(&t->mu);
 	}
 	if (rc)
-		on_failed(g, o->error(g->dev));
+		on_failed(g, hw__dev_error(o, g->dev));
 	return rc;
 }
 
@@ -340,10 +340,10 @@ int hw__group_setup(struct group *g, char *err, size_t errlen)
 {
 	const struct scenario *sc = g->sc;
 	const char *policy = g->o->policy ? g->o->policy : sc->policy;
-	int rc = g->ops->open(g->o->device, &g->dev, err, errlen);
+	int rc = hw__dev_open(g->ops, g->o->device, &g->dev, err, errlen);
 	if (rc)
 		return rc;
-	g->ops->info(g->dev, &g->info);
+	hw__dev_info(g->ops, g->dev, &g->info);
 	struct hw_engine_cb cb = { .ctx = g, .cmd_done = on_done,
 				   .preempted = on_preempted, .failed = on_failed };
 	/* the engine exists in direct mode too: its lock guards the results */
@@ -410,10 +410,10 @@ int hw__group_setup(struct group *g, char *err, size_t errlen)
 		if (pflags & POLICY_F_STREAM_PRIO)
 			sprio = stream_prio(sc, t->spec->priority, &g->info);
 		if (g->direct) {
-			if ((rc = g->ops->stream_create(g->dev, 0, &t->dst)) ||
-			    (rc = g->ops->ctl_alloc(g->dev, &t->dctl)) ||
-			    (rc = g->ops->event_create(g->dev, 0, &t->dev_ev))) {
-				snprintf(err, errlen, "%s", g->ops->error(g->dev));
+			if ((rc = hw__dev_stream_create(g->ops, g->dev, 0, &t->dst)) ||
+			    (rc = hw__dev_ctl_alloc(g->ops, g->dev, &t->dctl)) ||
+			    (rc = hw__dev_event_create(g->ops, g->dev, 0, &t->dev_ev))) {
+				snprintf(err, errlen, "%s", hw__dev_error(g->ops, g->dev));
 				return rc;
 			}
 			continue;
@@ -505,13 +505,13 @@ void hw__group_release(struct group *g)
 		if (t->hq)
 			hw__queue_free(g->e, t->hq);
 		if (t->dst) {
-			g->ops->stream_sync(g->dev, t->dst);
-			g->ops->stream_destroy(g->dev, t->dst);
+			hw__dev_stream_sync(g->ops, g->dev, t->dst);
+			hw__dev_stream_destroy(g->ops, g->dev, t->dst);
 		}
 		if (t->dev_ev)
-			g->ops->event_destroy(g->dev, t->dev_ev);
+			hw__dev_event_destroy(g->ops, g->dev, t->dev_ev);
 		if (t->dctl.host)
-			g->ops->ctl_free(g->dev, &t->dctl);
+			hw__dev_ctl_free(g->ops, g->dev, &t->dctl);
 		trace_free(t->tr);
 		free(t->hc);
 		free(t->kind);
@@ -528,7 +528,7 @@ void hw__group_release(struct group *g)
 	hw__relay_client_free(g->relay);
 	hw__engine_free(g->e);
 	if (g->dev)
-		g->ops->close(g->dev);
+		hw__dev_close(g->ops, g->dev);
 }
 
 static int run_common(int direct, const struct scenario *sc, const struct run_opts *o,
