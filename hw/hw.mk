@@ -66,7 +66,8 @@ hwcheck:
 # The parts of hw/ (dev/, run/, serve/) see each other's internal headers
 # through -iquote; nothing outside hw/ and its tests does.
 HW_IQUOTE := -iquote hw/dev -iquote hw/run -iquote hw/serve
-HW_TEST_OBJS := $(B)/tests/check_hw.o $(B)/tests/check_hwcalib.o $(B)/tests/fake_hwdev.o
+HW_TEST_OBJS := $(B)/tests/check_hw.o $(B)/tests/check_hwcalib.o $(B)/tests/check_workload.o \
+                $(B)/tests/fake_hwdev.o
 
 # core/sched.h shadows the C library's <sched.h> under -Icore, and
 # <pthread.h> includes <sched.h>: hw/ (threads) and its test see core/ through

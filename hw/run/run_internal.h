@@ -9,7 +9,6 @@
 #ifndef HIPSCHED_HW_RUN_INTERNAL_H
 #define HIPSCHED_HW_RUN_INTERNAL_H
 
-#include <gsl/gsl_rng.h>
 #include "dev_internal.h"
 #include "scenario.h"
 #include "serve_internal.h"
@@ -47,9 +46,7 @@ struct tenant {
 	enum xcmd_kind *kind;       /* per trace record; -1: not submitted */
 	unsigned char *sync;        /* per record: mark XCMD_F_SYNC */
 	struct xcmd *xc;            /* per record, reused request after request */
-	double *file_s;             /* ARRIVAL_FILE times, s */
-	size_t nfile;
-	gsl_rng *rng;
+	struct workload *wl;        /* arrivals and request choice */
 	struct hw_queue *hq;
 	void *dst, *dev_ev;          /* direct mode: own stream and event */
 	struct hw_ctl dctl;
