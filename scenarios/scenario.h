@@ -18,6 +18,12 @@
 #include <stdint.h>
 #include "sched.h"
 
+/* scenarios/' block of the one error numbering (core/sched.h). */
+enum scenario_err {
+	SCENARIO_EBAD = HS_ERANGE_SCENARIO,        /* a scenario that cannot run */
+	SCENARIO_EVALUE = HS_ERANGE_SCENARIO - 1,  /* a value that does not parse */
+};
+
 enum arrival_kind { ARRIVAL_PERIODIC, ARRIVAL_POISSON, ARRIVAL_CLOSED, ARRIVAL_FILE };
 enum process_mode { PROCESS_SHARED, PROCESS_OWN };
 
@@ -74,7 +80,8 @@ void scenario_free(struct scenario *sc);
 
 /* Parses a span with a unit: "30s", "1.5ms", "250us", "100ns", "2m"; "0"
  * alone is allowed. Returns 0 and the span in *out_ns (rounded to the
- * nearest ns), or -1 with the reason in why (a static string). */
+ * nearest ns), or SCENARIO_EVALUE with the reason in why (a static
+ * string). */
 int scenario_parse_duration(const char *s, hs_ns *out_ns, const char **why);
 /* Index of the tenant of that name, or -1. */
 int scenario_tenant_index(const struct scenario *sc, const char *name);
@@ -112,7 +119,7 @@ struct workload;
 
 /* A plan for tenant `tenant` of `sc` whose trace has `nreqs` requests,
  * from the run's `seed`. Reads the arrival file (FILE:LINE messages).
- * 0 and *out (free with workload_free), or HS_EINVAL / HS_ENOMEM with a
+ * 0 and *out (free with workload_free), or SCENARIO_EBAD / HS_ENOMEM with a
  * message in err. */
 int workload_create(const struct scenario *sc, size_t tenant, uint64_t seed,
 		    size_t nreqs, struct workload **out, char *err, size_t errlen);

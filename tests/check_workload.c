@@ -213,7 +213,7 @@ START_TEST(test_plan_direct)
 	ck_assert(a > 18 * (hs_ns)1000000000 && a < 22 * (hs_ns)1000000000);
 	workload_free(w);
 	workload_free(v);
-	ck_assert_int_eq(workload_create(sc, 0, 1, 0, &w, err, sizeof(err)), HS_EINVAL);
+	ck_assert_int_eq(workload_create(sc, 0, 1, 0, &w, err, sizeof(err)), SCENARIO_EBAD);
 	ck_assert_ptr_null(w);
 	scenario_free(sc);
 	test_rmtree(dir);

@@ -25,26 +25,6 @@
 #include <unistd.h>
 #include "run_internal.h"
 
-static const char *const hw_messages[] = {
-	[0] = "built without a GPU backend",
-	[1] = "no HIP device",
-	[2] = "HIP call failed",
-	[3] = "cannot load the trace",
-	[4] = "cannot write the file",
-};
-
-const char *hw_strerror(int err)
-{
-	if (err <= HW_ENOBACKEND && err >= HW_EIO)
-		return hw_messages[HW_ENOBACKEND - err];
-	return hs_strerror(err);
-}
-
-const char *hw_backend_name(void)
-{
-	return hw__platform;
-}
-
 /* ---- the fit --------------------------------------------------------------- */
 int hw_calib_fit(struct hw_calib *c)
 {
