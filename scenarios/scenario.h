@@ -176,6 +176,15 @@ int run_result_add_req(struct run_result *r, size_t tenant,
 		       const struct req_record *rec);
 int run_result_add_preempt(struct run_result *r, hs_ns lat_ns);
 
+/* The one percentile of the project (every table and figure: latencies,
+ * `hw direct`, the relay's round trips, calibration medians): sorts
+ * v[0..n) ascending in place and writes the q[i]-quantile (0 <= q <= 1)
+ * to out[i] for i < nq, GSL's definition (gsl_stats_quantile_from_sorted_
+ * data: linear interpolation between order statistics, so the median of
+ * an even count is the mean of the middle two; q = 1 is the maximum).
+ * NaN for every q when n == 0. O(n log n). */
+void run_quantiles(double *v, size_t n, const double *q, double *out, size_t nq);
+
 /* How a backend runs a scenario (sim_run, hw_run). */
 struct run_opts {
 	const char *policy;        /* NULL: the scenario's */

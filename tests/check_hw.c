@@ -228,8 +228,10 @@ START_TEST(test_engine_level2_deactivate)
 	hw__engine_unlock(v.e);
 	ck_assert_int_eq(preempts, 1);
 	ck_assert_int_eq(xs.hw_active, 0);
-	/* the running kernel finished (<= 2 ms), the queued ones were dropped */
-	ck_assert_int_lt(lat, 4000000);
+	/* the running kernel finished (<= 2 ms), the queued ones were dropped
+	 * (without Level 2 the 8 in flight would take ~14 ms); the fake's
+	 * host sleeps stretch on a loaded machine: 8 ms there */
+	ck_assert_int_lt(lat, test_ops() == &fake_hwdev_ops ? 8000000 : 4000000);
 	ck_assert_int_lt(done_at_suspend, 4);
 	hw__engine_lock(v.e);
 	sched_resume(s, id, hw__now());
