@@ -270,14 +270,14 @@ int analysis_write_html(const char *dir, char *err, size_t errlen)
 			snprintf(err, errlen, "%s:%d: %s", path, je.line, je.text);
 		else
 			snprintf(err, errlen, "%s: %s", path, je.text);
-		return -1;
+		return ANALYSIS_EBAD;
 	}
 	if (!json_is_string(json_object_get(s, "scenario")) ||
 	    !json_is_array(json_object_get(s, "tenants"))) {
 		snprintf(err, errlen, "%s: not a hipsched summary (no scenario or "
 			 "tenants)", path);
 		json_decref(s);
-		return -1;
+		return ANALYSIS_EBAD;
 	}
 	snprintf(path, sizeof(path), "%s/report.html", dir);
 	snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid());
@@ -285,7 +285,7 @@ int analysis_write_html(const char *dir, char *err, size_t errlen)
 	if (!f) {
 		snprintf(err, errlen, "%s: cannot write: %s", tmp, strerror(errno));
 		json_decref(s);
-		return -1;
+		return ANALYSIS_EIO;
 	}
 	body(f, dir, s);
 	json_decref(s);
@@ -293,7 +293,7 @@ int analysis_write_html(const char *dir, char *err, size_t errlen)
 	if (fclose(f) || bad || rename(tmp, path)) {
 		snprintf(err, errlen, "%s: cannot write: %s", path, strerror(errno));
 		unlink(tmp);
-		return -1;
+		return ANALYSIS_EIO;
 	}
 	return 0;
 }

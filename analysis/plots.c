@@ -38,7 +38,7 @@ static int cmp_double(const void *a, const void *b)
  * completed request, sorted (column 3 = 1 - CDF just before the point, so
  * the slowest request has 1/n: what a log-scale tail plot needs). Returns
  * the number of points (and their min / max into *lo / *hi when n > 0),
- * or -1 on error. */
+ * or a negative error (err filled). */
 static long write_cdf(const char *dir, const char *tenant, const char *mode,
 		      const struct tenant_result *t, double *lo, double *hi,
 		      char *err, size_t errlen)
@@ -48,7 +48,7 @@ static long write_cdf(const char *dir, const char *tenant, const char *mode,
 	double *x = malloc((t->nreq ? t->nreq : 1) * sizeof(*x));
 	if (!x) {
 		snprintf(err, errlen, "%s: out of memory", path);
-		return -1;
+		return HS_ENOMEM;
 	}
 	size_t n = 0;
 	for (size_t i = 0; i < t->nreq; i++)
@@ -59,7 +59,7 @@ static long write_cdf(const char *dir, const char *tenant, const char *mode,
 	if (!f) {
 		snprintf(err, errlen, "%s: cannot write: %s", path, strerror(errno));
 		free(x);
-		return -1;
+		return ANALYSIS_EIO;
 	}
 	fprintf(f, "# latency_ms fraction_done fraction_at_least (%s, %s)\n",
 		tenant, mode);
@@ -73,7 +73,7 @@ static long write_cdf(const char *dir, const char *tenant, const char *mode,
 	free(x);
 	if (fclose(f)) {
 		snprintf(err, errlen, "%s: write error", path);
-		return -1;
+		return ANALYSIS_EIO;
 	}
 	return (long)n;
 }
@@ -204,7 +204,7 @@ static int write_script(const struct report *rep, const char *dir,
 					    err, errlen);
 			if (npts[m] < 0) {
 				fclose(f);
-				return -1;
+				return (int)npts[m];
 			}
 			nplot += npts[m] > 0;
 		}
@@ -247,7 +247,7 @@ static int write_script(const struct report *rep, const char *dir,
 			snprintf(err, errlen, "%s: plot script too long for tenant %s",
 				 path, tn);
 			fclose(f);
-			return -1;
+			return ANALYSIS_EIO;
 		}
 		snprintf(base, sizeof(base), "latency_cdf_%s", tn);
 		out_both(f, base, body);
@@ -272,7 +272,7 @@ static int write_script(const struct report *rep, const char *dir,
 			snprintf(err, errlen, "%s: plot script too long for tenant %s",
 				 path, tn);
 			fclose(f);
-			return -1;
+			return ANALYSIS_EIO;
 		}
 		snprintf(base, sizeof(base), "latency_tail_%s", tn);
 		out_both(f, base, body);
@@ -300,19 +300,19 @@ static int write_script(const struct report *rep, const char *dir,
 	return 0;
 ioerr:
 	snprintf(err, errlen, "%s: cannot write: %s", path, strerror(errno));
-	return -1;
+	return ANALYSIS_EIO;
 }
 
 int analysis_write_plots(const struct report *rep, const char *dir,
 			 char *err, size_t errlen)
 {
 	if (write_script(rep, dir, err, errlen))
-		return -1;
+		return ANALYSIS_EIO;
 	fflush(NULL);
 	pid_t pid = fork();
 	if (pid < 0) {
 		snprintf(err, errlen, "cannot start gnuplot: %s", strerror(errno));
-		return -1;
+		return ANALYSIS_EIO;
 	}
 	if (pid == 0) {
 		if (chdir(dir))
@@ -330,7 +330,7 @@ int analysis_write_plots(const struct report *rep, const char *dir,
 	while (waitpid(pid, &st, 0) < 0)
 		if (errno != EINTR) {
 			snprintf(err, errlen, "gnuplot: %s", strerror(errno));
-			return -1;
+			return ANALYSIS_EIO;
 		}
 	if (WIFEXITED(st) && WEXITSTATUS(st) == 127) {
 		snprintf(err, errlen, "gnuplot not found; plots skipped (install "
@@ -340,7 +340,7 @@ int analysis_write_plots(const struct report *rep, const char *dir,
 	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
 		snprintf(err, errlen, "gnuplot failed; see gnuplot.log in the run "
 			 "directory");
-		return -1;
+		return ANALYSIS_EIO;
 	}
 	return 0;
 }

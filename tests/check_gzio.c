@@ -150,7 +150,7 @@ START_TEST(test_bad_gz)
 					   FIX "bad_trunc.json.gz" };
 	for (size_t i = 0; i < 2; i++) {
 		struct trace_err err = { "" };
-		ck_assert_int_eq(trace_import(bad[i], tmp("o.csv"), NULL, NULL, &err), -1);
+		ck_assert_int_lt(trace_import(bad[i], tmp("o.csv"), NULL, NULL, &err), 0);
 		ck_assert_msg(strstr(err.msg, bad[i]) &&
 			      strstr(err.msg, "corrupt or truncated gzip data"),
 			      "%s", err.msg);

@@ -146,7 +146,7 @@ int trace_export_chrome(const struct trace *t, const char *path,
 	struct timeline *tl = timeline_open(path, 0, 0, err);
 	if (!tl) {
 		free(streams);
-		return -1;
+		return TRACE_EIO;
 	}
 	const char *base = strrchr(t->path, '/');
 	timeline_tenant(tl, 0, base ? base + 1 : t->path);
