@@ -243,12 +243,8 @@ static int write_script(const struct report *rep, const char *dir,
 		off = add_xaxis(body, sizeof(body), off, lo, hi);
 		off = add_marks(body, sizeof(body), off, ts, lo, hi, 0);
 		off = add(body, sizeof(body), off, "plot %s\n", curves[0]);
-		if (off >= (int)sizeof(body)) {
-			snprintf(err, errlen, "%s: plot script too long for tenant %s",
-				 path, tn);
-			fclose(f);
-			return ANALYSIS_EIO;
-		}
+		if (off >= (int)sizeof(body))
+			goto toolong;
 		snprintf(base, sizeof(base), "latency_cdf_%s", tn);
 		out_both(f, base, body);
 
@@ -268,12 +264,8 @@ static int write_script(const struct report *rep, const char *dir,
 		off = add_xaxis(body, sizeof(body), off, lo, hi);
 		off = add_marks(body, sizeof(body), off, ts, lo, hi, 1);
 		off = add(body, sizeof(body), off, "plot %s\n", curves[1]);
-		if (off >= (int)sizeof(body)) {
-			snprintf(err, errlen, "%s: plot script too long for tenant %s",
-				 path, tn);
-			fclose(f);
-			return ANALYSIS_EIO;
-		}
+		if (off >= (int)sizeof(body))
+			goto toolong;
 		snprintf(base, sizeof(base), "latency_tail_%s", tn);
 		out_both(f, base, body);
 	}
@@ -298,6 +290,11 @@ static int write_script(const struct report *rep, const char *dir,
 	if (fclose(f))
 		goto ioerr;
 	return 0;
+toolong:
+	/* a tenant name near the scenario parser's limit */
+	snprintf(err, errlen, "%s: plot script too long", path);
+	fclose(f);
+	return ANALYSIS_EIO;
 ioerr:
 	snprintf(err, errlen, "%s: cannot write: %s", path, strerror(errno));
 	return ANALYSIS_EIO;

@@ -39,20 +39,6 @@ static int sh(const char *cmd)
 	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
-static char *slurp(const char *path)
-{
-	FILE *f = fopen(path, "rb");
-	ck_assert_msg(f != NULL, "cannot open %s", path);
-	fseek(f, 0, SEEK_END);
-	long n = ftell(f);
-	rewind(f);
-	char *b = malloc((size_t)n + 1);
-	ck_assert_int_eq(fread(b, 1, (size_t)n, f), (size_t)n);
-	b[n] = 0;
-	fclose(f);
-	return b;
-}
-
 /* ---- a small XML well-formedness checker ------------------------------------ */
 struct xml {
 	char stack[64][32];
@@ -217,7 +203,7 @@ static void check_page(const char *run, int want_timeline)
 {
 	char path[512];
 	snprintf(path, sizeof(path), "%s/report.html", run);
-	char *page = slurp(path);
+	char *page = test_slurp(path, NULL);
 	struct xml x;
 	const char *why = xml_check(page, &x);
 	ck_assert_msg(why == NULL, "%s: %s", path, why);
@@ -276,13 +262,13 @@ START_TEST(test_report_errors)
 	ck_assert_int_eq(sh(c), 1);
 	char p[400];
 	snprintf(p, sizeof(p), "%s/out", dir);
-	char *o = slurp(p);
+	char *o = test_slurp(p, NULL);
 	ck_assert_msg(strstr(o, "summary.json") != NULL, "%s", o);
 	free(o);
 	snprintf(c, sizeof(c), "echo '{\"x\": 1,' > %s/summary.json && %s report %s "
 		 "> %s/out 2>&1", dir, bin(), dir, dir);
 	ck_assert_int_eq(sh(c), 1);
-	o = slurp(p);
+	o = test_slurp(p, NULL);
 	ck_assert_msg(strstr(o, "summary.json:") != NULL, "%s", o);
 	free(o);
 	snprintf(c, sizeof(c), "%s report >/dev/null 2>&1", bin());

@@ -32,18 +32,12 @@ static void put(const char *name, const char *text)
 	chmod(p, 0755);
 }
 
+/* dir/name's text; "" when it does not exist (nothing was written). */
 static char *slurp(const char *name)
 {
 	char p[512];
 	snprintf(p, sizeof(p), "%s/%s", dir, name);
-	FILE *f = fopen(p, "rb");
-	if (!f)
-		return strdup("");
-	static char buf[1 << 18];
-	size_t n = fread(buf, 1, sizeof(buf) - 1, f);
-	buf[n] = 0;
-	fclose(f);
-	return strdup(buf);
+	return access(p, F_OK) ? strdup("") : test_slurp(p, NULL);
 }
 
 static int lines(const char *s)

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "test_util.h"
 #include "trace.h"
 
 #define FIX "tests/fixtures/traces/"
@@ -37,21 +38,6 @@ static char *tmp_path(const char *name)
 	return p;
 }
 
-static char *slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	ck_assert_msg(f != NULL, "cannot open %s", path);
-	fseek(f, 0, SEEK_END);
-	long n = ftell(f);
-	rewind(f);
-	char *b = malloc((size_t)n + 1);
-	ck_assert_int_eq(fread(b, 1, (size_t)n, f), (size_t)n);
-	b[n] = '\0';
-	fclose(f);
-	*len = (size_t)n;
-	return b;
-}
-
 static struct trace *import_ok(const char *path, enum trace_format fmt,
 			       enum trace_split split, int64_t gap_ns,
 			       struct trace_import_stats *st)
@@ -72,14 +58,14 @@ START_TEST(test_roundtrip_byte_identical)
 	ck_assert_int_eq(t->nrecs, 6);
 	ck_assert_int_eq(trace_save(t, tmp_path("out.csv"), &err), 0);
 	size_t a, b;
-	char *x = slurp(FIX "canon_ok.csv", &a), *y = slurp(tmp_path("out.csv"), &b);
+	char *x = test_slurp(FIX "canon_ok.csv", &a), *y = test_slurp(tmp_path("out.csv"), &b);
 	ck_assert_uint_eq(a, b);
 	ck_assert(memcmp(x, y, a) == 0);
 	/* a second generation through the import path too */
 	ck_assert_int_eq(trace_import(tmp_path("out.csv"), tmp_path("out2.csv"), NULL,
 				      NULL, &err), 0);
 	free(y);
-	y = slurp(tmp_path("out2.csv"), &b);
+	y = test_slurp(tmp_path("out2.csv"), &b);
 	ck_assert_uint_eq(a, b);
 	ck_assert(memcmp(x, y, a) == 0);
 	free(x);

@@ -12,4 +12,8 @@ void test_rmtree(const char *dir);
 /* Writes text to path (fails the test if it cannot). */
 void test_write_file(const char *path, const char *text);
 
+/* The whole file, NUL-terminated (its length into *len if len); the caller
+ * frees it. Fails the test when the file cannot be read. */
+char *test_slurp(const char *path, size_t *len);
+
 #endif
