@@ -151,7 +151,8 @@ static const char style[] =
 	"th{background:#f3f3f3}.good{color:#1a7f37;font-weight:bold}"
 	".bad{color:#c62828;font-weight:bold}.note{color:#666}"
 	"img{max-width:100%;border:1px solid #eee;margin:.3em 0}"
-	"code{background:#f3f3f3;padding:0 .2em}";
+	"code{background:#f3f3f3;padding:0 .2em}"
+	".pair{display:flex;gap:.5em}.pair img{width:50%;min-width:0}";
 
 static void body(FILE *f, const char *dir, json_t *s)
 {
@@ -226,13 +227,14 @@ static void body(FILE *f, const char *dir, json_t *s)
 		char png[300], alt[300];
 		fputs("<h3>", f);
 		esc(f, name);
-		fputs("</h3>\n", f);
+		fputs("</h3>\n<div class=\"pair\">\n", f);
 		snprintf(png, sizeof(png), "latency_cdf_%s.png", name);
 		snprintf(alt, sizeof(alt), "latency CDF of %s", name);
 		embed_png(f, dir, png, alt);
 		snprintf(png, sizeof(png), "latency_tail_%s.png", name);
 		snprintf(alt, sizeof(alt), "latency tail of %s", name);
 		embed_png(f, dir, png, alt);
+		fputs("</div>\n", f);
 	}
 	fputs("<h2>Throughput</h2>\n", f);
 	embed_png(f, dir, "throughput.png", "throughput per tenant");

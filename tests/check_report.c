@@ -255,6 +255,33 @@ START_TEST(test_run_writes_report)
 }
 END_TEST
 
+/* With HIPSCHED_BROWSER_CHECK=1 (and Debian's chromium installed): the page
+ * as a headless browser builds it has the five plots and the table. Off by
+ * default: chromium takes ~15 s to start here. */
+START_TEST(test_in_browser)
+{
+	const char *on = getenv("HIPSCHED_BROWSER_CHECK");
+	if (!on || strcmp(on, "1") || sh("command -v chromium >/dev/null 2>&1"))
+		return;
+	char c[2048], run[400];
+	snprintf(run, sizeof(run), "%s/a", dir);
+	snprintf(c, sizeof(c), "%s sim scenarios/dual_resnet.ini --duration 1s --quiet "
+		 "--timeline-window ..100ms --out %s >/dev/null && timeout 120 chromium "
+		 "--headless --no-sandbox --disable-gpu --dump-dom file://%s/report.html "
+		 "> %s/dom.html 2>/dev/null", bin(), run, run, dir);
+	ck_assert_int_eq(sh(c), 0);
+	snprintf(c, sizeof(c), "%s/dom.html", dir);
+	char *dom = test_slurp(c, NULL);
+	int imgs = 0;
+	for (const char *p = dom; (p = strstr(p, "<img")); p++)
+		imgs++;
+	ck_assert_int_eq(imgs, 5);
+	ck_assert_ptr_nonnull(strstr(dom, "<td>hp</td><td>10</td><td>hpf</td>"));
+	ck_assert_ptr_nonnull(strstr(dom, "href=\"timeline.json\""));
+	free(dom);
+}
+END_TEST
+
 START_TEST(test_report_errors)
 {
 	char c[1024];
@@ -288,6 +315,7 @@ Suite *report_suite(void)
 	tcase_add_test(tc, test_checker_rejects);
 	tcase_add_test(tc, test_run_writes_report);
 	tcase_add_test(tc, test_report_errors);
+	tcase_add_test(tc, test_in_browser);
 	suite_add_tcase(s, tc);
 	return s;
 }
