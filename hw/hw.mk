@@ -14,7 +14,7 @@
 #   make hwcheck HW=nvidia   GPU tests of the hw suite (needs a GPU)
 .DEFAULT_GOAL := all
 HW_LINK := $(CC)
-HW_COMMON := hw/engine.c hw/run.c hw/proc.c hw/relay.c hw/calib.c
+HW_COMMON := hw/engine.c hw/run.c hw/proc.c hw/calib.c $(wildcard hw/serve/*.c)
 CUDA_HOME ?= /usr/local/cuda
 NVCC ?= $(CUDA_HOME)/bin/nvcc
 NVCC_ARCH ?= -gencode arch=compute_80,code=sm_80 \
@@ -66,4 +66,4 @@ hwcheck:
 # core/sched.h shadows the C library's <sched.h> under -Icore, and
 # <pthread.h> includes <sched.h>: hw/ (threads) and its test see core/ through
 # -iquote instead, so "sched.h" is ours and <sched.h> the system's.
-$(B)/hw/%.o $(B)/tests/check_hw.o $(B)/tests/check_hwcalib.o $(B)/tests/fake_hwdev.o: CPPFLAGS := $(patsubst -Icore,-iquotecore,$(CPPFLAGS))
+$(B)/hw/%.o $(B)/tests/check_hw.o $(B)/tests/check_serve.o $(B)/tests/check_hwcalib.o $(B)/tests/fake_hwdev.o: CPPFLAGS := $(patsubst -Icore,-iquotecore,$(CPPFLAGS))

@@ -7,11 +7,13 @@
 
 #include <gsl/gsl_rng.h>
 #include "hw_internal.h"
+#include "serve/serve.h"
 #include "trace.h"
 
 struct tenant {
-	struct hw_relay_ep rl;      /* first: the XQueue's user for "remote" */
 	struct group *g;
+	void *ep;                   /* the policy server's endpoint (the
+	                             * XQueue's user), NULL without one */
 	size_t idx;
 	const struct tenant_spec *spec;
 	struct trace *tr;
@@ -54,8 +56,9 @@ struct group {
 	hs_ns t0, dur;
 	int direct;                 /* no scheduler: launch straight to streams */
 	int relay_fd;               /* >= 0: the policy runs in the parent,
-	                             * reached through this socket */
-	struct hw_relay_client *relay;
+	                             * reached through this socket (until
+	                             * the client takes it) */
+	struct hs_client *client;   /* the parent's policy server's client */
 	volatile int stop;
 	char failmsg[256];
 	volatile int failed;

@@ -120,6 +120,14 @@ struct run_result {
 	/* preemption latencies observed (suspend -> queue idle), ns */
 	hs_ns *preempt_ns;
 	size_t npreempt, preempt_cap;
+	/* the policy server's figures (hw/serve/serve.h; hw runs whose
+	 * tenants live in several processes under one policy): LOAD messages
+	 * received, decisions sent, policy timers fired, and each decision's
+	 * round trip (a LOAD sent -> the decision it caused applied in the
+	 * client), ns. All 0 when no server ran. */
+	uint64_t serve_loads, serve_suspends, serve_resumes, serve_timers;
+	hs_ns *rtt_ns;
+	size_t nrtt, rtt_cap;
 };
 
 /* 0 or HS_ENOMEM. */
@@ -128,6 +136,7 @@ void run_result_release(struct run_result *r);
 int run_result_add_req(struct run_result *r, size_t tenant,
 		       const struct req_record *rec);
 int run_result_add_preempt(struct run_result *r, hs_ns lat_ns);
+int run_result_add_rtt(struct run_result *r, hs_ns rtt_ns);
 
 /* How a backend runs a scenario (sim_run, hw_run). */
 struct run_opts {
