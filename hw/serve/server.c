@@ -160,6 +160,8 @@ static int grow(void **v, size_t *cap, size_t n, size_t sz)
 	if (n < *cap)
 		return 0;
 	size_t nc = *cap ? 2 * *cap : 16;
+	while (nc <= n)
+		nc *= 2;
 	void *nv = realloc(*v, nc * sz);
 	if (!nv)
 		return -1;
@@ -507,17 +509,22 @@ int hs_server_run(struct hs_server *s, int until_idle)
 			continue;
 		}
 		hs_ns until = s->timer >= 0 ? s->timer : INT64_MAX;
+		int expired = 0;
 		for (size_t i = 0; i < s->nc; i++) {
 			struct conn *c = s->c[i];
-			if (c->st != C_HELLO)
+			if (c->st != C_HELLO || c->dead)
 				continue;
 			hs_ns dl = c->since_ns + s->o.hello_timeout_ns;
-			if (dl <= now)
+			if (dl <= now) {
 				serve__refuse(s, c, "no HELLO within %.1f s",
 					      (double)s->o.hello_timeout_ns / 1e9);
-			else if (dl < until)
+				expired = 1;
+			} else if (dl < until) {
 				until = dl;
+			}
 		}
+		if (expired)
+			continue;        /* sweep them first */
 		size_t nf = s->nc + 2;
 		if (grow((void **)&s->pfd, &s->pfcap, nf, sizeof(*s->pfd)))
 			return HS_ENOMEM;
@@ -613,8 +620,10 @@ void hs_server_free(struct hs_server *s)
 {
 	if (!s)
 		return;
-	for (size_t i = 0; i < s->nc; i++)
+	for (size_t i = 0; i < s->nc; i++) {
 		s->c[i]->dead = 1;
+		s->c[i]->bye = 1;    /* not their doing: nothing to log */
+	}
 	if (s->s)
 		sweep(s);
 	while (s->np)             /* none left by sweep; defensive */
