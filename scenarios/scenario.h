@@ -71,6 +71,10 @@ struct scenario {
  * "FILE:LINE: what is wrong" in err. Free with scenario_free(). */
 struct scenario *scenario_load(const char *path, char *err, size_t errlen);
 void scenario_free(struct scenario *sc);
+/* The same parser and checks for a file whose [tenant] sections are
+ * optional: what `hipsched serve --config` reads its [policy] from (the
+ * policy name, its parameters, level / threshold / batch). */
+struct scenario *scenario_load_policy(const char *path, char *err, size_t errlen);
 
 /* Parses a span with a unit: "30s", "1.5ms", "250us", "100ns", "2m"; "0"
  * alone is allowed. Returns 0 and the span in *out_ns (rounded to the

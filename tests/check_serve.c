@@ -880,6 +880,142 @@ START_TEST(test_fault_client_killed)
 }
 END_TEST
 
+/* ---- the commands ------------------------------------------------------------------ */
+/* The binary under test: $HIPSCHED_BIN (set by make check) or ./hipsched. */
+static const char *bin(void)
+{
+	const char *b = getenv("HIPSCHED_BIN");
+	return b && *b ? b : "./hipsched";
+}
+
+/* Runs a shell script (bounded by `timeout`) with $H the binary and $D the
+ * scratch folder; its stdout+stderr in out; its exit status. */
+static int sh(const char *script, char *out, size_t len)
+{
+	char path[128], cmd[512];
+	snprintf(path, sizeof(path), "%s/t.sh", tmpdir);
+	test_write_file(path, script);
+	snprintf(cmd, sizeof(cmd), "H='%s' D='%s' timeout 30 sh '%s' 2>&1", bin(), tmpdir,
+		 path);
+	FILE *p = popen(cmd, "r");
+	ck_assert_ptr_nonnull(p);
+	size_t n = fread(out, 1, len - 1, p);
+	out[n] = 0;
+	int st = pclose(p);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static char out[16384];
+
+START_TEST(test_cmd_serve_status_ctl)
+{
+	int rc = sh(
+		"S=$D/s.sock\n"
+		"$H serve --socket $S --param linger=1 >$D/out 2>$D/err & pid=$!\n"
+		"i=0; while [ ! -S $S ] && [ $i -lt 200 ]; do sleep 0.01; i=$((i+1)); done\n"
+		"[ -S $S ] || exit 10\n"
+		"[ \"$(stat -c %a $S)\" = 600 ] || exit 11\n"
+		"$H serve --socket $S; echo \"second=$?\"\n"
+		"$H status --socket $S --json | grep -q '\"policy\": \"hpf\"' || exit 12\n"
+		"$H ctl --socket $S policy edf || exit 13\n"
+		"$H status --socket $S | grep -q 'policy edf, 0 clients' || exit 14\n"
+		"$H ctl --socket $S set nobody priority=1; echo \"set=$?\"\n"
+		"$H ctl --socket $S policy nosuch; echo \"policy=$?\"\n"
+		"kill -TERM $pid; wait $pid; echo \"term=$?\"\n"
+		"[ -e $S ] && exit 15\n"
+		"$H status --socket $S; echo \"gone=$?\"\n"
+		"cat $D/out\n", out, sizeof(out));
+	ck_assert_msg(rc == 0, "script failed (%d):\n%s", rc, out);
+	ck_assert_ptr_nonnull(strstr(out, "another policy server is running there"));
+	ck_assert_ptr_nonnull(strstr(out, "second=1"));
+	ck_assert_ptr_nonnull(strstr(out, "no client named 'nobody'"));
+	ck_assert_ptr_nonnull(strstr(out, "set=1"));
+	ck_assert_ptr_nonnull(strstr(out, "unknown policy 'nosuch' (known: "));
+	ck_assert_ptr_nonnull(strstr(out, "policy=1"));
+	ck_assert_ptr_nonnull(strstr(out, "term=143"));
+	ck_assert_ptr_nonnull(strstr(out, "cannot reach the policy server"));
+	ck_assert_ptr_nonnull(strstr(out, "gone=1"));
+	ck_assert_ptr_nonnull(strstr(out, "hipsched serve: policy hpf (linger=1) on "));
+}
+END_TEST
+
+START_TEST(test_cmd_serve_config_and_sigint)
+{
+	char path[160];
+	snprintf(path, sizeof(path), "%s/p.ini", tmpdir);
+	test_write_file(path, "[policy]\nname = bp\nslice = 3\n");
+	int rc = sh(
+		"S=$D/s.sock\n"
+		"$H serve --socket $S --config $D/p.ini >$D/out 2>&1 & pid=$!\n"
+		"i=0; while [ ! -S $S ] && [ $i -lt 200 ]; do sleep 0.01; i=$((i+1)); done\n"
+		"$H status --socket $S | head -1\n"
+		"kill -INT $pid; wait $pid; echo \"int=$?\"\n"
+		"cat $D/out\n"
+		"printf '[policy]\\nname = bp\\nslise = 3\\n' > $D/bad.ini\n"
+		"$H serve --socket $S --config $D/bad.ini; echo \"bad=$?\"\n"
+		"$H serve --param nokey; echo \"param=$?\"\n", out, sizeof(out));
+	ck_assert_msg(rc == 0, "script failed (%d):\n%s", rc, out);
+	ck_assert_ptr_nonnull(strstr(out, "policy bp, 0 clients"));
+	ck_assert_ptr_nonnull(strstr(out, "int=130"));
+	ck_assert_ptr_nonnull(strstr(out, "policy bp (slice=3) on"));
+	ck_assert_ptr_nonnull(strstr(out, "bad.ini:3:"));
+	ck_assert_ptr_nonnull(strstr(out, "bad=1"));
+	ck_assert_ptr_nonnull(strstr(out, "param=2"));
+}
+END_TEST
+
+START_TEST(test_cmd_run)
+{
+	/* any shared object stands in for the shim: the launcher's job is
+	 * the environment and the exec */
+	int rc = sh(
+		"so=$(ldd $H | awk '/libc\\.so/ { print $3 }')\n"
+		"[ -f \"$so\" ] || exit 20\n"
+		"HIPSCHED_SHIM=$so $H run --name web --priority 5 --slo 50ms --deadline 6ms "
+		"--weight 2 --level 1 --threshold 8 --batch 4 --socket $D/none.sock -- "
+		"sh -c 'echo \"env $HIPSCHED_SOCKET $HIPSCHED_NAME $HIPSCHED_PRIORITY "
+		"$HIPSCHED_SLO_MS $HIPSCHED_DEADLINE_MS $HIPSCHED_WEIGHT $HIPSCHED_LEVEL "
+		"$HIPSCHED_THRESHOLD $HIPSCHED_BATCH\"; echo \"pre $LD_PRELOAD\"; exit 7'\n"
+		"echo \"exit=$?\"\n"
+		"HIPSCHED_SHIM=$D/missing.so $H run -- true; echo \"missing=$?\"\n"
+		"HIPSCHED_SHIM=$so $H run --level 4 -- true; echo \"level=$?\"\n"
+		"HIPSCHED_SHIM=$so $H run; echo \"nocmd=$?\"\n"
+		"HIPSCHED_SHIM=$so $H run -- /nonexistent/x; echo \"noexec=$?\"\n",
+		out, sizeof(out));
+	ck_assert_msg(rc == 0, "script failed (%d):\n%s", rc, out);
+	char want[256];
+	snprintf(want, sizeof(want), "env %s/none.sock web 5 50.000000 6.000000 2 1 8 4",
+		 tmpdir);
+	ck_assert_msg(strstr(out, want), "no '%s' in:\n%s", want, out);
+	ck_assert_ptr_nonnull(strstr(out, "pre /"));
+	ck_assert_ptr_nonnull(strstr(out, "libc.so"));
+	ck_assert_ptr_nonnull(strstr(out, "warning: no policy server at"));
+	ck_assert_ptr_nonnull(strstr(out, "exit=7"));
+	ck_assert_ptr_nonnull(strstr(out, "libhipsched.so not found"));
+	ck_assert_ptr_nonnull(strstr(out, "missing=1"));
+	ck_assert_ptr_nonnull(strstr(out, "bad --level '4'"));
+	ck_assert_ptr_nonnull(strstr(out, "level=2"));
+	ck_assert_ptr_nonnull(strstr(out, "nocmd=2"));
+	ck_assert_ptr_nonnull(strstr(out, "noexec=127"));
+}
+END_TEST
+
+START_TEST(test_cmd_help)
+{
+	const char *cmds[] = { "serve", "run", "status", "ctl" };
+	for (int i = 0; i < 4; i++) {
+		char script[128];
+		snprintf(script, sizeof(script), "$H %s --help; echo \"rc=$?\"\n", cmds[i]);
+		ck_assert_int_eq(sh(script, out, sizeof(out)), 0);
+		ck_assert_msg(strstr(out, "usage: hipsched ") && strstr(out, "rc=0"),
+			      "%s --help:\n%s", cmds[i], out);
+	}
+	ck_assert_int_eq(sh("$H --help\n", out, sizeof(out)), 0);
+	ck_assert_ptr_nonnull(strstr(out, "serve"));
+	ck_assert_ptr_nonnull(strstr(out, "status"));
+}
+END_TEST
+
 Suite *serve_suite(void)
 {
 	Suite *s = suite_create("serve");
@@ -898,6 +1034,14 @@ Suite *serve_suite(void)
 	tcase_add_test(t, test_client_fork_child);
 	tcase_add_test(t, test_fault_server_killed);
 	tcase_add_test(t, test_fault_client_killed);
+	suite_add_tcase(s, t);
+	t = tcase_create("commands");
+	tcase_add_checked_fixture(t, setup, teardown);
+	tcase_set_timeout(t, 40);
+	tcase_add_test(t, test_cmd_serve_status_ctl);
+	tcase_add_test(t, test_cmd_serve_config_and_sigint);
+	tcase_add_test(t, test_cmd_run);
+	tcase_add_test(t, test_cmd_help);
 	suite_add_tcase(s, t);
 	return s;
 }

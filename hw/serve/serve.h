@@ -308,6 +308,7 @@ struct hs_server_opts {
 	unsigned max_conns;       /* 0: HS_SERVER_MAX_CONNS; more are refused */
 	hs_ns hello_timeout_ns;   /* 0: 2 s; a silent connection is dropped */
 	int spin;                 /* busy-poll (HS_ENV_SPIN) */
+	int verbose;              /* also log clients coming and going */
 	/* One line per event worth telling (a refused client, a protocol
 	 * error, a client gone); NULL: none. */
 	void (*log)(void *ctx, const char *line);

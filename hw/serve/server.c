@@ -272,7 +272,11 @@ static void on_hello(struct hs_server *s, struct conn *c, const struct hs_m_hell
 	m.u.welcome.version = HS_PROTO_VERSION;
 	m.u.welcome.client = c->id;
 	snprintf(m.u.welcome.policy, sizeof(m.u.welcome.policy), "%s", s->policy);
-	serve__send(s, c, &m);
+	if (serve__send(s, c, &m) == 0 && s->o.verbose && c->st == C_APP) {
+		char w[128];
+		serve__log(s, "%s, uid %d: joined (priority %d, level %d)",
+			   who(c, w, sizeof(w)), (int)c->uid, (int)c->prio, (int)c->level);
+	}
 }
 
 static void send_error(struct hs_server *s, struct conn *c, int32_t qid,
@@ -385,6 +389,10 @@ static void on_msg(struct hs_server *s, struct conn *c, const struct hs_msg *m, 
 	case HS_OP_BYE:
 		c->bye = 1;
 		c->dead = 1;
+		if (s->o.verbose && c->st == C_APP) {
+			char w[128];
+			serve__log(s, "%s: left", who(c, w, sizeof(w)));
+		}
 		return;
 	case HS_OP_JOIN:
 		if (c->st == C_APP)
