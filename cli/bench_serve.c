@@ -16,7 +16,6 @@
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
-#include "analysis.h"
 #include "cli.h"
 #include "serve/serve.h"
 
@@ -141,15 +140,15 @@ int cli_serve_bench(size_t count)
 		goto out;
 	}
 	double *v = malloc((r.nrtt ? r.nrtt : 1) * sizeof(*v));
+	static const double q[4] = { 0.50, 0.90, 0.99, 1.0 };
+	double p[4];
 	for (size_t i = 0; v && i < r.nrtt; i++)
-		v[i] = (double)r.rtt_ns[i] / 1e6;
-	struct lat_stats ls;
-	analysis_lat_stats(v, v ? r.nrtt : 0, &ls);
+		v[i] = (double)r.rtt_ns[i] / 1e3;
+	run_quantiles(v, v ? r.nrtt : 0, q, p, 4);
 	free(v);
 	printf("decision round trip over a Unix socket (%s): %zu decisions, "
 	       "p50 %.1f us, p90 %.1f us, p99 %.1f us, max %.1f us\n",
-	       o.spin ? "busy-polling" : "blocking", r.nrtt, ls.p50_ms * 1e3,
-	       ls.p90_ms * 1e3, ls.p99_ms * 1e3, ls.max_ms * 1e3);
+	       o.spin ? "busy-polling" : "blocking", r.nrtt, p[0], p[1], p[2], p[3]);
 	status = r.nrtt ? 0 : 1;
 	run_result_release(&r);
 out:

@@ -230,7 +230,7 @@ int cmd_serve(int argc, char **argv)
 	g_srv = NULL;
 	hs_server_free(srv);
 	if (rc) {
-		cli_error("serve: %s", serve_strerror(rc));
+		cli_error("serve: %s", hs_strerror(rc));
 		goto out;
 	}
 	status = g_sig ? 128 + g_sig : 0;

@@ -421,12 +421,16 @@ int hs_client_open(const char *path, int fd, const struct hs_hello *h,
 	hs_client_policy_name();
 	if (reg_rc) {
 		snprintf(err, errlen, "registering the remote policy: %s", hs_strerror(reg_rc));
+		if (fd >= 0)
+			close(fd);
 		return reg_rc;
 	}
 	if (!s || !lk || !lk->lock || !lk->unlock || !h ||
 	    strcmp(sched_policy(s)->name, policy_remote.name) != 0) {
 		snprintf(err, errlen, "hs_client_open: needs a core running \"%s\" and a lock",
 			 policy_remote.name);
+		if (fd >= 0)
+			close(fd);
 		return HS_EINVAL;
 	}
 	if (fd < 0) {

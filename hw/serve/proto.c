@@ -159,13 +159,15 @@ int hs_connect(const char *path)
 	return -e;
 }
 
-const char *serve_strerror(int err)
+static const char *const serve_messages[] = {
+	[HS_ERANGE_SERVE - SERVE_EPROTO] = "policy server protocol error",
+	[HS_ERANGE_SERVE - SERVE_ECONN] = "cannot reach the policy server",
+	[HS_ERANGE_SERVE - SERVE_EBUSY] = "another policy server owns the socket",
+	[HS_ERANGE_SERVE - SERVE_EIO] = "socket error",
+};
+
+__attribute__((constructor)) static void serve_errors_register(void)
 {
-	switch (err) {
-	case SERVE_EPROTO: return "protocol error";
-	case SERVE_ECONN: return "cannot reach the policy server";
-	case SERVE_EBUSY: return "another policy server owns the socket";
-	case SERVE_EIO: return "socket error";
-	default: return hs_strerror(err);
-	}
+	hs_err_register(HS_ERANGE_SERVE, sizeof(serve_messages) / sizeof(serve_messages[0]),
+			serve_messages);
 }

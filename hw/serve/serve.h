@@ -255,7 +255,8 @@ struct hs_client_stats {
 };
 
 /* Connects to the server at `path` (or uses `fd` >= 0, which the client
- * then owns and closes), sends HELLO and waits up to 5 s for WELCOME. The
+ * then owns and closes, even on failure), sends HELLO and waits up to 5 s
+ * for WELCOME. The
  * local core `s` must run the policy hs_client_policy_name() ("remote",
  * registered by the first open), which forwards the load of joined queues;
  * a receiver thread (all signals blocked) applies SUSPEND / RESUME with
@@ -359,13 +360,14 @@ int hs_ctl_set(const char *path, const char *name, const char *key,
 int hs_ctl_policy(const char *path, const char *name, const char *const *kv,
 		  size_t nkv, char *err, size_t errlen);
 
-/* ---- errors ---------------------------------------------------------------------- */
+/* ---- errors: hw/serve's block of the one table (core/sched.h; messages
+ * registered by proto.c, so hs_strerror knows them wherever the client
+ * half is linked) ------------------------------------------------------------ */
 enum serve_err {
-	SERVE_EPROTO = -200,      /* protocol error / refused by the server */
-	SERVE_ECONN = -201,       /* cannot reach the server, or it went away */
-	SERVE_EBUSY = -202,       /* another server owns the socket */
-	SERVE_EIO = -203,         /* a socket call failed */
+	SERVE_EPROTO = HS_ERANGE_SERVE,       /* protocol error / refused */
+	SERVE_ECONN = HS_ERANGE_SERVE - 1,    /* server unreachable or gone */
+	SERVE_EBUSY = HS_ERANGE_SERVE - 2,    /* another server owns the socket */
+	SERVE_EIO = HS_ERANGE_SERVE - 3,      /* a socket call failed */
 };
-const char *serve_strerror(int err);
 
 #endif

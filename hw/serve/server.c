@@ -22,7 +22,6 @@
 #include <time.h>
 #include <unistd.h>
 #include "serve_internal.h"
-#include "analysis.h"
 #include "scenario.h"
 
 /* Proxies are never launched on: a call here is a core bug. */
@@ -598,12 +597,13 @@ void hs_server_status(const struct hs_server *s, struct hs_m_st_server *st)
 	if (!v)
 		return;
 	for (size_t i = 0; i < n; i++)
-		v[i] = (double)s->rtt[i] / 1e6;
-	struct lat_stats ls;
-	analysis_lat_stats(v, n, &ls);
+		v[i] = (double)s->rtt[i];
+	static const double q[2] = { 0.50, 0.99 };
+	double p[2];
+	run_quantiles(v, n, q, p, 2);
 	free(v);
-	st->rtt_p50_ns = (int64_t)llround(ls.p50_ms * 1e6);
-	st->rtt_p99_ns = (int64_t)llround(ls.p99_ms * 1e6);
+	st->rtt_p50_ns = (int64_t)llround(p[0]);
+	st->rtt_p99_ns = (int64_t)llround(p[1]);
 }
 
 int hs_server_figures(const struct hs_server *s, struct run_result *r)

@@ -27,7 +27,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include "run_internal.h"
-#include "serve/serve.h"
+#include "serve.h"
 
 static int write_all(int fd, const void *p, size_t n)
 {
@@ -357,7 +357,7 @@ int hw__run_with(const struct hw_devops *ops, int direct, const struct scenario 
 		}
 		/* the server owns sp[0] from here; the child closes its copy */
 		if (srv && (rc = hs_server_add_fd(srv, sp[0]))) {
-			snprintf(err, errlen, "policy server: %s", serve_strerror(rc));
+			snprintf(err, errlen, "policy server: %s", hs_strerror(rc));
 			close(sp[1]);
 			__atomic_store_n(&sa->failed, 1, __ATOMIC_SEQ_CST);
 			continue;
@@ -429,7 +429,7 @@ out:
 		void *src;
 		pthread_join(srv_thr, &src);
 		if ((intptr_t)src && !rc) {
-			snprintf(err, errlen, "policy server: %s", serve_strerror((int)(intptr_t)src));
+			snprintf(err, errlen, "policy server: %s", hs_strerror((int)(intptr_t)src));
 			rc = (int)(intptr_t)src;
 		}
 		if (!rc && hs_server_figures(srv, res)) {
