@@ -15,20 +15,6 @@
 #include "scenario.h"
 
 /* ---- server side ------------------------------------------------------------------- */
-static void reply_error(struct hs_server *s, struct conn *c, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static void reply_error(struct hs_server *s, struct conn *c, const char *fmt, ...)
-{
-	struct hs_msg m;
-	hs_msg_init(&m, HS_OP_ERROR);
-	m.u.text.qid = -1;
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(m.u.text.text, sizeof(m.u.text.text), fmt, ap);
-	va_end(ap);
-	serve__send(s, c, &m);
-}
-
 static void reply_ok(struct hs_server *s, struct conn *c, int n)
 {
 	struct hs_msg m;
@@ -122,11 +108,11 @@ static void do_set(struct hs_server *s, struct conn *c, const struct hs_m_set *q
 		if (scenario_parse_duration(val, &span, &dw))
 			why = "a span with a unit (10ms, 1.5s)";
 	} else {
-		reply_error(s, c, "unknown key '%s' (priority, deadline, slo, weight)", key);
+		serve__error(s, c, -1, "unknown key '%s' (priority, deadline, slo, weight)", key);
 		return;
 	}
 	if (why) {
-		reply_error(s, c, "%s=%s: expected %s", key, val, why);
+		serve__error(s, c, -1, "%s=%s: expected %s", key, val, why);
 		return;
 	}
 	int clients = 0, queues = 0;
@@ -159,7 +145,7 @@ static void do_set(struct hs_server *s, struct conn *c, const struct hs_m_set *q
 		}
 	}
 	if (!clients) {
-		reply_error(s, c, "no client named '%s'", name);
+		serve__error(s, c, -1, "no client named '%s'", name);
 		return;
 	}
 	serve__log(s, "ctl: %s %s=%s (%d queues)", name, key, val, queues);
@@ -187,7 +173,7 @@ static void do_policy(struct hs_server *s, struct conn *c, const struct hs_m_pol
 	if (!buf || !pv) {
 		free(buf);
 		free(pv);
-		reply_error(s, c, "out of memory");
+		serve__error(s, c, -1, "out of memory");
 		return;
 	}
 	memcpy(buf, q->params, sizeof(q->params));
@@ -198,7 +184,7 @@ static void do_policy(struct hs_server *s, struct conn *c, const struct hs_m_pol
 			*nl++ = 0;
 		char *eq = strchr(line, '=');
 		if (!eq || eq == line) {
-			reply_error(s, c, "policy parameter '%s': expected KEY=VALUE", line);
+			serve__error(s, c, -1, "policy parameter '%s': expected KEY=VALUE", line);
 			free(buf);
 			free(pv);
 			return;
@@ -213,7 +199,7 @@ static void do_policy(struct hs_server *s, struct conn *c, const struct hs_m_pol
 	struct sched *ns = serve__sched_new(s, name, pv, n, err, sizeof(err), &rc);
 	if (!ns) {
 		s->timer = old_timer;
-		reply_error(s, c, "%s", err);
+		serve__error(s, c, -1, "%s", err);
 		free(buf);
 		free(pv);
 		return;
@@ -232,7 +218,7 @@ static void do_policy(struct hs_server *s, struct conn *c, const struct hs_m_pol
 	if (!nx) {
 		sched_free(ns);
 		s->timer = old_timer;
-		reply_error(s, c, "cannot move the queues to %s", name);
+		serve__error(s, c, -1, "cannot move the queues to %s", name);
 		free(buf);
 		free(pv);
 		return;
@@ -369,6 +355,20 @@ static int ctl_bye(int fd, int rc)
 	return rc;
 }
 
+/* One request answered by OK (the answer left in m). */
+static int ctl_request(const char *path, struct hs_msg *m, char *err, size_t errlen)
+{
+	int fd = ctl_open(path, err, errlen);
+	if (fd < 0)
+		return fd;
+	int rc = hs_msg_send(fd, m) ? SERVE_ECONN : ctl_recv(fd, m, err, errlen);
+	if (!rc && m->h.op != HS_OP_OK) {
+		snprintf(err, errlen, "unexpected answer %s", hs_op_name(m->h.op));
+		rc = SERVE_EPROTO;
+	}
+	return ctl_bye(fd, rc);
+}
+
 int hs_ctl_status(const char *path, struct hs_status *out, char *err, size_t errlen)
 {
 	memset(out, 0, sizeof(*out));
@@ -423,17 +423,10 @@ int hs_ctl_set(const char *path, const char *name, const char *key,
 	snprintf(m.u.set.name, sizeof(m.u.set.name), "%s", name);
 	snprintf(m.u.set.key, sizeof(m.u.set.key), "%s", key);
 	snprintf(m.u.set.value, sizeof(m.u.set.value), "%s", value);
-	int fd = ctl_open(path, err, errlen);
-	if (fd < 0)
-		return fd;
-	int rc = hs_msg_send(fd, &m) ? SERVE_ECONN : ctl_recv(fd, &m, err, errlen);
-	if (!rc && m.h.op != HS_OP_OK) {
-		snprintf(err, errlen, "unexpected answer %s", hs_op_name(m.h.op));
-		rc = SERVE_EPROTO;
-	}
+	int rc = ctl_request(path, &m, err, errlen);
 	if (!rc && n)
 		*n = m.u.ok.n;
-	return ctl_bye(fd, rc);
+	return rc;
 }
 
 int hs_ctl_policy(const char *path, const char *name, const char *const *kv,
@@ -459,13 +452,5 @@ int hs_ctl_policy(const char *path, const char *name, const char *const *kv,
 		off += l;
 		m.u.policy.params[off++] = i + 1 < nkv ? '\n' : 0;
 	}
-	int fd = ctl_open(path, err, errlen);
-	if (fd < 0)
-		return fd;
-	int rc = hs_msg_send(fd, &m) ? SERVE_ECONN : ctl_recv(fd, &m, err, errlen);
-	if (!rc && m.h.op != HS_OP_OK) {
-		snprintf(err, errlen, "unexpected answer %s", hs_op_name(m.h.op));
-		rc = SERVE_EPROTO;
-	}
-	return ctl_bye(fd, rc);
+	return ctl_request(path, &m, err, errlen);
 }

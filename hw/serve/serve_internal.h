@@ -70,8 +70,12 @@ struct hs_server {
 void serve__log(struct hs_server *s, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 int serve__send(struct hs_server *s, struct conn *c, const struct hs_msg *m);
+/* REFUSE with the reason (logged), then c is dropped. */
 void serve__refuse(struct hs_server *s, struct conn *c, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/* ERROR (qid: the JOIN's, or -1) with the reason, logged; c stays. */
+void serve__error(struct hs_server *s, struct conn *c, int32_t qid, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
 int serve__conn_add(struct hs_server *s, int fd);
 struct sched *serve__sched_new(struct hs_server *s, const char *policy,
 			       const struct hs_param *params, size_t n,

@@ -73,22 +73,41 @@ int serve__send(struct hs_server *s, struct conn *c, const struct hs_msg *m)
 	return rc;
 }
 
-/* REFUSE with a reason (logged too), then drop. */
-void serve__refuse(struct hs_server *s, struct conn *c, const char *fmt, ...)
+/* A REFUSE or ERROR with its reason, logged; REFUSE also drops c. */
+static void vtext(struct hs_server *s, struct conn *c, int op, int32_t qid,
+		  const char *fmt, va_list ap)
 {
 	struct hs_msg m;
-	hs_msg_init(&m, HS_OP_REFUSE);
-	m.u.text.qid = -1;
-	va_list ap;
-	va_start(ap, fmt);
+	hs_msg_init(&m, op);
+	m.u.text.qid = qid;
 	vsnprintf(m.u.text.text, sizeof(m.u.text.text), fmt, ap);
-	va_end(ap);
 	char w[128];
-	serve__log(s, "%s: refused: %s", who(c, w, sizeof(w)), m.u.text.text);
+	serve__log(s, "%s: %s%s", who(c, w, sizeof(w)), op == HS_OP_REFUSE ?
+		   "refused: " : "", m.u.text.text);
+	if (op == HS_OP_ERROR) {
+		serve__send(s, c, &m);
+		return;
+	}
 	if (!c->dead)
 		hs_msg_send(c->fd, &m);
 	c->dead = 1;
 	s->refused++;
+}
+
+void serve__refuse(struct hs_server *s, struct conn *c, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vtext(s, c, HS_OP_REFUSE, -1, fmt, ap);
+	va_end(ap);
+}
+
+void serve__error(struct hs_server *s, struct conn *c, int32_t qid, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vtext(s, c, HS_OP_ERROR, qid, fmt, ap);
+	va_end(ap);
 }
 
 /* ---- the core's environment ---------------------------------------------------- */
@@ -278,23 +297,6 @@ static void on_hello(struct hs_server *s, struct conn *c, const struct hs_m_hell
 	}
 }
 
-static void send_error(struct hs_server *s, struct conn *c, int32_t qid,
-		       const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-static void send_error(struct hs_server *s, struct conn *c, int32_t qid,
-		       const char *fmt, ...)
-{
-	struct hs_msg m;
-	hs_msg_init(&m, HS_OP_ERROR);
-	m.u.text.qid = qid;
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(m.u.text.text, sizeof(m.u.text.text), fmt, ap);
-	va_end(ap);
-	char w[128];
-	serve__log(s, "%s: %s", who(c, w, sizeof(w)), m.u.text.text);
-	serve__send(s, c, &m);
-}
-
 static void on_join(struct hs_server *s, struct conn *c, const struct hs_m_join *j)
 {
 	if (j->qid < 0 || proxy_of(s, c, j->qid)) {
@@ -304,7 +306,7 @@ static void on_join(struct hs_server *s, struct conn *c, const struct hs_m_join 
 	struct proxy *p = calloc(1, sizeof(*p));
 	if (!p || grow((void **)&s->p, &s->pcap, s->np, sizeof(*s->p))) {
 		free(p);
-		send_error(s, c, j->qid, "JOIN of queue %d: out of memory", (int)j->qid);
+		serve__error(s, c, j->qid, "JOIN of queue %d: out of memory", (int)j->qid);
 		return;
 	}
 	p->c = c;
@@ -316,7 +318,7 @@ static void on_join(struct hs_server *s, struct conn *c, const struct hs_m_join 
 	int rc = serve__proxy_xq(s, s->s, p, &p->xq);
 	if (rc) {
 		free(p);
-		send_error(s, c, j->qid, "JOIN of queue %d: %s", (int)j->qid, hs_strerror(rc));
+		serve__error(s, c, j->qid, "JOIN of queue %d: %s", (int)j->qid, hs_strerror(rc));
 		return;
 	}
 	s->p[s->np++] = p;
