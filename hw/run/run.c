@@ -54,10 +54,11 @@ static void engine_unlock(void *e) { hw__engine_unlock(e); }
 
 /* ---- callbacks (core lock held) ------------------------------------------ */
 /* The tenant of queue q: its user, or the owner of its endpoint when the
- * group is a policy server's client. */
+ * group is (or was: completions go on after the client closed) a policy
+ * server's client. */
 static struct tenant *tenant_of(const struct group *g, const struct xq *q)
 {
-	return g->client ? hs_client_ep_owner(xq_user(q)) : xq_user(q);
+	return g->served ? hs_client_ep_owner(xq_user(q)) : xq_user(q);
 }
 
 static void on_done(void *ctx, struct xcmd *cmd, hs_ns now)
@@ -329,6 +330,7 @@ int hw__group_setup(struct group *g, char *err, size_t errlen)
 		if ((rc = hs_client_open(NULL, fd, &h, hw__engine_sched(g->e), &lk,
 					 &g->client, err, errlen)))
 			return rc;
+		g->served = 1;
 	}
 
 	/* stream priorities: ranks of the distinct tenant priorities */

@@ -83,6 +83,7 @@ struct group {
 	                             * reached through this socket (until
 	                             * the client takes it) */
 	struct hs_client *client;   /* the parent's policy server's client */
+	int served;                 /* the queues' users are its endpoints */
 	volatile int stop;
 	char failmsg[256];
 	volatile int failed;
