@@ -1,0 +1,468 @@
+/*
+ * The AMD interception layer (hw/shim/hip.c) without a GPU: the test build
+ * under build/FLAVOR/shimamd/ (hw/shim/amd.mk) preloads libhipsched.so into
+ * tests/shim/app, which is linked against a fake libamdhip64.so.5 that logs
+ * every call; the engine is the recording stand-in tests/shim/engine_stub.c.
+ * Every run is a child with a deadline: a hang fails the test.
+ */
+#include <check.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include "test_util.h"
+
+static char dir[PATH_MAX + 16]; /* build/FLAVOR/shimamd */
+static char tmp[PATH_MAX];
+
+static void setup(void)
+{
+	char exe[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+	ck_assert_int_gt(n, 0);
+	exe[n] = 0;
+	*strrchr(exe, '/') = 0;
+	snprintf(dir, sizeof dir, "%s/shimamd", exe);
+	test_mkdtemp(tmp, sizeof tmp, "shimamd");
+}
+
+static void teardown(void)
+{
+	test_rmtree(tmp);
+}
+
+/* Runs `app MODE` with the fake runtime, `preload` (0/1) the shim, extra
+ * environment NULL-terminated "K=V" strings; output to tmp/out. Returns
+ * the exit status, or -1 if it ran past timeout_ms (then killed). */
+static int run_app(const char *mode, int preload, int timeout_ms, const char *const *env)
+{
+	char out[PATH_MAX + 8], app[PATH_MAX + 32], lib[2 * PATH_MAX + 48], pre[PATH_MAX + 48];
+	snprintf(out, sizeof out, "%s/out", tmp);
+	snprintf(app, sizeof app, "%s/app", dir);
+	snprintf(lib, sizeof lib, "%s/fake:%s", dir, dir);
+	snprintf(pre, sizeof pre, "%s/libhipsched.so", dir);
+	pid_t pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		int fd = open(out, O_WRONLY | O_CREAT | O_APPEND, 0644);
+		if (fd < 0)
+			_exit(126);
+		dup2(fd, 1);
+		dup2(fd, 2);
+		setenv("LD_LIBRARY_PATH", lib, 1);
+		unsetenv("HIPSCHED_STUB_LOG");
+		unsetenv("HIPSCHED_STUB_PLAT");
+		unsetenv("FAKE_HIP_LOG");
+		unsetenv("FAKE_HIP_KERNEL_US");
+		if (preload)
+			setenv("LD_PRELOAD", pre, 1);
+		else
+			unsetenv("LD_PRELOAD");
+		for (; env && *env; env++)
+			putenv((char *)*env);
+		execl(app, app, mode, (char *)NULL);
+		_exit(127);
+	}
+	struct timespec t0, t;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (;;) {
+		int st;
+		pid_t r = waitpid(pid, &st, WNOHANG);
+		if (r == pid)
+			return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		long ms = (t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000;
+		if (ms > timeout_ms) {
+			kill(pid, SIGKILL);
+			waitpid(pid, &st, 0);
+			return -1;
+		}
+		nanosleep(&(struct timespec){ 0, 2000000 }, NULL);
+	}
+}
+
+/* A file's lines (at most `max`), each malloc'd; returns the count. */
+static int read_lines(const char *path, char **lines, int max)
+{
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return 0;
+	char buf[1024];
+	int n = 0;
+	while (n < max && fgets(buf, sizeof buf, f)) {
+		buf[strcspn(buf, "\n")] = 0;
+		lines[n++] = strdup(buf);
+	}
+	fclose(f);
+	return n;
+}
+
+static void free_lines(char **lines, int n)
+{
+	for (int i = 0; i < n; i++)
+		free(lines[i]);
+}
+
+static char *path_in(const char *name)
+{
+	static char p[4][PATH_MAX + 64];
+	static int k;
+	k = (k + 1) % 4;
+	snprintf(p[k], sizeof p[k], "%s/%s", tmp, name);
+	return p[k];
+}
+
+static char *env_kv(const char *k, const char *v)
+{
+	static char e[8][PATH_MAX + 64];
+	static int i;
+	i = (i + 1) % 8;
+	snprintf(e[i], sizeof e[i], "%s=%s", k, v);
+	return e[i];
+}
+
+static void show_out(void)
+{
+	char *l[40];
+	int n = read_lines(path_in("out"), l, 40);
+	for (int i = 0; i < n; i++)
+		fprintf(stderr, "  app: %s\n", l[i]);
+	free_lines(l, n);
+}
+
+#define RUN_OK(mode, preload, env) do { \
+	int rc_ = run_app(mode, preload, 10000, env); \
+	if (rc_ != 0) \
+		show_out(); \
+	ck_assert_msg(rc_ == 0, "app %s (preload %d): %s %d", mode, preload, \
+		      rc_ < 0 ? "hung, killed after" : "exit", rc_ < 0 ? 10 : rc_); \
+} while (0)
+
+/* --- symbol versions ------------------------------------------------------ */
+
+struct sym {
+	char ver[32], name[160];
+};
+
+/* The defined, versioned dynamic symbols of `lib` (objdump -T). */
+static int dyn_syms(const char *lib, struct sym *s, int max)
+{
+	char cmd[PATH_MAX + 32];
+	snprintf(cmd, sizeof cmd, "objdump -T '%s'", lib);
+	FILE *p = popen(cmd, "r");
+	ck_assert_msg(p != NULL, "objdump");
+	char line[1024];
+	int n = 0;
+	while (fgets(line, sizeof line, p)) {
+		char *f[8];
+		int k = 0;
+		for (char *t = strtok(line, " \t\n"); t && k < 8; t = strtok(NULL, " \t\n"))
+			f[k++] = t;
+		if (k < 6 || strlen(f[0]) != 16 || strstr(line, "*UND*"))
+			continue;
+		for (int i = 0; i < k; i++)
+			if (strcmp(f[i], "*UND*") == 0)
+				k = 0;
+		if (k < 6 || strcmp(f[k - 2], f[k - 1]) == 0)   /* version definition */
+			continue;
+		char *v = f[k - 2];
+		if (*v == '(')
+			v++;
+		v[strcspn(v, ")")] = 0;
+		if (n < max) {
+			snprintf(s[n].ver, sizeof s[n].ver, "%s", v);
+			snprintf(s[n].name, sizeof s[n].name, "%s", f[k - 1]);
+			n++;
+		}
+	}
+	ck_assert_int_eq(pclose(p), 0);
+	return n;
+}
+
+static const char *find_ver(const struct sym *s, int n, const char *name)
+{
+	for (int i = 0; i < n; i++)
+		if (strcmp(s[i].name, name) == 0)
+			return s[i].ver;
+	return NULL;
+}
+
+static const char *debian_lib(void)
+{
+	static const char *const c[] = {
+		"/usr/lib/x86_64-linux-gnu/libamdhip64.so.5", "/opt/rocm/lib/libamdhip64.so.5",
+	};
+	for (size_t i = 0; i < sizeof c / sizeof c[0]; i++)
+		if (access(c[i], R_OK) == 0)
+			return c[i];
+	ck_abort_msg("no libamdhip64.so.5 (install libamdhip64-dev: make deps)");
+	return NULL;
+}
+
+/* Names newer than Debian's HIP 5.2.3 (ROCm's hip_hcc.map.in versions). */
+static const char *const newer[] = {
+	"hipEventRecord_spt", "hipGraphLaunch_spt", "hipMemsetAsync_spt",
+	"hipModuleLaunchCooperativeKernel", "hipGetProcAddress",
+};
+
+static int is_newer(const char *name)
+{
+	for (size_t i = 0; i < sizeof newer / sizeof newer[0]; i++)
+		if (strcmp(newer[i], name) == 0)
+			return 1;
+	return 0;
+}
+
+START_TEST(versions_match_debian)
+{
+	static struct sym deb[2000], shim[200], fake[200];
+	int nd = dyn_syms(debian_lib(), deb, 2000);
+	ck_assert_int_gt(nd, 400);
+	char p[PATH_MAX + 64];
+	snprintf(p, sizeof p, "%s/libhipsched.so", dir);
+	int ns = dyn_syms(p, shim, 200);
+	snprintf(p, sizeof p, "%s/fake/libamdhip64.so.5", dir);
+	int nf = dyn_syms(p, fake, 200);
+	ck_assert_int_ge(nf, 56);
+	for (int i = 0; i < nf; i++) {
+		const char *v = find_ver(deb, nd, fake[i].name);
+		ck_assert_msg(v && strcmp(v, fake[i].ver) == 0, "fake %s@%s, Debian's @%s",
+			      fake[i].name, fake[i].ver, v ? v : "(none)");
+	}
+	int hip = 0;
+	for (int i = 0; i < ns; i++) {
+		const char *n = shim[i].name, *sv = shim[i].ver;
+		if (strcmp(n, "dlsym") == 0) {
+			ck_assert_msg(strcmp(sv, "GLIBC_2.34") == 0 || strcmp(sv, "GLIBC_2.2.5") == 0,
+				      "dlsym@%s", sv);
+			continue;
+		}
+		ck_assert_msg(strncmp(sv, "hip_", 4) == 0, "libhipsched exports %s@%s", n, sv);
+		hip++;
+		const char *v = find_ver(deb, nd, n);
+		if (is_newer(n))
+			ck_assert_msg(!v, "%s is in Debian's library (@%s): not newer", n, v);
+		else
+			ck_assert_msg(v && strcmp(v, sv) == 0, "libhipsched %s@%s, Debian's @%s",
+				      n, sv, v ? v : "(none)");
+	}
+	ck_assert_int_eq(hip, 53);
+	/* Every wrapper's real function is one the fake implements. */
+	for (int i = 0; i < ns; i++)
+		if (strncmp(shim[i].ver, "hip_", 4) == 0 && !is_newer(shim[i].name))
+			ck_assert_msg(find_ver(fake, nf, shim[i].name), "fake lacks %s", shim[i].name);
+}
+END_TEST
+
+/* --- calls ------------------------------------------------------------------ */
+
+/* `b` without the platform ops' own calls equals `a`. */
+static void assert_same_calls(const char *a, const char *b, int drop_plat)
+{
+	static char *la[1000], *lb[1000];
+	int na = read_lines(a, la, 1000), nb = read_lines(b, lb, 1000), j = 0;
+	ck_assert_int_gt(na, 10);
+	for (int i = 0; i < nb; i++) {
+		if (drop_plat && (strncmp(lb[i], "hipStreamIsCapturing ", 21) == 0 ||
+				  strcmp(lb[i], "hipGetDevice") == 0 ||
+				  strncmp(lb[i], "hipSetDevice ", 13) == 0))
+			continue;
+		ck_assert_msg(j < na, "extra call %s", lb[i]);
+		ck_assert_msg(strcmp(la[j], lb[i]) == 0, "call %d: '%s' native, '%s' shimmed",
+			      j, la[j], lb[i]);
+		j++;
+	}
+	ck_assert_int_eq(j, na);
+	free_lines(la, na);
+	free_lines(lb, nb);
+}
+
+START_TEST(passthrough_forwards_unchanged)
+{
+	const char *e1[] = { env_kv("FAKE_HIP_LOG", path_in("native")), NULL };
+	RUN_OK("paths", 0, e1);
+	const char *e2[] = { env_kv("FAKE_HIP_LOG", path_in("pass")), NULL };
+	RUN_OK("paths", 1, e2);
+	assert_same_calls(path_in("native"), path_in("pass"), 0);
+	const char *e3[] = { env_kv("FAKE_HIP_LOG", path_in("sched")),
+			     env_kv("HIPSCHED_STUB_LOG", path_in("stub")), NULL };
+	RUN_OK("paths", 1, e3);
+	assert_same_calls(path_in("native"), path_in("sched"), 1);
+}
+END_TEST
+
+/* What app's "paths" asks of the engine, in order: one command per
+ * application call (the fake's own inner calls, as hipLaunchKernel_spt ->
+ * hipLaunchKernel and hipStreamCreate -> ...WithPriority, are not seen). */
+static const char *const paths_expected[] = {
+	"init hip", "created 0x1010 0", "created 0x1020 0", "created 0x1030 -1",
+	"created 0x1040 0",
+	"begin kernel 0x1010 0", "begin kernel (nil) 0", "begin kernel (nil) 1",
+	"begin kernel 0x1020 0", "begin kernel 0x2 1", "begin kernel 0x1030 0",
+	"begin kernel 0x1030 0", "begin kernel 0x1040 0", "begin kernel 0x1040 0",
+	"begin kernel 0x1010 0", "begin graph 0x1020 0",
+	"begin copy 0x1010 0", "begin copy (nil) 1", "begin copy 0x1020 0",
+	"begin copy 0x1010 0", "begin copy 0x1010 0", "begin copy 0x1010 0",
+	"begin copy 0x1010 0", "begin copy 0x1010 0", "begin copy 0x1010 0",
+	"begin copy 0x1010 0", "begin copy 0x1010 0", "begin copy 0x1010 0",
+	"begin copy 0x1010 0", "begin copy 0x1010 0", "begin copy 0x1010 0",
+	"begin copy 0x1010 0",
+	"begin set 0x1010 0", "begin set 0x1010 0", "begin set 0x1010 0",
+	"begin set 0x1010 0", "begin set 0x1010 0", "begin set 0x1010 0",
+	"begin event 0x1010 0", "begin wait 0x1020 0", "begin wait (nil) 1",
+	"sync 0x1010 0 0", "sync (nil) 1 0", "sync (nil) 0 1",
+	"sync 0x1010 0 0", "sync (nil) 1 0", "sync (nil) 0 1", "sync (nil) 0 1",
+	"sync (nil) 0 1",
+	"destroyed 0x1010", "destroyed 0x1020", "destroyed 0x1030", "destroyed 0x1040",
+};
+
+START_TEST(every_path_intercepted)
+{
+	const char *e[] = { env_kv("HIPSCHED_STUB_LOG", path_in("stub")), NULL };
+	RUN_OK("paths", 1, e);
+	char *l[400];
+	int n = read_lines(path_in("stub"), l, 400), j = 0;
+	size_t want = sizeof paths_expected / sizeof paths_expected[0];
+	for (int i = 0; i < n; i++) {
+		if (strncmp(l[i], "end ", 4) == 0) {
+			ck_assert_msg(i > 0 && strncmp(l[i - 1], "begin ", 6) == 0 &&
+				      strncmp(l[i - 1] + 6, l[i] + 4, strlen(l[i]) - 6) == 0 &&
+				      l[i][strlen(l[i]) - 1] == '1', "'%s' after '%s'", l[i], l[i - 1]);
+			continue;
+		}
+		ck_assert_msg((size_t)j < want, "extra engine call '%s'", l[i]);
+		ck_assert_msg(strcmp(l[i], paths_expected[j]) == 0, "engine call %d: '%s', want '%s'",
+			      j, l[i], paths_expected[j]);
+		j++;
+	}
+	ck_assert_int_eq(j, (int)want);
+	free_lines(l, n);
+}
+END_TEST
+
+/* The tags (shared memory, byte counts) the fake received on `stream`,
+ * in order, must be 0, 1, ..., count - 1. */
+static void assert_stream_order(char **l, int n, const char *stream, int count)
+{
+	int next = 0;
+	for (int i = 0; i < n; i++) {
+		if (!strstr(l[i], stream))
+			continue;
+		const char *t = strstr(l[i], " sh=");
+		if (!t)
+			t = strstr(l[i], " n=");
+		if (!t)
+			continue;
+		int v = atoi(strchr(t, '=') + 1);
+		ck_assert_msg(v == next, "%s: tag %d after %d", stream, v, next - 1);
+		next++;
+	}
+	ck_assert_int_eq(next, count);
+}
+
+START_TEST(per_stream_order_kept)
+{
+	const char *e[] = { env_kv("FAKE_HIP_LOG", path_in("fake")),
+			    env_kv("HIPSCHED_STUB_LOG", path_in("stub")),
+			    env_kv("FAKE_HIP_KERNEL_US", "20"), NULL };
+	RUN_OK("order", 1, e);
+	static char *l[2000];
+	int n = read_lines(path_in("fake"), l, 2000);
+	assert_stream_order(l, n, "s=0x1010", 200);
+	assert_stream_order(l, n, "s=0x1020", 200);
+	free_lines(l, n);
+	n = read_lines(path_in("stub"), l, 2000);
+	int b1 = 0, b2 = 0;
+	for (int i = 0; i < n; i++) {
+		b1 += strncmp(l[i], "begin ", 6) == 0 && strstr(l[i], " 0x1010 ");
+		b2 += strncmp(l[i], "begin ", 6) == 0 && strstr(l[i], " 0x1020 ");
+	}
+	ck_assert_int_eq(b1, 200);
+	ck_assert_int_eq(b2, 200);
+	free_lines(l, n);
+}
+END_TEST
+
+static int count_lines(const char *path, const char *line)
+{
+	char *l[400];
+	int n = read_lines(path, l, 400), c = 0;
+	for (int i = 0; i < n; i++)
+		c += strcmp(l[i], line) == 0;
+	free_lines(l, n);
+	return c;
+}
+
+START_TEST(rocblas_launches_intercepted)
+{
+	/* hipExtModuleLaunchKernel (C++), hipModuleLaunchKernel, and
+	 * hipLaunchKernel found by dlopen + dlsym. */
+	const char *e[] = { env_kv("HIPSCHED_STUB_LOG", path_in("stub")), NULL };
+	RUN_OK("rocblas", 1, e);
+	ck_assert_int_eq(count_lines(path_in("stub"), "begin kernel 0x1010 0"), 3);
+	ck_assert_int_eq(count_lines(path_in("stub"), "end kernel 1"), 3);
+}
+END_TEST
+
+START_TEST(capture_passes_through)
+{
+	const char *e[] = { env_kv("HIPSCHED_STUB_LOG", path_in("stub")), NULL };
+	RUN_OK("capture", 1, e);
+	ck_assert_int_eq(count_lines(path_in("stub"), "capture 0x1010"), 2);
+	ck_assert_int_eq(count_lines(path_in("stub"), "begin graph 0x1010 0"), 1);
+	ck_assert_int_eq(count_lines(path_in("stub"), "begin kernel 0x1010 0"), 0);
+}
+END_TEST
+
+START_TEST(cross_stream_wait_and_plat_ops)
+{
+	/* B waits on A's event; each host sync drives the platform ops
+	 * (event create / record / query / destroy on real functions). */
+	const char *e[] = { env_kv("HIPSCHED_STUB_LOG", path_in("stub")),
+			    env_kv("HIPSCHED_STUB_PLAT", "1"),
+			    env_kv("FAKE_HIP_KERNEL_US", "20000"), NULL };
+	RUN_OK("wait", 1, e);
+	ck_assert_int_eq(count_lines(path_in("stub"), "plat ok"), 2);
+	ck_assert_int_eq(count_lines(path_in("stub"), "begin wait 0x1020 0"), 1);
+}
+END_TEST
+
+START_TEST(rtld_next_kept)
+{
+	RUN_OK("rtldnext", 0, NULL);
+	RUN_OK("rtldnext", 1, NULL);
+}
+END_TEST
+
+START_TEST(hang_fails)
+{
+	/* The harness itself: a run past its deadline is killed and reported. */
+	const char *e[] = { env_kv("FAKE_HIP_KERNEL_US", "5000000"), NULL };
+	ck_assert_int_eq(run_app("wait", 1, 300, e), -1);
+}
+END_TEST
+
+Suite *shimamd_suite(void)
+{
+	Suite *s = suite_create("shimamd");
+	TCase *tc = tcase_create("shimamd");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, versions_match_debian);
+	tcase_add_test(tc, passthrough_forwards_unchanged);
+	tcase_add_test(tc, every_path_intercepted);
+	tcase_add_test(tc, per_stream_order_kept);
+	tcase_add_test(tc, rocblas_launches_intercepted);
+	tcase_add_test(tc, capture_passes_through);
+	tcase_add_test(tc, cross_stream_wait_and_plat_ops);
+	tcase_add_test(tc, rtld_next_kept);
+	tcase_add_test(tc, hang_fails);
+	suite_add_tcase(s, tc);
+	return s;
+}
