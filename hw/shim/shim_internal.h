@@ -77,14 +77,15 @@ void shim__host_sync(void *stream, int ptds, int all);
  * both CUDA and HIP). */
 void shim__stream_created(void *stream, int platform_prio);
 void shim__stream_destroyed(void *stream);
+/* HIPSCHED_LOG=1: one line per event on stderr. */
+int shim__log_on(void);
+void shim__log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 /* Lookups (dlsym.c interposes dlsym for both platforms): the platform
  * layer's wrapper of `p`, the real function dlsym found under `name`, or p
  * itself when `p` is not one it intercepts. Called on every dlsym of the
  * process: a name that cannot be the platform's must cost a string test,
  * and it must never load the platform's library. */
 void *shim__plat_dlsym(const char *name, void *p);
-/* HIPSCHED_LOG=1: one line per event on stderr. */
-int shim__log_on(void);
-void shim__log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 #endif
