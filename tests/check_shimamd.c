@@ -1,7 +1,7 @@
 /*
  * The AMD interception layer (hw/shim/hip.c) without a GPU: the test build
  * under build/FLAVOR/shimamd/ (hw/shim/amd.mk) preloads libhipsched.so into
- * tests/shim/app, which is linked against a fake libamdhip64.so.5 that logs
+ * tests/shim/hip_app, which is linked against a fake libamdhip64.so.5 that logs
  * every call; the engine is the recording stand-in tests/shim/engine_stub.c.
  * Every run is a child with a deadline: a hang fails the test.
  */
@@ -44,7 +44,7 @@ static int run_app(const char *mode, int preload, int timeout_ms, const char *co
 {
 	char out[PATH_MAX + 8], app[PATH_MAX + 32], lib[2 * PATH_MAX + 48], pre[PATH_MAX + 48];
 	snprintf(out, sizeof out, "%s/out", tmp);
-	snprintf(app, sizeof app, "%s/app", dir);
+	snprintf(app, sizeof app, "%s/hip_app", dir);
 	snprintf(lib, sizeof lib, "%s/fake:%s", dir, dir);
 	snprintf(pre, sizeof pre, "%s/libhipsched.so", dir);
 	pid_t pid = fork();

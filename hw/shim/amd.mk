@@ -9,19 +9,19 @@
 # Test build, under $(B)/shimamd/ (the shimamd suite runs it):
 #   libhipsched.so          hip.c + dlsym.c + tests/shim/engine_stub.c
 #   fake/libamdhip64.so.5   tests/shim/fake_hip.c, versions from fake_hip.syms
-#   fake/librocblas_like.so, libnext_a.so, libnext_b.so, app
+#   fake/librocblas_like.so, libnext_a.so, libnext_b.so, hip_app
 # The shim objects are built at -O2 without sanitizers whatever the flavour
 # (they are preloaded into programs that do not carry the ASan runtime;
 # dlsym.c's tail call needs the optimizer).
 SHIMAMD := $(B)/shimamd
-SHIM_CFLAGS := -std=gnu11 -O2 -g -fPIC -Wall -Wextra -Wno-unused-parameter -Wno-deprecated-declarations \
+SHIMAMD_CFLAGS := -std=gnu11 -O2 -g -fPIC -Wall -Wextra -Wno-unused-parameter -Wno-deprecated-declarations \
 	-D_GNU_SOURCE -D__HIP_PLATFORM_AMD__ -iquote hw/shim -iquote core
-SHIM_LIB_CFLAGS := $(SHIM_CFLAGS) -fvisibility=hidden
-SHIM_LDFLAGS := -shared -Wl,--version-script=hw/shim/hip.map -Wl,-z,defs
+SHIMAMD_LIB_CFLAGS := $(SHIMAMD_CFLAGS) -fvisibility=hidden
+SHIMAMD_LDFLAGS := -shared -Wl,--version-script=hw/shim/hip.map -Wl,-z,defs
 SHIMAMD_FAKE := $(SHIMAMD)/fake
 SHIMAMD_FILES := $(SHIMAMD)/libhipsched.so $(SHIMAMD_FAKE)/libamdhip64.so.5 \
 	$(SHIMAMD_FAKE)/librocblas_like.so $(SHIMAMD)/libnext_a.so \
-	$(SHIMAMD)/libnext_b.so $(SHIMAMD)/app
+	$(SHIMAMD)/libnext_b.so $(SHIMAMD)/hip_app
 
 .PHONY: shim-amd shimamd-test
 shimamd-test: $(SHIMAMD_FILES)
@@ -30,15 +30,15 @@ $(TEST_BIN): | $(SHIMAMD_FILES)
 $(SHIMAMD)/%.o: hw/shim/%.c hw/shim/shim_internal.h
 	@mkdir -p $(dir $@)
 	@echo "  CC      $< (shim)"
-	$(Q)$(CC) $(SHIM_LIB_CFLAGS) -c -o $@ $<
+	$(Q)$(CC) $(SHIMAMD_LIB_CFLAGS) -c -o $@ $<
 $(SHIMAMD)/engine_stub.o: tests/shim/engine_stub.c hw/shim/shim_internal.h
 	@mkdir -p $(dir $@)
 	@echo "  CC      $< (shim)"
-	$(Q)$(CC) $(SHIM_LIB_CFLAGS) -c -o $@ $<
+	$(Q)$(CC) $(SHIMAMD_LIB_CFLAGS) -c -o $@ $<
 
 $(SHIMAMD)/libhipsched.so: $(SHIMAMD)/hip.o $(SHIMAMD)/dlsym.o $(SHIMAMD)/engine_stub.o hw/shim/hip.map
 	@echo "  LD      $@"
-	$(Q)$(CC) $(SHIM_LDFLAGS) -o $@ $(filter %.o,$^) -ldl -lpthread
+	$(Q)$(CC) $(SHIMAMD_LDFLAGS) -o $@ $(filter %.o,$^) -ldl -lpthread
 
 # The fake's version script from its list: one node per version, in the
 # order versions first appear, each inheriting the one before.
@@ -54,20 +54,20 @@ $(SHIMAMD)/fake_hip.map: tests/shim/fake_hip.syms
 $(SHIMAMD_FAKE)/libamdhip64.so.5: tests/shim/fake_hip.c $(SHIMAMD)/fake_hip.map
 	@mkdir -p $(dir $@)
 	@echo "  LD      $@ (fake)"
-	$(Q)$(CC) $(SHIM_CFLAGS) -shared -Wl,-soname,libamdhip64.so.5 \
+	$(Q)$(CC) $(SHIMAMD_CFLAGS) -shared -Wl,-soname,libamdhip64.so.5 \
 	  -Wl,--version-script=$(SHIMAMD)/fake_hip.map -o $@ $< -lpthread
 
-$(SHIMAMD_FAKE)/librocblas_like.so: tests/shim/rocblas_like.c $(SHIMAMD_FAKE)/libamdhip64.so.5
+$(SHIMAMD_FAKE)/librocblas_like.so: tests/shim/hip_rocblas_like.c $(SHIMAMD_FAKE)/libamdhip64.so.5
 	@echo "  LD      $@ (fake)"
-	$(Q)$(CC) $(SHIM_CFLAGS) -shared -o $@ $< -L$(SHIMAMD_FAKE) -l:libamdhip64.so.5 -ldl
+	$(Q)$(CC) $(SHIMAMD_CFLAGS) -shared -o $@ $< -L$(SHIMAMD_FAKE) -l:libamdhip64.so.5 -ldl
 
-$(SHIMAMD)/libnext_%.so: tests/shim/next_%.c
+$(SHIMAMD)/libnext_%.so: tests/shim/hip_next_%.c
 	@mkdir -p $(dir $@)
-	$(Q)$(CC) $(SHIM_CFLAGS) -shared -o $@ $< -ldl
+	$(Q)$(CC) $(SHIMAMD_CFLAGS) -shared -o $@ $< -ldl
 
-$(SHIMAMD)/app: tests/shim/app.c $(SHIMAMD_FAKE)/libamdhip64.so.5 $(SHIMAMD)/libnext_a.so $(SHIMAMD)/libnext_b.so
+$(SHIMAMD)/hip_app: tests/shim/hip_app.c $(SHIMAMD_FAKE)/libamdhip64.so.5 $(SHIMAMD)/libnext_a.so $(SHIMAMD)/libnext_b.so
 	@echo "  LD      $@ (fake)"
-	$(Q)$(CC) $(SHIM_CFLAGS) -o $@ $< -Wl,--no-as-needed -L$(SHIMAMD_FAKE) -l:libamdhip64.so.5 \
+	$(Q)$(CC) $(SHIMAMD_CFLAGS) -o $@ $< -Wl,--no-as-needed -L$(SHIMAMD_FAKE) -l:libamdhip64.so.5 \
 	  -L$(SHIMAMD) -lnext_a -lnext_b -ldl -lpthread
 
 # The library itself, once the engine is in the tree.
@@ -76,10 +76,10 @@ SHIMAMD_CORE := $(patsubst core/%.c,$(SHIMAMD)/core/%.o,$(wildcard core/*.c))
 $(SHIMAMD)/core/%.o: core/%.c
 	@mkdir -p $(dir $@)
 	@echo "  CC      $< (shim)"
-	$(Q)$(CC) $(SHIM_LIB_CFLAGS) -c -o $@ $<
+	$(Q)$(CC) $(SHIMAMD_LIB_CFLAGS) -c -o $@ $<
 $(B)/libhipsched-amd.so: $(SHIMAMD)/hip.o $(SHIMAMD)/dlsym.o $(SHIMAMD)/engine.o $(SHIMAMD_CORE) hw/shim/hip.map
 	@echo "  LD      $@"
-	$(Q)$(CC) $(SHIM_LDFLAGS) -o $@ $(filter %.o,$^) -ldl -lpthread
+	$(Q)$(CC) $(SHIMAMD_LDFLAGS) -o $@ $(filter %.o,$^) -ldl -lpthread
 shim-amd: $(B)/libhipsched-amd.so
 else
 shim-amd:

@@ -1,5 +1,5 @@
 /*
- * tests/shim/rocblas_like.c: librocblas_like.so, loaded by tests/shim/app
+ * tests/shim/hip_rocblas_like.c: librocblas_like.so, loaded by tests/shim/hip_app
  * at run time. Like rocBLAS it links libamdhip64.so.5 and launches code
  * objects with the C++ hipExtModuleLaunchKernel and with
  * hipModuleLaunchKernel; like a library that resolves the runtime itself,

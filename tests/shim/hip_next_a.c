@@ -1,4 +1,4 @@
-/* tests/shim/next_a.c: libnext_a.so, an interposer: its probe_fn() adds
+/* tests/shim/hip_next_a.c: libnext_a.so, an interposer: its probe_fn() adds
  * 100 to the next definition, found with dlsym(RTLD_NEXT) (libnext_b.so's,
  * which returns 1). Under the shim's dlsym hook it must still be 101. */
 #include <dlfcn.h>

@@ -1,7 +1,7 @@
 /*
- * tests/shim/app.c: a test application for the shimamd suite, linked
+ * tests/shim/hip_app.c: a test application for the shimamd suite, linked
  * against (the fake) libamdhip64.so.5 with versioned references, as
- * PyTorch's libraries are. `app MODE`; exit 0 when every call returned
+ * PyTorch's libraries are. `hip_app MODE`; exit 0 when every call returned
  * what it should, 1 otherwise (the message on stderr).
  *   paths     every intercepted function once, on created, legacy and
  *             per-thread streams
@@ -234,6 +234,6 @@ int main(int argc, char **argv)
 			modes[i].fn();
 			return failures ? 1 : 0;
 		}
-	fprintf(stderr, "usage: app paths|order|wait|capture|rocblas|rtldnext\n");
+	fprintf(stderr, "usage: hip_app paths|order|wait|capture|rocblas|rtldnext\n");
 	return 2;
 }
