@@ -37,16 +37,18 @@ static void teardown(void)
 	test_rmtree(tmp);
 }
 
-/* Runs `app MODE` with the fake runtime, `preload` (0/1) the shim, extra
- * environment NULL-terminated "K=V" strings; output to tmp/out. Returns
- * the exit status, or -1 if it ran past timeout_ms (then killed). */
-static int run_app(const char *mode, int preload, int timeout_ms, const char *const *env)
+/* Runs `hip_app MODE` with the fake runtime, preloading `lib` (a file of
+ * the test build, NULL: none), extra environment NULL-terminated "K=V"
+ * strings; output to tmp/out. Returns the exit status, or -1 if it ran
+ * past timeout_ms (then killed). */
+static int run_lib(const char *mode, const char *lib_name, int timeout_ms,
+		   const char *const *env)
 {
 	char out[PATH_MAX + 8], app[PATH_MAX + 32], lib[2 * PATH_MAX + 48], pre[PATH_MAX + 48];
 	snprintf(out, sizeof out, "%s/out", tmp);
 	snprintf(app, sizeof app, "%s/hip_app", dir);
 	snprintf(lib, sizeof lib, "%s/fake:%s", dir, dir);
-	snprintf(pre, sizeof pre, "%s/libhipsched.so", dir);
+	snprintf(pre, sizeof pre, "%s/%s", dir, lib_name ? lib_name : "");
 	pid_t pid = fork();
 	ck_assert_int_ge(pid, 0);
 	if (pid == 0) {
@@ -60,7 +62,14 @@ static int run_app(const char *mode, int preload, int timeout_ms, const char *co
 		unsetenv("HIPSCHED_STUB_PLAT");
 		unsetenv("FAKE_HIP_LOG");
 		unsetenv("FAKE_HIP_KERNEL_US");
-		if (preload)
+		unsetenv("FAKE_HIP_TIMES");
+		unsetenv("APP_HP_PRIO");
+		static const char *const hs[] = { "HIPSCHED_POLICY", "HIPSCHED_SOCKET",
+			"HIPSCHED_THRESHOLD", "HIPSCHED_BATCH", "HIPSCHED_LOG",
+			"HIPSCHED_PRIORITY", "HIPSCHED_STATS" };
+		for (size_t i = 0; i < sizeof hs / sizeof hs[0]; i++)
+			unsetenv(hs[i]);
+		if (lib_name)
 			setenv("LD_PRELOAD", pre, 1);
 		else
 			unsetenv("LD_PRELOAD");
@@ -85,6 +94,12 @@ static int run_app(const char *mode, int preload, int timeout_ms, const char *co
 		}
 		nanosleep(&(struct timespec){ 0, 2000000 }, NULL);
 	}
+}
+
+/* The platform layer over the recording stand-in engine (preload 1). */
+static int run_app(const char *mode, int preload, int timeout_ms, const char *const *env)
+{
+	return run_lib(mode, preload ? "libhipsched.so" : NULL, timeout_ms, env);
 }
 
 /* A file's lines (at most `max`), each malloc'd; returns the count. */
@@ -448,6 +463,144 @@ START_TEST(hang_fails)
 }
 END_TEST
 
+#ifdef SHIMAMD_ENGINE
+/* --- with the engine (libhipsched-amd.so of the test build) -------------- */
+
+#define ENGINE_LIB "libhipsched-amd.so"
+
+#define RUN_ENGINE(mode, env) do { \
+	int rc_ = run_lib(mode, ENGINE_LIB, 20000, env); \
+	if (rc_ != 0) \
+		show_out(); \
+	ck_assert_msg(rc_ == 0, "hip_app %s under the engine: %s %d", mode, \
+		      rc_ < 0 ? "hung, killed after" : "exit", rc_ < 0 ? 20 : rc_); \
+} while (0)
+
+struct cmd_time {
+	unsigned long long submit_ns, end_ns;
+	char stream[24];
+};
+
+/* FAKE_HIP_TIMES lines of one stream ("" : all). */
+static int read_times(const char *path, const char *stream, struct cmd_time *t, int max)
+{
+	char *l[2000];
+	int n = read_lines(path, l, 2000), k = 0;
+	for (int i = 0; i < n && k < max; i++) {
+		struct cmd_time c;
+		if (sscanf(l[i], "%llu %23s %llu", &c.submit_ns, c.stream, &c.end_ns) == 3 &&
+		    (!*stream || strcmp(c.stream, stream) == 0))
+			t[k++] = c;
+	}
+	free_lines(l, n);
+	return k;
+}
+
+/* The most commands of the stream still running on the (fake) GPU when
+ * one more was submitted. */
+static int max_in_flight(const struct cmd_time *t, int n)
+{
+	int most = 0;
+	for (int i = 0; i < n; i++) {
+		int k = 0;
+		for (int j = 0; j < i; j++)
+			k += t[j].end_ns > t[i].submit_ns;
+		if (k > most)
+			most = k;
+	}
+	return most;
+}
+
+START_TEST(engine_passthrough_unchanged)
+{
+	/* No policy, no server: the engine passes every call as it came. */
+	const char *e1[] = { env_kv("FAKE_HIP_LOG", path_in("native")), NULL };
+	RUN_OK("paths", 0, e1);
+	const char *e2[] = { env_kv("FAKE_HIP_LOG", path_in("pass")), NULL };
+	RUN_ENGINE("paths", e2);
+	assert_same_calls(path_in("native"), path_in("pass"), 0);
+}
+END_TEST
+
+START_TEST(engine_threshold_holds_back)
+{
+	static struct cmd_time t[200];
+	const char *e1[] = { env_kv("FAKE_HIP_TIMES", path_in("native")),
+			     env_kv("FAKE_HIP_KERNEL_US", "2000"), NULL };
+	RUN_OK("flood", 0, e1);
+	int n = read_times(path_in("native"), "", t, 200);
+	ck_assert_int_eq(n, 40);
+	ck_assert_int_gt(max_in_flight(t, n), 20);    /* the control */
+	const char *e2[] = { env_kv("FAKE_HIP_TIMES", path_in("sched")),
+			     env_kv("FAKE_HIP_KERNEL_US", "2000"),
+			     env_kv("HIPSCHED_POLICY", "hpf"), env_kv("HIPSCHED_THRESHOLD", "3"),
+			     NULL };
+	RUN_ENGINE("flood", e2);
+	n = read_times(path_in("sched"), "", t, 200);
+	ck_assert_int_eq(n, 40);
+	ck_assert_int_le(max_in_flight(t, n), 2);     /* threshold - 1 */
+}
+END_TEST
+
+/* Low-priority submissions while the high-priority stream has work. */
+static int lp_during_hp(const char *times)
+{
+	static struct cmd_time lp[200], hp[20];
+	int nl = read_times(times, "0x1010", lp, 200), nh = read_times(times, "0x1020", hp, 20);
+	ck_assert_int_eq(nl, 60);
+	ck_assert_int_eq(nh, 5);
+	unsigned long long t0 = hp[0].submit_ns, t1 = 0;
+	for (int i = 0; i < nh; i++)
+		if (hp[i].end_ns > t1)
+			t1 = hp[i].end_ns;
+	int k = 0;
+	for (int i = 0; i < nl; i++)
+		k += lp[i].submit_ns > t0 && lp[i].submit_ns < t1;
+	return k;
+}
+
+START_TEST(engine_suspend_holds_back)
+{
+	/* hpf: the low-priority stream is suspended while the high-priority
+	 * one (hipStreamCreateWithPriority -1) has work; the control run
+	 * (both priority 0) keeps submitting. */
+	const char *e1[] = { env_kv("FAKE_HIP_TIMES", path_in("ctl")),
+			     env_kv("FAKE_HIP_KERNEL_US", "2000"), env_kv("APP_HP_PRIO", "0"),
+			     env_kv("HIPSCHED_POLICY", "hpf"), env_kv("HIPSCHED_THRESHOLD", "2"),
+			     NULL };
+	RUN_ENGINE("prio", e1);
+	ck_assert_int_ge(lp_during_hp(path_in("ctl")), 3);
+	const char *e2[] = { env_kv("FAKE_HIP_TIMES", path_in("hpf")),
+			     env_kv("FAKE_HIP_KERNEL_US", "2000"),
+			     env_kv("HIPSCHED_POLICY", "hpf"), env_kv("HIPSCHED_THRESHOLD", "2"),
+			     NULL };
+	RUN_ENGINE("prio", e2);
+	ck_assert_int_le(lp_during_hp(path_in("hpf")), 1);
+}
+END_TEST
+
+START_TEST(engine_cross_stream_wait_completes)
+{
+	/* The urgent stream waits on an event recorded on the held one. */
+	const char *e[] = { env_kv("FAKE_HIP_KERNEL_US", "5000"),
+			    env_kv("HIPSCHED_POLICY", "hpf"), env_kv("HIPSCHED_THRESHOLD", "1"),
+			    NULL };
+	RUN_ENGINE("xwait", e);
+	RUN_ENGINE("wait", e);
+}
+END_TEST
+
+START_TEST(engine_every_mode_runs)
+{
+	const char *e[] = { env_kv("HIPSCHED_POLICY", "hpf"), env_kv("HIPSCHED_THRESHOLD", "1"),
+			    NULL };
+	static const char *const modes[] = { "paths", "order", "capture", "rocblas", "rtldnext" };
+	for (size_t i = 0; i < sizeof modes / sizeof modes[0]; i++)
+		RUN_ENGINE(modes[i], e);
+}
+END_TEST
+#endif
+
 Suite *shimamd_suite(void)
 {
 	Suite *s = suite_create("shimamd");
@@ -463,6 +616,13 @@ Suite *shimamd_suite(void)
 	tcase_add_test(tc, cross_stream_wait_and_plat_ops);
 	tcase_add_test(tc, rtld_next_kept);
 	tcase_add_test(tc, hang_fails);
+#ifdef SHIMAMD_ENGINE
+	tcase_add_test(tc, engine_passthrough_unchanged);
+	tcase_add_test(tc, engine_threshold_holds_back);
+	tcase_add_test(tc, engine_suspend_holds_back);
+	tcase_add_test(tc, engine_cross_stream_wait_completes);
+	tcase_add_test(tc, engine_every_mode_runs);
+#endif
 	suite_add_tcase(s, tc);
 	return s;
 }

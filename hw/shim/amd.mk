@@ -38,7 +38,7 @@ $(SHIMAMD)/engine_stub.o: tests/shim/engine_stub.c hw/shim/shim_internal.h
 
 $(SHIMAMD)/libhipsched.so: $(SHIMAMD)/hip.o $(SHIMAMD)/dlsym.o $(SHIMAMD)/engine_stub.o hw/shim/hip.map
 	@echo "  LD      $@"
-	$(Q)$(CC) $(SHIMAMD_LDFLAGS) -o $@ $(filter %.o,$^) -ldl -lpthread
+	$(Q)$(CC) $(SHIMAMD_LDFLAGS) -Wl,-soname,libhipsched.so -o $@ $(filter %.o,$^) -ldl -lpthread
 
 # The fake's version script from its list: one node per version, in the
 # order versions first appear, each inheriting the one before.
@@ -70,17 +70,28 @@ $(SHIMAMD)/hip_app: tests/shim/hip_app.c $(SHIMAMD_FAKE)/libamdhip64.so.5 $(SHIM
 	$(Q)$(CC) $(SHIMAMD_CFLAGS) -o $@ $< -Wl,--no-as-needed -L$(SHIMAMD_FAKE) -l:libamdhip64.so.5 \
 	  -L$(SHIMAMD) -lnext_a -lnext_b -ldl -lpthread
 
-# The library itself, once the engine is in the tree.
+# The library itself, once the engine is in the tree: engine + core/ (+ the
+# server client when present, hw/serve/), all again with -fPIC and hidden
+# visibility. The suite also runs it (build/FLAVOR/shimamd/libhipsched-amd.so
+# links to it) for what only the engine does: threshold, suspend.
 ifneq ($(wildcard hw/shim/engine.c),)
-SHIMAMD_CORE := $(patsubst core/%.c,$(SHIMAMD)/core/%.o,$(wildcard core/*.c))
-$(SHIMAMD)/core/%.o: core/%.c
+SHIMAMD_ENGINE_SRCS := $(wildcard hw/shim/engine*.c) $(wildcard core/*.c) \
+	$(wildcard hw/serve/client.c hw/serve/proto.c)
+SHIMAMD_ENGINE_OBJS := $(SHIMAMD_ENGINE_SRCS:%.c=$(SHIMAMD)/eng/%.o)
+$(SHIMAMD)/eng/%.o: %.c
 	@mkdir -p $(dir $@)
 	@echo "  CC      $< (shim)"
-	$(Q)$(CC) $(SHIMAMD_LIB_CFLAGS) -c -o $@ $<
-$(B)/libhipsched-amd.so: $(SHIMAMD)/hip.o $(SHIMAMD)/dlsym.o $(SHIMAMD)/engine.o $(SHIMAMD_CORE) hw/shim/hip.map
+	$(Q)$(CC) $(SHIMAMD_LIB_CFLAGS) -iquote hw -iquote hw/serve -c -o $@ $<
+$(B)/libhipsched-amd.so: $(SHIMAMD)/hip.o $(SHIMAMD)/dlsym.o $(SHIMAMD_ENGINE_OBJS) hw/shim/hip.map
 	@echo "  LD      $@"
-	$(Q)$(CC) $(SHIMAMD_LDFLAGS) -o $@ $(filter %.o,$^) -ldl -lpthread
+	$(Q)$(CC) $(SHIMAMD_LDFLAGS) -Wl,-soname,libhipsched.so -o $@ $(filter %.o,$^) -ldl -lpthread
+$(SHIMAMD)/libhipsched-amd.so: $(B)/libhipsched-amd.so
+	@mkdir -p $(dir $@)
+	$(Q)ln -sf ../libhipsched-amd.so $@
 shim-amd: $(B)/libhipsched-amd.so
+$(TEST_BIN): | $(SHIMAMD)/libhipsched-amd.so
+$(B)/tests/check_shimamd.o: CPPFLAGS += -DSHIMAMD_ENGINE
+$(B)/tests/check_shimamd.o: hw/shim/engine.c
 else
 shim-amd:
 	@echo "shim-amd: hw/shim/engine.c is not in this tree yet"; exit 2

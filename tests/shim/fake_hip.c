@@ -12,6 +12,9 @@
  * FAKE_HIP_KERNEL_US (default 0) of "GPU time" after the later of now and
  * the stream's busy time. An event records its stream's busy time;
  * queries compare it with the clock, syncs sleep until it.
+ * FAKE_HIP_TIMES=PATH: one line per stream-ordered command,
+ * `SUBMIT_NS STREAM END_NS` (monotonic clock), for tests of what the
+ * scheduler held back.
  *
  * Like the real library, some functions call exported ones of their own
  * through the PLT (hipStreamCreate -> hipStreamCreateWithFlags,
@@ -45,7 +48,7 @@ static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 static struct fstream streams[FAKE_MAX];   /* [0]: the legacy stream */
 static struct fevent events[FAKE_MAX];
 static __thread struct fstream ptds_stream;
-static int log_fd = -1;
+static int log_fd = -1, times_fd = -1;
 static uint64_t kernel_ns;
 static int device;
 static unsigned graphs;
@@ -74,6 +77,8 @@ static void read_env(void)
 	const char *k = getenv("FAKE_HIP_KERNEL_US");
 	kernel_ns = k ? strtoull(k, NULL, 10) * 1000u : 0;
 	log_fd = p && *p ? open(p, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644) : -1;
+	const char *t = getenv("FAKE_HIP_TIMES");
+	times_fd = t && *t ? open(t, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644) : -1;
 }
 
 static void flog(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -135,6 +140,13 @@ static hipError_t op(hipStream_t s, int ptds, uint64_t dur_ns, const char *fmt, 
 	if (f) {
 		uint64_t n = now_ns();
 		f->busy_ns = (f->busy_ns > n ? f->busy_ns : n) + dur_ns;
+		if (times_fd >= 0) {
+			char t[96];
+			int k = snprintf(t, sizeof t, "%llu %p %llu\n", (unsigned long long)n,
+					 (void *)s, (unsigned long long)f->busy_ns);
+			if (write(times_fd, t, k) != k)
+				abort();
+		}
 	}
 	pthread_mutex_unlock(&mu);
 	return f ? hipSuccess : hipErrorInvalidHandle;

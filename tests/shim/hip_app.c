@@ -10,6 +10,12 @@
  *   capture   launches on a capturing stream, then the graph launched
  *   rocblas   dlopen of a library that launches as rocBLAS does
  *   rtldnext  an interposer's dlsym(RTLD_NEXT) still finds the next one
+ *   xwait     the high-priority stream waits on an event recorded on the
+ *             low-priority one while it is held back (must not hang)
+ *   flood     40 kernels on one stream, then a sync
+ *   prio      a low-priority stream floods 60 kernels; 10 ms in, a
+ *             high-priority stream (hipStreamCreateWithPriority -1, or
+ *             APP_HP_PRIO) runs 5
  */
 #include <dlfcn.h>
 #include <pthread.h>
@@ -183,6 +189,26 @@ static void wait_case(void)
 	OK(hipStreamDestroy(b));
 }
 
+static void xwait(void)
+{
+	hipStream_t lp, hp;
+	hipEvent_t e;
+	OK(hipStreamCreateWithPriority(&lp, 0, 0));
+	OK(hipStreamCreateWithPriority(&hp, 0, -1));
+	OK(hipEventCreateWithFlags(&e, hipEventDisableTiming));
+	for (unsigned i = 0; i < 3; i++)
+		OK(hipLaunchKernel(F(0x101), d3(1, 1, 1), d3(1, 1, 1), NULL, i, hp));
+	OK(hipLaunchKernel(F(0x100), d3(1, 1, 1), d3(1, 1, 1), NULL, 0, lp));
+	OK(hipEventRecord(e, lp));
+	OK(hipStreamWaitEvent(hp, e, 0));
+	OK(hipLaunchKernel(F(0x101), d3(1, 1, 1), d3(1, 1, 1), NULL, 3, hp));
+	OK(hipStreamSynchronize(hp));
+	OK(hipEventQuery(e));
+	OK(hipEventDestroy(e));
+	OK(hipStreamDestroy(lp));
+	OK(hipStreamDestroy(hp));
+}
+
 static void capture(void)
 {
 	hipStream_t s;
@@ -212,6 +238,42 @@ static void rocblas(void)
 	}
 }
 
+static void flood(void)
+{
+	hipStream_t s;
+	OK(hipStreamCreate(&s));
+	for (unsigned i = 0; i < 40; i++)
+		OK(hipLaunchKernel(F(0x100), d3(1, 1, 1), d3(1, 1, 1), NULL, i, s));
+	OK(hipStreamSynchronize(s));
+	OK(hipStreamDestroy(s));
+}
+
+static void *lp_worker(void *arg)
+{
+	hipStream_t s = arg;
+	for (unsigned i = 0; i < 60; i++)
+		OK(hipLaunchKernel(F(0x100), d3(1, 1, 1), d3(1, 1, 1), NULL, i, s));
+	OK(hipStreamSynchronize(s));
+	return NULL;
+}
+
+static void prio(void)
+{
+	hipStream_t lp, hp;
+	pthread_t t;
+	OK(hipStreamCreateWithPriority(&lp, 0, 0));
+	const char *hp_prio = getenv("APP_HP_PRIO");   /* a control run: 0 */
+	OK(hipStreamCreateWithPriority(&hp, 0, hp_prio ? atoi(hp_prio) : -1));
+	pthread_create(&t, NULL, lp_worker, lp);
+	nanosleep(&(struct timespec){ 0, 10000000 }, NULL);
+	for (unsigned i = 0; i < 5; i++)
+		OK(hipLaunchKernel(F(0x101), d3(1, 1, 1), d3(1, 1, 1), NULL, i, hp));
+	OK(hipStreamSynchronize(hp));
+	pthread_join(t, NULL);
+	OK(hipStreamDestroy(lp));
+	OK(hipStreamDestroy(hp));
+}
+
 int probe_fn(void);
 
 static void rtldnext(void)
@@ -228,12 +290,13 @@ int main(int argc, char **argv)
 	static const struct { const char *name; void (*fn)(void); } modes[] = {
 		{ "paths", paths }, { "order", order }, { "wait", wait_case },
 		{ "capture", capture }, { "rocblas", rocblas }, { "rtldnext", rtldnext },
+		{ "xwait", xwait }, { "flood", flood }, { "prio", prio },
 	};
 	for (size_t i = 0; argc == 2 && i < sizeof modes / sizeof modes[0]; i++)
 		if (strcmp(argv[1], modes[i].name) == 0) {
 			modes[i].fn();
 			return failures ? 1 : 0;
 		}
-	fprintf(stderr, "usage: hip_app paths|order|wait|capture|rocblas|rtldnext\n");
+	fprintf(stderr, "usage: hip_app paths|order|wait|capture|rocblas|rtldnext|xwait|flood|prio\n");
 	return 2;
 }
