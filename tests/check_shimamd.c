@@ -49,6 +49,8 @@ static int run_lib(const char *mode, const char *lib_name, int timeout_ms,
 	snprintf(app, sizeof app, "%s/hip_app", dir);
 	snprintf(lib, sizeof lib, "%s/fake:%s", dir, dir);
 	snprintf(pre, sizeof pre, "%s/%s", dir, lib_name ? lib_name : "");
+	ck_assert_msg(access(app, X_OK) == 0 && (!lib_name || access(pre, R_OK) == 0),
+		      "%s or %s missing: build with make check", app, pre);
 	pid_t pid = fork();
 	ck_assert_int_ge(pid, 0);
 	if (pid == 0) {
