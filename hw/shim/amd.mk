@@ -14,7 +14,7 @@
 # (they are preloaded into programs that do not carry the ASan runtime;
 # dlsym.c's tail call needs the optimizer).
 SHIMAMD := $(B)/shimamd
-SHIMAMD_CFLAGS := -std=gnu11 -O2 -g -fPIC -Wall -Wextra -Wno-unused-parameter -Wno-deprecated-declarations \
+SHIMAMD_CFLAGS := -std=gnu11 -O2 -g -fPIC -MMD -MP -Wall -Wextra -Wno-unused-parameter -Wno-deprecated-declarations \
 	-D_GNU_SOURCE -D__HIP_PLATFORM_AMD__ -iquote hw/shim -iquote core
 SHIMAMD_LIB_CFLAGS := $(SHIMAMD_CFLAGS) -fvisibility=hidden
 SHIMAMD_LDFLAGS := -shared -Wl,--version-script=hw/shim/hip.map -Wl,-z,defs

@@ -21,6 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "shim_internal.h"
+#include "log_line.h"
 
 struct shim_cmd {
 	enum shim_kind kind;
@@ -37,20 +38,10 @@ static const char *const kind_name[] = {
 static void out(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void out(const char *fmt, ...)
 {
-	if (log_fd < 0)
-		return;
-	char line[256];
 	va_list ap;
 	va_start(ap, fmt);
-	int n = vsnprintf(line, sizeof line - 1, fmt, ap);
+	log_line(log_fd, fmt, ap);
 	va_end(ap);
-	if (n < 0)
-		return;
-	if (n > (int)sizeof line - 2)
-		n = sizeof line - 2;
-	line[n++] = '\n';
-	if (write(log_fd, line, n) != n)
-		abort();
 }
 
 void shim__init(const struct shim_plat *p)
