@@ -120,11 +120,14 @@ static hipError_t op(hipStream_t s, int ptds, uint64_t dur_ns, const char *fmt, 
 	__attribute__((format(printf, 4, 5)));
 static hipError_t op(hipStream_t s, int ptds, uint64_t dur_ns, const char *fmt, ...)
 {
-	char line[400];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(line, sizeof line, fmt, ap);
-	va_end(ap);
+	char line[400] = "";
+	pthread_once(&env_once, read_env);
+	if (log_fd >= 0) {
+		va_list ap;
+		va_start(ap, fmt);
+		vsnprintf(line, sizeof line, fmt, ap);
+		va_end(ap);
+	}
 	pthread_mutex_lock(&mu);
 	flog("%s s=%p%s", line, (void *)s, ptds ? " spt" : "");
 	struct fstream *f = fs(s, ptds);

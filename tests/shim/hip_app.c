@@ -12,6 +12,7 @@
  *   rtldnext  an interposer's dlsym(RTLD_NEXT) still finds the next one
  *   xwait     the high-priority stream waits on an event recorded on the
  *             low-priority one while it is held back (must not hang)
+ *   bench     prints ns per hipLaunchKernel (APP_N calls, default 1e6)
  *   flood     40 kernels on one stream, then a sync
  *   prio      a low-priority stream floods 60 kernels; 10 ms in, a
  *             high-priority stream (hipStreamCreateWithPriority -1, or
@@ -238,6 +239,21 @@ static void rocblas(void)
 	}
 }
 
+static void bench(void)
+{
+	hipStream_t s;
+	OK(hipStreamCreate(&s));
+	const char *n_s = getenv("APP_N");
+	long n = n_s ? atol(n_s) : 1000000;
+	double t0 = now_s();
+	for (long i = 0; i < n; i++)
+		OK(hipLaunchKernel(F(0x100), d3(1, 1, 1), d3(1, 1, 1), NULL, 0, s));
+	double dt = now_s() - t0;
+	OK(hipStreamSynchronize(s));
+	OK(hipStreamDestroy(s));
+	printf("%.1f ns per hipLaunchKernel (%ld calls)\n", dt * 1e9 / (double)n, n);
+}
+
 static void flood(void)
 {
 	hipStream_t s;
@@ -291,12 +307,13 @@ int main(int argc, char **argv)
 		{ "paths", paths }, { "order", order }, { "wait", wait_case },
 		{ "capture", capture }, { "rocblas", rocblas }, { "rtldnext", rtldnext },
 		{ "xwait", xwait }, { "flood", flood }, { "prio", prio },
+		{ "bench", bench },
 	};
 	for (size_t i = 0; argc == 2 && i < sizeof modes / sizeof modes[0]; i++)
 		if (strcmp(argv[1], modes[i].name) == 0) {
 			modes[i].fn();
 			return failures ? 1 : 0;
 		}
-	fprintf(stderr, "usage: hip_app paths|order|wait|capture|rocblas|rtldnext|xwait|flood|prio\n");
+	fprintf(stderr, "usage: hip_app paths|order|wait|capture|rocblas|rtldnext|xwait|flood|prio|bench\n");
 	return 2;
 }
