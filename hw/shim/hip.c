@@ -155,21 +155,36 @@ static void bind_table(void *h, const struct hip_entry *t, size_t n)
 		*t[i].real = dlvsym(h, t[i].sym, t[i].ver);
 }
 
-/* HIPSCHED_HIP_LIB names the real library (default libamdhip64.so.5). */
-static const char *hip_lib(void)
+/* The real runtime: HIPSCHED_HIP_LIB when set; else the libamdhip64 the
+ * process has loaded (ROCm 5 is .so.5, ROCm 6 .so.6, ROCm 7 .so.7), or,
+ * with `load`, the first of them that loads. A handle or NULL. */
+static void *hip_open(int load)
 {
-	const char *lib = getenv("HIPSCHED_HIP_LIB");
-	return lib && *lib ? lib : "libamdhip64.so.5";
+	static const char *const sonames[] = {
+		"libamdhip64.so.5", "libamdhip64.so.6", "libamdhip64.so.7",
+	};
+	const char *env = getenv("HIPSCHED_HIP_LIB");
+	void *h = NULL;
+	hip_resolving = 1;
+	if (env && *env) {
+		h = dlopen(env, RTLD_LAZY | RTLD_LOCAL | (load ? 0 : RTLD_NOLOAD));
+	} else {
+		for (size_t i = 0; !h && i < sizeof sonames / sizeof sonames[0]; i++)
+			h = dlopen(sonames[i], RTLD_LAZY | RTLD_NOLOAD);
+		for (size_t i = 0; load && !h && i < sizeof sonames / sizeof sonames[0]; i++)
+			h = dlopen(sonames[i], RTLD_LAZY | RTLD_LOCAL);
+	}
+	hip_resolving = 0;
+	return h;
 }
 
 static void hip_bind_once(void)
 {
-	const char *lib = hip_lib();
-	hip_resolving = 1;
-	void *h = dlopen(lib, RTLD_LAZY | RTLD_LOCAL);
-	hip_resolving = 0;
+	void *h = hip_open(1);
 	if (!h) {
-		fprintf(stderr, "hipsched: cannot open %s: %s\n", lib, dlerror());
+		const char *env = getenv("HIPSCHED_HIP_LIB");
+		fprintf(stderr, "hipsched: cannot open %s: %s\n",
+			env && *env ? env : "libamdhip64.so.5/6/7", dlerror());
 		return;
 	}
 	bind_table(h, hip_table, sizeof hip_table / sizeof hip_table[0]);
@@ -654,9 +669,7 @@ static int hip_loaded(void)
 {
 	if (hip_ok)
 		return 1;
-	hip_resolving = 1;
-	void *h = dlopen(hip_lib(), RTLD_LAZY | RTLD_NOLOAD);
-	hip_resolving = 0;
+	void *h = hip_open(0);
 	if (!h)
 		return 0;
 	dlclose(h);
