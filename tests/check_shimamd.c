@@ -2,7 +2,7 @@
  * The AMD interception layer (hw/shim/hip.c) without a GPU: the test build
  * under build/FLAVOR/shimamd/ (hw/shim/amd.mk) preloads libhipsched.so into
  * tests/shim/hip_app, which is linked against a fake libamdhip64.so.5 that logs
- * every call; the engine is the recording stand-in tests/shim/engine_stub.c.
+ * every call; the engine's HIPSCHED_LOG=2 lines say what it was asked.
  * Every run is a child with a deadline: a hang fails the test.
  */
 #include <check.h>
@@ -60,8 +60,6 @@ static int run_lib(const char *mode, const char *lib_name, int timeout_ms,
 		dup2(fd, 1);
 		dup2(fd, 2);
 		setenv("LD_LIBRARY_PATH", lib, 1);
-		unsetenv("HIPSCHED_STUB_LOG");
-		unsetenv("HIPSCHED_STUB_PLAT");
 		unsetenv("FAKE_HIP_LOG");
 		unsetenv("FAKE_HIP_KERNEL_US");
 		unsetenv("FAKE_HIP_TIMES");
@@ -98,10 +96,10 @@ static int run_lib(const char *mode, const char *lib_name, int timeout_ms,
 	}
 }
 
-/* The platform layer over the recording stand-in engine (preload 1). */
+/* preload 1: the library of the test build, libhipsched-amd.so. */
 static int run_app(const char *mode, int preload, int timeout_ms, const char *const *env)
 {
-	return run_lib(mode, preload ? "libhipsched.so" : NULL, timeout_ms, env);
+	return run_lib(mode, preload ? "libhipsched-amd.so" : NULL, timeout_ms, env);
 }
 
 /* A file's lines (at most `max`), each malloc'd; returns the count. */
@@ -154,11 +152,11 @@ static void show_out(void)
 }
 
 #define RUN_OK(mode, preload, env) do { \
-	int rc_ = run_app(mode, preload, 10000, env); \
+	int rc_ = run_app(mode, preload, 20000, env); \
 	if (rc_ != 0) \
 		show_out(); \
 	ck_assert_msg(rc_ == 0, "app %s (preload %d): %s %d", mode, preload, \
-		      rc_ < 0 ? "hung, killed after" : "exit", rc_ < 0 ? 10 : rc_); \
+		      rc_ < 0 ? "hung, killed after" : "exit", rc_ < 0 ? 20 : rc_); \
 } while (0)
 
 /* --- symbol versions ------------------------------------------------------ */
@@ -242,7 +240,7 @@ START_TEST(versions_match_debian)
 	int nd = dyn_syms(debian_lib(), deb, 2000);
 	ck_assert_int_gt(nd, 400);
 	char p[PATH_MAX + 64];
-	snprintf(p, sizeof p, "%s/libhipsched.so", dir);
+	snprintf(p, sizeof p, "%s/libhipsched-amd.so", dir);
 	int ns = dyn_syms(p, shim, 200);
 	snprintf(p, sizeof p, "%s/fake/libamdhip64.so.5", dir);
 	int nf = dyn_syms(p, fake, 200);
@@ -258,6 +256,10 @@ START_TEST(versions_match_debian)
 		if (strcmp(n, "dlsym") == 0) {
 			ck_assert_msg(strcmp(sv, "GLIBC_2.34") == 0 || strcmp(sv, "GLIBC_2.2.5") == 0,
 				      "dlsym@%s", sv);
+			continue;
+		}
+		if (strncmp(n, "hipsched_", 9) == 0) {     /* the library's own API */
+			ck_assert_str_eq(sv, "HIPSCHED_1");
 			continue;
 		}
 		ck_assert_msg(strncmp(sv, "hip_", 4) == 0, "libhipsched exports %s@%s", n, sv);
@@ -279,87 +281,112 @@ END_TEST
 
 /* --- calls ------------------------------------------------------------------ */
 
-/* `b` without the platform ops' own calls equals `a`. */
-static void assert_same_calls(const char *a, const char *b, int drop_plat)
+/* `b` equals `a`, line for line. */
+static void assert_same_calls(const char *a, const char *b)
 {
 	static char *la[1000], *lb[1000];
-	int na = read_lines(a, la, 1000), nb = read_lines(b, lb, 1000), j = 0;
+	int na = read_lines(a, la, 1000), nb = read_lines(b, lb, 1000);
 	ck_assert_int_gt(na, 10);
-	for (int i = 0; i < nb; i++) {
-		if (drop_plat && (strncmp(lb[i], "hipStreamIsCapturing ", 21) == 0 ||
-				  strcmp(lb[i], "hipGetDevice") == 0 ||
-				  strncmp(lb[i], "hipSetDevice ", 13) == 0))
-			continue;
-		ck_assert_msg(j < na, "extra call %s", lb[i]);
-		ck_assert_msg(strcmp(la[j], lb[i]) == 0, "call %d: '%s' native, '%s' shimmed",
-			      j, la[j], lb[i]);
-		j++;
-	}
-	ck_assert_int_eq(j, na);
+	for (int i = 0; i < na && i < nb; i++)
+		ck_assert_msg(strcmp(la[i], lb[i]) == 0, "call %d: '%s' native, '%s' shimmed",
+			      i, la[i], lb[i]);
+	ck_assert_int_eq(nb, na);
 	free_lines(la, na);
 	free_lines(lb, nb);
 }
 
 START_TEST(passthrough_forwards_unchanged)
 {
+	/* No policy, no server: every call reaches the runtime as it came,
+	 * and the library makes none of its own. */
 	const char *e1[] = { env_kv("FAKE_HIP_LOG", path_in("native")), NULL };
 	RUN_OK("paths", 0, e1);
 	const char *e2[] = { env_kv("FAKE_HIP_LOG", path_in("pass")), NULL };
 	RUN_OK("paths", 1, e2);
-	assert_same_calls(path_in("native"), path_in("pass"), 0);
-	const char *e3[] = { env_kv("FAKE_HIP_LOG", path_in("sched")),
-			     env_kv("HIPSCHED_STUB_LOG", path_in("stub")), NULL };
-	RUN_OK("paths", 1, e3);
-	assert_same_calls(path_in("native"), path_in("sched"), 1);
+	assert_same_calls(path_in("native"), path_in("pass"));
 }
 END_TEST
 
-/* What app's "paths" asks of the engine, in order: one command per
- * application call (the fake's own inner calls, as hipLaunchKernel_spt ->
- * hipLaunchKernel and hipStreamCreate -> ...WithPriority, are not seen). */
+static int count_lines(const char *path, const char *text, int part);
+
+#define MAXQ 64
+
+/* The commands the engine was given (its HIPSCHED_LOG=2 lines in tmp/out),
+ * as "STREAM KIND" (STREAM: the handle, legacy or ptds), in order; the
+ * queues' priorities into prio[queue id] when not NULL. */
+static int engine_cmds(char **cmds, int max, int *prio)
+{
+	static char qname[MAXQ][48];
+	char *l[4000];
+	int n = read_lines(path_in("out"), l, 4000), k = 0;
+	for (int i = 0; i < n; i++) {
+		const char *m = strstr(l[i], "]: ");
+		if (!m)
+			continue;
+		m += 3;
+		int q, pr;
+		unsigned long long seq;
+		char name[48], kind[16];
+		if (sscanf(m, "queue %d: stream %47[^,], priority %d", &q, name, &pr) == 3 &&
+		    q >= 0 && q < MAXQ) {
+			snprintf(qname[q], sizeof qname[q], "%s",
+				 strncmp(name, "ptds:", 5) == 0 ? "ptds" : name);
+			if (prio)
+				prio[q] = pr;
+		} else if (sscanf(m, "submit q%d #%llu %15s", &q, &seq, kind) == 3 &&
+			   q >= 0 && q < MAXQ && k < max) {
+			char c[80];
+			snprintf(c, sizeof c, "%s %s", qname[q], kind);
+			cmds[k++] = strdup(c);
+		}
+	}
+	free_lines(l, n);
+	return k;
+}
+
+static int count_cmds(char **cmds, int n, const char *cmd)
+{
+	int c = 0;
+	for (int i = 0; i < n; i++)
+		c += strcmp(cmds[i], cmd) == 0;
+	return c;
+}
+
+#define SCHED_ENV(extra) env_kv("HIPSCHED_POLICY", "hpf"), env_kv("HIPSCHED_LOG", "2"), extra
+
+/* What app's "paths" gives the engine, in order: one command per
+ * application call (the runtime's own inner calls, as hipLaunchKernel_spt ->
+ * hipLaunchKernel, are not commands). */
 static const char *const paths_expected[] = {
-	"init hip", "created 0x1010 0", "created 0x1020 0", "created 0x1030 -1",
-	"created 0x1040 0",
-	"begin kernel 0x1010 0", "begin kernel (nil) 0", "begin kernel (nil) 1",
-	"begin kernel 0x1020 0", "begin kernel 0x2 1", "begin kernel 0x1030 0",
-	"begin kernel 0x1030 0", "begin kernel 0x1040 0", "begin kernel 0x1040 0",
-	"begin kernel 0x1010 0", "begin graph 0x1020 0",
-	"begin copy 0x1010 0", "begin copy (nil) 1", "begin copy 0x1020 0",
-	"begin copy 0x1010 0", "begin copy 0x1010 0", "begin copy 0x1010 0",
-	"begin copy 0x1010 0", "begin copy 0x1010 0", "begin copy 0x1010 0",
-	"begin copy 0x1010 0", "begin copy 0x1010 0", "begin copy 0x1010 0",
-	"begin copy 0x1010 0", "begin copy 0x1010 0", "begin copy 0x1010 0",
-	"begin copy 0x1010 0",
-	"begin set 0x1010 0", "begin set 0x1010 0", "begin set 0x1010 0",
-	"begin set 0x1010 0", "begin set 0x1010 0", "begin set 0x1010 0",
-	"begin event 0x1010 0", "begin wait 0x1020 0", "begin wait (nil) 1",
-	"sync 0x1010 0 0", "sync (nil) 1 0", "sync (nil) 0 1",
-	"sync 0x1010 0 0", "sync (nil) 1 0", "sync (nil) 0 1", "sync (nil) 0 1",
-	"sync (nil) 0 1",
-	"destroyed 0x1010", "destroyed 0x1020", "destroyed 0x1030", "destroyed 0x1040",
+	"0x1010 kernel", "legacy kernel", "ptds kernel", "0x1020 kernel", "ptds kernel",
+	"0x1030 kernel", "0x1030 kernel", "0x1040 kernel", "0x1040 kernel",
+	"0x1010 kernel", "0x1020 graph",
+	"0x1010 copy", "ptds copy", "0x1020 copy", "0x1010 copy", "0x1010 copy",
+	"0x1010 copy", "0x1010 copy", "0x1010 copy", "0x1010 copy", "0x1010 copy",
+	"0x1010 copy", "0x1010 copy", "0x1010 copy", "0x1010 copy", "0x1010 copy",
+	"0x1010 copy",
+	"0x1010 set", "0x1010 set", "0x1010 set", "0x1010 set", "0x1010 set", "0x1010 set",
+	"0x1010 event", "0x1020 wait", "ptds wait",
 };
 
 START_TEST(every_path_intercepted)
 {
-	const char *e[] = { env_kv("HIPSCHED_STUB_LOG", path_in("stub")), NULL };
+	const char *e[] = { SCHED_ENV(NULL) };
 	RUN_OK("paths", 1, e);
-	char *l[400];
-	int n = read_lines(path_in("stub"), l, 400), j = 0;
+	char *c[400];
+	int prio[MAXQ] = { 0 };
+	int n = engine_cmds(c, 400, prio);
 	size_t want = sizeof paths_expected / sizeof paths_expected[0];
-	for (int i = 0; i < n; i++) {
-		if (strncmp(l[i], "end ", 4) == 0) {
-			ck_assert_msg(i > 0 && strncmp(l[i - 1], "begin ", 6) == 0 &&
-				      strncmp(l[i - 1] + 6, l[i] + 4, strlen(l[i]) - 6) == 0 &&
-				      l[i][strlen(l[i]) - 1] == '1', "'%s' after '%s'", l[i], l[i - 1]);
-			continue;
-		}
-		ck_assert_msg((size_t)j < want, "extra engine call '%s'", l[i]);
-		ck_assert_msg(strcmp(l[i], paths_expected[j]) == 0, "engine call %d: '%s', want '%s'",
-			      j, l[i], paths_expected[j]);
-		j++;
-	}
-	ck_assert_int_eq(j, (int)want);
-	free_lines(l, n);
+	for (int i = 0; i < n && (size_t)i < want; i++)
+		ck_assert_msg(strcmp(c[i], paths_expected[i]) == 0, "command %d: '%s', want '%s'",
+			      i, c[i], paths_expected[i]);
+	ck_assert_int_eq(n, (int)want);
+	free_lines(c, n);
+	/* hipStreamCreateWithPriority(-1): the engine's priority 1 (higher is
+	 * more urgent there); the other created streams 0. Queue 2 is 0x1030. */
+	ck_assert_int_eq(prio[2], 1);
+	ck_assert_int_eq(prio[0] + prio[1] + prio[3], 0);
+	ck_assert_int_eq(count_lines(path_in("out"), "destroyed", 1), 4);
 }
 END_TEST
 
@@ -386,32 +413,33 @@ static void assert_stream_order(char **l, int n, const char *stream, int count)
 START_TEST(per_stream_order_kept)
 {
 	const char *e[] = { env_kv("FAKE_HIP_LOG", path_in("fake")),
-			    env_kv("HIPSCHED_STUB_LOG", path_in("stub")),
-			    env_kv("FAKE_HIP_KERNEL_US", "20"), NULL };
+			    env_kv("FAKE_HIP_KERNEL_US", "20"),
+			    env_kv("HIPSCHED_THRESHOLD", "2"), SCHED_ENV(NULL) };
 	RUN_OK("order", 1, e);
-	static char *l[2000];
-	int n = read_lines(path_in("fake"), l, 2000);
+	static char *l[4000];
+	int n = read_lines(path_in("fake"), l, 4000);
 	assert_stream_order(l, n, "s=0x1010", 200);
 	assert_stream_order(l, n, "s=0x1020", 200);
 	free_lines(l, n);
-	n = read_lines(path_in("stub"), l, 2000);
-	int b1 = 0, b2 = 0;
+	n = engine_cmds(l, 4000, NULL);
+	int a = 0, b = 0;
 	for (int i = 0; i < n; i++) {
-		b1 += strncmp(l[i], "begin ", 6) == 0 && strstr(l[i], " 0x1010 ");
-		b2 += strncmp(l[i], "begin ", 6) == 0 && strstr(l[i], " 0x1020 ");
+		a += strncmp(l[i], "0x1010 ", 7) == 0;
+		b += strncmp(l[i], "0x1020 ", 7) == 0;
 	}
-	ck_assert_int_eq(b1, 200);
-	ck_assert_int_eq(b2, 200);
+	ck_assert_int_eq(a, 200);
+	ck_assert_int_eq(b, 200);
 	free_lines(l, n);
 }
 END_TEST
 
-static int count_lines(const char *path, const char *line)
+/* Lines of `path` that are `text` (whole = 0: that contain it). */
+static int count_lines(const char *path, const char *text, int part)
 {
-	char *l[400];
-	int n = read_lines(path, l, 400), c = 0;
+	char *l[4000];
+	int n = read_lines(path, l, 4000), c = 0;
 	for (int i = 0; i < n; i++)
-		c += strcmp(l[i], line) == 0;
+		c += part ? strstr(l[i], text) != NULL : strcmp(l[i], text) == 0;
 	free_lines(l, n);
 	return c;
 }
@@ -420,33 +448,48 @@ START_TEST(rocblas_launches_intercepted)
 {
 	/* hipExtModuleLaunchKernel (C++), hipModuleLaunchKernel, and
 	 * hipLaunchKernel found by dlopen + dlsym. */
-	const char *e[] = { env_kv("HIPSCHED_STUB_LOG", path_in("stub")), NULL };
+	const char *e[] = { SCHED_ENV(NULL) };
 	RUN_OK("rocblas", 1, e);
-	ck_assert_int_eq(count_lines(path_in("stub"), "begin kernel 0x1010 0"), 3);
-	ck_assert_int_eq(count_lines(path_in("stub"), "end kernel 1"), 3);
+	char *c[40];
+	int n = engine_cmds(c, 40, NULL);
+	ck_assert_int_eq(n, 3);
+	ck_assert_int_eq(count_cmds(c, n, "0x1010 kernel"), 3);
+	free_lines(c, n);
 }
 END_TEST
 
 START_TEST(capture_passes_through)
 {
-	const char *e[] = { env_kv("HIPSCHED_STUB_LOG", path_in("stub")), NULL };
+	/* The kernel and memset made while capturing are not commands; the
+	 * graph launch is. */
+	const char *e[] = { env_kv("FAKE_HIP_LOG", path_in("fake")), SCHED_ENV(NULL) };
 	RUN_OK("capture", 1, e);
-	ck_assert_int_eq(count_lines(path_in("stub"), "capture 0x1010"), 2);
-	ck_assert_int_eq(count_lines(path_in("stub"), "begin graph 0x1010 0"), 1);
-	ck_assert_int_eq(count_lines(path_in("stub"), "begin kernel 0x1010 0"), 0);
+	char *c[40];
+	int n = engine_cmds(c, 40, NULL);
+	ck_assert_int_eq(n, 1);
+	ck_assert_str_eq(c[0], "0x1010 graph");
+	free_lines(c, n);
+	ck_assert_int_ge(count_lines(path_in("fake"), "hipStreamIsCapturing s=0x1010", 0), 3);
 }
 END_TEST
 
 START_TEST(cross_stream_wait_and_plat_ops)
 {
-	/* B waits on A's event; each host sync drives the platform ops
-	 * (event create / record / query / destroy on real functions). */
-	const char *e[] = { env_kv("HIPSCHED_STUB_LOG", path_in("stub")),
-			    env_kv("HIPSCHED_STUB_PLAT", "1"),
-			    env_kv("FAKE_HIP_KERNEL_US", "20000"), NULL };
+	/* B waits on A's event; the engine tracks completion with the
+	 * platform ops: real events without timing (the application's own has
+	 * flags 0), recorded and queried (the application queries once). */
+	const char *e[] = { env_kv("FAKE_HIP_LOG", path_in("fake")),
+			    env_kv("FAKE_HIP_KERNEL_US", "20000"),
+			    env_kv("HIPSCHED_THRESHOLD", "1"), SCHED_ENV(NULL) };
 	RUN_OK("wait", 1, e);
-	ck_assert_int_eq(count_lines(path_in("stub"), "plat ok"), 2);
-	ck_assert_int_eq(count_lines(path_in("stub"), "begin wait 0x1020 0"), 1);
+	const char *fake = path_in("fake");
+	ck_assert_int_ge(count_lines(fake, "hipEventCreateWithFlags fl=2 ", 1), 1);
+	ck_assert_int_ge(count_lines(fake, "hipEventRecord e=", 1), 2);
+	ck_assert_int_ge(count_lines(fake, "hipEventQuery e=", 1), 2);
+	char *c[40];
+	int n = engine_cmds(c, 40, NULL);
+	ck_assert_int_eq(count_cmds(c, n, "0x1020 wait"), 1);
+	free_lines(c, n);
 }
 END_TEST
 
@@ -457,26 +500,7 @@ START_TEST(rtld_next_kept)
 }
 END_TEST
 
-START_TEST(hang_fails)
-{
-	/* The harness itself: a run past its deadline is killed and reported. */
-	const char *e[] = { env_kv("FAKE_HIP_KERNEL_US", "5000000"), NULL };
-	ck_assert_int_eq(run_app("wait", 1, 300, e), -1);
-}
-END_TEST
-
-#ifdef SHIMAMD_ENGINE
-/* --- with the engine (libhipsched-amd.so of the test build) -------------- */
-
-#define ENGINE_LIB "libhipsched-amd.so"
-
-#define RUN_ENGINE(mode, env) do { \
-	int rc_ = run_lib(mode, ENGINE_LIB, 20000, env); \
-	if (rc_ != 0) \
-		show_out(); \
-	ck_assert_msg(rc_ == 0, "hip_app %s under the engine: %s %d", mode, \
-		      rc_ < 0 ? "hung, killed after" : "exit", rc_ < 0 ? 20 : rc_); \
-} while (0)
+/* --- what only the engine does: holding launches back -------------------- */
 
 struct cmd_time {
 	unsigned long long submit_ns, end_ns;
@@ -513,18 +537,7 @@ static int max_in_flight(const struct cmd_time *t, int n)
 	return most;
 }
 
-START_TEST(engine_passthrough_unchanged)
-{
-	/* No policy, no server: the engine passes every call as it came. */
-	const char *e1[] = { env_kv("FAKE_HIP_LOG", path_in("native")), NULL };
-	RUN_OK("paths", 0, e1);
-	const char *e2[] = { env_kv("FAKE_HIP_LOG", path_in("pass")), NULL };
-	RUN_ENGINE("paths", e2);
-	assert_same_calls(path_in("native"), path_in("pass"), 0);
-}
-END_TEST
-
-START_TEST(engine_threshold_holds_back)
+START_TEST(threshold_holds_back)
 {
 	static struct cmd_time t[200];
 	const char *e1[] = { env_kv("FAKE_HIP_TIMES", path_in("native")),
@@ -537,7 +550,7 @@ START_TEST(engine_threshold_holds_back)
 			     env_kv("FAKE_HIP_KERNEL_US", "2000"),
 			     env_kv("HIPSCHED_POLICY", "hpf"), env_kv("HIPSCHED_THRESHOLD", "3"),
 			     NULL };
-	RUN_ENGINE("flood", e2);
+	RUN_OK("flood", 1, e2);
 	n = read_times(path_in("sched"), "", t, 200);
 	ck_assert_int_eq(n, 40);
 	ck_assert_int_le(max_in_flight(t, n), 2);     /* threshold - 1 */
@@ -561,7 +574,7 @@ static int lp_during_hp(const char *times)
 	return k;
 }
 
-START_TEST(engine_suspend_holds_back)
+START_TEST(suspend_holds_back)
 {
 	/* hpf: the low-priority stream is suspended while the high-priority
 	 * one (hipStreamCreateWithPriority -1) has work; the control run
@@ -570,45 +583,51 @@ START_TEST(engine_suspend_holds_back)
 			     env_kv("FAKE_HIP_KERNEL_US", "2000"), env_kv("APP_HP_PRIO", "0"),
 			     env_kv("HIPSCHED_POLICY", "hpf"), env_kv("HIPSCHED_THRESHOLD", "2"),
 			     NULL };
-	RUN_ENGINE("prio", e1);
+	RUN_OK("prio", 1, e1);
 	ck_assert_int_ge(lp_during_hp(path_in("ctl")), 3);
 	const char *e2[] = { env_kv("FAKE_HIP_TIMES", path_in("hpf")),
 			     env_kv("FAKE_HIP_KERNEL_US", "2000"),
 			     env_kv("HIPSCHED_POLICY", "hpf"), env_kv("HIPSCHED_THRESHOLD", "2"),
 			     NULL };
-	RUN_ENGINE("prio", e2);
+	RUN_OK("prio", 1, e2);
 	ck_assert_int_le(lp_during_hp(path_in("hpf")), 1);
 }
 END_TEST
 
-START_TEST(engine_cross_stream_wait_completes)
+START_TEST(cross_stream_wait_completes)
 {
 	/* The urgent stream waits on an event recorded on the held one. */
 	const char *e[] = { env_kv("FAKE_HIP_KERNEL_US", "5000"),
 			    env_kv("HIPSCHED_POLICY", "hpf"), env_kv("HIPSCHED_THRESHOLD", "1"),
 			    NULL };
-	RUN_ENGINE("xwait", e);
-	RUN_ENGINE("wait", e);
+	RUN_OK("xwait", 1, e);
+	RUN_OK("wait", 1, e);
 }
 END_TEST
 
-START_TEST(engine_every_mode_runs)
+START_TEST(every_mode_runs)
 {
 	const char *e[] = { env_kv("HIPSCHED_POLICY", "hpf"), env_kv("HIPSCHED_THRESHOLD", "1"),
 			    NULL };
 	static const char *const modes[] = { "paths", "order", "capture", "rocblas", "rtldnext" };
 	for (size_t i = 0; i < sizeof modes / sizeof modes[0]; i++)
-		RUN_ENGINE(modes[i], e);
+		RUN_OK(modes[i], 1, e);
 }
 END_TEST
-#endif
+START_TEST(hang_fails)
+{
+	/* The harness itself: a run past its deadline is killed and reported. */
+	const char *e[] = { env_kv("FAKE_HIP_KERNEL_US", "5000000"), NULL };
+	ck_assert_int_eq(run_app("wait", 1, 300, e), -1);
+}
+END_TEST
 
 Suite *shimamd_suite(void)
 {
 	Suite *s = suite_create("shimamd");
 	TCase *tc = tcase_create("shimamd");
 	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_set_timeout(tc, 60);
+	tcase_set_timeout(tc, 90);
 	tcase_add_test(tc, versions_match_debian);
 	tcase_add_test(tc, passthrough_forwards_unchanged);
 	tcase_add_test(tc, every_path_intercepted);
@@ -617,14 +636,11 @@ Suite *shimamd_suite(void)
 	tcase_add_test(tc, capture_passes_through);
 	tcase_add_test(tc, cross_stream_wait_and_plat_ops);
 	tcase_add_test(tc, rtld_next_kept);
+	tcase_add_test(tc, threshold_holds_back);
+	tcase_add_test(tc, suspend_holds_back);
+	tcase_add_test(tc, cross_stream_wait_completes);
+	tcase_add_test(tc, every_mode_runs);
 	tcase_add_test(tc, hang_fails);
-#ifdef SHIMAMD_ENGINE
-	tcase_add_test(tc, engine_passthrough_unchanged);
-	tcase_add_test(tc, engine_threshold_holds_back);
-	tcase_add_test(tc, engine_suspend_holds_back);
-	tcase_add_test(tc, engine_cross_stream_wait_completes);
-	tcase_add_test(tc, engine_every_mode_runs);
-#endif
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -1,44 +1,51 @@
-# The AMD flavour of libhipsched.so (hw/shim/hip.c) and its CPU-only test
-# build, included by the top-level Makefile. Built in every flavour from
-# Debian's libamdhip64-dev headers; never linked against libamdhip64 (the
-# real functions are found at run time with dlvsym).
+# The AMD flavour of libhipsched.so (hw/shim/hip.c), included by the
+# top-level Makefile after hw/shim/shim.mk (whose SHIM_ENGINE and
+# SHIM_SERVE lists it shares). Built in every flavour from Debian's
+# libamdhip64-dev headers; never linked against libamdhip64 (the real
+# functions are found at run time with dlvsym).
 #
-#   make shim-amd   $(B)/libhipsched-amd.so: hip.c + dlsym.c + engine + core
-#                   (once hw/shim/engine.c exists)
+#   make shim-amd   $(B)/libhipsched-amd.so: hip.c + dlsym.c + the engine +
+#                   core/ (+ the server client), all with -fPIC and hidden
+#                   visibility; exports only hw/shim/hip.map's names
 #
 # Test build, under $(B)/shimamd/ (the shimamd suite runs it):
-#   libhipsched.so          hip.c + dlsym.c + tests/shim/engine_stub.c
+#   libhipsched-amd.so      a link to the library
 #   fake/libamdhip64.so.5   tests/shim/fake_hip.c, versions from fake_hip.syms
 #   fake/librocblas_like.so, libnext_a.so, libnext_b.so, hip_app
-# The shim objects are built at -O2 without sanitizers whatever the flavour
-# (they are preloaded into programs that do not carry the ASan runtime;
-# dlsym.c's tail call needs the optimizer).
+# Everything here is built at -O2 without sanitizers whatever the flavour
+# (the library is preloaded into programs that do not carry the ASan
+# runtime; dlsym.c's tail call needs the optimizer).
 SHIMAMD := $(B)/shimamd
-SHIMAMD_CFLAGS := -std=gnu11 -O2 -g -fPIC -MMD -MP -Wall -Wextra -Wno-unused-parameter -Wno-deprecated-declarations \
-	-D_GNU_SOURCE -D__HIP_PLATFORM_AMD__ -iquote hw/shim -iquote core
-SHIMAMD_LIB_CFLAGS := $(SHIMAMD_CFLAGS) -fvisibility=hidden
-SHIMAMD_LDFLAGS := -shared -Wl,--version-script=hw/shim/hip.map -Wl,-z,defs
+SHIMAMD_CFLAGS := -std=gnu11 -O2 -g -fPIC -MMD -MP -Wall -Wextra -Wno-unused-parameter \
+	-Wno-deprecated-declarations -D_GNU_SOURCE -D__HIP_PLATFORM_AMD__
+SHIMAMD_LIB_CFLAGS := $(SHIMAMD_CFLAGS) -fvisibility=hidden -iquote core -iquote hw \
+	-iquote hw/shim -iquote hw/serve
+SHIMAMD_SO := $(B)/libhipsched-amd.so
+SHIMAMD_SRCS := hw/shim/hip.c hw/shim/dlsym.c $(SHIM_ENGINE) $(wildcard core/*.c) $(SHIM_SERVE)
+SHIMAMD_OBJS := $(SHIMAMD_SRCS:%.c=$(SHIMAMD)/obj/%.o)
 SHIMAMD_FAKE := $(SHIMAMD)/fake
-SHIMAMD_FILES := $(SHIMAMD)/libhipsched.so $(SHIMAMD_FAKE)/libamdhip64.so.5 \
+SHIMAMD_FILES := $(SHIMAMD)/libhipsched-amd.so $(SHIMAMD_FAKE)/libamdhip64.so.5 \
 	$(SHIMAMD_FAKE)/librocblas_like.so $(SHIMAMD)/libnext_a.so \
 	$(SHIMAMD)/libnext_b.so $(SHIMAMD)/hip_app
 
 .PHONY: shim-amd shimamd-test
+shim-amd: $(SHIMAMD_SO)
 shimamd-test: $(SHIMAMD_FILES)
 $(TEST_BIN): | $(SHIMAMD_FILES)
 
-$(SHIMAMD)/%.o: hw/shim/%.c hw/shim/shim_internal.h
+$(SHIMAMD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	@echo "  CC      $< (shim)"
-	$(Q)$(CC) $(SHIMAMD_LIB_CFLAGS) -c -o $@ $<
-$(SHIMAMD)/engine_stub.o: tests/shim/engine_stub.c hw/shim/shim_internal.h
-	@mkdir -p $(dir $@)
-	@echo "  CC      $< (shim)"
+	@echo "  CC      $< (shim-amd)"
 	$(Q)$(CC) $(SHIMAMD_LIB_CFLAGS) -c -o $@ $<
 
-$(SHIMAMD)/libhipsched.so: $(SHIMAMD)/hip.o $(SHIMAMD)/dlsym.o $(SHIMAMD)/engine_stub.o hw/shim/hip.map
+$(SHIMAMD_SO): $(SHIMAMD_OBJS) hw/shim/hip.map
 	@echo "  LD      $@"
-	$(Q)$(CC) $(SHIMAMD_LDFLAGS) -Wl,-soname,libhipsched.so -o $@ $(filter %.o,$^) -ldl -lpthread
+	$(Q)$(CC) -shared -Wl,--version-script=hw/shim/hip.map -Wl,-z,defs \
+	  -Wl,-soname,libhipsched.so -o $@ $(SHIMAMD_OBJS) -ldl -lpthread
+
+$(SHIMAMD)/libhipsched-amd.so: $(SHIMAMD_SO)
+	@mkdir -p $(dir $@)
+	$(Q)ln -sf ../libhipsched-amd.so $@
 
 # The fake's version script from its list: one node per version, in the
 # order versions first appear, each inheriting the one before.
@@ -69,30 +76,3 @@ $(SHIMAMD)/hip_app: tests/shim/hip_app.c $(SHIMAMD_FAKE)/libamdhip64.so.5 $(SHIM
 	@echo "  LD      $@ (fake)"
 	$(Q)$(CC) $(SHIMAMD_CFLAGS) -o $@ $< -Wl,--no-as-needed -L$(SHIMAMD_FAKE) -l:libamdhip64.so.5 \
 	  -L$(SHIMAMD) -lnext_a -lnext_b -ldl -lpthread
-
-# The library itself, once the engine is in the tree: engine + core/ (+ the
-# server client when present, hw/serve/), all again with -fPIC and hidden
-# visibility. The suite also runs it (build/FLAVOR/shimamd/libhipsched-amd.so
-# links to it) for what only the engine does: threshold, suspend.
-ifneq ($(wildcard hw/shim/engine.c),)
-SHIMAMD_ENGINE_SRCS := $(wildcard hw/shim/engine*.c) $(wildcard core/*.c) \
-	$(wildcard hw/serve/client.c hw/serve/proto.c)
-SHIMAMD_ENGINE_OBJS := $(SHIMAMD_ENGINE_SRCS:%.c=$(SHIMAMD)/eng/%.o)
-$(SHIMAMD)/eng/%.o: %.c
-	@mkdir -p $(dir $@)
-	@echo "  CC      $< (shim)"
-	$(Q)$(CC) $(SHIMAMD_LIB_CFLAGS) -iquote hw -iquote hw/serve -c -o $@ $<
-$(B)/libhipsched-amd.so: $(SHIMAMD)/hip.o $(SHIMAMD)/dlsym.o $(SHIMAMD_ENGINE_OBJS) hw/shim/hip.map
-	@echo "  LD      $@"
-	$(Q)$(CC) $(SHIMAMD_LDFLAGS) -Wl,-soname,libhipsched.so -o $@ $(filter %.o,$^) -ldl -lpthread
-$(SHIMAMD)/libhipsched-amd.so: $(B)/libhipsched-amd.so
-	@mkdir -p $(dir $@)
-	$(Q)ln -sf ../libhipsched-amd.so $@
-shim-amd: $(B)/libhipsched-amd.so
-$(TEST_BIN): | $(SHIMAMD)/libhipsched-amd.so
-$(B)/tests/check_shimamd.o: CPPFLAGS += -DSHIMAMD_ENGINE
-$(B)/tests/check_shimamd.o: hw/shim/engine.c
-else
-shim-amd:
-	@echo "shim-amd: hw/shim/engine.c is not in this tree yet"; exit 2
-endif

@@ -357,6 +357,13 @@ static void *poller_main(void *arg)
 			pthread_mutex_lock(&g_eng.mu);
 			continue;
 		}
+		/* tend_time may have recorded a quiet tail's marker itself: its
+		 * kick found the poller awake, so look before sleeping. */
+		int recorded = 0;
+		for (struct squeue *q = g_eng.queues; q && !recorded; q = q->next)
+			recorded = q->fifo_head != NULL;
+		if (recorded)
+			continue;
 		g_eng.poller_sleeping = 1;
 		if (wake == INT64_MAX) {
 			pthread_cond_wait(&g_eng.cv, &g_eng.mu);
