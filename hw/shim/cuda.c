@@ -23,8 +23,7 @@
  * (stream, context, event synchronize and query, blocking copies on the
  * legacy or per-thread stream) through shim__host_sync, stream creation
  * and destruction tell the engine. With interception off (no policy, no
- * socket), a wrapper costs one branch in shim__begin and one in
- * shim__end.
+ * socket), a wrapper costs one load, one branch and a tail call.
  */
 #include <dlfcn.h>
 #include <pthread.h>
@@ -252,24 +251,38 @@ static void cu_answer(const char *sym, void **pfn, int ver, cuuint64_t flags);
 	    !(r = (__typeof__(r))ex_resolve((void **)&slot, name))) \
 		return CUDA_ERROR_NOT_FOUND;
 
-#define ORD_BODY(slot, name, ptds, F, kind) { \
+/* Out of line: the first call (the real function still to be found) and
+ * the engine's path, so that pass-through is a load, two branches and a
+ * tail call. */
+#define ORD_HELD(fn, slot, name, ptds, F, kind) \
+	__attribute__((noinline)) static CUresult fn F##_P { \
 	REAL(slot, name, F) \
+	if (!shim__on()) \
+		return r F##_A; \
 	struct shim_cmd *c = shim__begin((void *)(F##_S), ptds, kind); \
 	CUresult e = r F##_A; \
 	shim__end(c, e == CUDA_SUCCESS); \
 	return e; }
+#define ORD_BODY(slot, held, F) { \
+	CUresult (*r) F##_P = (__typeof__(r))slot_get((void **)&slot); \
+	if (__builtin_expect(!r || shim__on(), 0)) \
+		return held F##_A; \
+	return r F##_A; }
 #define DEF_ORD(name, base, ptds, v0, F, kind) \
 	static CUresult (*ex_##name) F##_P; \
 	static CUresult (*gp_##name##_real) F##_P; \
+	ORD_HELD(held_##name, ex_##name, #name, ptds, F, kind) \
+	ORD_HELD(gp_held_##name, gp_##name##_real, #name, ptds, F, kind) \
 	__attribute__((visibility("default"))) CUresult name F##_P \
-		ORD_BODY(ex_##name, #name, ptds, F, kind) \
+		ORD_BODY(ex_##name, held_##name, F) \
 	static CUresult gp_##name F##_P \
-		ORD_BODY(gp_##name##_real, #name, ptds, F, kind)
+		ORD_BODY(gp_##name##_real, gp_held_##name, F)
 ORDERED(DEF_ORD)
 
 #define SYNC_BODY(slot, name, ptds, F, all) { \
 	REAL(slot, name, F) \
-	shim__host_sync((void *)(F##_S), (ptds) == 1, all); \
+	if (shim__on()) \
+		shim__host_sync((void *)(F##_S), (ptds) == 1, all); \
 	return r F##_A; }
 #define DEF_SYNC(name, base, ptds, v0, F, all) \
 	static CUresult (*ex_##name) F##_P; \
