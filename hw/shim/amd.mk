@@ -19,7 +19,7 @@ SHIMAMD := $(B)/shimamd
 SHIMAMD_CFLAGS := -std=gnu11 -O2 -g -fPIC -MMD -MP -Wall -Wextra -Wno-unused-parameter \
 	-Wno-deprecated-declarations -D_GNU_SOURCE -D__HIP_PLATFORM_AMD__
 SHIMAMD_LIB_CFLAGS := $(SHIMAMD_CFLAGS) -fvisibility=hidden -iquote core -iquote hw \
-	-iquote hw/shim -iquote hw/serve
+	-iquote hw/shim -iquote hw/serve -DSHIM_DLSYM_GLIBC_VERSIONS
 SHIMAMD_SO := $(B)/libhipsched-amd.so
 SHIMAMD_SRCS := hw/shim/hip.c hw/shim/dlsym.c $(SHIM_ENGINE) $(wildcard core/*.c) $(SHIM_SERVE)
 SHIMAMD_OBJS := $(SHIMAMD_SRCS:%.c=$(SHIMAMD)/obj/%.o)

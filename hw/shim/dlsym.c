@@ -23,16 +23,16 @@ typedef void *(*dlsym_fn)(void *, const char *);
 static dlsym_fn real_dlsym;
 
 /* dlvsym is not interposed: it reaches glibc's dlsym by its version
- * (GLIBC_2.34 since dlsym moved into libc, GLIBC_2.2.5 before). */
-static dlsym_fn dlsym_real(void)
+ * (GLIBC_2.34 since dlsym moved into libc, GLIBC_2.2.5 before on x86-64,
+ * GLIBC_2.17 on aarch64). */
+void *(*shim__real_dlsym(void))(void *, const char *)
 {
+	static const char *const vers[] = { "GLIBC_2.34", "GLIBC_2.2.5", "GLIBC_2.17" };
 	dlsym_fn f = __atomic_load_n(&real_dlsym, __ATOMIC_ACQUIRE);
-	if (!f) {
-		f = (dlsym_fn)dlvsym(RTLD_NEXT, "dlsym", "GLIBC_2.34");
-		if (!f)
-			f = (dlsym_fn)dlvsym(RTLD_NEXT, "dlsym", "GLIBC_2.2.5");
+	for (size_t i = 0; !f && i < sizeof vers / sizeof vers[0]; i++)
+		f = (dlsym_fn)dlvsym(RTLD_NEXT, "dlsym", vers[i]);
+	if (f)
 		__atomic_store_n(&real_dlsym, f, __ATOMIC_RELEASE);
-	}
 	return f;
 }
 
@@ -50,20 +50,30 @@ static int maybe_platform(const char *name)
 	return 0;
 }
 
-/* Exported as dlsym@@GLIBC_2.34 and dlsym@GLIBC_2.2.5, the versions
- * applications reference (a versioned reference binds only to a
- * definition of that version). Built at -O2 whatever the flavour, for the
- * tail call. */
+/* SHIM_DLSYM_GLIBC_VERSIONS (a library whose other exports are versioned,
+ * as the AMD one: hw/shim/hip.map): exported as dlsym@@GLIBC_2.34 and
+ * dlsym@GLIBC_2.2.5, the versions applications reference (a versioned
+ * reference binds only to a definition of that version, or to an
+ * unversioned one in a library without versions: the NVIDIA one). Built at
+ * -O2 whatever the flavour, for the tail call. */
+#ifdef SHIM_DLSYM_GLIBC_VERSIONS
+#define SHIM_DLSYM shim__dlsym
 void *shim__dlsym(void *handle, const char *name)
 	__attribute__((visibility("default")));
 void *shim__dlsym_2_2_5(void *handle, const char *name)
 	__attribute__((visibility("default"), alias("shim__dlsym")));
 __asm__(".symver shim__dlsym, dlsym@@GLIBC_2.34");
 __asm__(".symver shim__dlsym_2_2_5, dlsym@GLIBC_2.2.5");
+#else
+#define SHIM_DLSYM dlsym
+__attribute__((visibility("default"))) void *dlsym(void *handle, const char *name);
+#endif
 
-void *shim__dlsym(void *handle, const char *name)
+void *SHIM_DLSYM(void *handle, const char *name)
 {
-	dlsym_fn f = dlsym_real();
+	dlsym_fn f = shim__real_dlsym();
+	if (!f)
+		return NULL;
 	if (!maybe_platform(name))
 		return f(handle, name);        /* tail call: keeps the caller */
 	void *p = f(handle, name);

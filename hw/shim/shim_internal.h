@@ -96,5 +96,7 @@ void shim__log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * process: a name that cannot be the platform's must cost a string test,
  * and it must never load the platform's library. */
 void *shim__plat_dlsym(const char *name, void *p);
+/* glibc's dlsym itself (dlsym.c), for a platform layer's own lookups. */
+void *(*shim__real_dlsym(void))(void *, const char *);
 
 #endif
