@@ -9,6 +9,7 @@
 #   make bench-serve  the policy server's decision round trip (blocking, spinning)
 #   make shim         build/<flavor>/libhipsched.so, the interception library
 #   make bench-shim   its cost per intercepted call (against a fake libcuda)
+#   make shim-amd     build/<flavor>/libhipsched-amd.so, the same for ROCm
 #   make deps         install the Debian packages the project needs
 #
 # Sources are found by wildcard: a new .c file in core/ sim/ traces/
@@ -29,7 +30,7 @@ Q :=
 endif
 
 DEB_PKGS := build-essential pkg-config libgsl-dev libcsv-dev check \
-            libinih-dev libjansson-dev gnuplot-nox
+            libinih-dev libjansson-dev gnuplot-nox libamdhip64-dev
 DEB_PKGS_AMD := libamdhip64-dev
 
 FLAVOR := $(if $(filter 1,$(SANITIZE)),san,rel)$(if $(HW),-$(HW))$(if $(filter 1,$(STATIC)),-static)
@@ -108,10 +109,14 @@ $(TEST_BIN): $(TEST_OBJS) $(LIB_OBJS)
 	@echo "  LD      $@"
 	$(Q)$(HW_LINK) $(LDFLAGS) -o $@ $^ $(CHECK_LIBS) $(HW_LIBS) $(LDLIBS)
 
+# --- interception layer, AMD (hw/shim/): libhipsched-amd.so, test build --
+include hw/shim/amd.mk
+
 # Installs the Debian packages when one of them is missing (fresh machine).
 deps-ensure:
 	@if ! pkg-config --exists $(PKG_LIBS) check 2>/dev/null || \
-	    [ ! -f /usr/include/csv.h ] || ! command -v gnuplot >/dev/null; then \
+	    [ ! -f /usr/include/csv.h ] || ! command -v gnuplot >/dev/null || \
+	    [ ! -f /usr/include/hip/hip_runtime_api.h ]; then \
 		$(MAKE) --no-print-directory deps; fi
 
 deps:
