@@ -385,9 +385,11 @@ static int parse_window(const char *s, hs_ns *from, hs_ns *to)
 	*to = 0;
 	if (dots > s && parse_dur(s, (size_t)(dots - s), from))
 		return -1;
-	if (dots[2] && parse_dur(dots + 2, strlen(dots + 2), to))
+	if (!dots[2])
+		return 0;                 /* open end */
+	if (parse_dur(dots + 2, strlen(dots + 2), to))
 		return -1;
-	return *to > 0 && *to <= *from ? -1 : 0;
+	return *to <= *from ? -1 : 0;
 }
 
 int cli_drive_main(int argc, char **argv, const char *backend, run_fn run)

@@ -177,6 +177,37 @@ START_TEST(test_progress_lines)
 }
 END_TEST
 
+/* --timeline-window: bad windows are usage errors; a good one implies
+ * --timeline and keeps only its part of the run. */
+START_TEST(test_timeline_window_option)
+{
+	const char *bad[] = { "3s..2s", "abc", "1s", "..0", "1s..x" };
+	for (size_t i = 0; i < 5; i++) {
+		char c[512];
+		snprintf(c, sizeof(c), "./hipsched sim scenarios/dual_resnet.ini "
+			 "--timeline-window %s --out /tmp/hipsched_never", bad[i]);
+		ck_assert_int_eq(run(c, out, sizeof(out)), 2);
+		ck_assert_msg(strstr(out, "bad --timeline-window"), "%s", out);
+	}
+	char d[128], c[1024];
+	snprintf(d, sizeof(d), "/tmp/hipsched_win_%d", (int)getpid());
+	snprintf(c, sizeof(c), "rm -rf %s && %s sim scenarios/dual_resnet.ini --quiet "
+		 "--duration 1s --timeline-window 200ms..0.3 --out %s >/dev/null && "
+		 "test -s %s/timeline.json && grep -c '\"ph\":\"X\"' %s/timeline.json",
+		 d, bin(), d, d, d);
+	ck_assert_int_eq(run(c, out, sizeof(out)), 0);
+	long inwin = atol(out);
+	snprintf(c, sizeof(c), "%s sim scenarios/dual_resnet.ini --quiet --duration 1s "
+		 "--timeline --out %s >/dev/null && grep -c '\"ph\":\"X\"' %s/timeline.json",
+		 bin(), d, d);
+	ck_assert_int_eq(run(c, out, sizeof(out)), 0);
+	long all = atol(out);
+	ck_assert_msg(inwin > 0 && inwin * 5 < all, "window %ld of %ld slices", inwin, all);
+	snprintf(c, sizeof(c), "rm -rf %s", d);
+	run(c, out, sizeof(out));
+}
+END_TEST
+
 Suite *cli_suite(void)
 {
 	Suite *s = suite_create("cli");
@@ -189,6 +220,7 @@ Suite *cli_suite(void)
 	tcase_add_test(t, test_run_dir_deterministic);
 	tcase_add_test(t, test_hw_help_complete);
 	tcase_add_test(t, test_progress_lines);
+	tcase_add_test(t, test_timeline_window_option);
 	tcase_add_test(t, test_default_out_and_native_rows);
 	tcase_set_timeout(t, 120);
 	suite_add_tcase(s, t);
