@@ -41,7 +41,8 @@ static void teardown(void)
 /* Runs FAKE_DIR/app SCENARIO ARG with the environment `env` ("K=V", NULL
  * ended) added, the library preloaded when shim; the fake logs to
  * dir/log, stderr goes to dir/err. Returns the exit status (-SIG when
- * killed: SIGALRM after `secs` means a hang); *wall_s how long it ran. */
+ * killed: SIGALRM after `secs` means a hang); *wall_s how long it ran.
+ * shim = 2: tests/shim/interp.c preloaded after the library. */
 static int run(const char *app, const char *scen, const char *arg, int shim,
 	       const char *const *env, unsigned secs, double *wall_s)
 {
@@ -65,7 +66,8 @@ static int run(const char *app, const char *scen, const char *arg, int shim,
 		setenv("LD_LIBRARY_PATH", FAKE_DIR, 1);
 		setenv("FAKECUDA_LOG", log, 1);
 		if (shim)
-			setenv("LD_PRELOAD", SHIM_SO, 1);
+			setenv("LD_PRELOAD", shim > 1 ? SHIM_SO " " FAKE_DIR "/libinterp.so"
+						       : SHIM_SO, 1);
 		for (int i = 0; env && env[i]; i++)
 			putenv((char *)env[i]);
 		int fd = open(err, O_WRONLY | O_CREAT | O_TRUNC, 0644);
@@ -438,6 +440,17 @@ START_TEST(test_bad_config)
 }
 END_TEST
 
+/* Another interposer after the library finds the next puts with
+ * dlsym(RTLD_NEXT): the library's dlsym searches after the caller. */
+START_TEST(test_dlsym_rtld_next)
+{
+	const char *env[] = { "HIPSCHED_POLICY=hpf", NULL };
+	ck_assert_int_eq(run("app_link", "puts", NULL, 2, env, 10, NULL), 0);
+	ck_assert(err_has("interp: puts"));
+	ck_assert_int_eq(run("app_gpa", "puts", NULL, 2, NULL, 10, NULL), 0);
+}
+END_TEST
+
 Suite *shim_suite(void)
 {
 	Suite *s = suite_create("shim");
@@ -454,6 +467,7 @@ Suite *shim_suite(void)
 	tcase_add_loop_test(t, test_exit_no_hang, 0, NAPPS);
 	tcase_add_loop_test(t, test_capture_passes_through, 0, NAPPS);
 	tcase_add_test(t, test_bad_config);
+	tcase_add_test(t, test_dlsym_rtld_next);
 	suite_add_tcase(s, t);
 	return s;
 }

@@ -361,15 +361,12 @@ static void cu_answer(const char *sym, void **pfn, int ver, cuuint64_t flags)
 	}
 }
 
-/* Our dlsym: the real answer, or our wrapper when it is an intercepted name
- * of the real libcuda. */
-__attribute__((visibility("default"))) void *dlsym(void *h, const char *name)
+/* An intercepted name: the real answer, or our wrapper for it when that is
+ * the real function (and not already ours). */
+__attribute__((noinline)) static void *cu_dlsym(dlsym_fn d, void *h, const char *name)
 {
-	dlsym_fn d = real_dlsym();
-	if (!d)
-		return NULL;
 	void *r = d(h, name);
-	if (!r || name[0] != 'c' || name[1] != 'u')
+	if (!r)
 		return r;
 	for (size_t i = 0; i < NSYMS; i++) {
 		const struct isym *s = &syms[i];
@@ -380,6 +377,20 @@ __attribute__((visibility("default"))) void *dlsym(void *h, const char *name)
 		return r;
 	}
 	return r;
+}
+
+/* Our dlsym. Every other name, and RTLD_NEXT, is a tail call to the real
+ * one, so that it sees our caller's address: RTLD_NEXT then means "after
+ * the caller" (an interposer asking for the next malloc must not find its
+ * own), and the caller's namespace is the one searched. */
+__attribute__((visibility("default"))) void *dlsym(void *h, const char *name)
+{
+	dlsym_fn d = real_dlsym();
+	if (__builtin_expect(!d, 0))
+		return NULL;
+	if (h == RTLD_NEXT || name[0] != 'c' || name[1] != 'u')
+		return d(h, name);
+	return cu_dlsym(d, h, name);
 }
 
 /* ---- the platform ops (the engine's real calls) ------------------------------- */
