@@ -257,6 +257,7 @@ void shim__record(struct shim_cmd *c)
 	else
 		q->fifo_head = c;
 	q->fifo_tail = c;
+	g_eng.fifo_new = 1;
 	shim__kick();
 }
 
@@ -372,6 +373,8 @@ void shim__end(struct shim_cmd *c, int ok)
 	q->next_call++;
 	q->last_ns = shim__now();
 	if (!g_eng.stop) {
+		if (!c->mark && q->tail == c)
+			shim__kick_quiet(q->last_ns);
 		if (!ok)
 			c->mark = 1;  /* learn at once where the queue stands */
 		if (c->mark && !c->recorded) {

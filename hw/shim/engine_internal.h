@@ -93,6 +93,9 @@ struct shim_engine {
 	int failed;               /* start failed: pass through */
 	int stop;                 /* exit / poller stop */
 	int poller_sleeping;
+	int fifo_new;             /* a marker was recorded since the poller's
+	                           * last look at the FIFOs */
+	hs_ns poller_wake;        /* when the sleeping poller looks again */
 	pthread_t poller;
 	int poller_up;
 	unsigned gen;             /* bumped by fork: thread-locals of older gens
@@ -115,6 +118,9 @@ int shim__start(void);
 int shim__queue_attach(struct squeue *q);
 /* Wakes the poller if it sleeps (lock held). */
 void shim__kick(void);
+/* A queue's tail changed at `now`: wakes the poller if it sleeps past the
+ * time it must mark that tail (lock held). */
+void shim__kick_quiet(hs_ns now);
 /* engine.c: the backend ops table and the core's env callbacks. */
 extern const struct backend_ops shim__backend;
 void shim__cmd_done(void *ctx, struct xcmd *x, hs_ns now);

@@ -239,6 +239,14 @@ void shim__kick(void)
 		pthread_cond_signal(&g_eng.cv);
 }
 
+void shim__kick_quiet(hs_ns now)
+{
+	if (g_eng.poller_sleeping && g_eng.poller_wake > now + g_eng.conf.quiet_ns) {
+		g_eng.poller_wake = now;      /* one signal until it re-arms */
+		pthread_cond_signal(&g_eng.cv);
+	}
+}
+
 /* ---- the poller ---------------------------------------------------------------- */
 struct head { struct squeue *q; struct shim_cmd *c; int r; };
 
@@ -305,6 +313,7 @@ static void *poller_main(void *arg)
 	pthread_mutex_lock(&g_eng.mu);
 	while (!g_eng.stop) {
 		tend_queues();
+		g_eng.fifo_new = 0;
 		size_t n = 0;
 		for (struct squeue *q = g_eng.queues; q; q = q->next) {
 			if (!q->fifo_head)
@@ -349,8 +358,8 @@ static void *poller_main(void *arg)
 		if (g_eng.stop)
 			break;
 		hs_ns wake = tend_time(now);
-		if (any)
-			continue;
+		if (any || g_eng.fifo_new)
+			continue;       /* (tend_time may have recorded a marker) */
 		if (n) {
 			pthread_mutex_unlock(&g_eng.mu);
 			sleep_ns(g_eng.conf.poll_ns);
@@ -358,6 +367,7 @@ static void *poller_main(void *arg)
 			continue;
 		}
 		g_eng.poller_sleeping = 1;
+		g_eng.poller_wake = wake;
 		if (wake == INT64_MAX) {
 			pthread_cond_wait(&g_eng.cv, &g_eng.mu);
 		} else {
