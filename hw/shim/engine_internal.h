@@ -62,7 +62,9 @@ struct squeue {
 	int dead;                 /* stream destroyed / thread gone */
 	int join_pending;         /* the poller joins it to the server */
 	uint64_t kinds[SHIM_NKINDS];
-	struct squeue *next;      /* all queues */
+	int id;                   /* xq_id, kept after the queue is freed */
+	struct xq_stats final;    /* its statistics when it was freed */
+	struct squeue *next;      /* all queues (or the retired ones) */
 };
 
 struct shim_conf {
@@ -87,6 +89,7 @@ struct shim_engine {
 	struct shim_conf conf;
 	struct sched *s;
 	struct squeue *queues;
+	struct squeue *retired;   /* freed queues, kept for the statistics */
 	void *ctx;                /* the context the poller binds to */
 	hs_ns t_when;             /* the core's timer, < 0 none */
 	int started;              /* core and poller are up */
@@ -139,9 +142,12 @@ void shim__cmd_release(struct shim_cmd *c);
 void shim__queues_forget(void);
 /* A dead queue nothing refers to any more (lock held). */
 int shim__queue_reapable(const struct squeue *q);
-/* Frees a reapable queue already unlinked from g_eng.queues (poller, lock
- * held; drops and retakes it to leave the server). */
+/* Frees the core side of a reapable queue already unlinked from
+ * g_eng.queues and moves it to g_eng.retired (poller, lock held; drops and
+ * retakes it to leave the server). */
 void shim__queue_free(struct squeue *q);
+/* A queue's statistics, retired or not. */
+void shim__queue_stats(const struct squeue *q, struct xq_stats *st);
 /* The server client's calls through their weak references (engine_life.c;
  * no-ops when the library was built without hw/serve). leave drops and
  * retakes the lock. */

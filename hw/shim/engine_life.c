@@ -527,23 +527,23 @@ static void write_queue(FILE *f, const struct squeue *q, int first)
 {
 	struct xq_stats st;
 	char nm[48];
-	xq_get_stats(q->xq, &st);
+	shim__queue_stats(q, &st);
 	shim__queue_name(q, nm, sizeof(nm));
 	fprintf(f, "%s\n    {\"id\": %d, \"stream\": \"%s\", \"priority\": %d, "
 		"\"platform_priority\": %d, \"commands\": %llu, \"launched\": %llu, "
 		"\"completed\": %llu, \"suspends\": %llu, \"resumes\": %llu, "
-		"\"max_inflight\": %zu, \"kinds\": {", first ? "" : ",",
-		xq_id(q->xq), nm, -q->plat_prio + g_eng.conf.priority, q->plat_prio,
+		"\"max_inflight\": %zu, \"destroyed\": %s, \"kinds\": {", first ? "" : ",",
+		q->id, nm, -q->plat_prio + g_eng.conf.priority, q->plat_prio,
 		(unsigned long long)st.submitted, (unsigned long long)st.launched,
 		(unsigned long long)st.completed, (unsigned long long)st.suspends,
-		(unsigned long long)st.resumes, st.max_inflight);
+		(unsigned long long)st.resumes, st.max_inflight, q->xq ? "false" : "true");
 	for (int k = 0; k < SHIM_NKINDS; k++)
 		fprintf(f, "%s\"%s\": %llu", k ? ", " : "", shim__kind_name(k),
 			(unsigned long long)q->kinds[k]);
 	fprintf(f, "}}");
 	if (g_eng.conf.log)
 		shim__log("queue %d (%s): %llu commands, %llu launched, %llu completed, "
-			  "%llu suspends, max %zu in flight", xq_id(q->xq), nm,
+			  "%llu suspends, max %zu in flight", q->id, nm,
 			  (unsigned long long)st.submitted, (unsigned long long)st.launched,
 			  (unsigned long long)st.completed, (unsigned long long)st.suspends,
 			  st.max_inflight);
@@ -572,6 +572,8 @@ static void write_stats(void)
 	if (!sink)
 		return;
 	for (struct squeue *q = g_eng.queues; q; q = q->next, first = 0)
+		write_queue(sink, q, first);
+	for (struct squeue *q = g_eng.retired; q; q = q->next, first = 0)
 		write_queue(sink, q, first);
 	if (!f) {
 		fclose(sink);
