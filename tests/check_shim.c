@@ -297,34 +297,35 @@ START_TEST(test_threshold_holds_back)
 }
 END_TEST
 
+/* The first kernel call on stream 1 and the end of the last kernel on
+ * stream 2. */
+static void first_low_last_high(const struct calls *c, long long *lo_first,
+				long long *hi_last)
+{
+	*lo_first = *hi_last = -1;
+	for (size_t k = 0; k < c->n; k++) {
+		if (strcmp(c->v[k].name, "cuLaunchKernel"))
+			continue;
+		if (c->v[k].stream == 1 && *lo_first < 0)
+			*lo_first = c->v[k].t;
+		if (c->v[k].stream == 2)
+			*hi_last = c->v[k].end;
+	}
+}
+
 /* hpf: the low-priority stream (1) launches nothing until the high one
  * (2), busy with 6 x 5 ms from another thread, has drained. */
 START_TEST(test_suspend_holds_back)
 {
-	long long lo_first = -1, hi_last = -1;
+	long long lo_first, hi_last;
 	ck_assert_int_eq(run(apps[_i], "suspend", "6", 0, NULL, 10, NULL), 0);
 	struct calls nat = read_log();
-	for (size_t k = 0; k < nat.n; k++) {
-		if (strcmp(nat.v[k].name, "cuLaunchKernel"))
-			continue;
-		if (nat.v[k].stream == 1 && lo_first < 0)
-			lo_first = nat.v[k].t;
-		if (nat.v[k].stream == 2)
-			hi_last = nat.v[k].end;
-	}
+	first_low_last_high(&nat, &lo_first, &hi_last);
 	ck_assert_int_lt(lo_first, hi_last);     /* natively they overlap */
 	const char *env[] = { "HIPSCHED_POLICY=hpf", stats_env(), NULL };
 	ck_assert_int_eq(run(apps[_i], "suspend", "6", 1, env, 10, NULL), 0);
 	struct calls c = read_log();
-	lo_first = hi_last = -1;
-	for (size_t k = 0; k < c.n; k++) {
-		if (strcmp(c.v[k].name, "cuLaunchKernel"))
-			continue;
-		if (c.v[k].stream == 1 && lo_first < 0)
-			lo_first = c.v[k].t;
-		if (c.v[k].stream == 2)
-			hi_last = c.v[k].end;
-	}
+	first_low_last_high(&c, &lo_first, &hi_last);
 	ck_assert_uint_eq(count(&c, "cuLaunchKernel", 1), 5);
 	ck_assert_uint_eq(count(&c, "cuLaunchKernel", 2), 6);
 	ck_assert_int_ge(lo_first, hi_last);
@@ -465,13 +466,9 @@ END_TEST
 static int high_after_low(void)
 {
 	struct calls c = read_log();
-	long long lo_first = -1;
+	long long lo_first, hi_last;
 	int late = 0;
-	for (size_t k = 0; k < c.n; k++)
-		if (!strcmp(c.v[k].name, "cuLaunchKernel") && c.v[k].stream == 1) {
-			lo_first = c.v[k].t;
-			break;
-		}
+	first_low_last_high(&c, &lo_first, &hi_last);
 	ck_assert_int_gt(lo_first, 0);
 	for (size_t k = 0; k < c.n; k++)
 		if (!strcmp(c.v[k].name, "cuLaunchKernel") && c.v[k].stream == 2)
