@@ -5,7 +5,8 @@
 #   make HW=amd       + HIP backend on AMD (Debian's libamdhip64-dev / ROCm)
 #   make check        every Check suite (SANITIZE=1: under ASan + UBSan)
 #   make run          the main job: hipsched sim scenarios/dual_resnet.ini
-#   make bench        simulator speed figures
+#   make bench        simulator speed figures, the policy server's round trip
+#   make bench-serve  the policy server's decision round trip (blocking, spinning)
 #   make shim         build/<flavor>/libhipsched.so, the interception library
 #   make bench-shim   its cost per intercepted call (against a fake libcuda)
 #   make shim-amd     build/<flavor>/libhipsched-amd.so, the same for ROCm
@@ -79,7 +80,7 @@ TEST_BIN    := $(B)/check_all
 # --- the interception library (hw/shim/) ---------------------------------
 include hw/shim/shim.mk
 
-.PHONY: all check run bench deps deps-amd deps-ensure clean hwcheck help
+.PHONY: all check run bench bench-serve deps deps-amd deps-ensure clean hwcheck help
 all: hipsched
 
 help:
@@ -140,6 +141,13 @@ run: deps-ensure
 bench: deps-ensure
 	$(Q)$(MAKE) --no-print-directory hipsched
 	./hipsched sim scenarios/dual_resnet.ini --bench
+	./hipsched serve --bench
+
+# The policy server's decision round trip over a Unix socket (P50 / P99).
+bench-serve: deps-ensure
+	$(Q)$(MAKE) --no-print-directory hipsched
+	./hipsched serve --bench
+	HIPSCHED_RELAY_SPIN=1 ./hipsched serve --bench
 
 clean:
 	rm -rf build hipsched
