@@ -1027,6 +1027,50 @@ START_TEST(test_cmd_run)
 }
 END_TEST
 
+/* The whole chain on the fake driver: `hipsched serve`, two applications
+ * under the real libhipsched.so started by `hipsched run`; the high one
+ * makes the server suspend, then resume, the low one. Needs the shim and
+ * its test programs next to the binary (built when CUDA's headers are
+ * there); says so and passes without them. */
+START_TEST(test_cmd_run_with_shim)
+{
+	int rc = sh(
+		"B=$(dirname $H); T=$B/tests/shim\n"
+		"if [ ! -f $B/libhipsched.so ] || [ ! -x $T/app_gpa ]; then echo SKIP; exit 0; fi\n"
+		"S=$D/s.sock\n"
+		"$H serve --socket $S >$D/srv 2>&1 & sp=$!\n"
+		"i=0; while [ ! -S $S ] && [ $i -lt 200 ]; do sleep 0.01; i=$((i+1)); done\n"
+		"export LD_LIBRARY_PATH=$T\n"
+		"FAKECUDA_LOG=$D/lo.log $H run --socket $S --name lo --priority 1 -- "
+		"$T/app_gpa threshold 1500 & lp=$!\n"
+		"i=0; until $H status --socket $S | grep -q '^lo '; do "
+		"sleep 0.01; i=$((i+1)); [ $i -lt 300 ] || exit 30; done\n"
+		"FAKECUDA_LOG=$D/hi.log $H run --socket $S --name hi --priority 5 -- "
+		"$T/app_gpa threshold 200; echo \"hi=$?\"\n"
+		"wait $lp; echo \"lo=$?\"\n"
+		"$H status --socket $S --json > $D/st.json\n"
+		"kill -TERM $sp; wait $sp\n"
+		"cat $D/srv $D/st.json\n", out, sizeof(out));
+	ck_assert_msg(rc == 0, "script failed (%d):\n%s", rc, out);
+	if (strstr(out, "SKIP")) {
+		fprintf(stderr, "serve: no libhipsched.so built here: the shim run is skipped\n");
+		return;
+	}
+	ck_assert_msg(strstr(out, "hi=0") && strstr(out, "lo=0"), "%s", out);
+	ck_assert_ptr_nonnull(strstr(out, "'lo' (pid "));
+	ck_assert_ptr_nonnull(strstr(out, "joined (priority 5, level 1)"));
+	ck_assert_ptr_nonnull(strstr(out, "'hi' (pid "));
+	/* lo was suspended for hi, then resumed */
+	const char *j = strstr(out, "\"suspends\": ");
+	ck_assert_ptr_nonnull(j);
+	ck_assert_int_ge(atoi(j + 12), 1);
+	j = strstr(out, "\"resumes\": ");
+	ck_assert_ptr_nonnull(j);
+	ck_assert_int_ge(atoi(j + 11), 1);
+	ck_assert_ptr_null(strstr(out, "gone without BYE"));
+}
+END_TEST
+
 START_TEST(test_cmd_help)
 {
 	const char *cmds[] = { "serve", "run", "status", "ctl" };
@@ -1068,6 +1112,7 @@ Suite *serve_suite(void)
 	tcase_add_test(t, test_cmd_serve_status_ctl);
 	tcase_add_test(t, test_cmd_serve_config_and_sigint);
 	tcase_add_test(t, test_cmd_run);
+	tcase_add_test(t, test_cmd_run_with_shim);
 	tcase_add_test(t, test_cmd_help);
 	suite_add_tcase(s, t);
 	return s;
