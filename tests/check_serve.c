@@ -1005,6 +1005,7 @@ START_TEST(test_cmd_run)
 		"$HIPSCHED_THRESHOLD $HIPSCHED_BATCH\"; echo \"pre $LD_PRELOAD\"; exit 7'\n"
 		"echo \"exit=$?\"\n"
 		"HIPSCHED_SHIM=$D/missing.so $H run -- true; echo \"missing=$?\"\n"
+		"$H run --platform arm -- true; echo \"plat=$?\"\n"
 		"HIPSCHED_SHIM=$so $H run --level 4 -- true; echo \"level=$?\"\n"
 		"HIPSCHED_SHIM=$so $H run; echo \"nocmd=$?\"\n"
 		"HIPSCHED_SHIM=$so $H run -- /nonexistent/x; echo \"noexec=$?\"\n",
@@ -1019,6 +1020,8 @@ START_TEST(test_cmd_run)
 	ck_assert_ptr_nonnull(strstr(out, "warning: no policy server at"));
 	ck_assert_ptr_nonnull(strstr(out, "exit=7"));
 	ck_assert_ptr_nonnull(strstr(out, "libhipsched.so not found"));
+	ck_assert_ptr_nonnull(strstr(out, "bad --platform 'arm'"));
+	ck_assert_ptr_nonnull(strstr(out, "plat=2"));
 	ck_assert_ptr_nonnull(strstr(out, "missing=1"));
 	ck_assert_ptr_nonnull(strstr(out, "bad --level '4'"));
 	ck_assert_ptr_nonnull(strstr(out, "level=2"));
@@ -1042,9 +1045,9 @@ START_TEST(test_cmd_run_with_shim)
 		"i=0; while [ ! -S $S ] && [ $i -lt 200 ]; do sleep 0.01; i=$((i+1)); done\n"
 		"export LD_LIBRARY_PATH=$T\n"
 		"FAKECUDA_LOG=$D/lo.log $H run --socket $S --name lo --priority 1 -- "
-		"$T/app_gpa threshold 1500 & lp=$!\n"
-		"i=0; until $H status --socket $S | grep -q '^lo '; do "
-		"sleep 0.01; i=$((i+1)); [ $i -lt 300 ] || exit 30; done\n"
+		"$T/app_gpa threshold 4000 & lp=$!\n"
+		"i=0; until grep -q \"'lo' .*joined\" $D/srv; do "
+		"sleep 0.01; i=$((i+1)); [ $i -lt 500 ] || exit 30; done\n"
 		"FAKECUDA_LOG=$D/hi.log $H run --socket $S --name hi --priority 5 -- "
 		"$T/app_gpa threshold 200; echo \"hi=$?\"\n"
 		"wait $lp; echo \"lo=$?\"\n"
@@ -1060,7 +1063,8 @@ START_TEST(test_cmd_run_with_shim)
 	ck_assert_ptr_nonnull(strstr(out, "'lo' (pid "));
 	ck_assert_ptr_nonnull(strstr(out, "joined (priority 5, level 1)"));
 	ck_assert_ptr_nonnull(strstr(out, "'hi' (pid "));
-	/* lo was suspended for hi, then resumed */
+	/* lo was suspended for hi, then resumed (the server's counts, the
+	 * first in the JSON) */
 	const char *j = strstr(out, "\"suspends\": ");
 	ck_assert_ptr_nonnull(j);
 	ck_assert_int_ge(atoi(j + 12), 1);
