@@ -175,9 +175,9 @@ int cli_drive(const struct drive_opts *o, run_fn run)
 	}
 	const char *policy = o->policy ? o->policy : sc->policy;
 	if (!policy_find(policy)) {
-		char names[256];
-		policy_names(names, sizeof(names));
-		cli_error("unknown policy '%s' (known: %s)", policy, names);
+		char msg[320];
+		policy_unknown(policy, msg, sizeof(msg));
+		cli_error("%s", msg);
 		scenario_free(sc);
 		return 2;
 	}

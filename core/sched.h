@@ -215,6 +215,10 @@ int policy_register(const struct policy_ops *ops);
 const struct policy_ops *policy_find(const char *name);
 /* Comma-separated list of the known names into buf ("native, hpf, ..."). */
 void policy_names(char *buf, size_t len);
+/* The one "unknown policy" message: "unknown policy 'NAME' (known: native,
+ * hpf, ...)" into buf; returns HS_ENOPOLICY, so a caller can write
+ * `return policy_unknown(name, err, errlen);`. */
+int policy_unknown(const char *name, char *buf, size_t len);
 size_t policy_count(void);
 const struct policy_ops *policy_at(size_t i);
 
