@@ -18,15 +18,9 @@
  * of the recorded size (a zero-size one replays its duration as a one-block
  * replay kernel).
  *
- * Processes: the shared tenants run in one forked child, each tenant with
- * `process = own` in a child of its own, each with its own HIP context and
- * its own core instance (the GPU time-slices the contexts, as the simulator
- * models). With more than one process and a policy that controls anything,
- * the policy runs once, in the parent (relay.c): each child's core runs
- * "remote", which forwards its queues' load, and applies the parent's
- * decisions. The parent never touches the GPU (a CUDA context does not
- * survive fork()); all children start at one t0 it sets once every child
- * is set up; they send their results back through a pipe.
+ * Each process of the run (hw/run/proc.c says which tenants share one)
+ * runs a group of tenants with its own HIP context and core instance; with
+ * the policy served by the parent (hw/serve/), the core runs "remote".
  */
 #include <stdio.h>
 #include <stdlib.h>

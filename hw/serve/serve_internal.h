@@ -15,7 +15,7 @@
  * child's core runs the policy "remote" (hw__policy_remote), which forwards
  * its queues' load to the parent, and a receiver thread
  * (hw__relay_client_*) applies the parent's suspend / resume decisions.
- * One AF_UNIX SOCK_SEQPACKET socketpair per child carries both ways.
+ * Design and transport: the top of relay.c.
  */
 struct hw_relay_client;
 struct hw_relay_server;
