@@ -16,14 +16,13 @@
  *
  * Processes: a run's tenants live in forked children (`process = own`
  * ones in a child each); with several processes and a policy that
- * controls, the parent serves the policy to them. The design is described
- * once, in hw/run/proc.c (processes) and hw/serve/relay.c (the server and
- * its protocol); hw/README.md maps the parts. Environment:
- *   HIPSCHED_RELAY_STATS=FILE  append one line per served run: decisions,
- *                              round trip (load sent -> decision applied)
- *                              and its parts, P50 / P99 / max in us
- *   HIPSCHED_RELAY_SPIN=1      server and receivers busy-poll their
- *                              sockets (one core each) instead of blocking
+ * controls, the parent runs the policy server and each child is its
+ * client. The design is described once: hw/run/proc.c (processes),
+ * hw/serve/serve.h (the server and its protocol); hw/README.md maps the
+ * parts. The server's figures (decisions, round trips) are in the run
+ * result (run_result.serve_*, rtt_ns). HIPSCHED_RELAY_SPIN=1 makes the
+ * server and the children's receivers busy-poll their sockets (one core
+ * each) instead of blocking.
  *
  * Built without HW= (simulator-only build) every entry point returns
  * HW_ENOBACKEND; hw_backend_name() says "none".
