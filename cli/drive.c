@@ -290,7 +290,8 @@ static void usage(FILE *f, const char *backend)
 		"scenario's policy; prints per tenant and mode latency percentiles,\n"
 		"throughput, ratios to standalone, SLO attainment, GPU utilization\n"
 		"and the verdict.\n\n"
-		"  --policy P     policy for the policy run (default: the scenario's)\n"
+		"  --policy P     policy for the policy run (default: the scenario's;\n"
+		"                 'help' lists the policies and their parameters)\n"
 		"  --seed N       random seed (default: the scenario's)\n"
 		"  --duration D   run length, e.g. 10s, 500ms (a plain number is seconds)\n"
 		"  --out DIR      run directory (default: runs/<scenario name>)\n"
@@ -301,6 +302,15 @@ static void usage(FILE *f, const char *backend)
 		backend, hw ? " [--device N]" : " [--bench]",
 		hw ? "  --device N     GPU ordinal (default 0)\n" :
 		     "  --bench        simulator speed figures, then exit\n");
+}
+
+/* `--policy help`: one line per registered policy. */
+static void policy_help(FILE *f)
+{
+	fprintf(f, "policies (--policy NAME; parameters as keys of [policy]):\n");
+	for (size_t i = 0; i < policy_count(); i++)
+		fprintf(f, "  %-10s %s\n", policy_at(i)->name,
+			policy_at(i)->summary ? policy_at(i)->summary : "");
 }
 
 int cli_drive_main(int argc, char **argv, const char *backend, run_fn run)
@@ -326,6 +336,10 @@ int cli_drive_main(int argc, char **argv, const char *backend, run_fn run)
 	while ((c = getopt_long(argc, argv, "h", lopts, NULL)) != -1) {
 		switch (c) {
 		case 'p':
+			if (strcmp(optarg, "help") == 0) {
+				policy_help(stdout);
+				return 0;
+			}
 			o.policy = optarg;
 			break;
 		case 's':

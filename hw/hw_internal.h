@@ -258,7 +258,8 @@ void hw__relay_client_free(struct hw_relay_client *c);
 
 /* Parent side. create: a core with `policy` and its params (errors as
  * sched_create) for tenants 0..ntenants-1. add: a proxy queue for tenant
- * `tenant` living in the child at socket `fd`. run: serves the children
+ * `tenant` living in the child at socket `fd`, with cfg's priority, level,
+ * group, weight and foreground (hwq, user and proxy are the relay's). run: serves the children
  * until every socket closed (a closed child's queues count as idle), with
  * the policy's timers; tick(ctx), if given, every tick_ns. */
 struct hw_relay_stats {
@@ -270,7 +271,7 @@ int hw__relay_server_create(const char *policy, const struct hs_param *params,
 			    size_t nparams, size_t ntenants,
 			    struct hw_relay_server **out, char *err, size_t errlen);
 int hw__relay_server_add(struct hw_relay_server *s, int fd, size_t tenant,
-			 int priority, int level);
+			 const struct xq_config *cfg);
 int hw__relay_server_run(struct hw_relay_server *s, hs_ns tick_ns,
 			 void (*tick)(void *ctx), void *ctx);
 void hw__relay_server_stats(const struct hw_relay_server *s, struct hw_relay_stats *st);

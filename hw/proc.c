@@ -379,11 +379,19 @@ int hw__run_with(const struct hw_devops *ops, int direct, const struct scenario 
 			__atomic_store_n(&sa->failed, 1, __ATOMIC_SEQ_CST);
 			continue;
 		}
-		for (size_t i = 0; srv && i < n; i++)
-			if (member[gi * n + i] &&
-			    (rc = hw__relay_server_add(srv, sp[0], i, sc->tenants[i].priority,
-						       sc->level)))
+		for (size_t i = 0; srv && i < n; i++) {
+			if (!member[gi * n + i])
+				continue;
+			struct xq_config qc = {
+				.priority = sc->tenants[i].priority,
+				.level = sc->level,
+				.group = scenario_tenant_group(sc, i),
+				.weight = sc->tenants[i].weight,
+				.foreground = sc->tenants[i].foreground,
+			};
+			if ((rc = hw__relay_server_add(srv, sp[0], i, &qc)))
 				snprintf(err, errlen, "relay: %s", hs_strerror(rc));
+		}
 		rfd[gi] = sp[0];
 		if (rc) {
 			close(sp[1]);

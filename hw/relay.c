@@ -325,7 +325,7 @@ int hw__relay_server_create(const char *policy, const struct hs_param *params,
 }
 
 int hw__relay_server_add(struct hw_relay_server *s, int fd, size_t tenant,
-			 int priority, int level)
+			 const struct xq_config *qc)
 {
 	if (tenant >= s->ntenants || s->px[tenant].xq || fd < 0)
 		return HS_EINVAL;
@@ -333,8 +333,10 @@ int hw__relay_server_add(struct hw_relay_server *s, int fd, size_t tenant,
 	p->fd = fd;
 	p->tenant = (int32_t)tenant;
 	p->deadline_ns = INT64_MAX;
-	struct xq_config cfg = { .priority = priority, .level = level,
-				 .user = p, .proxy = 1 };
+	struct xq_config cfg = *qc;
+	cfg.hwq = NULL;
+	cfg.user = p;
+	cfg.proxy = 1;
 	int rc = xq_create(s->s, &cfg, &p->xq);
 	if (rc)
 		return rc;

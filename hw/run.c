@@ -424,6 +424,9 @@ int hw__group_setup(struct group *g, char *err, size_t errlen)
 			.threshold = sc->threshold,
 			.batch = sc->batch,
 			.user = t,
+			.group = scenario_tenant_group(sc, i),
+			.weight = t->spec->weight,
+			.foreground = t->spec->foreground,
 		};
 		if ((rc = hw__queue_create(g->e, sprio, &cfg, &t->hq, err, errlen)))
 			return rc;

@@ -175,6 +175,9 @@ static int setup_queues(struct sim *s, char *err, size_t errlen)
 				.level = s->sc->level ? s->sc->level : 1,
 				.threshold = s->sc->threshold, .batch = s->sc->batch,
 				.user = t,
+				.group = scenario_tenant_group(s->sc, (size_t)(t - s->t)),
+				.weight = t->spec->weight,
+				.foreground = t->spec->foreground,
 			};
 			int rc = xq_create(s->sched, &cfg, &h->q);
 			if (rc) {

@@ -481,7 +481,8 @@ static void rl_open(struct rl_side *d, struct hw_relay_server *srv, size_t tenan
 	ck_assert_int_eq(hw__relay_client_bind(d->c, &d->ep, tenant, hw__queue_xq(d->hq)), 0);
 	ck_assert_int_eq(hw__relay_client_bind(d->c, &d->ep, 2, hw__queue_xq(d->hq)),
 			 HS_EINVAL);
-	ck_assert_int_eq(hw__relay_server_add(srv, d->sp[0], tenant, prio, 1), 0);
+	struct xq_config pc = { .priority = prio, .level = 1 };
+	ck_assert_int_eq(hw__relay_server_add(srv, d->sp[0], tenant, &pc), 0);
 	ck_assert_int_eq(hw__relay_client_start(d->c), 0);
 }
 
@@ -550,7 +551,8 @@ START_TEST(test_relay_two_processes)
 	static struct rl_side hi, lo;
 	rl_open(&hi, srv, 0, 10);
 	rl_open(&lo, srv, 1, 1);
-	ck_assert_int_eq(hw__relay_server_add(srv, lo.sp[0], 1, 1, 1), HS_EINVAL);
+	struct xq_config pc = { .priority = 1, .level = 1 };
+	ck_assert_int_eq(hw__relay_server_add(srv, lo.sp[0], 1, &pc), HS_EINVAL);
 	pthread_t thr;
 	ck_assert_int_eq(pthread_create(&thr, NULL, rl_serve, srv), 0);
 
