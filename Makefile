@@ -128,8 +128,14 @@ run: deps-ensure
 	./hipsched sim scenarios/dual_resnet.ini --out runs/dual_resnet
 
 bench: deps-ensure
-	$(Q)$(MAKE) --no-print-directory hipsched
-	./hipsched sim scenarios/dual_resnet.ini --bench
+	$(Q)$(MAKE) --no-print-directory hipsched $(B)/sim_ceiling
+	sim/bench/run.sh ./hipsched $(B)/sim_ceiling
+
+# The event-loop ceiling `make bench` compares the simulator with.
+$(B)/sim_ceiling: sim/bench/ceiling.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	$(Q)$(CC) $(CFLAGS) -o $@ $<
 
 clean:
 	rm -rf build hipsched
