@@ -160,11 +160,8 @@ ioerr:
 	return -1;
 }
 
-int analysis_write_plots(const struct report *rep, const char *dir,
-			 char *err, size_t errlen)
+int analysis_gnuplot(const char *dir, const char *script, char *err, size_t errlen)
 {
-	if (write_script(rep, dir, err, errlen))
-		return -1;
 	fflush(NULL);
 	pid_t pid = fork();
 	if (pid < 0) {
@@ -180,7 +177,7 @@ int analysis_write_plots(const struct report *rep, const char *dir,
 			dup2(fd, 2);
 			close(fd);
 		}
-		execlp("gnuplot", "gnuplot", "plots.gp", (char *)NULL);
+		execlp("gnuplot", "gnuplot", script, (char *)NULL);
 		_exit(127);
 	}
 	int st;
@@ -191,13 +188,20 @@ int analysis_write_plots(const struct report *rep, const char *dir,
 		}
 	if (WIFEXITED(st) && WEXITSTATUS(st) == 127) {
 		snprintf(err, errlen, "gnuplot not found; plots skipped (install "
-			 "gnuplot-nox; the data and plots.gp are in the run directory)");
+			 "gnuplot-nox; the data and %s are in %s)", script, dir);
 		return 1;
 	}
 	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
-		snprintf(err, errlen, "gnuplot failed; see gnuplot.log in the run "
-			 "directory");
+		snprintf(err, errlen, "gnuplot failed; see %s/gnuplot.log", dir);
 		return -1;
 	}
 	return 0;
+}
+
+int analysis_write_plots(const struct report *rep, const char *dir,
+			 char *err, size_t errlen)
+{
+	if (write_script(rep, dir, err, errlen))
+		return -1;
+	return analysis_gnuplot(dir, "plots.gp", err, errlen);
 }
