@@ -17,6 +17,12 @@
 #include <stdio.h>
 #include "scenario.h"
 
+/* analysis/' block of the one error numbering (core/sched.h). */
+enum analysis_err {
+	ANALYSIS_EIO = HS_ERANGE_ANALYSIS,        /* a run directory file not written */
+	ANALYSIS_EBAD = HS_ERANGE_ANALYSIS - 1,   /* a run directory not readable */
+};
+
 /* ---- statistics ---------------------------------------------------------- */
 struct lat_stats {
 	size_t n;                  /* samples */
@@ -52,6 +58,10 @@ struct mode_metrics {
 	uint64_t kernels;
 	hs_ns duration_ns;
 	struct lat_stats preempt;  /* preemption latencies, in ms */
+	/* the policy server's (run_result.serve_*): decisions sent (suspends
+	 * + resumes) and their round trips, in ms; 0 / n = 0 without one */
+	uint64_t decisions;
+	struct lat_stats decision_rtt;
 	size_t ntenants;
 	struct tenant_metrics *t;  /* [ntenants] */
 };
@@ -109,7 +119,8 @@ void report_release(struct report *rep);
 /* summary.json as a jansson object (caller json_decref()s); NULL on ENOMEM. */
 struct json_t;
 struct json_t *analysis_summary_json(const struct report *rep);
-/* Writes `dir`/summary.json, `dir`/requests.csv. 0 or -1 (err filled). */
+/* Writes `dir`/summary.json, `dir`/requests.csv. 0 or ANALYSIS_EIO /
+ * HS_ENOMEM (err filled). */
 int analysis_write_summary(const struct report *rep, const char *dir,
 			   char *err, size_t errlen);
 int analysis_write_requests(const struct report *rep, const char *dir,
@@ -117,18 +128,19 @@ int analysis_write_requests(const struct report *rep, const char *dir,
 /* Writes the gnuplot data and script into dir and runs gnuplot there (a
  * child process) to draw latency_cdf_TENANT.{png,svg} and
  * throughput.{png,svg}. Returns 0, 1 when gnuplot is not installed (no
- * plots, a reason in err), or -1 on error (err filled). */
+ * plots, a reason in err), or ANALYSIS_EIO / HS_ENOMEM (err filled). */
 int analysis_write_plots(const struct report *rep, const char *dir,
 			 char *err, size_t errlen);
 /* Runs `gnuplot SCRIPT` in dir (output to dir/gnuplot.log). Returns 0, 1
- * when gnuplot is not installed (reason in err), or -1 (err filled). */
+ * when gnuplot is not installed (reason in err), or ANALYSIS_EIO (err
+ * filled). */
 int analysis_gnuplot(const char *dir, const char *script, char *err, size_t errlen);
 
 /* Run directory written whole or not at all: begin creates a fresh
  * temporary folder next to `out` (its path into tmp); commit moves it to
  * `out`, replacing a previous run directory there (one holding a
  * summary.json; anything else there is refused); abort removes it.
- * 0 or -1 (err filled). */
+ * 0 or ANALYSIS_EIO (err filled). */
 int rundir_begin(const char *out, char *tmp, size_t tmplen, char *err, size_t errlen);
 int rundir_commit(const char *tmp, const char *out, char *err, size_t errlen);
 void rundir_abort(const char *tmp);
@@ -146,7 +158,8 @@ struct cmp_table {
 	struct cmp_row *rows;      /* A's order, then what only B has */
 };
 /* Loads dir_a/summary.json and dir_b/summary.json and lines up every
- * leaf value (tenants matched by name, criteria by key). 0 or -1 with
+ * leaf value (tenants matched by name, criteria by key). 0, HS_ENOMEM or
+ * ANALYSIS_EBAD with
  * "PATH:LINE: what is wrong" in err. Free with analysis_compare_release(). */
 int analysis_compare(const char *dir_a, const char *dir_b, struct cmp_table *t,
 		     char *err, size_t errlen);
@@ -165,7 +178,7 @@ struct sweep_set {
 /* Where --set KEY goes in the INI: section ("policy", "scenario",
  * "tenant NAME") and key ("policy" is [policy] name; a bare key that is
  * not a [scenario] one is a [policy] key). -1 with err for an empty key or
- * an unknown tenant. */
+ * an unknown tenant (HS_EINVAL). */
 int sweep_target(const struct scenario *sc, const char *key, char *section,
 		 size_t seclen, char *name, size_t namelen, char *err, size_t errlen);
 /* Writes sc's file with the settings applied to out_path: a key present in
@@ -173,7 +186,8 @@ int sweep_target(const struct scenario *sc, const char *key, char *section,
  * trace and arrival_file paths are made absolute. When the point sets
  * another policy, the file's own policy parameters are commented out (they
  * belong to the old one). The point's file is validated when it runs, so a
- * bad value fails that point only. 0, or -1 with err. */
+ * bad value fails that point only. 0, or HS_EINVAL / HS_ENOMEM /
+ * ANALYSIS_EIO with err. */
 int sweep_write_point(const struct scenario *sc, const struct sweep_set *set,
 		      size_t n, const char *out_path, char *err, size_t errlen);
 
@@ -199,7 +213,8 @@ struct sweep_result {
  * tenant scalar as tenant.PATH; a failed point gets one row with its
  * error), and out/sweep_KEY.{png,svg} (mean P99 per tenant by the key's
  * value) through gnuplot. Fills r (release with sweep_result_release).
- * 0, or -1 with err (unreadable directory, write error). */
+ * 0, or ANALYSIS_EIO (not a sweep directory, write error) / HS_ENOMEM
+ * with err. */
 int sweep_merge(const char *const *dirs, size_t ndirs, const char *out,
 		struct sweep_result *r, char *err, size_t errlen);
 void sweep_result_release(struct sweep_result *r);

@@ -11,6 +11,19 @@
 #include <unistd.h>
 #include "analysis.h"
 
+/* analysis/' block of the one error table (numbering in core/sched.h). */
+static const char *const analysis_messages[] = {
+	[HS_ERANGE_ANALYSIS - ANALYSIS_EIO] = "cannot write the run directory",
+	[HS_ERANGE_ANALYSIS - ANALYSIS_EBAD] = "cannot read the run directory",
+};
+
+__attribute__((constructor)) static void analysis_errors_register(void)
+{
+	hs_err_register(HS_ERANGE_ANALYSIS,
+			sizeof(analysis_messages) / sizeof(analysis_messages[0]),
+			analysis_messages);
+}
+
 #ifndef HIPSCHED_VERSION
 #define HIPSCHED_VERSION "0.1.0"
 #endif
@@ -66,10 +79,12 @@ static json_t *verdict_json(const struct verdict *v)
 
 static json_t *mode_json(const struct mode_metrics *m)
 {
-	return json_pack("{ss so sI so}", "policy", m->policy,
+	return json_pack("{ss so sI so sI so}", "policy", m->policy,
 			 "gpu_util", num(m->gpu_util),
 			 "kernels_simulated", (json_int_t)m->kernels,
-			 "preempt_latency_ms", lat_json(&m->preempt));
+			 "preempt_latency_ms", lat_json(&m->preempt),
+			 "decisions", (json_int_t)m->decisions,
+			 "decision_rtt_ms", lat_json(&m->decision_rtt));
 }
 
 json_t *analysis_summary_json(const struct report *rep)
@@ -106,6 +121,10 @@ json_t *analysis_summary_json(const struct report *rep)
 		"gpu_util", num(rep->m_policy.gpu_util),
 		"preempt_latency_ms", lat_json(&rep->m_policy.preempt),
 		"tenants", tenants);
+	if (o) {
+		json_object_set_new(o, "decisions", json_integer((json_int_t)rep->m_policy.decisions));
+		json_object_set_new(o, "decision_rtt_ms", lat_json(&rep->m_policy.decision_rtt));
+	}
 	if (!o)
 		return NULL;
 	json_object_set_new(o, "native", mode_json(&rep->m_native));
@@ -127,14 +146,14 @@ int analysis_write_summary(const struct report *rep, const char *dir,
 	json_t *o = analysis_summary_json(rep);
 	if (!o) {
 		snprintf(err, errlen, "%s: out of memory", path);
-		return -1;
+		return HS_ENOMEM;
 	}
 	int rc = json_dump_file(o, path, JSON_INDENT(2) | JSON_PRESERVE_ORDER |
 				JSON_REAL_PRECISION(10));
 	json_decref(o);
 	if (rc) {
 		snprintf(err, errlen, "%s: cannot write: %s", path, strerror(errno));
-		return -1;
+		return ANALYSIS_EIO;
 	}
 	return 0;
 }
@@ -168,7 +187,7 @@ int analysis_write_requests(const struct report *rep, const char *dir,
 	FILE *f = fopen(path, "w");
 	if (!f) {
 		snprintf(err, errlen, "%s: cannot write: %s", path, strerror(errno));
-		return -1;
+		return ANALYSIS_EIO;
 	}
 	fputs("tenant,mode,request,arrival_ns,start_ns,end_ns,latency_ns\n", f);
 	for (size_t i = 0; i < rep->sc->ntenants; i++)
@@ -178,7 +197,7 @@ int analysis_write_requests(const struct report *rep, const char *dir,
 	int bad = ferror(f);
 	if (fclose(f) || bad) {
 		snprintf(err, errlen, "%s: write error", path);
-		return -1;
+		return ANALYSIS_EIO;
 	}
 	return 0;
 }
@@ -197,7 +216,7 @@ int rundir_begin(const char *out, char *tmp, size_t tmplen, char *err, size_t er
 		if (mkdir(parent, 0777) && errno != EEXIST) {
 			snprintf(err, errlen, "%s: cannot create: %s", parent,
 				 strerror(errno));
-			return -1;
+			return ANALYSIS_EIO;
 		}
 		*p = '/';
 	}
@@ -206,11 +225,11 @@ int rundir_begin(const char *out, char *tmp, size_t tmplen, char *err, size_t er
 		ol--;
 	if ((size_t)snprintf(tmp, tmplen, "%.*s.tmp.XXXXXX", (int)ol, out) >= tmplen) {
 		snprintf(err, errlen, "%s: path too long", out);
-		return -1;
+		return ANALYSIS_EIO;
 	}
 	if (!mkdtemp(tmp)) {
 		snprintf(err, errlen, "%s: cannot create: %s", tmp, strerror(errno));
-		return -1;
+		return ANALYSIS_EIO;
 	}
 	/* mkdtemp makes it 0700; a run directory is as readable as any */
 	mode_t um = umask(0);
@@ -249,7 +268,7 @@ int rundir_commit(const char *tmp, const char *out, char *err, size_t errlen)
 				snprintf(err, errlen, "%s: exists and is not a run "
 					 "directory (no summary.json); not replacing it",
 					 out);
-				return -1;
+				return ANALYSIS_EIO;
 			}
 		} else {
 			snprintf(old, sizeof(old), "%s.old.XXXXXX", out);
@@ -258,7 +277,7 @@ int rundir_commit(const char *tmp, const char *out, char *err, size_t errlen)
 					 "aside: %s", out, strerror(errno));
 				if (old[0])
 					rmdir(old);
-				return -1;
+				return ANALYSIS_EIO;
 			}
 		}
 	}
@@ -267,7 +286,7 @@ int rundir_commit(const char *tmp, const char *out, char *err, size_t errlen)
 			 strerror(errno));
 		if (old[0])
 			rename(old, out);
-		return -1;
+		return ANALYSIS_EIO;
 	}
 	if (old[0])
 		rm_tree(old);

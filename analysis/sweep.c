@@ -113,7 +113,7 @@ int sweep_target(const struct scenario *sc, const char *key, char *section,
 	const char *dot = strchr(key, '.');
 	if (!*key || (dot && (dot == key || !dot[1]))) {
 		snprintf(err, errlen, "bad --set key '%s'", key);
-		return -1;
+		return HS_EINVAL;
 	}
 	if (dot) {
 		char tn[128];
@@ -121,7 +121,7 @@ int sweep_target(const struct scenario *sc, const char *key, char *section,
 		if (scenario_tenant_index(sc, tn) < 0) {
 			snprintf(err, errlen, "--set %s: the scenario has no tenant '%s'",
 				 key, tn);
-			return -1;
+			return HS_EINVAL;
 		}
 		snprintf(section, seclen, "tenant %s", tn);
 		snprintf(name, namelen, "%s", dot + 1);
@@ -155,11 +155,11 @@ int sweep_write_point(const struct scenario *sc, const struct sweep_set *set,
 {
 	struct lines l = { 0 };
 	char buf[4096], sec[256] = "", key[256], dir[PATH_MAX];
-	int rc = -1, policy_changed = 0;
+	int rc = ANALYSIS_EIO, policy_changed = 0;
 	FILE *f = fopen(sc->path, "r");
 	if (!f) {
 		snprintf(err, errlen, "%s: %s", sc->path, strerror(errno));
-		return -1;
+		return ANALYSIS_EIO;
 	}
 	snprintf(dir, sizeof(dir), "%s", sc->path);
 	char *slash = strrchr(dir, '/');
@@ -192,9 +192,10 @@ int sweep_write_point(const struct scenario *sc, const struct sweep_set *set,
 	f = NULL;
 	for (size_t i = 0; i < n; i++) {
 		char tsec[256], tkey[256];
-		if (sweep_target(sc, set[i].key, tsec, sizeof(tsec), tkey, sizeof(tkey),
-				 err, errlen))
+		if ((rc = sweep_target(sc, set[i].key, tsec, sizeof(tsec), tkey,
+				       sizeof(tkey), err, errlen)))
 			goto out;
+		rc = ANALYSIS_EIO;
 		if (strcmp(tsec, "policy") == 0 && strcmp(tkey, "name") == 0 &&
 		    strcmp(set[i].val, sc->policy ? sc->policy : "native") != 0)
 			policy_changed = 1;
@@ -270,6 +271,7 @@ int sweep_write_point(const struct scenario *sc, const struct sweep_set *set,
 	goto out;
 oom:
 	snprintf(err, errlen, "out of memory");
+	rc = HS_ENOMEM;
 out:
 	if (f)
 		fclose(f);
@@ -491,7 +493,7 @@ static int write_plots(const struct sweep_result *r, const struct cols *keys,
 	FILE *gp = fopen(path, "w");
 	if (!gp) {
 		snprintf(err, errlen, "%.400s: %s", path, strerror(errno));
-		return -1;
+		return ANALYSIS_EIO;
 	}
 	fprintf(gp, "# hipsched sweep plots; run: gnuplot sweep.gp\nset grid\n"
 		    "set key outside right\nset style data linespoints\n");
@@ -511,7 +513,7 @@ static int write_plots(const struct sweep_result *r, const struct cols *keys,
 			cols_release(&vals);
 			fclose(gp);
 			snprintf(err, errlen, "%.400s: %s", path, strerror(errno));
-			return -1;
+			return ANALYSIS_EIO;
 		}
 		fprintf(d, "# %s", keys->name[k]);
 		for (size_t t = 0; t < tenants->n; t++)
@@ -570,7 +572,7 @@ int sweep_merge(const char *const *dirs, size_t ndirs, const char *out,
 		struct sweep_result *r, char *err, size_t errlen)
 {
 	struct cols pts = { 0 }, keys = { 0 }, tenants = { 0 }, runc = { 0 }, tc = { 0 };
-	int rc = -1;
+	int rc = ANALYSIS_EIO;
 	memset(r, 0, sizeof(*r));
 	for (size_t i = 0; i < ndirs; i++)
 		if (list_points(dirs[i], &pts)) {
@@ -672,6 +674,7 @@ int sweep_merge(const char *const *dirs, size_t ndirs, const char *out,
 	goto out;
 oom:
 	snprintf(err, errlen, "out of memory");
+	rc = HS_ENOMEM;
 out:
 	cols_release(&pts);
 	cols_release(&keys);

@@ -20,7 +20,6 @@
  * the GPU. The time a unit held the GPU is
  * measured between policy calls, from the call that let it run.
  */
-#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -164,8 +163,10 @@ void up__sched(struct sched *s, void *state, const struct sched_status *st)
 	hs_ns at = u->since + u->slice_ns;
 	x = policy__slot(&u->u, next);
 	if (x) {
-		hs_ns left = (hs_ns)ceil((double)u->period_ns * x->weight / total_w -
-					 (double)x->used_ns);
+		double d = (double)u->period_ns * x->weight / total_w - (double)x->used_ns;
+		hs_ns left = (hs_ns)d;
+		if ((double)left < d)
+			left++;          /* round up: the share is spent by then */
 		if (left > 0 && st->now + left < at)
 			at = st->now + left;
 	}

@@ -1,4 +1,7 @@
 /* Run results: growable per-tenant request records (see scenario.h). */
+#include <gsl/gsl_sort.h>
+#include <gsl/gsl_statistics_double.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include "scenario.h"
@@ -21,6 +24,7 @@ void run_result_release(struct run_result *r)
 		free(r->t[i].req);
 	free(r->t);
 	free(r->preempt_ns);
+	free(r->rtt_ns);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -67,4 +71,20 @@ size_t scenario_policy_params(const struct scenario *sc, const char *policy,
 		return 0;
 	*out = sc->params;
 	return sc->nparams;
+}
+
+int run_result_add_rtt(struct run_result *r, hs_ns rtt_ns)
+{
+	if (grow((void **)&r->rtt_ns, &r->rtt_cap, r->nrtt, sizeof(*r->rtt_ns)))
+		return HS_ENOMEM;
+	r->rtt_ns[r->nrtt++] = rtt_ns;
+	return HS_OK;
+}
+
+void run_quantiles(double *v, size_t n, const double *q, double *out, size_t nq)
+{
+	if (n)
+		gsl_sort(v, 1, n);
+	for (size_t i = 0; i < nq; i++)
+		out[i] = n ? gsl_stats_quantile_from_sorted_data(v, 1, n, q[i]) : NAN;
 }

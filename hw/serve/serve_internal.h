@@ -1,0 +1,91 @@
+/* hw/serve internals (server side): never included from outside the folder. */
+#ifndef HIPSCHED_SERVE_INTERNAL_H
+#define HIPSCHED_SERVE_INTERNAL_H
+
+#include <signal.h>
+#include <sys/types.h>
+#include "serve.h"
+
+enum conn_state { C_HELLO, C_APP, C_CTL };
+
+struct conn {
+	int fd;
+	enum conn_state st;
+	int dead;                 /* to be dropped at the next sweep */
+	int bye;                  /* it said BYE */
+	uint32_t id;
+	int32_t pid, uid;         /* SO_PEERCRED; -1 unknown */
+	char name[HS_NAME_MAX];
+	int32_t prio, level;      /* from HELLO (ctl may change prio) */
+	hs_ns slo_ns, deadline_ns;/* relative, 0 none */
+	double weight;
+	hs_ns since_ns;           /* accepted */
+};
+
+struct proxy {
+	struct xq *xq;            /* in the server's core; user = this */
+	struct conn *c;           /* owner; NULL while being dropped */
+	int32_t qid;              /* the owner's id */
+	int told;                 /* what the owner was last told: 1 suspended */
+	int priority, level;
+	double weight;
+	hs_ns deadline_ns;        /* what the core has */
+	hs_ns load_dl;            /* the deadline of the owner's last LOAD */
+	uint32_t pending, inflight;
+	uint64_t launched;
+	uint64_t suspends, resumes;
+};
+
+#define HS_RTT_KEEP (1u << 20)  /* round trips kept (a ring beyond) */
+
+struct hs_server {
+	struct hs_server_opts o;  /* params not kept: see pbuf */
+	char policy[32];
+	struct sched *s;
+	struct conn **c;
+	size_t nc, ccap;
+	struct proxy **p;
+	size_t np, pcap;
+	struct pollfd *pfd;
+	size_t pfcap;
+	int lfd;                  /* listening socket, -1 none */
+	char path[108];           /* its file, removed at free */
+	dev_t sock_dev;           /* the file we bound (removed only if */
+	ino_t sock_ino;           /* still the same) */
+	int wake[2];              /* hs_server_stop's self-pipe */
+	volatile sig_atomic_t stop;
+	int had_conn;
+	uint32_t next_id;
+	hs_ns timer;              /* < 0: none */
+	hs_ns cause;              /* sent_ns of the LOAD being handled */
+	hs_ns t_start;
+	uint64_t loads, suspends, resumes, timers, refused;
+	hs_ns *rtt;
+	size_t nrtt, rcap;
+	struct hs_param *pv;      /* the policy's params set by POLICY */
+	size_t npv;
+	char *pbuf;
+};
+
+void serve__log(struct hs_server *s, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+int serve__send(struct hs_server *s, struct conn *c, const struct hs_msg *m);
+/* REFUSE with the reason (logged), then c is dropped. */
+void serve__refuse(struct hs_server *s, struct conn *c, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* ERROR (qid: the JOIN's, or -1) with the reason, logged; c stays. */
+void serve__error(struct hs_server *s, struct conn *c, int32_t qid, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+int serve__conn_add(struct hs_server *s, int fd);
+struct sched *serve__sched_new(struct hs_server *s, const char *policy,
+			       const struct hs_param *params, size_t n,
+			       char *err, size_t errlen, int *rc);
+int serve__proxy_xq(struct hs_server *s, struct sched *core, struct proxy *p,
+		    struct xq **out);
+/* ctl.c: STATUS, SET, POLICY from a ctl connection. */
+void serve__ctl(struct hs_server *s, struct conn *c, const struct hs_msg *m);
+void serve__params_free(struct hs_server *s);
+/* listen.c: closes the listening socket and removes its file. */
+void serve__unlisten(struct hs_server *s);
+
+#endif
