@@ -54,7 +54,7 @@ START_TEST(test_point_scenario)
 	scenario_free(p);
 	char sec[64], key[64];
 	ck_assert_int_eq(sweep_target(sc, "nosuch.rate", sec, sizeof(sec), key,
-				      sizeof(key), err, sizeof(err)), -1);
+				      sizeof(key), err, sizeof(err)), HS_EINVAL);
 	ck_assert_str_eq(err, "--set nosuch.rate: the scenario has no tenant 'nosuch'");
 	ck_assert_int_eq(sweep_target(sc, "policy", sec, sizeof(sec), key,
 				      sizeof(key), err, sizeof(err)), 0);
