@@ -26,7 +26,12 @@ step() { local t=$1; shift; echo "== $* (limit ${t}s)"; local s=$(date +%s%N)
 plan() { local t=$1; shift; step $t python3 hw/bench/pytorch_plan.py "$@" \
 	--hipsched $H --shim $SHIM ${POLICY_ARGS:-}; }
 nvidia-smi --query-gpu=name,driver_version --format=csv,noheader
-for s in $SECTIONS; do case $s in
+# BUDGET (s, default 560): a section is not started past it; the results
+# so far are packed after every section
+BUDGET=${BUDGET:-560}
+for s in $SECTIONS; do
+[ $SECONDS -gt $BUDGET ] && { echo "== $s skipped: ${SECONDS}s used of ${BUDGET}s"; continue; }
+case $s in
 dual)  plan 400 dual --duration $DUR --policies ${DUAL_POLICIES:-hpf} --param linger=0.2 \
 	--out $R/dual | tee $R/dual.txt ;;
 same)  plan 300 same --duration ${SAME_DUR:-20} --policies hpf --param linger=0.2 \
@@ -42,5 +47,7 @@ compat)
 	step 200 env LD_PRELOAD=$SHIM HIPSCHED_POLICY=hpf $C --out $R/compat_hpf.json 2> $R/compat_hpf.log
 	python3 hw/bench/shim_compat_diff.py $R/compat_native.json $R/compat_pass.json \
 		$R/compat_hpf.json $R/compat_prof.json | tee $R/compat.txt ;;
-esac; done
-tar czf $OUT/h200.tar.gz $R 2>/dev/null; ls -la $OUT
+esac
+tar czf $OUT/h200.tar.gz $R 2>/dev/null
+done
+ls -la $OUT
