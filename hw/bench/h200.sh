@@ -8,7 +8,8 @@
 #   three   vision 20/s + encoder Poisson 5/s + training job, hpf
 #   rt      60 frames/s with a 6 ms deadline + batch job, edf
 #   compat  shim_compat.py natively, pass-through and under hpf
-# DUR (s per mode, default 30), POLICY_ARGS (extra pytorch_plan.py args).
+# DUR (s per mode, default 30), POLICY_ARGS (extra pytorch_plan.py args),
+# COMPAT_ONLY (compat cases to run, comma-separated; default all).
 # Results in $R (default runs/h200), packed into $OUT/h200.tar.gz.
 set -u
 B=${B:-build/rel-nvidia-static}
@@ -40,7 +41,7 @@ three) plan 400 three --duration ${THREE_DUR:-20} --policies hpf --param linger=
 	--out $R/three | tee $R/three.txt ;;
 rt)    plan 300 rt --duration ${RT_DUR:-20} --policies edf --out $R/rt | tee $R/rt.txt ;;
 compat)
-	C="python3 hw/bench/shim_compat.py --iters 3"
+	C="python3 hw/bench/shim_compat.py --iters 3 ${COMPAT_ONLY:+--only $COMPAT_ONLY}"
 	step 240 $C --profile --out $R/compat_prof.json 2> $R/compat_prof.log
 	step 200 $C --out $R/compat_native.json 2> $R/compat_native.log
 	step 200 env LD_PRELOAD=$SHIM $C --out $R/compat_pass.json 2> $R/compat_pass.log
