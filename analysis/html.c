@@ -3,6 +3,7 @@
  * the directory holds (summary.json, the PNG plots, timeline.json), so
  * `hipsched report RUN_DIR` redraws it for any run, old or new. The plots
  * are embedded (base64 data URIs): the page can be mailed or moved alone.
+ * Written through trace_out (temp file, renamed when whole).
  * The page is well-formed XHTML (every tag closed, attributes quoted,
  * text escaped), which tests/check_report.c verifies.
  */
@@ -16,6 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "analysis.h"
+#include "trace.h"
 
 static void esc(FILE *f, const char *s)
 {
@@ -263,7 +265,7 @@ static void body(FILE *f, const char *dir, json_t *s)
 
 int analysis_write_html(const char *dir, char *err, size_t errlen)
 {
-	char path[PATH_MAX], tmp[PATH_MAX + 16];
+	char path[PATH_MAX];
 	snprintf(path, sizeof(path), "%s/summary.json", dir);
 	json_error_t je;
 	json_t *s = json_load_file(path, 0, &je);
@@ -282,19 +284,18 @@ int analysis_write_html(const char *dir, char *err, size_t errlen)
 		return ANALYSIS_EBAD;
 	}
 	snprintf(path, sizeof(path), "%s/report.html", dir);
-	snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid());
-	FILE *f = fopen(tmp, "w");
-	if (!f) {
-		snprintf(err, errlen, "%s: cannot write: %s", tmp, strerror(errno));
+	struct trace_out out;
+	struct trace_err te;
+	int rc = trace_out_open(&out, path, &te);
+	if (rc) {
+		snprintf(err, errlen, "%s", te.msg);
 		json_decref(s);
-		return ANALYSIS_EIO;
+		return rc == HS_ENOMEM ? rc : ANALYSIS_EIO;
 	}
-	body(f, dir, s);
+	body(out.f, dir, s);
 	json_decref(s);
-	int bad = ferror(f);
-	if (fclose(f) || bad || rename(tmp, path)) {
-		snprintf(err, errlen, "%s: cannot write: %s", path, strerror(errno));
-		unlink(tmp);
+	if (trace_out_close(&out, 1, &te)) {
+		snprintf(err, errlen, "%s", te.msg);
 		return ANALYSIS_EIO;
 	}
 	return 0;

@@ -7,6 +7,7 @@
 #include <jansson.h>
 #include <limits.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,7 +20,8 @@
  * On a terminal: one line rewritten in place every 0.1 s after the first
  * second. Otherwise (a log, CI): a plain line every PROGRESS_LOG_S seconds
  * ($HIPSCHED_PROGRESS_EVERY overrides), so a long run shows it is alive.
- * --quiet: nothing. */
+ * --quiet: nothing. With -j N the runs report from their threads: each one
+ * its fraction, the line shows the mean (a lock orders them). */
 #define PROGRESS_LOG_S 5.0
 
 static double log_every_s(void)
@@ -36,8 +38,17 @@ struct progress {
 	double t0;                 /* wall clock at the start, s */
 	int shown;
 	double last;               /* wall clock of the last line, s */
-	size_t run, nruns;
+	size_t run, nruns;         /* serial: the run going on */
+	int parallel;              /* -j > 1: frac[] per run, label "N at once" */
+	double *frac;              /* per run, fraction done (parallel) */
+	pthread_mutex_t mu;
 	char label[64];
+};
+
+/* run_opts.progress_ctx of run i */
+struct progress_run {
+	struct progress *p;
+	size_t i;
 };
 
 static double wall_s(void)
@@ -49,29 +60,49 @@ static double wall_s(void)
 
 static void progress_cb(void *ctx, double fraction)
 {
-	struct progress *p = ctx;
+	struct progress_run *pr = ctx;
+	struct progress *p = pr->p;
 	if (p->quiet)
 		return;
-	double now = wall_s(), el = now - p->t0;
-	if (p->tty ? (el < 1.0 && !p->shown) || now - p->last < 0.1 :
-	    now - (p->shown ? p->last : p->t0) < p->every)
-		return;
-	p->last = now;
 	if (fraction < 0)
 		fraction = 0;
 	if (fraction > 1)
 		fraction = 1;
-	double all = ((double)p->run + fraction) / (double)p->nruns;
-	fprintf(stderr, "%shipsched: run %zu/%zu %-22s %3.0f%%  (%.0f s)%s",
-		p->tty ? "\r\033[K" : "", p->run + 1, p->nruns, p->label,
-		100 * all, el, p->tty ? "" : "\n");
+	pthread_mutex_lock(&p->mu);
+	double all;
+	if (p->parallel) {
+		p->frac[pr->i] = fraction;
+		all = 0;
+		for (size_t i = 0; i < p->nruns; i++)
+			all += p->frac[i];
+		all /= (double)p->nruns;
+	} else {
+		all = ((double)p->run + fraction) / (double)p->nruns;
+	}
+	double now = wall_s(), el = now - p->t0;
+	if (p->tty ? (el < 1.0 && !p->shown) || now - p->last < 0.1 :
+	    now - (p->shown ? p->last : p->t0) < p->every) {
+		pthread_mutex_unlock(&p->mu);
+		return;
+	}
+	p->last = now;
+	if (p->parallel)
+		fprintf(stderr, "%shipsched: %zu runs at once %3.0f%%  (%.0f s)%s",
+			p->tty ? "\r\033[K" : "", p->nruns, 100 * all, el,
+			p->tty ? "" : "\n");
+	else
+		fprintf(stderr, "%shipsched: run %zu/%zu %-22s %3.0f%%  (%.0f s)%s",
+			p->tty ? "\r\033[K" : "", p->run + 1, p->nruns, p->label,
+			100 * all, el, p->tty ? "" : "\n");
 	p->shown = 1;
+	pthread_mutex_unlock(&p->mu);
 }
 
 static void progress_done(struct progress *p)
 {
 	if (p->shown && p->tty)
 		fprintf(stderr, "\r\033[K");
+	p->shown = 0;
 }
 
 /* ---- the table ------------------------------------------------------------------ */
@@ -177,22 +208,6 @@ static void print_table(const struct report *rep, const char *out)
 }
 
 /* ---- the driver ------------------------------------------------------------------ */
-static int one_run(run_fn run, const struct scenario *sc, struct run_opts *ro,
-		   struct run_result *res, struct progress *pg, const char *label)
-{
-	char err[1024] = "";
-	snprintf(pg->label, sizeof(pg->label), "%s", label);
-	progress_cb(pg, 0);
-	int rc = run(sc, ro, res, err, sizeof(err));
-	pg->run++;
-	if (rc) {
-		progress_done(pg);
-		cli_error("%s run failed: %s", label, err[0] ? err : hs_strerror(rc));
-		return -1;
-	}
-	return 0;
-}
-
 int cli_drive(const struct drive_opts *o, run_fn run)
 {
 	char err[1024];
@@ -203,9 +218,9 @@ int cli_drive(const struct drive_opts *o, run_fn run)
 	}
 	const char *policy = o->policy ? o->policy : sc->policy;
 	if (!policy_find(policy)) {
-		char names[256];
-		policy_names(names, sizeof(names));
-		cli_error("unknown policy '%s' (known: %s)", policy, names);
+		char msg[320];
+		policy_unknown(policy, msg, sizeof(msg));
+		cli_error("%s", msg);
 		scenario_free(sc);
 		return 2;
 	}
@@ -234,45 +249,83 @@ int cli_drive(const struct drive_opts *o, run_fn run)
 		goto done;
 	}
 
+	/* standalone runs, native, policy: independent, so -j runs them at
+	 * once; the progress line is for serial runs only (one label) */
+	size_t nruns = sc->ntenants + 2;
+	int jobs = o->jobs > 1 ? o->jobs : 1;
 	struct progress pg = { .tty = isatty(2), .quiet = o->quiet,
 			       .every = log_every_s(), .t0 = wall_s(),
-			       .nruns = sc->ntenants + 2 };
-	unsigned char *active = calloc(sc->ntenants, 1);
-	if (!active) {
+			       .nruns = nruns, .parallel = jobs > 1,
+			       .mu = PTHREAD_MUTEX_INITIALIZER };
+	unsigned char *active = calloc(sc->ntenants ? sc->ntenants : 1, sc->ntenants + 1);
+	struct cli_run *runs = calloc(nruns, sizeof(*runs));
+	struct progress_run *prs = calloc(nruns, sizeof(*prs));
+	pg.frac = calloc(nruns, sizeof(*pg.frac));
+	if (!active || !runs || !prs || !pg.frac) {
 		cli_error("out of memory");
+		free(active);
+		free(runs);
+		free(prs);
+		free(pg.frac);
 		goto done;
 	}
-	struct run_opts ro = { .seed = seed, .duration_ns = dur,
-			       .progress = progress_cb, .progress_ctx = &pg,
-			       .device = o->device };
+	char tl[PATH_MAX + 16];
+	snprintf(tl, sizeof(tl), "%s/timeline.json", tmp);
+	for (size_t i = 0; i < nruns; i++) {
+		struct run_opts *ro = &runs[i].ro;
+		*ro = (struct run_opts){ .seed = seed, .duration_ns = dur,
+					 .policy = "native", .device = o->device };
+		prs[i] = (struct progress_run){ .p = &pg, .i = i };
+		ro->progress = progress_cb;
+		ro->progress_ctx = &prs[i];
+		if (i < sc->ntenants) {
+			active[i * sc->ntenants + i] = 1;
+			ro->mode = "standalone";
+			ro->active = &active[i * sc->ntenants];
+			runs[i].res = &rep.standalone[i];
+		} else if (i == sc->ntenants) {
+			ro->mode = "native";
+			runs[i].res = &rep.native;
+		} else {
+			ro->policy = policy;
+			ro->mode = "policy";
+			ro->timeline_path = o->timeline ? tl : NULL;
+			ro->tl_from_ns = o->tl_from_ns;
+			ro->tl_to_ns = o->tl_to_ns;
+			runs[i].res = &rep.pol;
+		}
+	}
 	int bad = 0;
-	for (size_t i = 0; i < sc->ntenants && !bad; i++) {
-		char label[64];
-		memset(active, 0, sc->ntenants);
-		active[i] = 1;
-		ro.policy = "native";
-		ro.mode = "standalone";
-		ro.active = active;
-		snprintf(label, sizeof(label), "standalone %s", sc->tenants[i].name);
-		bad = one_run(run, sc, &ro, &rep.standalone[i], &pg, label);
+	if (jobs == 1) {
+		/* one at a time, with the progress line's labels */
+		for (size_t i = 0; i < nruns && !bad; i++) {
+			if (i < sc->ntenants)
+				snprintf(pg.label, sizeof(pg.label), "standalone %s",
+					 sc->tenants[i].name);
+			else
+				snprintf(pg.label, sizeof(pg.label), "%s",
+					 runs[i].ro.policy);
+			progress_cb(&prs[i], 0);
+			bad = cli_runs(run, sc, &runs[i], 1, 1) >= 0 ? (int)i + 1 : 0;
+			pg.run++;
+		}
+	} else {
+		int f = cli_runs(run, sc, runs, nruns, jobs);
+		bad = f >= 0 ? f + 1 : 0;
+	}
+	if (bad) {
+		size_t i = (size_t)bad - 1;
+		progress_done(&pg);
+		if (i < sc->ntenants)
+			cli_error("standalone %s run failed: %s", sc->tenants[i].name,
+				  runs[i].err);
+		else
+			cli_error("%s run failed: %s", runs[i].ro.policy, runs[i].err);
 	}
 	free(active);
-	ro.active = NULL;
-	if (!bad) {
-		ro.policy = "native";
-		ro.mode = "native";
-		bad = one_run(run, sc, &ro, &rep.native, &pg, "native");
-	}
-	char tl[PATH_MAX + 16];
-	if (!bad) {
-		ro.policy = policy;
-		ro.mode = "policy";
-		snprintf(tl, sizeof(tl), "%s/timeline.json", tmp);
-		ro.timeline_path = o->timeline ? tl : NULL;
-		ro.tl_from_ns = o->tl_from_ns;
-		ro.tl_to_ns = o->tl_to_ns;
-		bad = one_run(run, sc, &ro, &rep.pol, &pg, policy);
-	}
+	free(runs);
+	free(prs);
+	free(pg.frac);
 	progress_done(&pg);
 	if (bad)
 		goto done;
@@ -323,7 +376,8 @@ void cli_drive_options(FILE *f, const char *backend)
 {
 	int hw = strcmp(backend, "hw") == 0;
 	fprintf(f,
-		"  --policy P     policy for the policy run (default: the scenario's)\n"
+		"  --policy P     policy for the policy run (default: the scenario's;\n"
+		"                 'help' lists the policies and their parameters)\n"
 		"  --seed N       random seed (default: the scenario's)\n"
 		"  --duration D   run length, e.g. 10s, 500ms (a plain number is seconds)\n"
 		"  --out DIR      run directory (default: runs/<scenario name>, or\n"
@@ -340,7 +394,8 @@ void cli_drive_options(FILE *f, const char *backend)
 		"%s"
 		"\nexit status: 0 the verdict passes, 1 it fails or an error, 2 usage\n",
 		hw ? "  --device N     GPU ordinal (default 0)\n" :
-		     "  --bench        simulator speed figures, then exit\n");
+		     "  -j, --jobs N   runs at once (standalone, native, policy; default:\n"
+		     "                 the machine's cores); outputs do not depend on N\n");
 }
 
 static void usage(FILE *f, const char *backend)
@@ -354,11 +409,12 @@ static void usage(FILE *f, const char *backend)
 		"scenario's policy; prints per tenant and mode latency percentiles,\n"
 		"throughput, ratios to standalone, SLO attainment, GPU utilization\n"
 		"and the verdict; writes the run directory with report.html.\n\n",
-		backend, hw ? " [--device N]" : " [--bench]");
+		backend, hw ? " [--device N]" : " [-j N]");
 	cli_drive_options(f, backend);
 }
 
-/* "A..B" with durations (a plain number is seconds), either side optional. */
+/* A duration of --timeline-window: "2s", "500ms", a plain number of
+ * seconds, or 0. */
 static int parse_dur(const char *s, size_t n, hs_ns *out)
 {
 	char buf[64];
@@ -376,6 +432,7 @@ static int parse_dur(const char *s, size_t n, hs_ns *out)
 	return scenario_parse_duration(buf, out, &why) || *out < 0 ? -1 : 0;
 }
 
+/* "A..B", either side optional; B > A. */
 static int parse_window(const char *s, hs_ns *from, hs_ns *to)
 {
 	const char *dots = strstr(s, "..");
@@ -392,6 +449,15 @@ static int parse_window(const char *s, hs_ns *from, hs_ns *to)
 	return *to <= *from ? -1 : 0;
 }
 
+/* `--policy help`: one line per registered policy. */
+static void policy_help(FILE *f)
+{
+	fprintf(f, "policies (--policy NAME; parameters as keys of [policy]):\n");
+	for (size_t i = 0; i < policy_count(); i++)
+		fprintf(f, "  %-10s %s\n", policy_at(i)->name,
+			policy_at(i)->summary ? policy_at(i)->summary : "");
+}
+
 int cli_drive_main(int argc, char **argv, const char *backend, run_fn run)
 {
 	static const struct option lopts[] = {
@@ -399,24 +465,40 @@ int cli_drive_main(int argc, char **argv, const char *backend, run_fn run)
 		{ "seed", required_argument, NULL, 's' },
 		{ "duration", required_argument, NULL, 'd' },
 		{ "out", required_argument, NULL, 'o' },
-		{ "json", no_argument, NULL, 'j' },
+		{ "json", no_argument, NULL, 'S' },
 		{ "timeline", no_argument, NULL, 't' },
 		{ "timeline-window", required_argument, NULL, 'w' },
 		{ "quiet", no_argument, NULL, 'q' },
-		{ "bench", no_argument, NULL, 'b' },
 		{ "device", required_argument, NULL, 'D' },
+		{ "jobs", required_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct drive_opts o = { .backend = backend };
-	int bench = 0, hw = strcmp(backend, "hw") == 0;
+	int hw = strcmp(backend, "hw") == 0;
 	int c;
 	char *end;
 	optind = 0;     /* GNU: full re-initialisation (tests call us repeatedly) */
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "h", lopts, NULL)) != -1) {
+	o.jobs = hw ? 1 : cli_jobs_default();
+	while ((c = getopt_long(argc, argv, "hj:", lopts, NULL)) != -1) {
 		switch (c) {
+		case 'j': {
+			long v = strtol(optarg, &end, 10);
+			if (hw)
+				goto bad;
+			if (end == optarg || *end || v < 1 || v > 256) {
+				cli_error("%s: bad --jobs '%s' (1..256)", backend, optarg);
+				return 2;
+			}
+			o.jobs = (int)v;
+			break;
+		}
 		case 'p':
+			if (strcmp(optarg, "help") == 0) {
+				policy_help(stdout);
+				return 0;
+			}
 			o.policy = optarg;
 			break;
 		case 's':
@@ -428,25 +510,17 @@ int cli_drive_main(int argc, char **argv, const char *backend, run_fn run)
 			}
 			o.have_seed = 1;
 			break;
-		case 'd': {
-			const char *why;
-			hs_ns d;
-			double secs = strtod(optarg, &end);
-			if (end != optarg && !*end && secs > 0 && secs < 9e9) {
-				o.duration_ns = (long long)llround(secs * 1e9);
-			} else if (!scenario_parse_duration(optarg, &d, &why) && d > 0) {
-				o.duration_ns = d;
-			} else {
+		case 'd':
+			if (cli_parse_duration(optarg, &o.duration_ns)) {
 				cli_error("%s: bad --duration '%s' (e.g. 10s, 500ms)",
 					  backend, optarg);
 				return 2;
 			}
 			break;
-		}
 		case 'o':
 			o.out_dir = optarg;
 			break;
-		case 'j':
+		case 'S':
 			o.json = 1;
 			break;
 		case 't':
@@ -462,11 +536,6 @@ int cli_drive_main(int argc, char **argv, const char *backend, run_fn run)
 			break;
 		case 'q':
 			o.quiet = 1;
-			break;
-		case 'b':
-			if (hw)
-				goto bad;
-			bench = 1;
 			break;
 		case 'D': {
 			long v = strtol(optarg, &end, 10);
@@ -497,17 +566,5 @@ int cli_drive_main(int argc, char **argv, const char *backend, run_fn run)
 		return 2;
 	}
 	o.scenario_path = argv[optind];
-	if (bench) {
-		char err[1024];
-		struct scenario *sc = scenario_load(o.scenario_path, err, sizeof(err));
-		if (!sc) {
-			cli_error("%s", err);
-			return 1;
-		}
-		int rc = cli_sim_bench(sc, o.duration_ns > 0 ? o.duration_ns :
-				       sc->duration_ns);
-		scenario_free(sc);
-		return rc;
-	}
 	return cli_drive(&o, run);
 }

@@ -158,14 +158,19 @@ START_TEST(test_default_out_and_native_rows)
 END_TEST
 
 /* Not on a terminal, a long run prints plain progress lines (no carriage
- * return) to stderr; --quiet prints none. */
+ * return) to stderr, with -j 1 and in parallel; --quiet prints none. */
 START_TEST(test_progress_lines)
 {
 	char c[1024], f[128];
 	snprintf(f, sizeof(f), "/tmp/hipsched_prog_%d", (int)getpid());
 	snprintf(c, sizeof(c), "HIPSCHED_PROGRESS_EVERY=0.02 %s sim scenarios/dual_resnet.ini"
-		 " --duration 5s --out %s.d 2>%s >/dev/null; grep -c '^hipsched: run [1-4]/4 ' %s"
+		 " --duration 5s --out %s.d 2>%s >/dev/null; grep -cE '^hipsched: (run [1-4]/4 |4 runs at once)' %s"
 		 " && ! grep -q \"$(printf '\\r')\" %s", bin(), f, f, f, f);
+	ck_assert_int_eq(run(c, out, sizeof(out)), 0);
+	ck_assert_int_ge(atoi(out), 2);
+	snprintf(c, sizeof(c), "HIPSCHED_PROGRESS_EVERY=0.02 %s sim scenarios/dual_resnet.ini"
+		 " -j 1 --duration 5s --out %s.d 2>%s >/dev/null; grep -c '^hipsched: run [1-4]/4 ' %s",
+		 bin(), f, f, f);
 	ck_assert_int_eq(run(c, out, sizeof(out)), 0);
 	ck_assert_int_ge(atoi(out), 2);
 	snprintf(c, sizeof(c), "HIPSCHED_PROGRESS_EVERY=0.02 %s sim scenarios/dual_resnet.ini"
@@ -208,6 +213,27 @@ START_TEST(test_timeline_window_option)
 }
 END_TEST
 
+/* --bench is the simulator's own: it runs through cmd_sim, takes only
+ * --duration, and the run driver shared with hw does not know it. */
+START_TEST(test_bench_sim_only)
+{
+	ck_assert_int_eq(run("./hipsched sim scenarios/dual_resnet.ini --bench "
+			     "--duration 200ms", out, sizeof(out)), 0);
+	ck_assert_ptr_nonnull(strstr(out, "cost ratio 2d/d"));
+	ck_assert_ptr_nonnull(strstr(out, "duration    0.200 s"));
+	ck_assert_int_eq(run("./hipsched sim scenarios/dual_resnet.ini --bench --json",
+			     out, sizeof(out)), 2);
+	ck_assert_ptr_nonnull(strstr(out, "only --duration goes with --bench"));
+	char *argv[] = { "hw", "scenarios/dual_resnet.ini", "--bench", NULL };
+	FILE *keep = stderr;
+	stderr = fopen("/dev/null", "w");
+	int rc = cli_drive_main(3, argv, "hw", NULL);
+	fclose(stderr);
+	stderr = keep;
+	ck_assert_int_eq(rc, 2);
+}
+END_TEST
+
 Suite *cli_suite(void)
 {
 	Suite *s = suite_create("cli");
@@ -222,6 +248,7 @@ Suite *cli_suite(void)
 	tcase_add_test(t, test_progress_lines);
 	tcase_add_test(t, test_timeline_window_option);
 	tcase_add_test(t, test_default_out_and_native_rows);
+	tcase_add_test(t, test_bench_sim_only);
 	tcase_set_timeout(t, 120);
 	suite_add_tcase(s, t);
 	return s;

@@ -8,20 +8,6 @@
 #include <stdio.h>
 #include "trace.h"
 
-/* An output file written as PATH.tmp.PID and renamed into place only on
- * commit, so a reader never sees half a file; gzip-compressed when PATH
- * ends in ".gz". */
-struct trace__out {
-	FILE *f;
-	char *path, *tmp;
-	int failed;                /* errno of the first failed write, or 0 */
-};
-/* 0, or TRACE_EBAD / TRACE_EIO with err filled (nothing left behind). */
-int trace__out_open(struct trace__out *o, const char *path, struct trace_err *err);
-/* Closes; commit=1 renames into place, else (or on a write error) the temp
- * file is removed. 0, or TRACE_EIO with err filled. Frees o's strings. */
-int trace__out_close(struct trace__out *o, int commit, struct trace_err *err);
-
 /* ---- gzip-transparent files (traces/gzio.c) -----------------------------
  * trace__fopen_read: path opened for reading; a gzip-compressed file (magic
  * 1f 8b) is decompressed on the fly, anything else read as is. A corrupt or
