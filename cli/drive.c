@@ -165,9 +165,9 @@ int cli_drive(const struct drive_opts *o, run_fn run)
 	}
 	const char *policy = o->policy ? o->policy : sc->policy;
 	if (!policy_find(policy)) {
-		char names[256];
-		policy_names(names, sizeof(names));
-		cli_error("unknown policy '%s' (known: %s)", policy, names);
+		char msg[320];
+		policy_unknown(policy, msg, sizeof(msg));
+		cli_error("%s", msg);
 		scenario_free(sc);
 		return 2;
 	}
@@ -321,9 +321,8 @@ static void usage(FILE *f, const char *backend)
 		"  --timeline     also write timeline.json (Chrome trace, Perfetto)\n"
 		"%s"
 		"\nexit status: 0 the verdict passes, 1 it fails or an error, 2 usage\n",
-		backend, hw ? " [--device N]" : " [--bench] [-j N]",
+		backend, hw ? " [--device N]" : " [-j N]",
 		hw ? "  --device N     GPU ordinal (default 0)\n" :
-		     "  --bench        simulator speed figures, then exit\n"
 		     "  -j, --jobs N   runs at once (standalone, native, policy; default:\n"
 		     "                 the machine's cores); outputs do not depend on N\n");
 }
@@ -346,14 +345,13 @@ int cli_drive_main(int argc, char **argv, const char *backend, run_fn run)
 		{ "out", required_argument, NULL, 'o' },
 		{ "json", no_argument, NULL, 'S' },
 		{ "timeline", no_argument, NULL, 't' },
-		{ "bench", no_argument, NULL, 'b' },
 		{ "device", required_argument, NULL, 'D' },
 		{ "jobs", required_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct drive_opts o = { .backend = backend };
-	int bench = 0, hw = strcmp(backend, "hw") == 0;
+	int hw = strcmp(backend, "hw") == 0;
 	int c;
 	char *end;
 	optind = 0;     /* GNU: full re-initialisation (tests call us repeatedly) */
@@ -388,21 +386,13 @@ int cli_drive_main(int argc, char **argv, const char *backend, run_fn run)
 			}
 			o.have_seed = 1;
 			break;
-		case 'd': {
-			const char *why;
-			hs_ns d;
-			double secs = strtod(optarg, &end);
-			if (end != optarg && !*end && secs > 0 && secs < 9e9) {
-				o.duration_ns = (long long)llround(secs * 1e9);
-			} else if (!scenario_parse_duration(optarg, &d, &why) && d > 0) {
-				o.duration_ns = d;
-			} else {
+		case 'd':
+			if (cli_parse_duration(optarg, &o.duration_ns)) {
 				cli_error("%s: bad --duration '%s' (e.g. 10s, 500ms)",
 					  backend, optarg);
 				return 2;
 			}
 			break;
-		}
 		case 'o':
 			o.out_dir = optarg;
 			break;
@@ -411,11 +401,6 @@ int cli_drive_main(int argc, char **argv, const char *backend, run_fn run)
 			break;
 		case 't':
 			o.timeline = 1;
-			break;
-		case 'b':
-			if (hw)
-				goto bad;
-			bench = 1;
 			break;
 		case 'D': {
 			long v = strtol(optarg, &end, 10);
@@ -446,17 +431,5 @@ int cli_drive_main(int argc, char **argv, const char *backend, run_fn run)
 		return 2;
 	}
 	o.scenario_path = argv[optind];
-	if (bench) {
-		char err[1024];
-		struct scenario *sc = scenario_load(o.scenario_path, err, sizeof(err));
-		if (!sc) {
-			cli_error("%s", err);
-			return 1;
-		}
-		int rc = cli_sim_bench(sc, o.duration_ns > 0 ? o.duration_ns :
-				       sc->duration_ns);
-		scenario_free(sc);
-		return rc;
-	}
 	return cli_drive(&o, run);
 }
