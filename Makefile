@@ -1,7 +1,7 @@
 # hipsched — build, test, run.
 #
 #   make              simulator-only build of ./hipsched (no GPU SDK needed)
-#   make HW=nvidia    + HIP backend on NVIDIA (nvcc, hw/hip_nv.h mapping)
+#   make HW=nvidia    + HIP backend on NVIDIA (nvcc, hw/dev/hip_nv.h mapping)
 #   make HW=amd       + HIP backend on AMD (Debian's libamdhip64-dev / ROCm)
 #   make check        every Check suite (SANITIZE=1: under ASan + UBSan)
 #   make run          the main job: hipsched sim scenarios/dual_resnet.ini

@@ -90,6 +90,44 @@ int criterion_per_tenant(enum criterion_kind k);
 size_t scenario_policy_params(const struct scenario *sc, const char *policy,
 			      const struct hs_param **out);
 
+/* ---- the tenant workload model (workload.c) ------------------------------
+ * What a tenant asks of the GPU, computed once for every backend (sim_run
+ * and hw_run consume the same plan, so "sim vs hw on one scenario" compares
+ * the same input):
+ *   - arrivals, in ns from the start of the run: periodic (k / rate),
+ *     poisson (exponential gaps of mean 1 / rate; the first arrival is a
+ *     sample too, not 0), closed (0, then each request's completion), file
+ *     (arrival_file: one time in seconds a line, '#' comments; times must
+ *     never decrease);
+ *   - request choice: arrival k replays the trace's request k mod nreqs;
+ *   - seeding: one GSL generator (mt19937) per tenant and stream of
+ *     randomness, seeded from the run's seed and the tenant's NAME, never
+ *     its index, so adding or removing a tenant leaves the other tenants'
+ *     arrivals unchanged.
+ * A plan is used by one thread at a time.
+ */
+struct workload;
+
+#define WORKLOAD_NONE INT64_MAX    /* no further arrival */
+
+/* A plan for tenant `tenant` of `sc` whose trace has `nreqs` requests,
+ * from the run's `seed`. Reads the arrival file (FILE:LINE messages).
+ * 0 and *out (free with workload_free), or HS_EINVAL / HS_ENOMEM with a
+ * message in err. */
+int workload_create(const struct scenario *sc, size_t tenant, uint64_t seed,
+		    size_t nreqs, struct workload **out, char *err, size_t errlen);
+void workload_free(struct workload *w);
+
+/* The next arrival (the k-th call gives arrival k), ns from the run's
+ * start, or WORKLOAD_NONE when an arrival file is exhausted. A closed-loop
+ * tenant's arrival k > 0 is `prev_end_ns`, the completion of request k - 1
+ * (open-loop kinds ignore it). Arrivals never decrease. O(1). */
+hs_ns workload_next_arrival(struct workload *w, hs_ns prev_end_ns);
+/* Whether the tenant's arrivals follow its completions (closed loop). */
+int workload_closed(const struct workload *w);
+/* The trace request that arrival `k` replays (0 .. nreqs - 1). */
+size_t workload_request(const struct workload *w, uint64_t k);
+
 /* ---- run results -------------------------------------------------------- */
 struct req_record {
 	int64_t request;           /* per-tenant request number from 0 */
@@ -97,6 +135,8 @@ struct req_record {
 	hs_ns start_ns;            /* when its first command was submitted */
 	hs_ns end_ns;              /* when its last command completed; < 0:
 	                            * it had not completed when the run ended */
+	int64_t trace_req;         /* the trace request it replayed
+	                            * (workload_request) */
 };
 
 struct tenant_result {

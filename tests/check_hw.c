@@ -16,6 +16,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 #include "fake_hwdev.h"
+#include "run_internal.h"
 #include "test_util.h"
 #include "trace.h"
 

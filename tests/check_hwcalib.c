@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include "hw_internal.h"
+#include "run_internal.h"
 #include "test_util.h"
 
 static char tmpdir[256];

@@ -32,7 +32,7 @@
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
-#include "hw_internal.h"
+#include "serve_internal.h"
 
 enum relay_op { RELAY_LOAD = 1, RELAY_SUSPEND = 2, RELAY_RESUME = 3 };
 
