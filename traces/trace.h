@@ -161,6 +161,26 @@ int trace_import(const char *in, const char *out,
 /* Writes a whole trace as canonical CSV (temp file renamed on success). */
 int trace_save(const struct trace *t, const char *path, struct trace_err *err);
 
+/* ---- request shapes (the host-jitter model's variants) -------------------
+ * Two requests have one shape when they issue the same commands in the same
+ * order: equal count, and per position equal kind and name. A simulated or
+ * replayed request may then take its host timing (launch gaps, syncs) from
+ * any request of its shape (scenarios/workload.c draws which). */
+struct trace_shapes {
+	size_t *shape;             /* per request: its shape, 0 .. nshapes - 1,
+	                            * numbered in order of first appearance */
+	size_t *members;           /* request indexes grouped by shape, each
+	                            * group ascending */
+	size_t *start;             /* shape k's members are members[start[k] ..
+	                            * start[k + 1]) */
+	size_t nshapes;
+};
+/* Fills s from t (arrays allocated; free with trace_shapes_release).
+ * O(commands) for traces whose requests fall into a few shapes. 0, or -1
+ * out of memory (s left empty). */
+int trace_shapes_build(const struct trace *t, struct trace_shapes *s);
+void trace_shapes_release(struct trace_shapes *s);
+
 /* ---- summary (`hipsched trace info`) ------------------------------------ */
 struct trace_req_summary {
 	int64_t id;
