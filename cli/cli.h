@@ -39,6 +39,8 @@ struct drive_opts {
 	const char *policy;        /* NULL: the scenario's */
 	int have_seed;             /* 0: the scenario's seed */
 	unsigned long long seed;
+	size_t nseeds;             /* > 1: also run seeds seed+1 .. seed+n-1
+	                            * and report figures over them */
 	long long duration_ns;     /* <= 0: the scenario's */
 	const char *out_dir;       /* NULL: runs/<scenario name> */
 	int json;                  /* print summary.json instead of the table */

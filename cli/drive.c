@@ -165,6 +165,73 @@ static int one_run(run_fn run, const struct scenario *sc, struct run_opts *ro,
 	return 0;
 }
 
+/* Every run of one report under ro->seed (standalone each, native, policy;
+ * the policy run writes timeline_path when non-NULL), then its metrics.
+ * 0, or -1 with the message printed. */
+static int run_report(run_fn run, const struct scenario *sc, const char *policy,
+		      struct run_opts ro, const char *timeline_path,
+		      struct report *rep, struct progress *pg)
+{
+	unsigned char *active = calloc(sc->ntenants, 1);
+	if (!active) {
+		cli_error("out of memory");
+		return -1;
+	}
+	int bad = 0;
+	for (size_t i = 0; i < sc->ntenants && !bad; i++) {
+		char label[64];
+		memset(active, 0, sc->ntenants);
+		active[i] = 1;
+		ro.policy = "native";
+		ro.mode = "standalone";
+		ro.active = active;
+		snprintf(label, sizeof(label), "standalone %s", sc->tenants[i].name);
+		bad = one_run(run, sc, &ro, &rep->standalone[i], pg, label);
+	}
+	free(active);
+	ro.active = NULL;
+	if (!bad) {
+		ro.policy = "native";
+		ro.mode = "native";
+		bad = one_run(run, sc, &ro, &rep->native, pg, "native");
+	}
+	if (!bad) {
+		ro.policy = policy;
+		ro.mode = "policy";
+		ro.timeline_path = timeline_path;
+		bad = one_run(run, sc, &ro, &rep->pol, pg, policy);
+	}
+	if (!bad && report_analyse(rep)) {
+		cli_error("out of memory");
+		bad = -1;
+	}
+	return bad ? -1 : 0;
+}
+
+/* The figures over seeds, after the table. */
+static void print_seeds(const struct report *rep, const struct seeds *sd)
+{
+	static const char *const modes[SEEDS_NMODE] = { "standalone", "native", NULL };
+	const struct scenario *sc = rep->sc;
+	printf("\nover %zu seeds (%llu..%llu), mean [95%% CI]; policy verdict "
+	       "passes under %zu of them:\n", sd->nadded,
+	       (unsigned long long)sd->first_seed,
+	       (unsigned long long)(sd->first_seed + sd->nadded - 1), sd->npass);
+	printf("%-10s %-12s %9s %9s %-18s %9s %-18s\n", "tenant", "mode", "p50 ms",
+	       "p99 ms", " [95% CI]", "req/s", " [95% CI]");
+	for (size_t t = 0; t < sc->ntenants; t++)
+		for (int k = 0; k < SEEDS_NMODE; k++) {
+			struct seed_stat p50, p99, tp;
+			analysis_seeds_stat(sd, k, t, SEEDS_P50, &p50);
+			analysis_seeds_stat(sd, k, t, SEEDS_P99, &p99);
+			analysis_seeds_stat(sd, k, t, SEEDS_TPUT, &tp);
+			printf("%-10s %-12s %9.3f %9.3f [%7.3f, %7.3f] %9.2f [%7.2f, %7.2f]\n",
+			       sc->tenants[t].name, modes[k] ? modes[k] : rep->policy,
+			       p50.mean, p99.mean, p99.ci95_lo, p99.ci95_hi,
+			       tp.mean, tp.ci95_lo, tp.ci95_hi);
+		}
+}
+
 int cli_drive(const struct drive_opts *o, run_fn run)
 {
 	char err[1024];
@@ -182,6 +249,7 @@ int cli_drive(const struct drive_opts *o, run_fn run)
 		return 2;
 	}
 	uint64_t seed = o->have_seed ? o->seed : sc->seed;
+	size_t nseeds = o->nseeds > 1 ? o->nseeds : 1;
 	hs_ns dur = o->duration_ns > 0 ? o->duration_ns : sc->duration_ns;
 	char out[PATH_MAX - 32], tmp[PATH_MAX];
 	if (o->out_dir)
@@ -190,6 +258,7 @@ int cli_drive(const struct drive_opts *o, run_fn run)
 		snprintf(out, sizeof(out), "runs/%s", sc->name);
 
 	struct report rep;
+	struct seeds sd = { 0 };
 	int status = 1;
 	tmp[0] = 0;
 	if (report_init(&rep, sc, o->backend, policy, seed, dur)) {
@@ -197,54 +266,45 @@ int cli_drive(const struct drive_opts *o, run_fn run)
 		scenario_free(sc);
 		return 1;
 	}
+	if (nseeds > 1 && analysis_seeds_init(&sd, sc->ntenants, nseeds, seed)) {
+		cli_error("out of memory");
+		goto done;
+	}
 	if (rundir_begin(out, tmp, sizeof(tmp), err, sizeof(err))) {
 		cli_error("%s", err);
 		goto done;
 	}
 
 	struct progress pg = { .tty = isatty(2), .t0 = wall_s(),
-			       .nruns = sc->ntenants + 2 };
-	unsigned char *active = calloc(sc->ntenants, 1);
-	if (!active) {
-		cli_error("out of memory");
-		goto done;
-	}
+			       .nruns = (sc->ntenants + 2) * nseeds };
 	struct run_opts ro = { .seed = seed, .duration_ns = dur,
 			       .progress = progress_cb, .progress_ctx = &pg,
 			       .device = o->device };
-	int bad = 0;
-	for (size_t i = 0; i < sc->ntenants && !bad; i++) {
-		char label[64];
-		memset(active, 0, sc->ntenants);
-		active[i] = 1;
-		ro.policy = "native";
-		ro.mode = "standalone";
-		ro.active = active;
-		snprintf(label, sizeof(label), "standalone %s", sc->tenants[i].name);
-		bad = one_run(run, sc, &ro, &rep.standalone[i], &pg, label);
-	}
-	free(active);
-	ro.active = NULL;
-	if (!bad) {
-		ro.policy = "native";
-		ro.mode = "native";
-		bad = one_run(run, sc, &ro, &rep.native, &pg, "native");
-	}
 	char tl[PATH_MAX + 16];
-	if (!bad) {
-		ro.policy = policy;
-		ro.mode = "policy";
-		snprintf(tl, sizeof(tl), "%s/timeline.json", tmp);
-		ro.timeline_path = o->timeline ? tl : NULL;
-		bad = one_run(run, sc, &ro, &rep.pol, &pg, policy);
+	snprintf(tl, sizeof(tl), "%s/timeline.json", tmp);
+	/* the first seed's report is the run directory's; the others only
+	 * add their figures */
+	int bad = run_report(run, sc, policy, ro, o->timeline ? tl : NULL, &rep, &pg);
+	if (!bad && nseeds > 1)
+		bad = analysis_seeds_add(&sd, &rep) ? -1 : 0;
+	for (size_t k = 1; k < nseeds && !bad; k++) {
+		struct report more;
+		ro.seed = seed + k;
+		if (report_init(&more, sc, o->backend, policy, ro.seed, dur)) {
+			cli_error("out of memory");
+			bad = -1;
+			break;
+		}
+		bad = run_report(run, sc, policy, ro, NULL, &more, &pg);
+		if (!bad)
+			bad = analysis_seeds_add(&sd, &more) ? -1 : 0;
+		report_release(&more);
 	}
 	progress_done(&pg);
 	if (bad)
 		goto done;
-	if (report_analyse(&rep)) {
-		cli_error("out of memory");
-		goto done;
-	}
+	if (nseeds > 1)
+		rep.seeds = &sd;
 	if (analysis_write_summary(&rep, tmp, err, sizeof(err)) ||
 	    analysis_write_requests(&rep, tmp, err, sizeof(err))) {
 		cli_error("%s", err);
@@ -268,13 +328,17 @@ int cli_drive(const struct drive_opts *o, run_fn run)
 		}
 	} else {
 		print_table(&rep, out);
+		if (nseeds > 1)
+			print_seeds(&rep, &sd);
 	}
 	fflush(stdout);
-	status = rep.v_policy.pass ? 0 : 1;
+	status = (nseeds > 1 ? sd.npass == sd.nadded : rep.v_policy.pass) ? 0 : 1;
 done:
 	if (tmp[0])
 		rundir_abort(tmp);
+	rep.seeds = NULL;
 	report_release(&rep);
+	analysis_seeds_release(&sd);
 	scenario_free(sc);
 	return status;
 }
@@ -284,14 +348,19 @@ static void usage(FILE *f, const char *backend)
 {
 	int hw = strcmp(backend, "hw") == 0;
 	fprintf(f,
-		"usage: hipsched %s SCENARIO [--policy P] [--seed N] [--duration D]\n"
-		"                   [--out DIR] [--json] [--timeline]%s\n\n"
+		"usage: hipsched %s SCENARIO [--policy P] [--seed N] [--seeds N]\n"
+		"                   [--duration D] [--out DIR] [--json] [--timeline]%s\n\n"
 		"Runs every tenant standalone, all under native, then all under the\n"
 		"scenario's policy; prints per tenant and mode latency percentiles,\n"
 		"throughput, ratios to standalone, SLO attainment, GPU utilization\n"
 		"and the verdict.\n\n"
 		"  --policy P     policy for the policy run (default: the scenario's)\n"
 		"  --seed N       random seed (default: the scenario's)\n"
+		"  --seeds N      run under N seeds (seed, seed+1, ...) and add each\n"
+		"                 tenant's P50, P99 and throughput over them, mean and\n"
+		"                 95%% confidence interval (summary.json \"seeds\"); the\n"
+		"                 run directory's other files are the first seed's;\n"
+		"                 exit 0 only when the verdict passes under every seed\n"
 		"  --duration D   run length, e.g. 10s, 500ms (a plain number is seconds)\n"
 		"  --out DIR      run directory (default: runs/<scenario name>)\n"
 		"  --json         print summary.json instead of the table\n"
@@ -308,6 +377,7 @@ int cli_drive_main(int argc, char **argv, const char *backend, run_fn run)
 	static const struct option lopts[] = {
 		{ "policy", required_argument, NULL, 'p' },
 		{ "seed", required_argument, NULL, 's' },
+		{ "seeds", required_argument, NULL, 'S' },
 		{ "duration", required_argument, NULL, 'd' },
 		{ "out", required_argument, NULL, 'o' },
 		{ "json", no_argument, NULL, 'j' },
@@ -337,6 +407,15 @@ int cli_drive_main(int argc, char **argv, const char *backend, run_fn run)
 			}
 			o.have_seed = 1;
 			break;
+		case 'S': {
+			long v = strtol(optarg, &end, 10);
+			if (end == optarg || *end || v < 1 || v > 10000) {
+				cli_error("%s: bad --seeds '%s' (1 to 10000)", backend, optarg);
+				return 2;
+			}
+			o.nseeds = (size_t)v;
+			break;
+		}
 		case 'd': {
 			const char *why;
 			hs_ns d;
