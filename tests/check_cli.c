@@ -6,13 +6,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include "cli.h"
+#include "test_util.h"
 
-/* The binary under test: $HIPSCHED_BIN (set by make check) or ./hipsched. */
-static const char *bin(void)
-{
-	const char *b = getenv("HIPSCHED_BIN");
-	return b && *b ? b : "./hipsched";
-}
 
 /* Runs a shell command (from the repo root, where make check runs), puts
  * its stdout+stderr into out, returns its exit status. A leading
@@ -22,7 +17,7 @@ static int run(const char *cmd, char *out, size_t len)
 {
 	char full[4096];
 	if (strncmp(cmd, "./hipsched", 10) == 0)
-		snprintf(full, sizeof(full), "%s%s 2>&1", bin(), cmd + 10);
+		snprintf(full, sizeof(full), "%s%s 2>&1", test_bin(), cmd + 10);
 	else
 		snprintf(full, sizeof(full), "%s 2>&1", cmd);
 	FILE *p = popen(full, "r");
@@ -98,7 +93,7 @@ START_TEST(test_run_dir_deterministic)
 	for (int i = 0; i < 3; i++) {
 		snprintf(d[i], sizeof(d[i]), "/tmp/hipsched_det_%d_%d", (int)getpid(), i);
 		snprintf(c, sizeof(c), "rm -rf %s && %s sim scenarios/three_tenant.ini"
-			 " --duration 2s --timeline --seed %d --out %s", d[i], bin(),
+			 " --duration 2s --timeline --seed %d --out %s", d[i], test_bin(),
 			 i == 2 ? 7 : 3, d[i]);
 		int rc = run(c, out, sizeof(out));
 		ck_assert_msg(rc == 0 || rc == 1, "%s: %s", c, out);
@@ -127,7 +122,7 @@ START_TEST(test_seed_changes_closed_workload)
 	for (int i = 0; i < 3; i++) {
 		snprintf(d[i], sizeof(d[i]), "/tmp/hipsched_seed_%d_%d", (int)getpid(), i);
 		snprintf(c, sizeof(c), "rm -rf %s && %s sim scenarios/dual_resnet.ini"
-			 " --duration 2s --seed %d --out %s", d[i], bin(),
+			 " --duration 2s --seed %d --out %s", d[i], test_bin(),
 			 i == 2 ? 8 : 7, d[i]);
 		int rc = run(c, out, sizeof(out));
 		ck_assert_msg(rc == 0 || rc == 1, "%s: %s", c, out);

@@ -161,6 +161,42 @@ int trace_import(const char *in, const char *out,
 /* Writes a whole trace as canonical CSV (temp file renamed on success). */
 int trace_save(const struct trace *t, const char *path, struct trace_err *err);
 
+/* ---- host times from an unprofiled run (`trace import --host-times`) -----
+ * A profiler slows every launch call (CUPTI callbacks) but not the GPU. This
+ * keeps a profiled trace's commands, order and GPU durations and takes the
+ * host side from TIMES.csv, a timing of the same loop without the profiler,
+ * in one of two forms (by its header; ns on any one clock, rebased):
+ *   request,start_ns,end_ns        one row per iteration, e.g. taken with
+ *       time.perf_counter_ns() before the iteration and after its
+ *       synchronize returns. The profiled request's wall span (first launch
+ *       call to last GPU end) minus the unprofiled one is host overhead,
+ *       taken evenly off its launch gaps (none below 0); a slower
+ *       unprofiled iteration lengthens them evenly. The result is exact in
+ *       the iteration's span when the request is host-bound; when it is
+ *       GPU-bound the span only says the host was at least that fast.
+ *   request,seq,submit_ns[,return_ns]   one row per command of the request
+ *       (seq as in the imported trace, sync rows included): the exact
+ *       launch call times (and sync returns), e.g. from a record log.
+ * Output request j (TIMES's j-th, renumbered from 0) replays profiled
+ * request j mod N, so a long unprofiled timing gives as many requests as it
+ * has iterations (the host-jitter model wants >= 100). Request boundaries
+ * (start times) are TIMES's. GPU intervals are re-placed after their new
+ * launch (the trace's smallest launch latency, in stream order) with their
+ * recorded durations. */
+struct trace_host_times_stats {
+	int per_command;           /* TIMES.csv's form */
+	size_t nreqs;              /* requests written */
+	size_t src_reqs;           /* profiled requests they cycle through */
+	double removed_per_gap_ns; /* per-request form: mean host time taken
+	                            * off each launch gap (< 0: added) */
+};
+/* A new trace (free with trace_free) from prof's GPU side and TIMES.csv's
+ * host side; NULL with "FILE:LINE: ..." in err (bad TIMES row, a request
+ * whose command count differs from the profiled one's). st may be NULL. */
+struct trace *trace_host_times(const struct trace *prof, const char *times_path,
+			       struct trace_host_times_stats *st,
+			       struct trace_err *err);
+
 /* ---- request shapes (the host-jitter model's variants) -------------------
  * Two requests have one shape when they issue the same commands in the same
  * order: equal count, and per position equal kind and name. A simulated or
