@@ -15,6 +15,7 @@ int cmd_sim(int argc, char **argv);
 int cmd_hw(int argc, char **argv);
 int cmd_trace(int argc, char **argv);
 int cmd_compare(int argc, char **argv);
+int cmd_record(int argc, char **argv);
 
 struct scenario;
 /* `hipsched sim SCENARIO --bench`: runs the scenario's policy run twice

@@ -14,6 +14,7 @@ static const struct subcommand subcommands[] = {
 	{ "hw", cmd_hw, "run a scenario on a real GPU through HIP" },
 	{ "trace", cmd_trace, "import, inspect and export kernel traces" },
 	{ "compare", cmd_compare, "compare two run directories metric by metric" },
+	{ "record", cmd_record, "record an application's trace without a profiler" },
 };
 #define NSUB (sizeof(subcommands) / sizeof(subcommands[0]))
 

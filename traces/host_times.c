@@ -206,11 +206,8 @@ static int64_t shrink_gaps(int64_t *g, size_t k, int64_t total)
 	return taken;
 }
 
-/* Places the GPU intervals of out[0..k) (new submit times set) after their
- * launches: each command starts at its launch + the trace's smallest launch
- * latency, or when the previous command of its stream ends, and keeps its
- * recorded duration. */
-static void place_gpu(struct trace_rec *out, size_t k, int64_t lat_ns)
+/* Contract in trace_internal.h. O(k x streams). */
+void trace__place_gpu(struct trace_rec *out, size_t k, int64_t lat_ns)
 {
 	for (size_t i = 0; i < k; i++) {
 		struct trace_rec *r = &out[i];
@@ -359,7 +356,7 @@ struct trace *trace_host_times(const struct trace *prof, const char *times_path,
 				}
 			}
 		}
-		place_gpu(out, k, lat > 0 ? lat : 0);
+		trace__place_gpu(out, k, lat > 0 ? lat : 0);
 		at += k;
 	}
 	st->per_command = tm.per_command;

@@ -197,6 +197,47 @@ struct trace *trace_host_times(const struct trace *prof, const char *times_path,
 			       struct trace_host_times_stats *st,
 			       struct trace_err *err);
 
+/* ---- the record log of libhipsched.so (`hipsched record`) ----------------
+ * Format and recording rules: hw/shim/record.h. Requests: the records
+ * between two marks (hipsched_mark_request; the first mark starts request
+ * 0, calls after the last one are dropped) when the log has any, else the
+ * records up to each host sync (which ends the request and is not written;
+ * syncs between marks are written as sync rows). The first `warmup`
+ * requests are dropped. Written: the requests that were not timed (their
+ * host times are free of the events' cost), at most `requests` of them,
+ * renumbered from 0; every request when all were timed (sample 1). Each
+ * command's GPU duration is the median, at its position, over the timed
+ * requests of its shape (trace_shapes); requests of a shape that no timed
+ * request has are left out. Kernels keep grid / block / shared memory /
+ * registers as the platform gave them; event records, stream waits and
+ * graph launches are not written (counted). Streams are numbered 0, 1, ...
+ * in order of first use. GPU intervals are placed after the launches as by
+ * --host-times. */
+struct trace_record_opts {
+	size_t warmup;             /* requests dropped at the start */
+	size_t requests;           /* at most this many written, 0 = all */
+};
+struct trace_record_stats {
+	size_t nrecs;              /* records in the log */
+	int marks;                 /* split by marks (else by host syncs) */
+	size_t requests;           /* requests found */
+	size_t empty;              /* boundaries with nothing before them */
+	size_t warmup;             /* dropped as warm-up */
+	size_t sampled;            /* timed, after the warm-up */
+	size_t written;
+	int timed_written;         /* all were timed: written with their own
+	                            * (event-inflated) host times */
+	size_t untimed_reqs;       /* left out: no timed request of their shape */
+	size_t untimed_cmds;       /* written with duration 0: no timing */
+	size_t skipped;            /* event / wait / graph records not written */
+	size_t nshapes;
+};
+/* Reads a record log into a canonical trace (free with trace_free); NULL
+ * with "LOG: ..." in err (not a log, an incomplete one, no request left).
+ * o and st may be NULL. O(records x shape size of the timed requests). */
+struct trace *trace_record_load(const char *path, const struct trace_record_opts *o,
+				struct trace_record_stats *st, struct trace_err *err);
+
 /* ---- request shapes (the host-jitter model's variants) -------------------
  * Two requests have one shape when they issue the same commands in the same
  * order: equal count, and per position equal kind and name. A simulated or
