@@ -49,9 +49,22 @@ static int f_elapsed(void *a, void *b, int64_t *ns)
 	*ns = ((struct fev *)b)->t - ((struct fev *)a)->t;
 	return 0;
 }
+static int ninfo;
+static void f_info(void *func, struct shim_rec_func *out)
+{
+	ninfo++;
+	out->name = (const char *)func;    /* the test's "functions" are names */
+	out->regs = 40;
+	out->static_shmem = 512;
+}
+#define SCAP ((void *)0x300)
+static int f_capturing(void *stream)
+{
+	return stream == SCAP;
+}
 static const struct shim_rec_plat fake_plat = {
 	.name = "test", .tev_create = f_create, .tev_record = f_record,
-	.tev_elapsed_ns = f_elapsed,
+	.tev_elapsed_ns = f_elapsed, .capturing = f_capturing, .func_info = f_info,
 };
 
 #define SA ((void *)0x100)
@@ -288,6 +301,59 @@ START_TEST(test_record_command)
 }
 END_TEST
 
+/* Kernels by function handle: name and attributes asked once per function
+ * and cached; calls on a capturing stream are neither logged nor timed. */
+START_TEST(test_record_kernel_by_function)
+{
+	test_mkdtemp(dir, sizeof(dir), "check_record");
+	char log[300];
+	snprintf(log, sizeof(log), "%s/k.log", dir);
+	pid_t pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		setenv("HIPSCHED_RECORD", log, 1);
+		setenv("HIPSCHED_RECORD_SAMPLE", "1", 1);
+		setenv("HIPSCHED_RECORD_EVENTS", "16", 1);
+		unsetenv("HIPSCHED_RECORD_REQUESTS");
+		shim__rec_init(&fake_plat);
+		static char fa[] = "gemm", fb[] = "softmax";
+		const uint32_t g[3] = { 8, 1, 1 }, b[3] = { 256, 1, 1 };
+		for (int r = 0; r < 3; r++) {
+			uint64_t t = 1000000 * (uint64_t)r;
+			for (int i = 0; i < 2; i++) {
+				void *f = i ? fb : fa;
+				int slot = shim__rec_gpu_begin(SA);
+				gpu_now += 2000;
+				shim__rec_kernel(f, g, b, 256, SA, t + 1000 * (uint64_t)i,
+						 t + 1000 * (uint64_t)i + 500, slot);
+			}
+			ck_assert_int_eq(shim__rec_gpu_begin(SCAP), -1);
+			shim__rec_kernel(fa, g, b, 0, SCAP, t + 3000, t + 3500, -1);
+			shim__rec_sync(SA, 0, t + 4000, t + 9000);
+		}
+		exit(ninfo == 2 && shim__rec_flush() == 0 ? 0 : 7);
+	}
+	int st;
+	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "child: %d", WEXITSTATUS(st));
+	struct trace_record_stats rs;
+	struct trace_err err;
+	struct trace *t = trace_record_load(log, NULL, &rs, &err);
+	ck_assert_msg(t != NULL, "%s", err.msg);
+	ck_assert_uint_eq(rs.nrecs, 3 * 3);    /* 2 kernels + the sync, each */
+	ck_assert(rs.timed_written);           /* sample 1: all timed */
+	ck_assert_uint_eq(t->nreqs, 3);
+	ck_assert_uint_eq(t->nrecs, 6);
+	ck_assert_str_eq(t->recs[0].name, "gemm");
+	ck_assert_str_eq(t->recs[1].name, "softmax");
+	ck_assert_int_eq(t->recs[1].regs, 40);
+	ck_assert_int_eq(t->recs[1].shmem, 512 + 256);
+	ck_assert_int_eq(t->recs[1].end_ns - t->recs[1].start_ns, 2000);
+	trace_free(t);
+	test_rmtree(dir);
+}
+END_TEST
+
 Suite *record_suite(void)
 {
 	Suite *s = suite_create("record");
@@ -296,6 +362,7 @@ Suite *record_suite(void)
 	tcase_add_test(tc, test_record_marks);
 	tcase_add_test(tc, test_record_limit_and_bad_logs);
 	tcase_add_test(tc, test_record_command);
+	tcase_add_test(tc, test_record_kernel_by_function);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -26,6 +26,13 @@
 _Static_assert(sizeof(struct shim_rec) == 128, "record size is part of the format");
 _Static_assert(sizeof(struct shim_rec_file_header) == 64, "header size is part of the format");
 
+#define FUNC_SLOTS   (1u << 16)
+
+struct func_slot {
+	void *func;
+	struct shim_rec_func info;
+};
+
 struct name_slot {
 	const char *ptr;
 	uint32_t id;               /* 1-based */
@@ -47,6 +54,8 @@ static struct {
 	uint64_t boundaries;
 	int marks;                 /* the application marks its requests */
 	int sampling;              /* the current request is timed */
+	/* kernel functions seen */
+	struct func_slot *funcs;
 	/* names */
 	struct name_slot *names;
 	uint32_t *name_off, *name_len, nnames;
@@ -150,6 +159,7 @@ void shim__rec_init(const struct shim_rec_plat *p)
 	R.maxev = (int)env_ul("HIPSCHED_RECORD_EVENTS", 4096);
 	R.buf = map(REC_CAP * sizeof(*R.buf));
 	R.names = map(NAME_SLOTS * sizeof(*R.names));
+	R.funcs = map(FUNC_SLOTS * sizeof(*R.funcs));
 	R.name_off = map(NAME_MAX_N * sizeof(*R.name_off));
 	R.name_len = map(NAME_MAX_N * sizeof(*R.name_len));
 	R.arena = map(ARENA_BYTES);
@@ -158,7 +168,7 @@ void shim__rec_init(const struct shim_rec_plat *p)
 		R.ev_rec = map((size_t)R.maxev * sizeof(*R.ev_rec));
 	}
 	R.fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (!R.buf || !R.names || !R.name_off || !R.name_len || !R.arena ||
+	if (!R.buf || !R.names || !R.funcs || !R.name_off || !R.name_len || !R.arena ||
 	    (R.maxev > 0 && (!R.ev || !R.ev_rec)) || R.fd < 0) {
 		fprintf(stderr, "hipsched: recording to %s: %s; not recording\n", path,
 			R.fd < 0 ? strerror(errno) : "out of memory");
@@ -283,9 +293,14 @@ static void boundary(void)
 		R.on = 0;
 }
 
+static int capturing(void *stream)
+{
+	return R.p && R.p->capturing && R.p->capturing(stream);
+}
+
 int shim__rec_gpu_begin(void *stream)
 {
-	if (!shim__rec_on() || !R.p || !R.p->tev_record)
+	if (!shim__rec_on() || !R.p || !R.p->tev_record || capturing(stream))
 		return -1;
 	pthread_mutex_lock(&R.mu);
 	int slot = -1;
@@ -314,7 +329,7 @@ void shim__rec_launch(int kind, void *stream, const char *name,
 		      uint32_t shmem, uint32_t regs, uint64_t bytes,
 		      uint64_t t_enter, uint64_t t_return, int slot)
 {
-	if (!shim__rec_on())
+	if (!shim__rec_on() || capturing(stream))
 		return;
 	pthread_mutex_lock(&R.mu);
 	struct shim_rec *r = R.on ? append(kind, stream, t_enter, t_return) : NULL;
@@ -332,6 +347,36 @@ void shim__rec_launch(int kind, void *stream, const char *name,
 			R.ev_rec[slot] = R.n - 1;
 	}
 	pthread_mutex_unlock(&R.mu);
+}
+
+void shim__rec_kernel(void *func, const uint32_t grid[3], const uint32_t block[3],
+		      uint32_t dyn_shmem, void *stream, uint64_t t_enter,
+		      uint64_t t_return, int slot)
+{
+	if (!shim__rec_on())
+		return;
+	struct shim_rec_func fi = { 0 }, *hit = NULL;
+	pthread_mutex_lock(&R.mu);
+	uint64_t h = ((uint64_t)(uintptr_t)func >> 3) * 0x9e3779b97f4a7c15ull;
+	uint32_t k = (uint32_t)(h >> 48), i = 0;
+	for (; i < FUNC_SLOTS && R.funcs[k].func && R.funcs[k].func != func; i++)
+		k = (k + 1) & (FUNC_SLOTS - 1);
+	if (i < FUNC_SLOTS && R.funcs[k].func == func)
+		hit = &R.funcs[k].info;
+	pthread_mutex_unlock(&R.mu);
+	if (hit) {
+		fi = *hit;
+	} else if (R.p && R.p->func_info && func) {
+		R.p->func_info(func, &fi);   /* outside the lock: a driver call */
+		pthread_mutex_lock(&R.mu);
+		if (i < FUNC_SLOTS && !R.funcs[k].func) {
+			R.funcs[k].func = func;
+			R.funcs[k].info = fi;
+		}
+		pthread_mutex_unlock(&R.mu);
+	}
+	shim__rec_launch(SHIM_REC_KERNEL, stream, fi.name, grid, block,
+			 fi.static_shmem + dyn_shmem, fi.regs, 0, t_enter, t_return, slot);
 }
 
 void shim__rec_sync(void *stream, int all, uint64_t t_enter, uint64_t t_return)

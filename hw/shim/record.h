@@ -102,12 +102,24 @@ struct shim_rec {
  * flags, cuEventRecord, cuEventSynchronize + cuEventElapsedTime). Made
  * once (2 x HIPSCHED_RECORD_EVENTS of them, at the first timed request),
  * never destroyed. */
+struct shim_rec_func {
+	const char *name;          /* NULL: unknown */
+	uint32_t regs;             /* registers per thread, 0 unknown */
+	uint32_t static_shmem;     /* static shared bytes per block */
+};
 struct shim_rec_plat {
 	const char *name;                         /* "cuda", "hip" */
 	int (*tev_create)(void **ev);             /* a timing event; 0 or < 0 */
 	int (*tev_record)(void *ev, void *stream);
 	/* GPU ns from a to b, waiting for both to complete; 0 or < 0. */
 	int (*tev_elapsed_ns)(void *a, void *b, int64_t *ns);
+	/* Optional: 1 while `stream` captures a graph (its calls are neither
+	 * logged nor timed: an event would land in the graph). */
+	int (*capturing)(void *stream);
+	/* Optional: a kernel function's name and attributes (cuda.c:
+	 * cuFuncGetName, cuFuncGetAttribute NUM_REGS / SHARED_SIZE_BYTES);
+	 * asked once per function (shim__rec_kernel caches it). */
+	void (*func_info)(void *func, struct shim_rec_func *out);
 };
 
 /* Once per process, before any other hook (the platform layer's init).
@@ -135,6 +147,12 @@ void shim__rec_launch(int kind, void *stream, const char *name,
 		      const uint32_t grid[3], const uint32_t block[3],
 		      uint32_t shmem, uint32_t regs, uint64_t bytes,
 		      uint64_t t_enter, uint64_t t_return, int slot);
+/* shim__rec_launch for a kernel launch by function handle: name, registers
+ * and static shared memory from plat->func_info (cached per function, up
+ * to 64 Ki functions; beyond, asked every time); shmem = static + dyn_shmem. */
+void shim__rec_kernel(void *func, const uint32_t grid[3], const uint32_t block[3],
+		      uint32_t dyn_shmem, void *stream, uint64_t t_enter,
+		      uint64_t t_return, int slot);
 /* After a blocking host sync returned: `stream` (NULL with all = 1: the
  * context / device). Without marks it ends the request (and a sampled
  * request's events are read: they are complete). */
