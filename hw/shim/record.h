@@ -161,6 +161,11 @@ void shim__rec_sync(void *stream, int all, uint64_t t_enter, uint64_t t_return);
  * (errno set; HIPSCHED_LOG says why). */
 int shim__rec_flush(void);
 
+/* NVIDIA: fills the platform ops with the driver's real functions, found
+ * with `real` (cuda.c's resolver: the real dlsym on libcuda.so.1, never
+ * our wrappers), then shim__rec_init. (cuda_record.c) */
+void shim__cuda_rec_init(void *(*real)(const char *sym));
+
 /* Exported for applications (ctypes: CDLL(None).hipsched_mark_request()):
  * a request boundary. Harmless when the library does not record. */
 void hipsched_mark_request(void);
