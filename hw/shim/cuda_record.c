@@ -5,7 +5,7 @@
  * through cuEventRecord's wrapper would be logged as the application's).
  * cuda.c hands over its real-symbol resolver once, at its first call.
  */
-#include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <cuda.h>
 #include "record.h"
@@ -19,25 +19,48 @@ static struct {
 	CUresult (*capturing)(CUstream, CUstreamCaptureStatus *);
 	CUresult (*func_name)(const char **, CUfunction);   /* driver >= 12.3 */
 	CUresult (*func_attr)(int *, CUfunction_attribute, CUfunction);
+	int ok;                    /* the event calls were found */
 } cr;
+static void *(*cr_real)(const char *sym);
+static pthread_once_t cr_once = PTHREAD_ONCE_INIT;
+
+/* At first use, not at load: the application may dlopen libcuda later. */
+static void cr_load(void)
+{
+	*(void **)&cr.ev_create = cr_real("cuEventCreate");
+	*(void **)&cr.ev_record = cr_real("cuEventRecord");
+	*(void **)&cr.ev_sync = cr_real("cuEventSynchronize");
+	if (!(*(void **)&cr.elapsed = cr_real("cuEventElapsedTime_v2")))
+		*(void **)&cr.elapsed = cr_real("cuEventElapsedTime");
+	*(void **)&cr.capturing = cr_real("cuStreamIsCapturing");
+	*(void **)&cr.func_name = cr_real("cuFuncGetName");
+	*(void **)&cr.func_attr = cr_real("cuFuncGetAttribute");
+	cr.ok = cr.ev_create && cr.ev_record && cr.ev_sync && cr.elapsed;
+	if (!cr.ok)
+		fprintf(stderr, "hipsched: the driver lacks the event calls the "
+			"recorder needs; recording host times only\n");
+}
+
+#define CR() (pthread_once(&cr_once, cr_load), cr.ok)
 
 static int c_tev_create(void **ev)
 {
-	return cr.ev_create((CUevent *)ev, CU_EVENT_DEFAULT) ? -1 : 0;
+	return CR() && !cr.ev_create((CUevent *)ev, CU_EVENT_DEFAULT) ? 0 : -1;
 }
 
 static int c_tev_record(void *ev, void *st)
 {
-	return cr.ev_record(ev, st) ? -1 : 0;
+	return CR() && !cr.ev_record(ev, st) ? 0 : -1;
 }
 
 /* cuEventElapsedTime's resolution is about 0.5 us. */
 static int c_tev_elapsed(void *a, void *b, int64_t *ns)
 {
 	float ms;
-	if (cr.ev_sync(b) || cr.elapsed(&ms, a, b))
+	if (!CR() || cr.ev_sync(b) || cr.elapsed(&ms, a, b))
 		return -1;
-	*ns = (int64_t)llround((double)ms * 1e6);
+	/* no libm in the library: round by hand (ms >= 0) */
+	*ns = (int64_t)((double)ms * 1e6 + 0.5);
 	return 0;
 }
 
@@ -45,6 +68,7 @@ static int c_tev_elapsed(void *a, void *b, int64_t *ns)
 static int c_capturing(void *st)
 {
 	CUstreamCaptureStatus s = CU_STREAM_CAPTURE_STATUS_NONE;
+	pthread_once(&cr_once, cr_load);
 	return cr.capturing && (cr.capturing(st, &s) != CUDA_SUCCESS ||
 				s != CU_STREAM_CAPTURE_STATUS_NONE);
 }
@@ -52,6 +76,7 @@ static int c_capturing(void *st)
 static void c_func_info(void *f, struct shim_rec_func *out)
 {
 	int v;
+	pthread_once(&cr_once, cr_load);
 	if (cr.func_name && cr.func_name(&out->name, f) != CUDA_SUCCESS)
 		out->name = NULL;
 	if (cr.func_attr && !cr.func_attr(&v, CU_FUNC_ATTRIBUTE_NUM_REGS, f) && v > 0)
@@ -72,18 +97,6 @@ static const struct shim_rec_plat cu_rec_plat = {
 
 void shim__cuda_rec_init(void *(*real)(const char *sym))
 {
-	*(void **)&cr.ev_create = real("cuEventCreate");
-	*(void **)&cr.ev_record = real("cuEventRecord");
-	*(void **)&cr.ev_sync = real("cuEventSynchronize");
-	if (!(*(void **)&cr.elapsed = real("cuEventElapsedTime_v2")))
-		*(void **)&cr.elapsed = real("cuEventElapsedTime");
-	*(void **)&cr.capturing = real("cuStreamIsCapturing");
-	*(void **)&cr.func_name = real("cuFuncGetName");
-	*(void **)&cr.func_attr = real("cuFuncGetAttribute");
-	if (!cr.ev_create || !cr.ev_record || !cr.ev_sync || !cr.elapsed) {
-		fprintf(stderr, "hipsched: the driver lacks the event calls the "
-			"recorder needs; not recording\n");
-		return;
-	}
+	cr_real = real;
 	shim__rec_init(&cu_rec_plat);
 }

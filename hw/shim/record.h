@@ -161,9 +161,10 @@ void shim__rec_sync(void *stream, int all, uint64_t t_enter, uint64_t t_return);
  * (errno set; HIPSCHED_LOG says why). */
 int shim__rec_flush(void);
 
-/* NVIDIA: fills the platform ops with the driver's real functions, found
- * with `real` (cuda.c's resolver: the real dlsym on libcuda.so.1, never
- * our wrappers), then shim__rec_init. (cuda_record.c) */
+/* NVIDIA: shim__rec_init with ops over the driver's real functions, found
+ * at their first use with `real` (cuda.c's resolver: the real dlsym on
+ * libcuda.so.1, never our wrappers). Call it from cuda.c's constructor.
+ * (cuda_record.c) */
 void shim__cuda_rec_init(void *(*real)(const char *sym));
 
 /* Exported for applications (ctypes: CDLL(None).hipsched_mark_request()):
