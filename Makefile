@@ -6,6 +6,8 @@
 #   make check        every Check suite (SANITIZE=1: under ASan + UBSan)
 #   make run          the main job: hipsched sim scenarios/dual_resnet.ini
 #   make bench        simulator speed figures
+#   make shim         build/<flavor>/libhipsched.so, the interception library
+#   make bench-shim   its cost per intercepted call (against a fake libcuda)
 #   make deps         install the Debian packages the project needs
 #
 # Sources are found by wildcard: a new .c file in core/ sim/ traces/
@@ -78,6 +80,9 @@ TEST_OBJS   := $(TEST_SRCS:%.c=$(B)/%.o)
 # suite drives it directly too.
 TEST_OBJS   += $(B)/hw/shim/record.o
 TEST_BIN    := $(B)/check_all
+
+# --- the interception library (hw/shim/) ---------------------------------
+include hw/shim/shim.mk
 
 .PHONY: all check run bench deps deps-amd deps-ensure clean hwcheck help
 all: hipsched

@@ -45,15 +45,14 @@ struct scenario;
 struct run_opts;
 struct run_result;
 
-/* Error codes beyond the core's table (hw_strerror knows both). */
+/* hw/'s block of the one error numbering (core/sched.h; hs_strerror). */
 enum hw_err {
-	HW_ENOBACKEND = -100,   /* built without a GPU backend */
-	HW_ENODEV = -101,       /* no HIP device (or not the one asked for) */
-	HW_EDEVICE = -102,      /* a HIP call failed; the message says which */
-	HW_ETRACE = -103,       /* a tenant's trace could not be loaded */
-	HW_EIO = -104,          /* writing a file failed */
+	HW_ENOBACKEND = HS_ERANGE_HW,  /* built without a GPU backend */
+	HW_ENODEV = HS_ERANGE_HW - 1,  /* no HIP device (or not the one asked for) */
+	HW_EDEVICE = HS_ERANGE_HW - 2, /* a HIP call failed; the message says which */
+	HW_ETRACE = HS_ERANGE_HW - 3,  /* a tenant's trace could not be loaded */
+	HW_EIO = HS_ERANGE_HW - 4,     /* writing a file failed */
 };
-const char *hw_strerror(int err);
 
 /* "nvidia", "amd" or "none": the platform compiled in. */
 const char *hw_backend_name(void);

@@ -14,7 +14,7 @@
 #   make hwcheck HW=nvidia   GPU tests of the hw suite (needs a GPU)
 .DEFAULT_GOAL := all
 HW_LINK := $(CC)
-HW_COMMON := hw/dev/engine.c hw/run/run.c hw/run/proc.c hw/serve/relay.c hw/run/calib.c
+HW_COMMON := hw/dev/engine.c hw/dev/errors.c hw/run/run.c hw/run/proc.c hw/serve/relay.c hw/run/calib.c
 CUDA_HOME ?= /usr/local/cuda
 NVCC ?= $(CUDA_HOME)/bin/nvcc
 NVCC_ARCH ?= -gencode arch=compute_80,code=sm_80 \

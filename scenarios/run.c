@@ -1,4 +1,7 @@
 /* Run results: growable per-tenant request records (see scenario.h). */
+#include <gsl/gsl_sort.h>
+#include <gsl/gsl_statistics_double.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include "scenario.h"
@@ -67,4 +70,12 @@ size_t scenario_policy_params(const struct scenario *sc, const char *policy,
 		return 0;
 	*out = sc->params;
 	return sc->nparams;
+}
+
+void run_quantiles(double *v, size_t n, const double *q, double *out, size_t nq)
+{
+	if (n)
+		gsl_sort(v, 1, n);
+	for (size_t i = 0; i < nq; i++)
+		out[i] = n ? gsl_stats_quantile_from_sorted_data(v, 1, n, q[i]) : NAN;
 }

@@ -19,6 +19,12 @@
 #include <stdint.h>
 #include "sched.h"
 
+/* scenarios/' block of the one error numbering (core/sched.h). */
+enum scenario_err {
+	SCENARIO_EBAD = HS_ERANGE_SCENARIO,        /* a scenario that cannot run */
+	SCENARIO_EVALUE = HS_ERANGE_SCENARIO - 1,  /* a value that does not parse */
+};
+
 enum arrival_kind { ARRIVAL_PERIODIC, ARRIVAL_POISSON, ARRIVAL_CLOSED, ARRIVAL_FILE };
 enum process_mode { PROCESS_SHARED, PROCESS_OWN };
 /* Where a request's host timing comes from (the workload model below). */
@@ -78,7 +84,8 @@ void scenario_free(struct scenario *sc);
 
 /* Parses a span with a unit: "30s", "1.5ms", "250us", "100ns", "2m"; "0"
  * alone is allowed. Returns 0 and the span in *out_ns (rounded to the
- * nearest ns), or -1 with the reason in why (a static string). */
+ * nearest ns), or SCENARIO_EVALUE with the reason in why (a static
+ * string). */
 int scenario_parse_duration(const char *s, hs_ns *out_ns, const char **why);
 /* Index of the tenant of that name, or -1. */
 int scenario_tenant_index(const struct scenario *sc, const char *name);
@@ -131,7 +138,7 @@ struct trace;
 /* A plan for tenant `tenant` of `sc` replaying trace `tr` (kept by the
  * caller, alive as long as the plan), from the run's `seed`. Reads the
  * arrival file (FILE:LINE messages). 0 and *out (free with workload_free),
- * or HS_EINVAL / HS_ENOMEM with a message in err. O(trace). */
+ * or SCENARIO_EBAD / HS_ENOMEM with a message in err. O(trace). */
 int workload_create(const struct scenario *sc, size_t tenant, uint64_t seed,
 		    const struct trace *tr, struct workload **out, char *err,
 		    size_t errlen);
@@ -193,6 +200,15 @@ void run_result_release(struct run_result *r);
 int run_result_add_req(struct run_result *r, size_t tenant,
 		       const struct req_record *rec);
 int run_result_add_preempt(struct run_result *r, hs_ns lat_ns);
+
+/* The one percentile of the project (every table and figure: latencies,
+ * `hw direct`, the relay's round trips, calibration medians): sorts
+ * v[0..n) ascending in place and writes the q[i]-quantile (0 <= q <= 1)
+ * to out[i] for i < nq, GSL's definition (gsl_stats_quantile_from_sorted_
+ * data: linear interpolation between order statistics, so the median of
+ * an even count is the mean of the middle two; q = 1 is the maximum).
+ * NaN for every q when n == 0. O(n log n). */
+void run_quantiles(double *v, size_t n, const double *q, double *out, size_t nq);
 
 /* How a backend runs a scenario (sim_run, hw_run). */
 struct run_opts {

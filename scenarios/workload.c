@@ -58,7 +58,7 @@ static int read_arrivals(struct workload *w, const char *path, char *err,
 	FILE *f = fopen(path, "r");
 	if (!f) {
 		snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
-		return HS_EINVAL;
+		return SCENARIO_EBAD;
 	}
 	char line[256];
 	size_t cap = 0;
@@ -78,14 +78,14 @@ static int read_arrivals(struct workload *w, const char *path, char *err,
 		if (errno || end == p || *end || !isfinite(v) || v < 0 || v > 9e9) {
 			snprintf(err, errlen, "%s:%ld: not an arrival time in seconds",
 				 path, ln);
-			rc = HS_EINVAL;
+			rc = SCENARIO_EBAD;
 			break;
 		}
 		hs_ns ns = (hs_ns)llround(v * 1e9);
 		if (w->nfile && ns < w->file_ns[w->nfile - 1]) {
 			snprintf(err, errlen, "%s:%ld: arrival times must not decrease",
 				 path, ln);
-			rc = HS_EINVAL;
+			rc = SCENARIO_EBAD;
 			break;
 		}
 		if (w->nfile == cap) {
@@ -115,18 +115,18 @@ int workload_create(const struct scenario *sc, size_t tenant, uint64_t seed,
 	if (!nreqs) {
 		snprintf(err, errlen, "%s: trace has no requests",
 			 sp->trace_path ? sp->trace_path : sp->name);
-		return HS_EINVAL;
+		return SCENARIO_EBAD;
 	}
 	if ((sp->arrival == ARRIVAL_PERIODIC || sp->arrival == ARRIVAL_POISSON) &&
 	    !(sp->rate_per_s > 0)) {
 		snprintf(err, errlen, "%s:%d: tenant '%s': rate must be > 0",
 			 where, sp->line, sp->name);
-		return HS_EINVAL;
+		return SCENARIO_EBAD;
 	}
 	if (sp->arrival == ARRIVAL_FILE && !sp->arrival_file) {
 		snprintf(err, errlen, "%s:%d: tenant '%s': arrival = file needs "
 			 "arrival_file", where, sp->line, sp->name);
-		return HS_EINVAL;
+		return SCENARIO_EBAD;
 	}
 	struct workload *w = calloc(1, sizeof(*w));
 	int rc = HS_ENOMEM;

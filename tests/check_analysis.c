@@ -503,19 +503,19 @@ START_TEST(test_compare)
 	/* missing and malformed summaries */
 	char c[300], p[400];
 	snprintf(c, sizeof(c), "%s/none", base);
-	ck_assert_int_eq(analysis_compare(a, c, &t, err, sizeof(err)), -1);
+	ck_assert_int_eq(analysis_compare(a, c, &t, err, sizeof(err)), ANALYSIS_EBAD);
 	ck_assert_ptr_nonnull(strstr(err, "none/summary.json: cannot read"));
 	mkdir(c, 0777);
 	snprintf(p, sizeof(p), "%s/summary.json", c);
 	FILE *f = fopen(p, "w");
 	fputs("{\n  \"scenario\": \"x\",\n  \"tenants\": [1, 2\n", f);
 	fclose(f);
-	ck_assert_int_eq(analysis_compare(c, a, &t, err, sizeof(err)), -1);
+	ck_assert_int_eq(analysis_compare(c, a, &t, err, sizeof(err)), ANALYSIS_EBAD);
 	ck_assert_msg(strstr(err, "none/summary.json:4: malformed summary"), "%s", err);
 	f = fopen(p, "w");
 	fputs("{\"x\": 1}\n", f);
 	fclose(f);
-	ck_assert_int_eq(analysis_compare(a, c, &t, err, sizeof(err)), -1);
+	ck_assert_int_eq(analysis_compare(a, c, &t, err, sizeof(err)), ANALYSIS_EBAD);
 	ck_assert_ptr_nonnull(strstr(err, "not a hipsched summary"));
 
 	/* the command: exit 0 on two runs, 1 on a bad one, 2 on usage */

@@ -218,7 +218,7 @@ START_TEST(test_plan_direct)
 	workload_free(w);
 	workload_free(v);
 	struct trace empty = { .path = "t.csv" };
-	ck_assert_int_eq(workload_create(sc, 0, 1, &empty, &w, err, sizeof(err)), HS_EINVAL);
+	ck_assert_int_eq(workload_create(sc, 0, 1, &empty, &w, err, sizeof(err)), SCENARIO_EBAD);
 	ck_assert_ptr_null(w);
 	trace_free(tr);
 	scenario_free(sc);

@@ -13,7 +13,9 @@
  * (request, seq), requests numbered from 0, times rebased to start at 0.
  *
  * Every error is reported as "FILE:LINE: what is wrong" in a struct
- * trace_err; nothing is printed here (the CLI prints).
+ * trace_err; nothing is printed here (the CLI prints). Functions returning
+ * int give 0 or a negative code: TRACE_EBAD / TRACE_EIO below (traces/'
+ * block of the one error numbering, core/sched.h), HS_ENOMEM.
  */
 #ifndef HIPSCHED_TRACE_H
 #define HIPSCHED_TRACE_H
@@ -21,6 +23,12 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include "sched.h"
+
+enum trace_errcode {
+	TRACE_EBAD = HS_ERANGE_TRACE,      /* malformed or unreadable input */
+	TRACE_EIO = HS_ERANGE_TRACE - 1,   /* an output could not be written */
+};
 
 enum trace_kind {
 	TRACE_KERNEL, TRACE_MEMCPY, TRACE_MEMSET, TRACE_SYNC, TRACE_MARKER,
@@ -52,7 +60,7 @@ struct trace_err {
 struct trace_reader;
 /* Opens a canonical CSV. NULL on error (err filled). */
 struct trace_reader *trace_reader_open(const char *path, struct trace_err *err);
-/* Next record: 1 = got one, 0 = end, -1 = error (err filled). rec->name
+/* Next record: 1 = got one, 0 = end, < 0 = error (err filled). rec->name
  * stays valid until the next call. */
 int trace_reader_next(struct trace_reader *r, struct trace_rec *rec,
 		      struct trace_err *err);
@@ -65,7 +73,7 @@ struct trace_writer;
 struct trace_writer *trace_writer_open(const char *path, struct trace_err *err);
 int trace_writer_write(struct trace_writer *w, const struct trace_rec *rec);
 /* commit=1: flush and rename into place; commit=0: remove the temp file.
- * Returns 0 or -1 (err filled). Frees w either way. */
+ * Returns 0 or TRACE_EIO (err filled). Frees w either way. */
 int trace_writer_close(struct trace_writer *w, int commit, struct trace_err *err);
 
 /* ---- whole trace in memory, compact, grouped by request ----------------- */
@@ -99,7 +107,7 @@ void chrome_span(struct chrome_writer *w, int pid, int tid, const char *name,
 void chrome_instant(struct chrome_writer *w, int pid, int tid, const char *name,
 		    const char *cat, int64_t ts_ns);
 /* commit=1: finish the JSON and rename into place; commit=0: remove the temp
- * file. 0 or -1 (err filled, e.g. a write failed). Frees w either way. */
+ * file. 0 or TRACE_EIO (err filled, e.g. a write failed). Frees w either way. */
 int chrome_writer_close(struct chrome_writer *w, int commit, struct trace_err *err);
 
 /* ---- importers -----------------------------------------------------------
@@ -114,7 +122,7 @@ enum trace_format {
 const char *trace_format_name(enum trace_format f);
 /* "auto", "canonical", "kineto", "rocprof", "nsys" -> format, or -1. */
 int trace_format_parse(const char *s);
-/* Looks at the file's first bytes / header row. 0 ok (*fmt set), -1 with
+/* Looks at the file's first bytes / header row. 0 ok (*fmt set), TRACE_EBAD with
  * err "FILE:LINE: ..." when the format is not recognised. */
 int trace_detect_format(const char *path, enum trace_format *fmt,
 			struct trace_err *err);
@@ -288,13 +296,13 @@ struct trace_summary {
 };
 /* Fills s from t (s's arrays are allocated; free with
  * trace_summary_release; s->top points into t, so keep t alive).
- * top_n bounds s->ntop. 0 or -1 (out of memory). */
+ * top_n bounds s->ntop. 0 or HS_ENOMEM. */
 int trace_summarize(const struct trace *t, size_t top_n, struct trace_summary *s);
 void trace_summary_release(struct trace_summary *s);
 
 /* `hipsched trace export`: one Perfetto process for the trace, a thread
  * track per stream, a host track with one span per request and a thin
- * launch span per command. 0 or -1 (err filled). */
+ * launch span per command. 0 or a negative code (err filled). */
 int trace_export_chrome(const struct trace *t, const char *path,
 			struct trace_err *err);
 

@@ -15,6 +15,7 @@
  * the raw points travel in comment lines "# hw: key = value" that inih
  * skips and hw_calib_load reads.
  */
+#include <assert.h>
 #include <errno.h>
 #include <gsl/gsl_fit.h>
 #include <math.h>
@@ -24,26 +25,6 @@
 #include <time.h>
 #include <unistd.h>
 #include "run_internal.h"
-
-static const char *const hw_messages[] = {
-	[0] = "built without a GPU backend",
-	[1] = "no HIP device",
-	[2] = "HIP call failed",
-	[3] = "cannot load the trace",
-	[4] = "cannot write the file",
-};
-
-const char *hw_strerror(int err)
-{
-	if (err <= HW_ENOBACKEND && err >= HW_EIO)
-		return hw_messages[HW_ENOBACKEND - err];
-	return hs_strerror(err);
-}
-
-const char *hw_backend_name(void)
-{
-	return hw__platform;
-}
 
 /* ---- the fit --------------------------------------------------------------- */
 int hw_calib_fit(struct hw_calib *c)
@@ -115,19 +96,18 @@ int hw__kernel_shape(const struct hw_devops *ops, void *dev,
 }
 
 /* ---- measuring ----------------------------------------------------------------- */
-static int cmp_ns(const void *a, const void *b)
-{
-	hs_ns x = *(const hs_ns *)a, y = *(const hs_ns *)b;
-	return x < y ? -1 : x > y;
-}
-
-static hs_ns median(hs_ns *v, size_t n)
-{
-	qsort(v, n, sizeof(*v), cmp_ns);
-	return n ? v[n / 2] : 0;
-}
-
 #define REPS 101
+
+static hs_ns median(const hs_ns *v, size_t n)
+{
+	double d[REPS], q = 0.5, m;
+	assert(n <= REPS);
+	for (size_t i = 0; i < n; i++)
+		d[i] = (double)v[i];
+	run_quantiles(d, n, &q, &m, 1);
+	return n ? (hs_ns)llround(m) : 0;
+}
+
 #define BATCH 10
 
 struct meas {

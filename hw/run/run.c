@@ -344,7 +344,7 @@ int hw__group_setup(struct group *g, char *err, size_t errlen)
 			return rc;
 		if ((rc = prepare_cmds(g, t))) {
 			snprintf(err, errlen, "%s: preparing replay commands: %s",
-				 t->spec->trace_path, hw_strerror(rc));
+				 t->spec->trace_path, hs_strerror(rc));
 			return rc;
 		}
 		int sprio = 0;
