@@ -242,8 +242,10 @@ struct trace *trace_host_times(const struct trace *prof, const char *times_path,
 		trace__fail(err, "%s: the profiled trace has no requests", prof->path);
 		return NULL;
 	}
-	if (times_read(times_path, &tm, err))
+	if (times_read(times_path, &tm, err)) {
+		times_release(&tm);
 		return NULL;
+	}
 	/* smallest launch-to-start latency of the profile */
 	int64_t lat = -1;
 	size_t maxk = 1;
