@@ -28,13 +28,13 @@ Q :=
 endif
 
 DEB_PKGS := build-essential pkg-config libgsl-dev libcsv-dev check \
-            libinih-dev libjansson-dev gnuplot-nox
+            libinih-dev libjansson-dev gnuplot-nox zlib1g-dev
 DEB_PKGS_AMD := libamdhip64-dev
 
 FLAVOR := $(if $(filter 1,$(SANITIZE)),san,rel)$(if $(HW),-$(HW))$(if $(filter 1,$(STATIC)),-static)
 B := build/$(FLAVOR)
 
-PKG_LIBS := gsl inih jansson
+PKG_LIBS := gsl inih jansson zlib
 CPPFLAGS += -iquote core -iquote sim -iquote traces -iquote scenarios -iquote analysis -iquote hw -iquote cli -iquote $(B) -D_GNU_SOURCE
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=gnu11 -Wall -Wextra -Wno-unused-parameter -MMD -MP
@@ -42,7 +42,7 @@ CFLAGS   += $(shell pkg-config --cflags $(PKG_LIBS) 2>/dev/null)
 ifeq ($(STATIC),1)
 # For the lent GPU machine, whose image lacks these libraries: link the
 # Debian archives statically, keep glibc dynamic.
-LDLIBS   += -Wl,-Bstatic -lgsl -lgslcblas -linih -ljansson -lcsv -Wl,-Bdynamic -lm -lpthread
+LDLIBS   += -Wl,-Bstatic -lgsl -lgslcblas -linih -ljansson -lcsv -lz -Wl,-Bdynamic -lm -lpthread
 else
 LDLIBS   += $(shell pkg-config --libs $(PKG_LIBS) 2>/dev/null) -lcsv -lm -lpthread
 endif

@@ -143,6 +143,32 @@ START_TEST(test_import_host_times_cli)
 }
 END_TEST
 
+/* Kineto JSON read gzip-compressed (as record.py writes it) gives the same
+ * trace as the plain file; a gzipped CSV is refused with a message. */
+START_TEST(test_kineto_gzip)
+{
+	char dir[200], gz[240], a[240], b[240], cmd[2048];
+	test_mkdtemp(dir, sizeof(dir), "check_trace_host");
+	snprintf(gz, sizeof(gz), "%s/k.json.gz", dir);
+	snprintf(a, sizeof(a), "%s/a.csv", dir);
+	snprintf(b, sizeof(b), "%s/b.csv", dir);
+	snprintf(cmd, sizeof(cmd), "gzip -c " FIX "kineto_steps.json > %s && "
+		 "%s trace import %s -o %s 2>/dev/null && %s trace import "
+		 FIX "kineto_steps.json -o %s 2>/dev/null && cmp -s %s %s",
+		 gz, test_bin(), gz, a, test_bin(), b, a, b);
+	ck_assert_int_eq(system(cmd), 0);
+	snprintf(gz, sizeof(gz), "%s/c.csv.gz", dir);
+	snprintf(cmd, sizeof(cmd), "gzip -c " FIX "canon_ok.csv > %s", gz);
+	ck_assert_int_eq(system(cmd), 0);
+	struct trace_import_opts o = { 0 };
+	struct trace_err err;
+	ck_assert_ptr_null(trace_import_load(gz, &o, NULL, &err));
+	ck_assert_msg(strstr(err.msg, "c.csv.gz:1: gzip-compressed and not Kineto JSON"),
+		      "%s", err.msg);
+	test_rmtree(dir);
+}
+END_TEST
+
 /* Shapes: same commands in the same order, names compared by content. */
 START_TEST(test_shapes)
 {
@@ -192,6 +218,7 @@ Suite *trace_host_suite(void)
 			    sizeof(bad_times) / sizeof(bad_times[0]));
 	tcase_add_test(tc, test_import_host_times_cli);
 	tcase_add_test(tc, test_shapes);
+	tcase_add_test(tc, test_kineto_gzip);
 	suite_add_tcase(s, tc);
 	return s;
 }
