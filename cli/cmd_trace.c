@@ -328,6 +328,19 @@ static int cmd_info(int argc, char **argv)
 	printf("\n  host gaps  within requests: median %.1f us, max %.1f us; "
 	       "between requests: mean %.1f us\n", s.host_gap_p50_ns / 1e3,
 	       s.host_gap_max_ns / 1e3, s.req_gap_mean_ns / 1e3);
+	struct trace_shapes sh;
+	if (t->nreqs && trace_shapes_build(t, &sh) == 0) {
+		size_t most = 0;
+		for (size_t k = 0; k < sh.nshapes; k++)
+			if (sh.start[k + 1] - sh.start[k] > most)
+				most = sh.start[k + 1] - sh.start[k];
+		/* the host-jitter model draws within a shape: its tail is only
+		 * as good as the number of requests there */
+		printf("  shapes     %zu (largest: %zu requests; host timings are "
+		       "resampled within a shape%s)\n", sh.nshapes, most,
+		       most < 100 ? ", < 100: a P99 is one of few values" : "");
+		trace_shapes_release(&sh);
+	}
 	if (s.nreqs) {
 		int64_t *busy = malloc(s.nreqs * sizeof(*busy));
 		int64_t *span = malloc(s.nreqs * sizeof(*span));
