@@ -17,7 +17,7 @@
 __attribute__((visibility("default")))
 int hipsched_shim_counts(unsigned long long *out, int n)
 {
-	if (!out || n <= 0 || !g_shim_on)
+	if (!out || n <= 0 || !shim__on())
 		return 0;
 	int k = n < SHIM_NKINDS ? n : SHIM_NKINDS;
 	for (int i = 0; i < k; i++)

@@ -95,6 +95,24 @@ static long env_long(const char *var, long lo, long hi, long def)
 	return x;
 }
 
+/* A decimal number in (lo, hi]; a bad value is reported and ignored. */
+static double env_double(const char *var, double lo, double hi, double def)
+{
+	const char *v = getenv(var);
+	if (!v || !*v)
+		return def;
+	char *end;
+	errno = 0;
+	double x = strtod(v, &end);
+	if (errno || *end || !(x > lo && x <= hi)) {
+		warn("%s", var, v);
+		fprintf(stderr, "hipsched[%d]: (not a number in (%g, %g]; ignored)\n",
+			(int)getpid(), lo, hi);
+		return def;
+	}
+	return x;
+}
+
 static const char *env_str(const char *var)
 {
 	const char *v = getenv(var);
@@ -129,6 +147,10 @@ void shim__conf_load(void)
 	c->name = env_str("HIPSCHED_NAME");
 	c->log = (int)env_long("HIPSCHED_LOG", 0, 2, 0);
 	c->priority = (int)env_long("HIPSCHED_PRIORITY", -1000000, 1000000, 0);
+	/* hints for the server's HELLO (hw/serve/serve.h, HS_ENV_*) */
+	c->slo_ns = (hs_ns)(env_double("HIPSCHED_SLO_MS", 0, 1e7, 0) * 1e6);
+	c->deadline_ns = (hs_ns)(env_double("HIPSCHED_DEADLINE_MS", 0, 1e7, 0) * 1e6);
+	c->weight = env_double("HIPSCHED_WEIGHT", 0, 1e6, 1.0);
 	c->threshold = (unsigned)env_long("HIPSCHED_THRESHOLD", 1, 1 << 20, XQ_DEFAULT_THRESHOLD);
 	c->batch = (unsigned)env_long("HIPSCHED_BATCH", 1, 1 << 20, 0);
 	if (!c->batch)
@@ -148,7 +170,7 @@ void shim__conf_load(void)
 	const char *p = env_str("HIPSCHED_PARAMS");
 	if (p)
 		parse_params(c, p);
-	g_shim_on = c->policy || c->socket;
+	shim__enabled = c->policy || c->socket;
 }
 
 /* ---- the server ---------------------------------------------------------------- */
@@ -195,7 +217,10 @@ static struct sched *open_remote(const struct sched_env *env)
 		return NULL;
 	}
 	struct hs_hello h = { .name = g_eng.conf.name, .pid = (int32_t)getpid(),
-			      .priority = g_eng.conf.priority, .level = 1 };
+			      .priority = g_eng.conf.priority, .level = 1,
+			      .slo_ns = g_eng.conf.slo_ns,
+			      .deadline_ns = g_eng.conf.deadline_ns,
+			      .weight = g_eng.conf.weight };
 	/* the client's receiver takes the lock: open without it */
 	pthread_mutex_unlock(&g_eng.mu);
 	struct hs_client *c = NULL;
@@ -357,6 +382,13 @@ static void *poller_main(void *arg)
 			pthread_mutex_lock(&g_eng.mu);
 			continue;
 		}
+		/* tend_time may have recorded a quiet tail's marker itself: its
+		 * kick found the poller awake, so look before sleeping. */
+		int recorded = 0;
+		for (struct squeue *q = g_eng.queues; q && !recorded; q = q->next)
+			recorded = q->fifo_head != NULL;
+		if (recorded)
+			continue;
 		g_eng.poller_sleeping = 1;
 		if (wake == INT64_MAX) {
 			pthread_cond_wait(&g_eng.cv, &g_eng.mu);
@@ -415,6 +447,7 @@ int shim__start(void)
 	}
 	g_eng.poller_up = 1;
 	g_eng.started = 1;
+	shim__py_init();
 	if (g_eng.conf.log)
 		shim__log("%s: policy %s, threshold %u, batch %u, priority %d%s%s",
 			  g_eng.plat->name, sched_policy(s)->name, g_eng.conf.threshold,
@@ -424,7 +457,7 @@ int shim__start(void)
 	return HS_OK;
 fail:
 	g_eng.failed = 1;
-	g_shim_on = 0;
+	shim__enabled = 0;
 	return HS_EINVAL;
 }
 
@@ -442,7 +475,7 @@ static void fork_child(void)
 	g_eng.started = g_eng.poller_up = g_eng.poller_sleeping = 0;
 	g_eng.t_when = -1;
 	g_eng.gen++;
-	g_shim_on = !g_eng.failed && !g_eng.stop &&
+	shim__enabled = !g_eng.failed && !g_eng.stop &&
 		    (g_eng.conf.policy || g_eng.conf.socket);
 }
 
@@ -459,7 +492,7 @@ static void at_exit(void)
 		return;         /* a thread died holding it: leave everything */
 	int up = g_eng.poller_up;
 	g_eng.stop = 1;
-	g_shim_on = 0;
+	shim__enabled = 0;
 	for (struct squeue *q = g_eng.queues; q; q = q->next)
 		pthread_cond_broadcast(&q->cv);
 	if (up)
@@ -489,7 +522,7 @@ void shim__init(const struct shim_plat *p)
 	done = 1;
 	g_eng.plat = p;
 	shim__conf_load();
-	if (!g_shim_on)
+	if (!shim__enabled)
 		return;
 	pthread_atfork(fork_prepare, fork_parent, fork_child);
 	atexit(at_exit);
