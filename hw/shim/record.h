@@ -96,7 +96,25 @@ struct shim_rec {
 /* ---- the hooks a platform layer calls (hw/shim/record.c) ------------------
  * All are cheap when recording is off (one load and a branch: check
  * shim__rec_on() first to skip gathering arguments). None allocates after
- * shim__rec_init; each is safe from any thread. */
+ * shim__rec_init; each is safe from any thread.
+ *
+ * Where a platform layer calls them (cuda.c; hip.c alike):
+ *   - once, at load: shim__cuda_rec_init(resolver of real driver symbols);
+ *   - a stream-ordered call (launch, async copy / memset, event record,
+ *     stream wait, graph launch): t_enter = shim__rec_now() at the
+ *     wrapper's entry (before the engine may hold the thread); stream =
+ *     the call's, CU_STREAM_PER_THREAD for a _ptsz call on NULL; slot =
+ *     shim__rec_gpu_begin(stream) just before the real call; after it
+ *     returns successfully, t_return = shim__rec_now() and
+ *     shim__rec_kernel(f, grid, block, dynamic shmem, ...) for kernels
+ *     (cuLaunchKernelEx: from its config) or shim__rec_launch(kind, ...)
+ *     with the byte count for copies / memsets (2D: width x height, 3D:
+ *     x depth; D16 / D32 memsets: 2 / 4 bytes per element);
+ *   - a blocking host sync (cuStreamSynchronize, cuCtxSynchronize,
+ *     cuEventSynchronize; NOT the Query calls, which poll): after it
+ *     returns, shim__rec_sync(stream, all, t_enter, t_return); a blocking
+ *     copy (cuMemcpy*, not Async) logs a copy, then the sync;
+ *   - the version script exports hipsched_mark_request. */
 
 /* GPU timing events, from the platform (cuda.c: cuEventCreate with default
  * flags, cuEventRecord, cuEventSynchronize + cuEventElapsedTime). Made
