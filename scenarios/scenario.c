@@ -290,6 +290,18 @@ static void key_tenant(struct parser *p, int ti, const char *k, const char *v)
 			t->process = PROCESS_OWN;
 		else
 			perr(p, p->line, "bad process '%s' (shared or own)", v);
+	} else if (strcmp(k, "weight") == 0) {
+		if (scenario__parse_double(v, &d) || !(d > 0) || d > 1e6)
+			perr(p, p->line, "bad weight '%s' (a positive number)", v);
+		else
+			t->weight = d;
+	} else if (strcmp(k, "foreground") == 0) {
+		if (strcmp(v, "yes") == 0)
+			t->foreground = 1;
+		else if (strcmp(v, "no") == 0)
+			t->foreground = 0;
+		else
+			perr(p, p->line, "bad foreground '%s' (yes or no)", v);
 	} else if (strcmp(k, "host_timing") == 0) {
 		if (strcmp(v, "resample") == 0)
 			t->host_timing = HOST_TIMING_RESAMPLE;
@@ -300,7 +312,7 @@ static void key_tenant(struct parser *p, int ti, const char *k, const char *v)
 	} else {
 		perr(p, p->line, "unknown key '%s' in [tenant %s] (known: trace, "
 		     "priority, arrival, rate, arrival_file, slo, deadline, process, "
-		     "host_timing)", k, t->name);
+		     "weight, foreground, host_timing)", k, t->name);
 	}
 }
 
@@ -410,6 +422,7 @@ static void header(struct parser *p, const char *line)
 		t[sc->ntenants].name = xstrdup(tn);
 		t[sc->ntenants].line = p->line;
 		t[sc->ntenants].arrival = ARRIVAL_CLOSED;
+		t[sc->ntenants].weight = 1.0;
 		l1[sc->ntenants] = l2[sc->ntenants] = l3[sc->ntenants] = 0;
 		l4[sc->ntenants] = 0;
 		s->kind = SECT_TENANT;
@@ -511,10 +524,9 @@ static void validate(struct parser *p)
 	}
 	const struct policy_ops *pol = policy_find(sc->policy);
 	if (!pol) {
-		char names[256];
-		policy_names(names, sizeof(names));
-		perr(p, p->line_policy ? p->line_policy : 1, "unknown policy "
-		     "'%s' (known: %s)", sc->policy, names);
+		char msg[320];
+		policy_unknown(sc->policy, msg, sizeof(msg));
+		perr(p, p->line_policy ? p->line_policy : 1, "%s", msg);
 	} else {
 		check_params(p, pol);
 	}
@@ -662,6 +674,11 @@ void scenario_free(struct scenario *sc)
 	}
 	free(sc->crit);
 	free(sc);
+}
+
+int scenario_tenant_group(const struct scenario *sc, size_t tenant)
+{
+	return sc->tenants[tenant].process == PROCESS_OWN ? 1 + (int)tenant : 0;
 }
 
 int scenario_tenant_index(const struct scenario *sc, const char *name)

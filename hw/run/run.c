@@ -18,16 +18,11 @@
  * of the recorded size (a zero-size one replays its duration as a one-block
  * replay kernel).
  *
- * Processes: the shared tenants run in one forked child, each tenant with
- * `process = own` in a child of its own, each with its own HIP context and
- * its own core instance (the GPU time-slices the contexts, as the simulator
- * models). With more than one process and a policy that controls anything,
- * the policy runs once, in the parent's policy server (hw/serve): each
- * child is a client of it (hs_client_open on its socketpair end), its core
- * runs "remote", each tenant queue joins with the tenant's priority, and
- * the server's decisions are applied under the engine's lock. The parent never touches the GPU (a CUDA context does not
- * survive fork()); all children start at one t0 it sets once every child
- * is set up; they send their results back through a pipe.
+ * Each process of the run (hw/run/proc.c says which tenants share one and
+ * how the processes start and report) runs a group of tenants with its own
+ * HIP context and core instance. With the policy served by the parent
+ * (hw/serve/serve.h), the group is a client of that server: its core runs
+ * "remote" and each tenant queue joins with the tenant's priority.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -331,7 +326,13 @@ int hw__group_setup(struct group *g, char *err, size_t errlen)
 		for (size_t i = 0; i < sc->ntenants && !first; i++)
 			if (g->member[i])
 				first = sc->tenants[i].name;
-		struct hs_hello h = { .name = first, .priority = 0, .level = sc->level };
+		/* the process's weight (pup): the largest of its tenants' */
+		double w = 0;
+		for (size_t i = 0; i < sc->ntenants; i++)
+			if (g->member[i] && sc->tenants[i].weight > w)
+				w = sc->tenants[i].weight;
+		struct hs_hello h = { .name = first, .priority = 0, .level = sc->level,
+				      .weight = w };
 		struct hs_client_lock lk = { g->e, engine_lock, engine_unlock, NULL };
 		int fd = g->relay_fd;
 		g->relay_fd = -1;    /* the client owns it now */
@@ -387,6 +388,9 @@ int hw__group_setup(struct group *g, char *err, size_t errlen)
 			.threshold = sc->threshold,
 			.batch = sc->batch,
 			.user = t->ep ? t->ep : (void *)t,
+			.group = scenario_tenant_group(sc, i),
+			.weight = t->spec->weight,
+			.foreground = t->spec->foreground,
 		};
 		if ((rc = hw__queue_create(g->e, sprio, &cfg, &t->hq, err, errlen)))
 			return rc;

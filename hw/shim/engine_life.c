@@ -264,6 +264,14 @@ void shim__kick(void)
 		pthread_cond_signal(&g_eng.cv);
 }
 
+void shim__kick_quiet(hs_ns now)
+{
+	if (g_eng.poller_sleeping && g_eng.poller_wake > now + g_eng.conf.quiet_ns) {
+		g_eng.poller_wake = now;      /* one signal until it re-arms */
+		pthread_cond_signal(&g_eng.cv);
+	}
+}
+
 /* ---- the poller ---------------------------------------------------------------- */
 struct head { struct squeue *q; struct shim_cmd *c; int r; };
 
@@ -330,6 +338,7 @@ static void *poller_main(void *arg)
 	pthread_mutex_lock(&g_eng.mu);
 	while (!g_eng.stop) {
 		tend_queues();
+		g_eng.fifo_new = 0;
 		size_t n = 0;
 		for (struct squeue *q = g_eng.queues; q; q = q->next) {
 			if (!q->fifo_head)
@@ -374,8 +383,8 @@ static void *poller_main(void *arg)
 		if (g_eng.stop)
 			break;
 		hs_ns wake = tend_time(now);
-		if (any)
-			continue;
+		if (any || g_eng.fifo_new)
+			continue;       /* (tend_time may have recorded a marker) */
 		if (n) {
 			pthread_mutex_unlock(&g_eng.mu);
 			sleep_ns(g_eng.conf.poll_ns);
@@ -390,6 +399,7 @@ static void *poller_main(void *arg)
 		if (recorded)
 			continue;
 		g_eng.poller_sleeping = 1;
+		g_eng.poller_wake = wake;
 		if (wake == INT64_MAX) {
 			pthread_cond_wait(&g_eng.cv, &g_eng.mu);
 		} else {
@@ -549,23 +559,23 @@ static void write_queue(FILE *f, const struct squeue *q, int first)
 {
 	struct xq_stats st;
 	char nm[48];
-	xq_get_stats(q->xq, &st);
+	shim__queue_stats(q, &st);
 	shim__queue_name(q, nm, sizeof(nm));
 	fprintf(f, "%s\n    {\"id\": %d, \"stream\": \"%s\", \"priority\": %d, "
 		"\"platform_priority\": %d, \"commands\": %llu, \"launched\": %llu, "
 		"\"completed\": %llu, \"suspends\": %llu, \"resumes\": %llu, "
-		"\"max_inflight\": %zu, \"kinds\": {", first ? "" : ",",
-		xq_id(q->xq), nm, -q->plat_prio + g_eng.conf.priority, q->plat_prio,
+		"\"max_inflight\": %zu, \"destroyed\": %s, \"kinds\": {", first ? "" : ",",
+		q->id, nm, -q->plat_prio + g_eng.conf.priority, q->plat_prio,
 		(unsigned long long)st.submitted, (unsigned long long)st.launched,
 		(unsigned long long)st.completed, (unsigned long long)st.suspends,
-		(unsigned long long)st.resumes, st.max_inflight);
+		(unsigned long long)st.resumes, st.max_inflight, q->xq ? "false" : "true");
 	for (int k = 0; k < SHIM_NKINDS; k++)
 		fprintf(f, "%s\"%s\": %llu", k ? ", " : "", shim__kind_name(k),
 			(unsigned long long)q->kinds[k]);
 	fprintf(f, "}}");
 	if (g_eng.conf.log)
 		shim__log("queue %d (%s): %llu commands, %llu launched, %llu completed, "
-			  "%llu suspends, max %zu in flight", xq_id(q->xq), nm,
+			  "%llu suspends, max %zu in flight", q->id, nm,
 			  (unsigned long long)st.submitted, (unsigned long long)st.launched,
 			  (unsigned long long)st.completed, (unsigned long long)st.suspends,
 			  st.max_inflight);
@@ -594,6 +604,8 @@ static void write_stats(void)
 	if (!sink)
 		return;
 	for (struct squeue *q = g_eng.queues; q; q = q->next, first = 0)
+		write_queue(sink, q, first);
+	for (struct squeue *q = g_eng.retired; q; q = q->next, first = 0)
 		write_queue(sink, q, first);
 	if (!f) {
 		fclose(sink);
