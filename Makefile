@@ -5,9 +5,11 @@
 #   make HW=amd       + HIP backend on AMD (Debian's libamdhip64-dev / ROCm)
 #   make check        every Check suite (SANITIZE=1: under ASan + UBSan)
 #   make run          the main job: hipsched sim scenarios/dual_resnet.ini
-#   make bench        simulator speed figures
+#   make bench        simulator speed figures, the policy server's round trip
+#   make bench-serve  the policy server's decision round trip (blocking, spinning)
 #   make shim         build/<flavor>/libhipsched.so, the interception library
 #   make bench-shim   its cost per intercepted call (against a fake libcuda)
+#   make shim-amd     build/<flavor>/libhipsched-amd.so, the same for ROCm
 #   make deps         install the Debian packages the project needs
 #
 # Sources are found by wildcard: a new .c file in core/ sim/ traces/
@@ -28,7 +30,7 @@ Q :=
 endif
 
 DEB_PKGS := build-essential pkg-config libgsl-dev libcsv-dev check \
-            libinih-dev libjansson-dev gnuplot-nox
+            libinih-dev libjansson-dev gnuplot-nox libamdhip64-dev
 DEB_PKGS_AMD := libamdhip64-dev
 
 FLAVOR := $(if $(filter 1,$(SANITIZE)),san,rel)$(if $(HW),-$(HW))$(if $(filter 1,$(STATIC)),-static)
@@ -78,7 +80,7 @@ TEST_BIN    := $(B)/check_all
 # --- the interception library (hw/shim/) ---------------------------------
 include hw/shim/shim.mk
 
-.PHONY: all check run bench deps deps-amd deps-ensure clean hwcheck help
+.PHONY: all check run bench bench-serve deps deps-amd deps-ensure clean hwcheck help
 all: hipsched
 
 help:
@@ -107,10 +109,14 @@ $(TEST_BIN): $(TEST_OBJS) $(LIB_OBJS)
 	@echo "  LD      $@"
 	$(Q)$(HW_LINK) $(LDFLAGS) -o $@ $^ $(CHECK_LIBS) $(HW_LIBS) $(LDLIBS)
 
+# --- interception layer, AMD (hw/shim/): libhipsched-amd.so, test build --
+include hw/shim/amd.mk
+
 # Installs the Debian packages when one of them is missing (fresh machine).
 deps-ensure:
 	@if ! pkg-config --exists $(PKG_LIBS) check 2>/dev/null || \
-	    [ ! -f /usr/include/csv.h ] || ! command -v gnuplot >/dev/null; then \
+	    [ ! -f /usr/include/csv.h ] || ! command -v gnuplot >/dev/null || \
+	    [ ! -f /usr/include/hip/hip_runtime_api.h ]; then \
 		$(MAKE) --no-print-directory deps; fi
 
 deps:
@@ -133,8 +139,21 @@ run: deps-ensure
 	./hipsched sim scenarios/dual_resnet.ini --out runs/dual_resnet
 
 bench: deps-ensure
+	$(Q)$(MAKE) --no-print-directory hipsched $(B)/sim_ceiling
+	sim/bench/run.sh ./hipsched $(B)/sim_ceiling
+	./hipsched serve --bench
+
+# The event-loop ceiling `make bench` compares the simulator with.
+$(B)/sim_ceiling: sim/bench/ceiling.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	$(Q)$(CC) $(CFLAGS) -o $@ $<
+
+# The policy server's decision round trip over a Unix socket (P50 / P99).
+bench-serve: deps-ensure
 	$(Q)$(MAKE) --no-print-directory hipsched
-	./hipsched sim scenarios/dual_resnet.ini --bench
+	./hipsched serve --bench
+	HIPSCHED_RELAY_SPIN=1 ./hipsched serve --bench
 
 clean:
 	rm -rf build hipsched

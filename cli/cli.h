@@ -15,13 +15,23 @@ int cmd_sim(int argc, char **argv);
 int cmd_hw(int argc, char **argv);
 int cmd_trace(int argc, char **argv);
 int cmd_compare(int argc, char **argv);
+int cmd_sweep(int argc, char **argv);
+/* cli/cmd_serve.c: the live commands around the policy server. */
+int cmd_serve(int argc, char **argv);
+int cmd_run(int argc, char **argv);
+int cmd_status(int argc, char **argv);
+int cmd_ctl(int argc, char **argv);
+/* `hipsched serve --bench`: the decision round trip over a Unix socket
+ * (count decisions), printed as percentiles. Exit status. */
+int cli_serve_bench(size_t count);
 
-struct scenario;
-/* `hipsched sim SCENARIO --bench`: runs the scenario's policy run twice
+/* `hipsched sim SCENARIO --bench [--duration D]` (simulator only, not part
+ * of the shared run driver): runs the scenario's policy run twice
  * (duration d and 2d), prints simulated kernels per wall second and
- * simulated seconds per wall second for each, and the cost ratio. Lives in
- * cli/bench.c (the wall clock is read here, never in sim/). */
-int cli_sim_bench(const struct scenario *sc, long long duration_ns);
+ * simulated seconds per wall second for each, and the cost ratio. argv as
+ * cmd_sim's, with --bench among them. Lives in cli/bench.c (the wall clock
+ * is read here, never in sim/). Returns the exit status. */
+int cli_sim_bench_main(int argc, char **argv);
 
 /* ---- the run driver shared by `hipsched sim` and `hipsched hw` (cli/drive.c)
  * One call runs a scenario completely with the backend's run_fn: every
@@ -44,17 +54,40 @@ struct drive_opts {
 	int json;                  /* print summary.json instead of the table */
 	int timeline;              /* write timeline.json of the policy run */
 	int device;                /* copied into run_opts.device (hw) */
+	int jobs;                  /* runs at once (sim); <= 1: serial */
 };
 int cli_drive(const struct drive_opts *o, run_fn run);
+
+/* ---- runs in parallel (cli/runs.c) ----------------------------------------
+ * One run of a backend: its options (the caller keeps ro.active alive),
+ * the result it fills (zeroed by the caller, released by the caller
+ * afterwards) and, after cli_runs, its status and message. */
+struct cli_run {
+	struct run_opts ro;
+	struct run_result *res;
+	int rc;                    /* run_fn's return */
+	char err[1024];            /* its message when rc != 0 */
+};
+/* Runs r[0..n) with `run` on up to `jobs` threads (<= 1: one after the
+ * other, stopping at the first failure); the run_fn must not share mutable
+ * state between runs (sim_run does not; hw_run owns the GPU and is run
+ * with jobs 1). Returns the index of the first failed run, or -1. */
+int cli_runs(run_fn run, const struct scenario *sc, struct cli_run *r,
+	     size_t n, int jobs);
+/* The machine's online cores (1..256): the default -j of sim and sweep. */
+int cli_jobs_default(void);
 /* `hipsched sim|hw SCENARIO [options]`: parses the common options (sim:
- * --bench too; hw: --device N too), then cli_drive(). cmd_sim() is
- * cli_drive_main(argc, argv, "sim", sim_run); cmd_hw() calls it with "hw"
- * and hw_run. */
+ * -j N too; hw: --device N too), then cli_drive(). cmd_sim() is
+ * cli_drive_main(argc, argv, "sim", sim_run) unless --bench is given;
+ * cmd_hw() calls it with "hw" and hw_run. */
 int cli_drive_main(int argc, char **argv, const char *backend, run_fn run);
 
 /* Prints "hipsched: " + message to stderr. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* 1 if s is -h or --help. */
 int cli_is_help(const char *s);
+/* --duration's value: a plain number of seconds or a span with a unit
+ * (scenario_parse_duration), > 0. 0, or SCENARIO_EVALUE. */
+int cli_parse_duration(const char *s, long long *out_ns);
 
 #endif

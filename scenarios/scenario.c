@@ -50,6 +50,7 @@ struct parser {
 	int line_policy, line_level, line_threshold, line_batch;
 	int *line_trace, *line_arrival, *line_rate, *line_afile;
 	int *line_param;            /* per sc->params entry */
+	int policy_only;            /* scenario_load_policy: tenants optional */
 	/* first error by line number */
 	int err_line;
 	char err[400];
@@ -289,9 +290,22 @@ static void key_tenant(struct parser *p, int ti, const char *k, const char *v)
 			t->process = PROCESS_OWN;
 		else
 			perr(p, p->line, "bad process '%s' (shared or own)", v);
+	} else if (strcmp(k, "weight") == 0) {
+		if (scenario__parse_double(v, &d) || !(d > 0) || d > 1e6)
+			perr(p, p->line, "bad weight '%s' (a positive number)", v);
+		else
+			t->weight = d;
+	} else if (strcmp(k, "foreground") == 0) {
+		if (strcmp(v, "yes") == 0)
+			t->foreground = 1;
+		else if (strcmp(v, "no") == 0)
+			t->foreground = 0;
+		else
+			perr(p, p->line, "bad foreground '%s' (yes or no)", v);
 	} else {
 		perr(p, p->line, "unknown key '%s' in [tenant %s] (known: trace, "
-		     "priority, arrival, rate, arrival_file, slo, deadline, process)", k, t->name);
+		     "priority, arrival, rate, arrival_file, slo, deadline, process, "
+		     "weight, foreground)", k, t->name);
 	}
 }
 
@@ -401,6 +415,7 @@ static void header(struct parser *p, const char *line)
 		t[sc->ntenants].name = xstrdup(tn);
 		t[sc->ntenants].line = p->line;
 		t[sc->ntenants].arrival = ARRIVAL_CLOSED;
+		t[sc->ntenants].weight = 1.0;
 		l1[sc->ntenants] = l2[sc->ntenants] = l3[sc->ntenants] = 0;
 		l4[sc->ntenants] = 0;
 		s->kind = SECT_TENANT;
@@ -476,7 +491,7 @@ static void check_params(struct parser *p, const struct policy_ops *pol)
 static void validate(struct parser *p)
 {
 	struct scenario *sc = p->sc;
-	if (sc->ntenants == 0)
+	if (sc->ntenants == 0 && !p->policy_only)
 		perr(p, p->line ? p->line : 1, "no [tenant NAME] section");
 	for (size_t i = 0; i < sc->ntenants; i++) {
 		struct tenant_spec *t = &sc->tenants[i];
@@ -502,10 +517,9 @@ static void validate(struct parser *p)
 	}
 	const struct policy_ops *pol = policy_find(sc->policy);
 	if (!pol) {
-		char names[256];
-		policy_names(names, sizeof(names));
-		perr(p, p->line_policy ? p->line_policy : 1, "unknown policy "
-		     "'%s' (known: %s)", sc->policy, names);
+		char msg[320];
+		policy_unknown(sc->policy, msg, sizeof(msg));
+		perr(p, p->line_policy ? p->line_policy : 1, "%s", msg);
 	} else {
 		check_params(p, pol);
 	}
@@ -549,9 +563,10 @@ static char *basename_noext(const char *path)
 	return strndup(b, n);
 }
 
-struct scenario *scenario_load(const char *path, char *err, size_t errlen)
+static struct scenario *load(const char *path, int policy_only, char *err,
+			     size_t errlen)
 {
-	struct parser p = { .path = path };
+	struct parser p = { .path = path, .policy_only = policy_only };
 	struct scenario *sc = calloc(1, sizeof(*sc));
 	if (!sc) {
 		snprintf(err, errlen, "%s: out of memory", path);
@@ -617,6 +632,16 @@ fail:
 	return NULL;
 }
 
+struct scenario *scenario_load(const char *path, char *err, size_t errlen)
+{
+	return load(path, 0, err, errlen);
+}
+
+struct scenario *scenario_load_policy(const char *path, char *err, size_t errlen)
+{
+	return load(path, 1, err, errlen);
+}
+
 void scenario_free(struct scenario *sc)
 {
 	if (!sc)
@@ -642,6 +667,11 @@ void scenario_free(struct scenario *sc)
 	}
 	free(sc->crit);
 	free(sc);
+}
+
+int scenario_tenant_group(const struct scenario *sc, size_t tenant)
+{
+	return sc->tenants[tenant].process == PROCESS_OWN ? 1 + (int)tenant : 0;
 }
 
 int scenario_tenant_index(const struct scenario *sc, const char *name)

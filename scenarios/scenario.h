@@ -7,7 +7,8 @@
  *   [scenario] name, duration (e.g. 30s, 500ms), seed, device
  *   [policy]   name, level, threshold, batch, other keys = policy params
  *   [tenant NAME] trace, priority, arrival (periodic|poisson|closed|file),
- *              rate, arrival_file, slo, deadline, process (shared|own)
+ *              rate, arrival_file, slo, deadline, process (shared|own),
+ *              weight, foreground (yes|no)
  *   [verdict]  criteria (see struct criterion)
  * Trace paths are relative to the scenario file.
  */
@@ -37,6 +38,8 @@ struct tenant_spec {
 	hs_ns slo_ns;              /* latency objective, 0 = none */
 	hs_ns deadline_ns;         /* relative deadline (edf/lax), 0 = slo */
 	enum process_mode process;
+	double weight;             /* share for bp/cfs/up/pup, default 1 */
+	int foreground;            /* its process is in the foreground (awf) */
 	int line;                  /* where the section starts, for messages */
 };
 
@@ -77,12 +80,20 @@ struct scenario {
  * "FILE:LINE: what is wrong" in err. Free with scenario_free(). */
 struct scenario *scenario_load(const char *path, char *err, size_t errlen);
 void scenario_free(struct scenario *sc);
+/* The same parser and checks for a file whose [tenant] sections are
+ * optional: what `hipsched serve --config` reads its [policy] from (the
+ * policy name, its parameters, level / threshold / batch). */
+struct scenario *scenario_load_policy(const char *path, char *err, size_t errlen);
 
 /* Parses a span with a unit: "30s", "1.5ms", "250us", "100ns", "2m"; "0"
  * alone is allowed. Returns 0 and the span in *out_ns (rounded to the
  * nearest ns), or SCENARIO_EVALUE with the reason in why (a static
  * string). */
 int scenario_parse_duration(const char *s, hs_ns *out_ns, const char **why);
+/* The process a tenant's queues belong to (xq_config.group): 0 for the
+ * tenants sharing the runner's process, 1 + its index for `process = own`.
+ * The same numbering in sim and hw, so per-process policies decide alike. */
+int scenario_tenant_group(const struct scenario *sc, size_t tenant);
 /* Index of the tenant of that name, or -1. */
 int scenario_tenant_index(const struct scenario *sc, const char *name);
 /* Name of a criterion's metric ("p99_vs_standalone", ...), its comparison
@@ -167,6 +178,14 @@ struct run_result {
 	/* preemption latencies observed (suspend -> queue idle), ns */
 	hs_ns *preempt_ns;
 	size_t npreempt, preempt_cap;
+	/* the policy server's figures (hw/serve/serve.h; hw runs whose
+	 * tenants live in several processes under one policy): LOAD messages
+	 * received, decisions sent, policy timers fired, and each decision's
+	 * round trip (a LOAD sent -> the decision it caused applied in the
+	 * client), ns. All 0 when no server ran. */
+	uint64_t serve_loads, serve_suspends, serve_resumes, serve_timers;
+	hs_ns *rtt_ns;
+	size_t nrtt, rtt_cap;
 };
 
 /* 0 or HS_ENOMEM. */
@@ -175,6 +194,7 @@ void run_result_release(struct run_result *r);
 int run_result_add_req(struct run_result *r, size_t tenant,
 		       const struct req_record *rec);
 int run_result_add_preempt(struct run_result *r, hs_ns lat_ns);
+int run_result_add_rtt(struct run_result *r, hs_ns rtt_ns);
 
 /* The one percentile of the project (every table and figure: latencies,
  * `hw direct`, the relay's round trips, calibration medians): sorts

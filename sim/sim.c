@@ -175,6 +175,9 @@ static int setup_queues(struct sim *s, char *err, size_t errlen)
 				.level = s->sc->level ? s->sc->level : 1,
 				.threshold = s->sc->threshold, .batch = s->sc->batch,
 				.user = t,
+				.group = scenario_tenant_group(s->sc, (size_t)(t - s->t)),
+				.weight = t->spec->weight,
+				.foreground = t->spec->foreground,
 			};
 			int rc = xq_create(s->sched, &cfg, &h->q);
 			if (rc) {
@@ -186,8 +189,7 @@ static int setup_queues(struct sim *s, char *err, size_t errlen)
 		}
 	}
 	s->nctx = ctx ? ctx : 1;
-	s->demand = calloc(s->nctx, 1);
-	if (!s->demand)
+	if (sim__gpu_setup(s))
 		return fail(err, errlen, HS_ENOMEM, "%s", hs_strerror(HS_ENOMEM));
 	return HS_OK;
 }
@@ -199,12 +201,8 @@ static int setup(struct sim *s, const struct sim_inputs *in, const char *policy,
 	if (rc)
 		return rc;
 	const struct policy_ops *pol = policy_find(policy);
-	if (!pol) {
-		char names[256];
-		policy_names(names, sizeof(names));
-		snprintf(err, errlen, "unknown policy '%s' (known: %s)", policy, names);
-		return HS_ENOPOLICY;
-	}
+	if (!pol)
+		return policy_unknown(policy, err, errlen);
 	s->stream_prio = !!(pol->flags & POLICY_F_STREAM_PRIO);
 	s->eng = sim_engine_create();
 	if (!s->eng)
@@ -263,7 +261,7 @@ static void teardown(struct sim *s)
 	free(s->t);
 	free(s->hwqs);
 	free(s->cand);
-	free(s->demand);
+	sim__gpu_release(s);
 	for (size_t i = 0; i < s->nchunks; i++)
 		free(s->chunks[i]);
 	free(s->chunks);

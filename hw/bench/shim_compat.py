@@ -39,7 +39,7 @@ AMP = ["resnet50", "vit_b_16", "gpt"]
 def h(tensors):
     d = hashlib.sha256()
     for t in tensors:
-        t = t.detach().contiguous().cpu()
+        t = t.detach().contiguous().cpu().reshape(-1)
         d.update(t.view(torch.uint8).numpy().tobytes())
     return d.hexdigest()
 

@@ -12,8 +12,8 @@
  *     other version with another ABI) gets that pointer untouched. Versions
  *     below the one of the ABI we implement pass through (v1 copies).
  *  2. dlsym (how Triton and others take single names after dlopen of
- *     libcuda.so.1): our dlsym asks the real one (reached with dlvsym, so it
- *     never recurses), and answers an intercepted name with our exported
+ *     libcuda.so.1): the hook of hw/shim/dlsym.c asks the real one and
+ *     shim__plat_dlsym() answers an intercepted name with our exported
  *     wrapper, keeping the real pointer.
  *  3. The exported names themselves (cuLaunchKernel, ...), for programs
  *     linked against libcuda: LD_PRELOAD puts them first.
@@ -34,27 +34,14 @@
 #undef cuStreamDestroy
 #undef cuGetProcAddress
 
-/* ---- the real dlsym ---------------------------------------------------- */
+/* ---- the real dlsym: shim__real_dlsym() (hw/shim/dlsym.c) ----------- */
 typedef void *(*dlsym_fn)(void *, const char *);
-static dlsym_fn real_dlsym_p;
-
-static dlsym_fn real_dlsym(void)
-{
-	dlsym_fn f = __atomic_load_n(&real_dlsym_p, __ATOMIC_ACQUIRE);
-	if (f)
-		return f;
-	static const char *const vers[] = { "GLIBC_2.34", "GLIBC_2.2.5", "GLIBC_2.17" };
-	for (size_t i = 0; !f && i < sizeof(vers) / sizeof(vers[0]); i++)
-		f = (dlsym_fn)dlvsym(RTLD_NEXT, "dlsym", vers[i]);
-	__atomic_store_n(&real_dlsym_p, f, __ATOMIC_RELEASE);
-	return f;
-}
 
 /* An exported wrapper's real function, the first time it is called
  * directly (a program linked against libcuda). */
 static void *ex_resolve(void **slot, const char *name)
 {
-	dlsym_fn d = real_dlsym();
+	dlsym_fn d = shim__real_dlsym();
 	void *p = d ? d(RTLD_NEXT, name) : NULL;
 	if (!p && d) {
 		/* a libcuda opened RTLD_LOCAL is not "next" */
@@ -361,12 +348,12 @@ static void cu_answer(const char *sym, void **pfn, int ver, cuuint64_t flags)
 	}
 }
 
-/* An intercepted name: the real answer, or our wrapper for it when that is
- * the real function (and not already ours). */
-__attribute__((noinline)) static void *cu_dlsym(dlsym_fn d, void *h, const char *name)
+/* The dlsym hook's question (hw/shim/dlsym.c): `r`, what the real dlsym
+ * found under `name`, or our wrapper when it is an intercepted name of the
+ * real libcuda. */
+void *shim__plat_dlsym(const char *name, void *r)
 {
-	void *r = d(h, name);
-	if (!r)
+	if (!r || name[0] != 'c' || name[1] != 'u')
 		return r;
 	for (size_t i = 0; i < NSYMS; i++) {
 		const struct isym *s = &syms[i];
@@ -377,20 +364,6 @@ __attribute__((noinline)) static void *cu_dlsym(dlsym_fn d, void *h, const char 
 		return r;
 	}
 	return r;
-}
-
-/* Our dlsym. Every other name, and RTLD_NEXT, is a tail call to the real
- * one, so that it sees our caller's address: RTLD_NEXT then means "after
- * the caller" (an interposer asking for the next malloc must not find its
- * own), and the caller's namespace is the one searched. */
-__attribute__((visibility("default"))) void *dlsym(void *h, const char *name)
-{
-	dlsym_fn d = real_dlsym();
-	if (__builtin_expect(!d, 0))
-		return NULL;
-	if (h == RTLD_NEXT || name[0] != 'c' || name[1] != 'u')
-		return d(h, name);
-	return cu_dlsym(d, h, name);
 }
 
 /* ---- the platform ops (the engine's real calls) ------------------------------- */
@@ -409,7 +382,7 @@ static pthread_once_t rl_once = PTHREAD_ONCE_INIT;
 
 static void rl_load(void)
 {
-	dlsym_fn d = real_dlsym();
+	dlsym_fn d = shim__real_dlsym();
 	void *h = dlopen("libcuda.so.1", RTLD_LAZY | RTLD_NOLOAD);
 	if (!d)
 		return;

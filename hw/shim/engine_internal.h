@@ -83,6 +83,8 @@ struct shim_conf {
 	const char *socket;       /* HIPSCHED_SOCKET */
 	const char *stats;        /* HIPSCHED_STATS */
 	const char *name;         /* HIPSCHED_NAME, for the server's HELLO */
+	hs_ns slo_ns, deadline_ns;/* HIPSCHED_SLO_MS, HIPSCHED_DEADLINE_MS (relative) */
+	double weight;            /* HIPSCHED_WEIGHT */
 	hs_ns quiet_ns;           /* tail of a quiet queue marked after this */
 	hs_ns poll_ns;            /* poller's sleep while events are out */
 };

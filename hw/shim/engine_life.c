@@ -98,6 +98,24 @@ static long env_long(const char *var, long lo, long hi, long def)
 	return x;
 }
 
+/* A decimal number in (lo, hi]; a bad value is reported and ignored. */
+static double env_double(const char *var, double lo, double hi, double def)
+{
+	const char *v = getenv(var);
+	if (!v || !*v)
+		return def;
+	char *end;
+	errno = 0;
+	double x = strtod(v, &end);
+	if (errno || *end || !(x > lo && x <= hi)) {
+		warn("%s", var, v);
+		fprintf(stderr, "hipsched[%d]: (not a number in (%g, %g]; ignored)\n",
+			(int)getpid(), lo, hi);
+		return def;
+	}
+	return x;
+}
+
 static const char *env_str(const char *var)
 {
 	const char *v = getenv(var);
@@ -132,6 +150,10 @@ void shim__conf_load(void)
 	c->name = env_str("HIPSCHED_NAME");
 	c->log = (int)env_long("HIPSCHED_LOG", 0, 2, 0);
 	c->priority = (int)env_long("HIPSCHED_PRIORITY", -1000000, 1000000, 0);
+	/* hints for the server's HELLO (hw/serve/serve.h, HS_ENV_*) */
+	c->slo_ns = (hs_ns)(env_double("HIPSCHED_SLO_MS", 0, 1e7, 0) * 1e6);
+	c->deadline_ns = (hs_ns)(env_double("HIPSCHED_DEADLINE_MS", 0, 1e7, 0) * 1e6);
+	c->weight = env_double("HIPSCHED_WEIGHT", 0, 1e6, 1.0);
 	c->threshold = (unsigned)env_long("HIPSCHED_THRESHOLD", 1, 1 << 20, XQ_DEFAULT_THRESHOLD);
 	c->batch = (unsigned)env_long("HIPSCHED_BATCH", 1, 1 << 20, 0);
 	if (!c->batch)
@@ -198,7 +220,10 @@ static struct sched *open_remote(const struct sched_env *env)
 		return NULL;
 	}
 	struct hs_hello h = { .name = g_eng.conf.name, .pid = (int32_t)getpid(),
-			      .priority = g_eng.conf.priority, .level = 1 };
+			      .priority = g_eng.conf.priority, .level = 1,
+			      .slo_ns = g_eng.conf.slo_ns,
+			      .deadline_ns = g_eng.conf.deadline_ns,
+			      .weight = g_eng.conf.weight };
 	/* the client's receiver takes the lock: open without it */
 	pthread_mutex_unlock(&g_eng.mu);
 	struct hs_client *c = NULL;
@@ -364,6 +389,13 @@ static void *poller_main(void *arg)
 			pthread_mutex_lock(&g_eng.mu);
 			continue;
 		}
+		/* tend_time may have recorded a quiet tail's marker itself: its
+		 * kick found the poller awake, so look before sleeping. */
+		int recorded = 0;
+		for (struct squeue *q = g_eng.queues; q && !recorded; q = q->next)
+			recorded = q->fifo_head != NULL;
+		if (recorded)
+			continue;
 		g_eng.poller_sleeping = 1;
 		g_eng.poller_wake = wake;
 		if (wake == INT64_MAX) {

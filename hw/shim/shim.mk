@@ -21,7 +21,7 @@ SHIM_B      := $(B)/shim
 SHIM_SO     := $(B)/libhipsched.so
 SHIM_ENGINE := hw/shim/engine.c hw/shim/engine_life.c hw/shim/engine_py.c hw/shim/counts.c
 SHIM_SERVE  := $(wildcard hw/serve/client.c hw/serve/proto.c)
-SHIM_SRCS   := $(SHIM_ENGINE) hw/shim/cuda.c $(wildcard core/*.c) $(SHIM_SERVE)
+SHIM_SRCS   := $(SHIM_ENGINE) hw/shim/cuda.c hw/shim/dlsym.c $(wildcard core/*.c) $(SHIM_SERVE)
 SHIM_OBJS   := $(SHIM_SRCS:%.c=$(SHIM_B)/%.o)
 SHIM_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Wno-unused-parameter -MMD -MP \
                -fPIC -fvisibility=hidden

@@ -90,4 +90,13 @@ static inline int shim__on(void)
 int shim__log_on(void);
 void shim__log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* Lookups (dlsym.c interposes dlsym for both platforms): the platform
+ * layer's wrapper of `p`, the real function dlsym found under `name`, or p
+ * itself when `p` is not one it intercepts. Called on every dlsym of the
+ * process: a name that cannot be the platform's must cost a string test,
+ * and it must never load the platform's library. */
+void *shim__plat_dlsym(const char *name, void *p);
+/* glibc's dlsym itself (dlsym.c), for a platform layer's own lookups. */
+void *(*shim__real_dlsym(void))(void *, const char *);
+
 #endif
