@@ -389,13 +389,6 @@ static void *poller_main(void *arg)
 			pthread_mutex_lock(&g_eng.mu);
 			continue;
 		}
-		/* tend_time may have recorded a quiet tail's marker itself: its
-		 * kick found the poller awake, so look before sleeping. */
-		int recorded = 0;
-		for (struct squeue *q = g_eng.queues; q && !recorded; q = q->next)
-			recorded = q->fifo_head != NULL;
-		if (recorded)
-			continue;
 		g_eng.poller_sleeping = 1;
 		g_eng.poller_wake = wake;
 		if (wake == INT64_MAX) {
