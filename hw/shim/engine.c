@@ -314,16 +314,21 @@ static int poll_head(struct squeue *q)
 }
 
 /* Waits (lock held) until c may make its call: on the condvar while its
- * queue is suspended; polling the queue's oldest marker every poll period
- * while it is only at its threshold. */
+ * queue is suspended; while it is only at its threshold, by querying the
+ * queue's oldest marker itself, back to back for conf.spin_ns (the GPU is
+ * draining the commands ahead: the marker is due within their run time,
+ * and a sleep's wake-up would leave the GPU dry for as long), then once
+ * per poll period. */
 static void await_call(struct squeue *q, struct shim_cmd *c)
 {
 #define MAY_CALL (c->launched && q->next_call == c->x.seq)
+	hs_ns spin_until = shim__now() + g_eng.conf.spin_ns;
 	while (!MAY_CALL && !g_eng.stop) {
 		struct xq_stats st;
 		xq_get_stats(q->xq, &st);
 		int polling = !st.suspended && q->fifo_head && !c->launched;
-		if (polling && (poll_head(q) || MAY_CALL || g_eng.stop || !q->fifo_head))
+		if (polling && (poll_head(q) || MAY_CALL || g_eng.stop || !q->fifo_head ||
+				shim__now() < spin_until))
 			continue;       /* the lock was dropped: look again */
 		q->nwait++;
 		if (polling) {

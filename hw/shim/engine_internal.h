@@ -87,6 +87,8 @@ struct shim_conf {
 	double weight;            /* HIPSCHED_WEIGHT */
 	hs_ns quiet_ns;           /* tail of a quiet queue marked after this */
 	hs_ns poll_ns;            /* poller's sleep while events are out */
+	hs_ns spin_ns;            /* a caller at its threshold polls this long
+	                           * before it sleeps */
 };
 
 struct shim_engine {

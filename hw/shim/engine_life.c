@@ -170,6 +170,7 @@ void shim__conf_load(void)
 			(int)getpid(), level);
 	c->quiet_ns = env_long("HIPSCHED_QUIET_US", 1, 1000000, 100) * 1000;
 	c->poll_ns = env_long("HIPSCHED_POLL_US", 1, 100000, 15) * 1000;
+	c->spin_ns = env_long("HIPSCHED_SPIN_US", 0, 1000000, 200) * 1000;
 	const char *p = env_str("HIPSCHED_PARAMS");
 	if (p)
 		parse_params(c, p);
