@@ -356,11 +356,27 @@ static int bench(int n)
 	return 0;
 }
 
+/* n kernels of us each on one stream, then a sync: wall time, which is
+ * the fake GPU's busy time when the library keeps it fed. */
+static int throughput(int n, unsigned us)
+{
+	CUstream s;
+	d.screate(&s, 0);
+	int64_t t0 = now_ns();
+	for (int i = 0; i < n; i++)
+		kern(s, us, (unsigned)i);
+	d.ssync(s);
+	double ms = (double)(now_ns() - t0) / 1e6;
+	printf("%8.2f ms for %d kernels of %u us (GPU busy %.2f ms)\n", ms, n, us,
+	       (double)n * us / 1e3);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
 		fprintf(stderr, "usage: %s paths|order|threshold|suspend|eventwait|fork|exit|"
-			"capture|puts|bench [N]\n", argv[0]);
+			"capture|puts|bench [N] | throughput N US\n", argv[0]);
 		return 2;
 	}
 	int n = argc > 2 ? atoi(argv[2]) : 0;
@@ -382,6 +398,8 @@ int main(int argc, char **argv)
 		return exitnow();
 	if (!strcmp(s, "capture"))
 		return capture();
+	if (!strcmp(s, "throughput"))
+		return throughput(n ? n : 10000, argc > 3 ? (unsigned)atoi(argv[3]) : 20);
 	if (!strcmp(s, "puts"))
 		return puts("app: puts") < 0;
 	if (!strcmp(s, "bench"))
