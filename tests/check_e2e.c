@@ -1,0 +1,371 @@
+/*
+ * End-to-end tests on the fake driver: the real `hipsched serve`, `run`,
+ * `status` and `ctl` ($HIPSCHED_BIN) with applications (tests/shim/app.c,
+ * scenarios "load" and "same") under the real libhipsched.so against the
+ * fake libcuda.so.1 (tests/shim/fakecuda.c), whose log (one per
+ * application, CLOCK_MONOTONIC times, so logs of several processes compare)
+ * says when each kernel was called and when it ran. Faults are SIGKILLs of
+ * the server or of an application; the same-process pattern of a PyTorch
+ * server with two streams runs many times. Every child runs under alarm()
+ * and is reaped with a deadline, so a hang fails the test.
+ */
+#include <check.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include "test_util.h"
+
+#ifndef SHIM_NO_CUDA_H
+#define FAKE_DIR SHIM_BUILD_DIR "/tests/shim"
+#define SHIM_SO SHIM_BUILD_DIR "/libhipsched.so"
+#define APP FAKE_DIR "/app_gpa"
+
+static char dir[256], sock[300];
+
+static void setup(void)
+{
+	test_mkdtemp(dir, sizeof(dir), "hs_e2e");
+	snprintf(sock, sizeof(sock), "%s/s.sock", dir);
+}
+
+static void teardown(void)
+{
+	test_rmtree(dir);
+}
+
+static long long now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static void sleep_ms(int ms)
+{
+	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000 };
+	nanosleep(&ts, NULL);
+}
+
+/* The binary under test: $HIPSCHED_BIN (make check), else the build's. */
+static const char *bin(void)
+{
+	const char *b = getenv("HIPSCHED_BIN");
+	return b && *b ? b : SHIM_BUILD_DIR "/hipsched";
+}
+
+/* dir/NAME.EXT */
+static const char *file(const char *name, const char *ext)
+{
+	static char buf[8][400];
+	static int k;
+	char *p = buf[k++ % 8];
+	snprintf(p, sizeof(buf[0]), "%s/%s.%s", dir, name, ext);
+	return p;
+}
+
+/* Starts argv (NULL ended) with the environment `env` ("K=V", NULL ended)
+ * added to a clean one (no HIPSCHED_*, no LD_PRELOAD), LD_LIBRARY_PATH on
+ * the fake, stdout and stderr into files; killed by SIGALRM after secs. */
+static pid_t spawn(const char *const *argv, const char *const *env, const char *out,
+		   const char *err, unsigned secs)
+{
+	pid_t p = fork();
+	ck_assert_int_ge(p, 0);
+	if (p)
+		return p;
+	static const char *const clear[] = {
+		"HIPSCHED_POLICY", "HIPSCHED_SOCKET", "HIPSCHED_LOG", "HIPSCHED_STATS",
+		"HIPSCHED_THRESHOLD", "HIPSCHED_BATCH", "HIPSCHED_PRIORITY", "HIPSCHED_LEVEL",
+		"HIPSCHED_PARAMS", "HIPSCHED_NAME", "HIPSCHED_SHIM", "XDG_RUNTIME_DIR",
+		"LD_PRELOAD", "FAKECUDA_LOG", NULL };
+	for (int i = 0; clear[i]; i++)
+		unsetenv(clear[i]);
+	setenv("LD_LIBRARY_PATH", FAKE_DIR, 1);
+	setenv("HIPSCHED_SHIM", SHIM_SO, 1);
+	for (int i = 0; env && env[i]; i++)
+		putenv((char *)env[i]);
+	int fd = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	if (fd >= 0)
+		dup2(fd, 1);
+	fd = open(err, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	if (fd >= 0)
+		dup2(fd, 2);
+	alarm(secs);
+	execv(argv[0], (char *const *)argv);
+	_exit(127);
+}
+
+/* Waits for p at most ms: its exit status, -SIG when killed, -1000 when
+ * it ran past the deadline (then it is killed). */
+static int reap(pid_t p, int ms)
+{
+	long long end = now_ns() + (long long)ms * 1000000;
+	int st;
+	for (;;) {
+		pid_t r = waitpid(p, &st, WNOHANG);
+		ck_assert_int_ge(r, 0);
+		if (r == p)
+			return WIFEXITED(st) ? WEXITSTATUS(st) : -WTERMSIG(st);
+		if (now_ns() > end) {
+			kill(p, SIGKILL);
+			waitpid(p, &st, 0);
+			return -1000;
+		}
+		sleep_ms(2);
+	}
+}
+
+/* A file's text (malloc'ed, NUL ended; "" when absent). */
+static char *slurp(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char *s = calloc(1, 1 << 20);
+	if (f) {
+		size_t n = fread(s, 1, (1 << 20) - 1, f);
+		s[n] = 0;
+		fclose(f);
+	}
+	return s;
+}
+
+/* Whether `needle` appears in the file within ms. */
+static int wait_text(const char *path, const char *needle, int ms)
+{
+	for (long long end = now_ns() + (long long)ms * 1000000; now_ns() < end; sleep_ms(2)) {
+		char *s = slurp(path);
+		int hit = strstr(s, needle) != NULL;
+		free(s);
+		if (hit)
+			return 1;
+	}
+	return 0;
+}
+
+/* ---- server and applications ------------------------------------------------- */
+static pid_t serve(const char *policy)
+{
+	const char *argv[] = { bin(), "serve", "--policy", policy, "--socket", sock, NULL };
+	pid_t p = spawn(argv, NULL, file("srv", "out"), file("srv", "err"), 60);
+	struct stat st;
+	for (int i = 0; i < 1000 && (stat(sock, &st) || !S_ISSOCK(st.st_mode)); i++)
+		sleep_ms(5);
+	ck_assert_msg(!stat(sock, &st), "hipsched serve made no socket:\n%s",
+		      slurp(file("srv", "err")));
+	return p;
+}
+
+/* `hipsched run --name NAME --priority PRIO -- app load SPEC`, the fake's
+ * log in dir/NAME.log, its output in NAME.out / NAME.err; waits until the
+ * server says it joined (when `join`). */
+static pid_t app(const char *name, const char *prio, const char *spec, int join)
+{
+	char logenv[450];
+	snprintf(logenv, sizeof(logenv), "FAKECUDA_LOG=%s", file(name, "log"));
+	const char *env[] = { logenv, NULL };
+	const char *argv[] = { bin(), "run", "--socket", sock, "--name", name, "--priority",
+			       prio, "--", APP, "load", spec, NULL };
+	pid_t p = spawn(argv, env, file(name, "out"), file(name, "err"), 30);
+	if (join) {
+		char needle[100];
+		snprintf(needle, sizeof(needle), "'%s' (pid %d), uid", name, (int)p);
+		ck_assert_msg(wait_text(file("srv", "err"), needle, 5000) ||
+			      wait_text(file("srv", "out"), needle, 1),
+			      "%s never joined:\n%s%s", name, slurp(file("srv", "err")),
+			      slurp(file(name, "err")));
+	}
+	return p;
+}
+
+/* Runs `hipsched ARGS...` (status, ctl) to its end: exit status; stdout in
+ * dir/cmd.out. */
+static int cmd(const char *a1, const char *a2, const char *a3, const char *a4)
+{
+	const char *argv[] = { bin(), a1, "--socket", sock, a2, a3, a4, NULL };
+	return reap(spawn(argv, NULL, file("cmd", "out"), file("cmd", "err"), 10), 10000);
+}
+
+/* ---- the fake's log ------------------------------------------------------------ */
+struct call {
+	char name[48];
+	int stream;
+	long long t, start, end;
+	unsigned arg;
+};
+struct calls {
+	struct call *v;
+	size_t n;
+};
+
+/* The kernel launches of a log (cuLaunchKernel lines). */
+static struct calls kernels(const char *path)
+{
+	struct calls c = { 0 };
+	FILE *f = fopen(path, "r");
+	ck_assert_msg(f != NULL, "no log %s", path);
+	char line[256];
+	size_t cap = 0;
+	while (fgets(line, sizeof(line), f)) {
+		struct call x;
+		int infl;
+		if (strncmp(line, "cuLaunchKernel ", 15) ||
+		    sscanf(line, "%47s %d %lld %lld %lld %d %u", x.name, &x.stream, &x.t, &x.start,
+			   &x.end, &infl, &x.arg) != 7)
+			continue;
+		if (c.n == cap)
+			c.v = realloc(c.v, (cap = cap ? 2 * cap : 1024) * sizeof(*c.v));
+		c.v[c.n++] = x;
+	}
+	fclose(f);
+	return c;
+}
+
+/* Whether the kernels of `stream` are sequence numbers 0..n-1, each once,
+ * in order; says what differs. */
+static int in_order(const struct calls *c, int stream, unsigned n, char *why, size_t len)
+{
+	unsigned next = 0;
+	for (size_t i = 0; i < c->n; i++) {
+		if (c->v[i].stream != stream)
+			continue;
+		if (c->v[i].arg != next) {
+			snprintf(why, len, "stream %d: kernel %u where %u was due", stream,
+				 c->v[i].arg, next);
+			return 0;
+		}
+		next++;
+	}
+	snprintf(why, len, "stream %d: %u kernels of %u", stream, next, n);
+	return next == n;
+}
+
+/* Busy windows of a stream: the requests of k kernels (sequence / k), each
+ * from its first kernel's start to its last one's end. */
+struct win { long long s, e; };
+static size_t windows(const struct calls *c, int stream, unsigned k, struct win *w,
+		      size_t max)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < c->n; i++) {
+		const struct call *x = &c->v[i];
+		if (x->stream != stream)
+			continue;
+		size_t r = x->arg / k;
+		if (r >= max)
+			break;
+		while (n <= r)
+			w[n++] = (struct win){ -1, -1 };
+		if (w[r].s < 0 || x->start < w[r].s)
+			w[r].s = x->start;
+		if (x->end > w[r].e)
+			w[r].e = x->end;
+	}
+	return n;
+}
+
+/* Launches (calls) of `stream` made inside a window after its first
+ * `grace_ns`, the windows of [from, to) only; *most: the most in one. */
+static size_t launched_in(const struct calls *c, int stream, const struct win *w, size_t nw,
+			  long long grace_ns, long long from, long long to, size_t *most)
+{
+	size_t total = 0;
+	*most = 0;
+	for (size_t j = 0; j < nw; j++) {
+		if (w[j].s < from || w[j].s >= to)
+			continue;
+		size_t in = 0;
+		for (size_t i = 0; i < c->n; i++)
+			in += c->v[i].stream == stream && c->v[i].t >= w[j].s + grace_ns &&
+			      c->v[i].t < w[j].e;
+		total += in;
+		if (in > *most)
+			*most = in;
+	}
+	return total;
+}
+
+static json_t *status_json(void)
+{
+	ck_assert_int_eq(cmd("status", "--json", NULL, NULL), 0);
+	json_error_t e;
+	json_t *j = json_load_file(file("cmd", "out"), 0, &e);
+	ck_assert_msg(j != NULL, "status --json: %s", e.text);
+	return j;
+}
+
+/* The queue of client `name` in a status, or NULL. */
+static json_t *status_queue(json_t *j, const char *name)
+{
+	size_t i;
+	json_t *q;
+	json_array_foreach(json_object_get(j, "queue_list"), i, q)
+		if (!strcmp(json_string_value(json_object_get(q, "name")), name))
+			return q;
+	return NULL;
+}
+
+#define MAXW 4096
+static struct win hw_[MAXW];
+
+/* ---- tests --------------------------------------------------------------------- */
+/* Two applications under `hipsched serve --policy hpf`: the low one's
+ * kernels are held while the high one's requests run; status lists both. */
+START_TEST(test_hpf_two_apps)
+{
+	pid_t srv = serve("hpf");
+	pid_t lo = app("lo", "1", "us=1000,k=4,ms=1400", 1);
+	pid_t hi = app("hi", "10", "us=2000,k=5,period=25000,ms=1000", 1);
+	sleep_ms(300);
+	json_t *j = status_json();
+	ck_assert_int_eq(json_integer_value(json_object_get(j, "clients")), 2);
+	json_t *qh = status_queue(j, "hi"), *ql = status_queue(j, "lo");
+	ck_assert_msg(qh && ql, "status lists no hi or lo:\n%s", slurp(file("cmd", "out")));
+	ck_assert_int_eq(json_integer_value(json_object_get(qh, "pid")), hi);
+	ck_assert_int_eq(json_integer_value(json_object_get(ql, "pid")), lo);
+	ck_assert_int_eq(json_integer_value(json_object_get(qh, "priority")), 10);
+	ck_assert_int_eq(json_integer_value(json_object_get(ql, "priority")), 1);
+	ck_assert_int_gt(json_integer_value(json_object_get(ql, "launched")), 0);
+	ck_assert_int_ge(json_integer_value(json_object_get(ql, "suspends")), 1);
+	ck_assert_int_ge(json_integer_value(json_object_get(j, "decisions")), 2);
+	json_decref(j);
+	ck_assert_int_eq(reap(hi, 10000), 0);
+	ck_assert_int_eq(reap(lo, 10000), 0);
+	kill(srv, SIGTERM);
+	ck_assert_int_eq(reap(srv, 5000), 143);      /* 128 + SIGTERM */
+
+	struct calls ch = kernels(file("hi", "log")), cl = kernels(file("lo", "log"));
+	size_t nw = windows(&ch, 1, 5, hw_, MAXW), most;
+	ck_assert_uint_ge(nw, 30);
+	/* the first 2 ms of a window: the decision's round trip */
+	size_t held = launched_in(&cl, 1, hw_, nw, 2000000, 0, 1LL << 62, &most);
+	size_t all = launched_in(&cl, 1, hw_, nw, 0, 0, 1LL << 62, &most);
+	fprintf(stderr, "e2e hpf: %zu high requests; low kernels launched inside them: "
+		"%zu after 2 ms (most %zu in one), %zu in all; %zu low kernels\n", nw, held,
+		most, all, cl.n);
+	ck_assert_uint_le(most, 4);
+	ck_assert_uint_le(held, nw / 4);
+	ck_assert_uint_gt(cl.n, 100);       /* lo ran between the requests */
+	free(ch.v);
+	free(cl.v);
+}
+END_TEST
+#endif
+
+Suite *e2e_suite(void)
+{
+	Suite *s = suite_create("e2e");
+#ifndef SHIM_NO_CUDA_H
+	TCase *t = tcase_create("serve");
+	tcase_add_checked_fixture(t, setup, teardown);
+	tcase_set_timeout(t, 60);
+	tcase_add_test(t, test_hpf_two_apps);
+	suite_add_tcase(s, t);
+#endif
+	return s;
+}
