@@ -343,8 +343,8 @@ START_TEST(test_hpf_two_apps)
 	size_t nw = windows(&ch, 1, 5, hw_, MAXW), most;
 	ck_assert_uint_ge(nw, 30);
 	/* the first 2 ms of a window: the decision's round trip */
-	size_t held = launched_in(&cl, 1, hw_, nw, 2000000, 0, 1LL << 62, &most);
-	size_t all = launched_in(&cl, 1, hw_, nw, 0, 0, 1LL << 62, &most);
+	size_t held = launched_in(&cl, 1, hw_, nw, 2000000, 0, 1LL << 62, &most), any;
+	size_t all = launched_in(&cl, 1, hw_, nw, 0, 0, 1LL << 62, &any);
 	fprintf(stderr, "e2e hpf: %zu high requests; low kernels launched inside them: "
 		"%zu after 2 ms (most %zu in one), %zu in all; %zu low kernels\n", nw, held,
 		most, all, cl.n);
@@ -353,6 +353,157 @@ START_TEST(test_hpf_two_apps)
 	ck_assert_uint_gt(cl.n, 100);       /* lo ran between the requests */
 	free(ch.v);
 	free(cl.v);
+}
+END_TEST
+
+/* The server is SIGKILLed while it holds the low application back: both
+ * go on unscheduled and finish; every launch reached the fake once, in
+ * order. */
+START_TEST(test_server_killed)
+{
+	pid_t srv = serve("hpf");
+	pid_t lo = app("lo", "1", "us=1000,k=4,n=150", 1);
+	pid_t hi = app("hi", "10", "us=2000,k=5,period=25000,n=30", 1);
+	sleep_ms(250);
+	json_t *j = status_json();
+	ck_assert_int_ge(json_integer_value(json_object_get(j, "suspends")), 1);
+	json_decref(j);
+	long long t_kill = now_ns();
+	kill(srv, SIGKILL);
+	ck_assert_int_eq(reap(srv, 5000), -SIGKILL);
+	int rh = reap(hi, 15000), rl = reap(lo, 15000);
+	fprintf(stderr, "e2e server killed: the applications ended %.0f ms later\n",
+		(now_ns() - t_kill) / 1e6);
+	ck_assert_msg(rh == 0 && rl == 0, "hi %d, lo %d:\n%s%s", rh, rl,
+		      slurp(file("hi", "err")), slurp(file("lo", "err")));
+	char why[128];
+	struct calls ch = kernels(file("hi", "log")), cl = kernels(file("lo", "log"));
+	ck_assert_msg(in_order(&ch, 1, 150, why, sizeof(why)), "hi: %s", why);
+	ck_assert_msg(in_order(&cl, 1, 600, why, sizeof(why)), "lo: %s", why);
+	ck_assert_uint_eq(ch.n, 150);
+	ck_assert_uint_eq(cl.n, 600);
+	/* both were running when the server went */
+	size_t hb = 0, lb = 0;
+	for (size_t i = 0; i < ch.n; i++)
+		hb += ch.v[i].t < t_kill;
+	for (size_t i = 0; i < cl.n; i++)
+		lb += cl.v[i].t < t_kill;
+	ck_assert_msg(hb > 0 && hb < ch.n && lb > 0 && lb < cl.n,
+		      "launched before the kill: hi %zu of %zu, lo %zu of %zu", hb, ch.n, lb, cl.n);
+	ck_assert_ptr_nonnull(strstr(slurp(file("lo", "err")), "policy server gone"));
+	ck_assert_ptr_nonnull(strstr(slurp(file("lo", "out")), "load: stream 150 requests"));
+	free(ch.v);
+	free(cl.v);
+}
+END_TEST
+
+/* The high application is SIGKILLed while the low one is held: the server
+ * drops its queue and resumes the low one at once. */
+START_TEST(test_app_killed)
+{
+	pid_t srv = serve("hpf");
+	pid_t lo = app("lo", "1", "us=1000,k=4,ms=1500", 1);
+	/* one request of 400 x 5 ms: busy the whole time */
+	pid_t hi = app("hi", "10", "us=5000,k=400,n=1", 1);
+	sleep_ms(300);
+	json_t *j = status_json();
+	json_t *ql = status_queue(j, "lo");
+	ck_assert_ptr_nonnull(ql);
+	ck_assert(json_is_true(json_object_get(ql, "suspended")));
+	json_decref(j);
+	long long t_kill = now_ns();
+	kill(hi, SIGKILL);
+	ck_assert_int_eq(reap(hi, 5000), -SIGKILL);
+	ck_assert_int_eq(reap(lo, 10000), 0);
+	struct calls cl = kernels(file("lo", "log"));
+	long long before = -1, after = -1;
+	for (size_t i = 0; i < cl.n; i++) {
+		if (cl.v[i].t < t_kill)
+			before = cl.v[i].t;
+		else if (after < 0)
+			after = cl.v[i].t;
+	}
+	ck_assert_int_ge(before, 0);
+	ck_assert_int_gt(after, 0);
+	double held_ms = (t_kill - before) / 1e6, resume_ms = (after - t_kill) / 1e6;
+	fprintf(stderr, "e2e app killed: low held %.1f ms before the kill, its next kernel "
+		"%.2f ms after it\n", held_ms, resume_ms);
+	ck_assert_double_gt(held_ms, 100);      /* it was held, not trickling */
+	ck_assert_double_lt(resume_ms, 50);     /* the goal is 10 ms; CI is loaded */
+	ck_assert_ptr_nonnull(strstr(slurp(file("srv", "err")), "gone without BYE"));
+	j = status_json();
+	ck_assert_ptr_null(status_queue(j, "hi"));
+	json_decref(j);
+	kill(srv, SIGTERM);
+	ck_assert_int_eq(reap(srv, 5000), 143);
+	free(cl.v);
+}
+END_TEST
+
+/* `hipsched ctl set lo priority=20` makes the low application the urgent
+ * one: before, its kernels stay out of the high one's requests; after, it
+ * runs through them. */
+START_TEST(test_ctl_priority)
+{
+	pid_t srv = serve("hpf");
+	pid_t lo = app("lo", "1", "us=1000,k=4,ms=1600", 1);
+	pid_t hi = app("hi", "10", "us=2000,k=5,period=25000,ms=1200", 1);
+	sleep_ms(500);
+	long long t_set = now_ns();
+	ck_assert_int_eq(cmd("ctl", "set", "lo", "priority=20"), 0);
+	json_t *j = status_json();
+	json_t *ql = status_queue(j, "lo");
+	ck_assert_ptr_nonnull(ql);
+	ck_assert_int_eq(json_integer_value(json_object_get(ql, "priority")), 20);
+	json_decref(j);
+	ck_assert_int_eq(reap(hi, 10000), 0);
+	ck_assert_int_eq(reap(lo, 10000), 0);
+	kill(srv, SIGTERM);
+	ck_assert_int_eq(reap(srv, 5000), 143);
+	struct calls ch = kernels(file("hi", "log")), cl = kernels(file("lo", "log"));
+	size_t nw = windows(&ch, 1, 5, hw_, MAXW), m1, m2;
+	size_t pre = launched_in(&cl, 1, hw_, nw, 2000000, 0, t_set, &m1);
+	size_t post = launched_in(&cl, 1, hw_, nw, 2000000, t_set + 50000000, 1LL << 62, &m2);
+	fprintf(stderr, "e2e ctl: low kernels inside high requests (after 2 ms): %zu before "
+		"the change, %zu after\n", pre, post);
+	ck_assert_uint_le(pre, 8);
+	ck_assert_uint_ge(post, 20);
+	free(ch.v);
+	free(cl.v);
+}
+END_TEST
+
+/* `hipsched run`: CMD's exit status; with no server the application runs
+ * unscheduled, every kernel reaching the driver, after one warning. */
+START_TEST(test_run_status_and_no_server)
+{
+	char logenv[450];
+	snprintf(logenv, sizeof(logenv), "FAKECUDA_LOG=%s", file("a", "log"));
+	const char *env[] = { logenv, NULL };
+	const char *a1[] = { bin(), "run", "--socket", sock, "--", APP, "load",
+			     "us=100,k=4,n=20", NULL };
+	ck_assert_int_eq(reap(spawn(a1, env, file("a", "out"), file("a", "err"), 10), 10000), 0);
+	char *err = slurp(file("a", "err"));
+	ck_assert_msg(strstr(err, "warning: no policy server at") &&
+		      strchr(err, '\n') == strrchr(err, '\n'), "not one warning line:\n%s", err);
+	free(err);
+	struct calls c = kernels(file("a", "log"));
+	char why[128];
+	ck_assert_msg(in_order(&c, 1, 80, why, sizeof(why)), "%s", why);
+	free(c.v);
+	const char *a2[] = { bin(), "run", "--socket", sock, "--", APP, "nosuch", NULL };
+	ck_assert_int_eq(reap(spawn(a2, env, file("b", "out"), file("b", "err"), 10), 10000), 2);
+	const char *a3[] = { bin(), "run", "--socket", sock, "--", "/bin/sh", "-c",
+			     "kill -9 $$", NULL };
+	ck_assert_int_eq(reap(spawn(a3, env, file("c", "out"), file("c", "err"), 10), 10000),
+			 -SIGKILL);
+	pid_t srv = serve("hpf");
+	const char *a4[] = { bin(), "run", "--socket", sock, "--", APP, "load",
+			     "us=100,k=4,n=20", NULL };
+	ck_assert_int_eq(reap(spawn(a4, env, file("d", "out"), file("d", "err"), 10), 10000), 0);
+	ck_assert_int_eq(reap(spawn(a2, env, file("e", "out"), file("e", "err"), 10), 10000), 2);
+	kill(srv, SIGTERM);
+	ck_assert_int_eq(reap(srv, 5000), 143);
 }
 END_TEST
 #endif
@@ -365,6 +516,10 @@ Suite *e2e_suite(void)
 	tcase_add_checked_fixture(t, setup, teardown);
 	tcase_set_timeout(t, 60);
 	tcase_add_test(t, test_hpf_two_apps);
+	tcase_add_test(t, test_server_killed);
+	tcase_add_test(t, test_app_killed);
+	tcase_add_test(t, test_ctl_priority);
+	tcase_add_test(t, test_run_status_and_no_server);
 	suite_add_tcase(s, t);
 #endif
 	return s;
