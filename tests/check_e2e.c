@@ -199,6 +199,16 @@ static int cmd(const char *a1, const char *a2, const char *a3, const char *a4)
 	return reap(spawn(argv, NULL, file("cmd", "out"), file("cmd", "err"), 10), 10000);
 }
 
+/* The server under hpf, then "lo" (priority 1) and "hi" (priority 10)
+ * running `load` with these specs, each joined before the next starts. */
+static pid_t serve_pair(const char *lo_spec, const char *hi_spec, pid_t *lo, pid_t *hi)
+{
+	pid_t srv = serve("hpf");
+	*lo = app("lo", "1", lo_spec, 1);
+	*hi = app("hi", "10", hi_spec, 1);
+	return srv;
+}
+
 /* ---- the fake's log ------------------------------------------------------------ */
 struct call {
 	char name[48];
@@ -275,7 +285,7 @@ static size_t busy(const struct calls *c, int stream, long long grace_ns, long l
 	return n;
 }
 
-/* Launches (calls) of `stream` inside the windows starting in [from, to);
+/* Launches (calls) of `stream` inside the windows, clipped to [from, to);
  * *most: the most in one window. */
 static size_t launched_in(const struct calls *c, int stream, const struct win *w, size_t nw,
 			  long long from, long long to, size_t *most)
@@ -283,11 +293,10 @@ static size_t launched_in(const struct calls *c, int stream, const struct win *w
 	size_t total = 0;
 	*most = 0;
 	for (size_t j = 0; j < nw; j++) {
-		if (w[j].s < from || w[j].s >= to)
-			continue;
+		long long s = w[j].s > from ? w[j].s : from, e = w[j].e < to ? w[j].e : to;
 		size_t in = 0;
-		for (size_t i = 0; i < c->n; i++)
-			in += c->v[i].stream == stream && c->v[i].t >= w[j].s && c->v[i].t < w[j].e;
+		for (size_t i = 0; s < e && i < c->n; i++)
+			in += c->v[i].stream == stream && c->v[i].t >= s && c->v[i].t < e;
 		total += in;
 		if (in > *most)
 			*most = in;
@@ -332,9 +341,8 @@ static struct win hw_[MAXW];
  * kernels are held while the high one's requests run; status lists both. */
 START_TEST(test_hpf_two_apps)
 {
-	pid_t srv = serve("hpf");
-	pid_t lo = app("lo", "1", "us=1000,k=4,ms=2000", 1);
-	pid_t hi = app("hi", "10", "us=2000,k=5,period=25000,ms=1000", 1);
+	pid_t lo, hi, srv = serve_pair("us=1000,k=4,ms=2000",
+				       "us=2000,k=5,period=25000,ms=1000", &lo, &hi);
 	sleep_ms(300);
 	json_t *j = status_json();
 	ck_assert_int_eq(json_integer_value(json_object_get(j, "clients")), 2);
@@ -375,9 +383,8 @@ END_TEST
  * order. */
 START_TEST(test_server_killed)
 {
-	pid_t srv = serve("hpf");
-	pid_t lo = app("lo", "1", "us=1000,k=4,n=150", 1);
-	pid_t hi = app("hi", "10", "us=2000,k=5,period=25000,n=30", 1);
+	pid_t lo, hi, srv = serve_pair("us=1000,k=4,n=150",
+				       "us=2000,k=5,period=25000,n=30", &lo, &hi);
 	sleep_ms(250);
 	json_t *j = status_json();
 	ck_assert_int_ge(json_integer_value(json_object_get(j, "suspends")), 1);
@@ -415,10 +422,9 @@ END_TEST
  * drops its queue and resumes the low one at once. */
 START_TEST(test_app_killed)
 {
-	pid_t srv = serve("hpf");
-	pid_t lo = app("lo", "1", "us=1000,k=4,ms=1500", 1);
 	/* one request of 400 x 5 ms: busy the whole time */
-	pid_t hi = app("hi", "10", "us=5000,k=400,n=1", 1);
+	pid_t lo, hi, srv = serve_pair("us=1000,k=4,ms=1500",
+				       "us=5000,k=400,n=1", &lo, &hi);
 	sleep_ms(300);
 	json_t *j = status_json();
 	json_t *ql = status_queue(j, "lo");
@@ -443,7 +449,9 @@ START_TEST(test_app_killed)
 	fprintf(stderr, "e2e app killed: low held %.1f ms before the kill, its next kernel "
 		"%.2f ms after it\n", held_ms, resume_ms);
 	ck_assert_double_gt(held_ms, 100);      /* it was held, not trickling */
-	ck_assert_double_lt(resume_ms, 50);     /* the goal is 10 ms; CI is loaded */
+	/* the goal is 10 ms (1-4 ms here at rest); a loaded 2-core CI
+	 * machine has taken 43 */
+	ck_assert_double_lt(resume_ms, 100);
 	ck_assert(has(file("srv", "err"), "gone without BYE"));
 	j = status_json();
 	ck_assert_ptr_null(status_queue(j, "hi"));
@@ -459,9 +467,8 @@ END_TEST
  * runs through them. */
 START_TEST(test_ctl_priority)
 {
-	pid_t srv = serve("hpf");
-	pid_t lo = app("lo", "1", "us=1000,k=4,ms=2200", 1);
-	pid_t hi = app("hi", "10", "us=2000,k=5,period=25000,ms=1200", 1);
+	pid_t lo, hi, srv = serve_pair("us=1000,k=4,ms=2200",
+				       "us=2000,k=5,period=25000,ms=1200", &lo, &hi);
 	sleep_ms(500);
 	long long t_set = now_ns();
 	ck_assert_int_eq(cmd("ctl", "set", "lo", "priority=20"), 0);
@@ -478,10 +485,11 @@ START_TEST(test_ctl_priority)
 	size_t nw = busy(&ch, 1, 2000000, 0, hw_, MAXW), m1, m2;
 	size_t pre = launched_in(&cl, 1, hw_, nw, 0, t_set, &m1);
 	size_t post = launched_in(&cl, 1, hw_, nw, t_set + 50000000, 1LL << 62, &m2);
-	fprintf(stderr, "e2e ctl: low kernels inside high requests (after 2 ms): %zu before "
-		"the change, %zu after\n", pre, post);
-	ck_assert_uint_le(pre, 8);
+	fprintf(stderr, "e2e ctl: low kernels launched 2 ms after a high call, while it "
+		"ran: %zu before the change, %zu after (%zu high busy periods)\n", pre, post, nw);
+	ck_assert_uint_le(pre, nw / 4);
 	ck_assert_uint_ge(post, 20);
+	ck_assert_uint_gt(post, 3 * pre);
 	free(ch.v);
 	free(cl.v);
 }
