@@ -43,9 +43,9 @@ ifneq ($(SHIM_HAVE),)
 all: shim
 # check_all runs the shim's test programs: build them first.
 $(TEST_BIN): | $(SHIM_SO) $(SHIM_FAKE) $(SHIM_APPS) $(SHIM_INTERP)
-$(B)/tests/check_shim.o: CPPFLAGS += -DSHIM_BUILD_DIR='"$(B)"'
+$(B)/tests/check_shim.o $(B)/tests/check_e2e.o: CPPFLAGS += -DSHIM_BUILD_DIR='"$(B)"'
 else
-$(B)/tests/check_shim.o: CPPFLAGS += -DSHIM_NO_CUDA_H
+$(B)/tests/check_shim.o $(B)/tests/check_e2e.o: CPPFLAGS += -DSHIM_NO_CUDA_H
 endif
 
 $(SHIM_B)/%.o: %.c
