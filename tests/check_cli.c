@@ -7,13 +7,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include "cli.h"
+#include "test_util.h"
 
-/* The binary under test: $HIPSCHED_BIN (set by make check) or ./hipsched. */
-static const char *bin(void)
-{
-	const char *b = getenv("HIPSCHED_BIN");
-	return b && *b ? b : "./hipsched";
-}
 
 /* Runs a shell command (from the repo root, where make check runs), puts
  * its stdout+stderr into out, returns its exit status. A leading
@@ -23,7 +18,7 @@ static int run(const char *cmd, char *out, size_t len)
 {
 	char full[4096];
 	if (strncmp(cmd, "./hipsched", 10) == 0)
-		snprintf(full, sizeof(full), "%s%s 2>&1", bin(), cmd + 10);
+		snprintf(full, sizeof(full), "%s%s 2>&1", test_bin(), cmd + 10);
 	else
 		snprintf(full, sizeof(full), "%s 2>&1", cmd);
 	FILE *p = popen(full, "r");
@@ -99,7 +94,7 @@ START_TEST(test_run_dir_deterministic)
 	for (int i = 0; i < 3; i++) {
 		snprintf(d[i], sizeof(d[i]), "/tmp/hipsched_det_%d_%d", (int)getpid(), i);
 		snprintf(c, sizeof(c), "rm -rf %s && %s sim scenarios/three_tenant.ini"
-			 " --duration 2s --timeline --seed %d --out %s", d[i], bin(),
+			 " --duration 2s --timeline --seed %d --out %s", d[i], test_bin(),
 			 i == 2 ? 7 : 3, d[i]);
 		int rc = run(c, out, sizeof(out));
 		ck_assert_msg(rc == 0 || rc == 1, "%s: %s", c, out);
@@ -123,7 +118,7 @@ END_TEST
 START_TEST(test_hw_help_complete)
 {
 	ck_assert_int_eq(run("./hipsched hw --help", out, sizeof(out)), 0);
-	const char *opts[] = { "--policy", "--seed", "--duration", "--out",
+	const char *opts[] = { "--policy", "--seed", "--seeds", "--duration", "--out",
 			       "--json", "--timeline", "--timeline-window",
 			       "--quiet", "--device", "--output", "--base",
 			       "--tenant" };
@@ -138,7 +133,7 @@ START_TEST(test_default_out_and_native_rows)
 {
 	char dir[128], c[2048], cwd[512], exe[1024];
 	ck_assert_ptr_nonnull(getcwd(cwd, sizeof(cwd)));
-	ck_assert_ptr_nonnull(realpath(bin(), exe));
+	ck_assert_ptr_nonnull(realpath(test_bin(), exe));
 	snprintf(dir, sizeof(dir), "/tmp/hipsched_out_%d", (int)getpid());
 	snprintf(c, sizeof(c), "rm -rf %s && mkdir %s && cd %s && %s sim "
 		 "%s/scenarios/dual_resnet.ini --duration 1s --quiet --policy native",
@@ -165,16 +160,16 @@ START_TEST(test_progress_lines)
 	snprintf(f, sizeof(f), "/tmp/hipsched_prog_%d", (int)getpid());
 	snprintf(c, sizeof(c), "HIPSCHED_PROGRESS_EVERY=0.02 %s sim scenarios/dual_resnet.ini"
 		 " --duration 5s --out %s.d 2>%s >/dev/null; grep -cE '^hipsched: (run [1-4]/4 |4 runs at once)' %s"
-		 " && ! grep -q \"$(printf '\\r')\" %s", bin(), f, f, f, f);
+		 " && ! grep -q \"$(printf '\\r')\" %s", test_bin(), f, f, f, f);
 	ck_assert_int_eq(run(c, out, sizeof(out)), 0);
 	ck_assert_int_ge(atoi(out), 2);
 	snprintf(c, sizeof(c), "HIPSCHED_PROGRESS_EVERY=0.02 %s sim scenarios/dual_resnet.ini"
 		 " -j 1 --duration 5s --out %s.d 2>%s >/dev/null; grep -c '^hipsched: run [1-4]/4 ' %s",
-		 bin(), f, f, f);
+		 test_bin(), f, f, f);
 	ck_assert_int_eq(run(c, out, sizeof(out)), 0);
 	ck_assert_int_ge(atoi(out), 2);
 	snprintf(c, sizeof(c), "HIPSCHED_PROGRESS_EVERY=0.02 %s sim scenarios/dual_resnet.ini"
-		 " --duration 5s --quiet --out %s.d 2>%s >/dev/null; test ! -s %s", bin(), f,
+		 " --duration 5s --quiet --out %s.d 2>%s >/dev/null; test ! -s %s", test_bin(), f,
 		 f, f);
 	ck_assert_int_eq(run(c, out, sizeof(out)), 0);
 	snprintf(c, sizeof(c), "rm -rf %s %s.d", f, f);
@@ -199,16 +194,44 @@ START_TEST(test_timeline_window_option)
 	snprintf(c, sizeof(c), "rm -rf %s && %s sim scenarios/dual_resnet.ini --quiet "
 		 "--duration 1s --timeline-window 200ms..0.3 --out %s >/dev/null && "
 		 "test -s %s/timeline.json && grep -c '\"ph\":\"X\"' %s/timeline.json",
-		 d, bin(), d, d, d);
+		 d, test_bin(), d, d, d);
 	ck_assert_int_eq(run(c, out, sizeof(out)), 0);
 	long inwin = atol(out);
 	snprintf(c, sizeof(c), "%s sim scenarios/dual_resnet.ini --quiet --duration 1s "
 		 "--timeline --out %s >/dev/null && grep -c '\"ph\":\"X\"' %s/timeline.json",
-		 bin(), d, d);
+		 test_bin(), d, d);
 	ck_assert_int_eq(run(c, out, sizeof(out)), 0);
 	long all = atol(out);
 	ck_assert_msg(inwin > 0 && inwin * 5 < all, "window %ld of %ld slices", inwin, all);
 	snprintf(c, sizeof(c), "rm -rf %s", d);
+	run(c, out, sizeof(out));
+}
+END_TEST
+
+/* Host jitter makes seeds matter where no arrival is random: dual_resnet
+ * (periodic + closed loop) under seed 7 and seed 8 gives other latencies
+ * (the requests draw other host timings), and seed 7 twice the same bytes.
+ * Before the host-jitter model both seeds gave byte-identical runs. */
+START_TEST(test_seed_changes_closed_workload)
+{
+	char d[3][64], c[512], a[256], b[256];
+	for (int i = 0; i < 3; i++) {
+		snprintf(d[i], sizeof(d[i]), "/tmp/hipsched_seed_%d_%d", (int)getpid(), i);
+		snprintf(c, sizeof(c), "rm -rf %s && %s sim scenarios/dual_resnet.ini"
+			 " --duration 2s --seed %d --out %s", d[i], test_bin(),
+			 i == 2 ? 8 : 7, d[i]);
+		int rc = run(c, out, sizeof(out));
+		ck_assert_msg(rc == 0 || rc == 1, "%s: %s", c, out);
+	}
+	const char *files[] = { "summary.json", "requests.csv" };
+	for (int f = 0; f < 2; f++) {
+		snprintf(a, sizeof(a), "%s/%s", d[0], files[f]);
+		snprintf(b, sizeof(b), "%s/%s", d[1], files[f]);
+		ck_assert_msg(same_file(a, b), "%s differs between two seed-7 runs", files[f]);
+		snprintf(b, sizeof(b), "%s/%s", d[2], files[f]);
+		ck_assert_msg(!same_file(a, b), "seed 8 gave the same %s as seed 7", files[f]);
+	}
+	snprintf(c, sizeof(c), "rm -rf %s %s %s", d[0], d[1], d[2]);
 	run(c, out, sizeof(out));
 }
 END_TEST
@@ -248,6 +271,7 @@ Suite *cli_suite(void)
 	tcase_add_test(t, test_progress_lines);
 	tcase_add_test(t, test_timeline_window_option);
 	tcase_add_test(t, test_default_out_and_native_rows);
+	tcase_add_test(t, test_seed_changes_closed_workload);
 	tcase_add_test(t, test_bench_sim_only);
 	tcase_set_timeout(t, 120);
 	suite_add_tcase(s, t);

@@ -27,12 +27,6 @@ static void teardown(void)
 	test_rmtree(dir);
 }
 
-static const char *bin(void)
-{
-	const char *b = getenv("HIPSCHED_BIN");
-	return b && *b ? b : "./hipsched";
-}
-
 static int sh(const char *cmd)
 {
 	int st = system(cmd);
@@ -240,17 +234,17 @@ START_TEST(test_run_writes_report)
 	char c[2048], run[400];
 	snprintf(run, sizeof(run), "%s/a", dir);
 	snprintf(c, sizeof(c), "%s sim scenarios/dual_resnet.ini --duration 2s --quiet "
-		 "--timeline-window 1s..1.1s --out %s >/dev/null", bin(), run);
+		 "--timeline-window 1s..1.1s --out %s >/dev/null", test_bin(), run);
 	ck_assert_int_eq(sh(c), 0);
 	check_page(run, 1);
 	snprintf(run, sizeof(run), "%s/b", dir);
 	snprintf(c, sizeof(c), "%s sim scenarios/dual_resnet.ini --duration 2s --quiet "
-		 "--out %s >/dev/null", bin(), run);
+		 "--out %s >/dev/null", test_bin(), run);
 	ck_assert_int_eq(sh(c), 0);
 	check_page(run, 0);
 	/* hipsched report redraws it, same bytes */
 	snprintf(c, sizeof(c), "cp %s/report.html %s/old.html && %s report %s >/dev/null"
-		 " && cmp -s %s/report.html %s/old.html", run, dir, bin(), run, run, dir);
+		 " && cmp -s %s/report.html %s/old.html", run, dir, test_bin(), run, run, dir);
 	ck_assert_int_eq(sh(c), 0);
 }
 END_TEST
@@ -268,7 +262,7 @@ START_TEST(test_in_browser)
 	snprintf(c, sizeof(c), "%s sim scenarios/dual_resnet.ini --duration 1s --quiet "
 		 "--timeline-window ..100ms --out %s >/dev/null && timeout 120 chromium "
 		 "--headless --no-sandbox --disable-gpu --dump-dom file://%s/report.html "
-		 "> %s/dom.html 2>/dev/null", bin(), run, run, dir);
+		 "> %s/dom.html 2>/dev/null", test_bin(), run, run, dir);
 	ck_assert_int_eq(sh(c), 0);
 	snprintf(c, sizeof(c), "%s/dom.html", dir);
 	char *dom = test_slurp(c, NULL);
@@ -285,7 +279,7 @@ END_TEST
 START_TEST(test_report_errors)
 {
 	char c[1024];
-	snprintf(c, sizeof(c), "%s report %s > %s/out 2>&1", bin(), dir, dir);
+	snprintf(c, sizeof(c), "%s report %s > %s/out 2>&1", test_bin(), dir, dir);
 	ck_assert_int_eq(sh(c), 1);
 	char p[400];
 	snprintf(p, sizeof(p), "%s/out", dir);
@@ -293,15 +287,15 @@ START_TEST(test_report_errors)
 	ck_assert_msg(strstr(o, "summary.json") != NULL, "%s", o);
 	free(o);
 	snprintf(c, sizeof(c), "echo '{\"x\": 1,' > %s/summary.json && %s report %s "
-		 "> %s/out 2>&1", dir, bin(), dir, dir);
+		 "> %s/out 2>&1", dir, test_bin(), dir, dir);
 	ck_assert_int_eq(sh(c), 1);
 	o = test_slurp(p, NULL);
 	ck_assert_msg(strstr(o, "summary.json:") != NULL, "%s", o);
 	free(o);
-	snprintf(c, sizeof(c), "%s report >/dev/null 2>&1", bin());
+	snprintf(c, sizeof(c), "%s report >/dev/null 2>&1", test_bin());
 	ck_assert_int_eq(sh(c), 2);
 	snprintf(c, sizeof(c), "%s report --help | grep -q 'usage: hipsched report'",
-		 bin());
+		 test_bin());
 	ck_assert_int_eq(sh(c), 0);
 }
 END_TEST
