@@ -124,8 +124,9 @@ int analysis_write_plots(const struct report *rep, const char *dir,
 /* Run directory written whole or not at all: begin creates a fresh
  * temporary folder next to `out` (its path into tmp); commit moves it to
  * `out`, replacing a previous run directory there (one holding a
- * summary.json; anything else there is refused); abort removes it.
- * 0 or -1 (err filled). */
+ * summary.json; anything else there is refused, by begin already, before
+ * the run); abort removes it. 0 or -1 (err filled); begin returns -2 when
+ * out is refused (empty path, not a run directory). */
 int rundir_begin(const char *out, char *tmp, size_t tmplen, char *err, size_t errlen);
 int rundir_commit(const char *tmp, const char *out, char *err, size_t errlen);
 void rundir_abort(const char *tmp);

@@ -149,6 +149,20 @@ static void print_table(const struct report *rep, const char *out)
 }
 
 /* ---- the driver ------------------------------------------------------------------ */
+/* The exit status for a backend's error code. */
+static int exit_of(int rc)
+{
+	if (rc == HS_EINTR || cli_stop)
+		return cli_signal_exit() ? cli_signal_exit() : CLI_RUN;
+	switch (rc) {
+	case HS_EINVAL: case HS_ELEVEL: case HS_ENOPOLICY: case HS_EPARAM:
+		return CLI_INPUT;
+	default:
+		return CLI_RUN;
+	}
+}
+
+/* 0, or the exit status of the failed run (message printed). */
 static int one_run(run_fn run, const struct scenario *sc, struct run_opts *ro,
 		   struct run_result *res, struct progress *pg, const char *label)
 {
@@ -159,10 +173,29 @@ static int one_run(run_fn run, const struct scenario *sc, struct run_opts *ro,
 	pg->run++;
 	if (rc) {
 		progress_done(pg);
-		cli_error("%s run failed: %s", label, err[0] ? err : hs_strerror(rc));
-		return -1;
+		if (rc != HS_EINTR && !cli_stop)
+			cli_error("%s run failed: %s", label, err[0] ? err : hs_strerror(rc));
+		return exit_of(rc);
 	}
 	return 0;
+}
+
+/* An input the run reads (scenario, traces, arrival files) inside the
+ * run directory that the run replaces: refused up front. */
+static int input_in_out(const struct scenario *sc, const char *out)
+{
+	const char *bad = cli_path_within(sc->path, out) ? sc->path : NULL;
+	for (size_t i = 0; !bad && i < sc->ntenants; i++) {
+		const struct tenant_spec *t = &sc->tenants[i];
+		if (t->trace_path && cli_path_within(t->trace_path, out))
+			bad = t->trace_path;
+		else if (t->arrival_file && cli_path_within(t->arrival_file, out))
+			bad = t->arrival_file;
+	}
+	if (bad)
+		cli_error("%s: the run directory %s holds the input %s, which the "
+			  "run would replace; choose another --out", sc->path, out, bad);
+	return bad != NULL;
 }
 
 int cli_drive(const struct drive_opts *o, run_fn run)
@@ -171,7 +204,7 @@ int cli_drive(const struct drive_opts *o, run_fn run)
 	struct scenario *sc = scenario_load(o->scenario_path, err, sizeof(err));
 	if (!sc) {
 		cli_error("%s", err);
-		return 1;
+		return CLI_INPUT;
 	}
 	const char *policy = o->policy ? o->policy : sc->policy;
 	if (!policy_find(policy)) {
@@ -179,26 +212,38 @@ int cli_drive(const struct drive_opts *o, run_fn run)
 		policy_names(names, sizeof(names));
 		cli_error("unknown policy '%s' (known: %s)", policy, names);
 		scenario_free(sc);
-		return 2;
+		return CLI_USAGE;
 	}
 	uint64_t seed = o->have_seed ? o->seed : sc->seed;
 	hs_ns dur = o->duration_ns > 0 ? o->duration_ns : sc->duration_ns;
+	if (scenario_check_limits(sc, dur, err, sizeof(err))) {
+		cli_error("%s", err);
+		scenario_free(sc);
+		return CLI_INPUT;
+	}
 	char out[PATH_MAX - 32], tmp[PATH_MAX];
 	if (o->out_dir)
 		snprintf(out, sizeof(out), "%s", o->out_dir);
 	else
 		snprintf(out, sizeof(out), "runs/%s", sc->name);
+	if (input_in_out(sc, out)) {
+		scenario_free(sc);
+		return CLI_INPUT;
+	}
 
 	struct report rep;
-	int status = 1;
+	int status = CLI_RUN;
 	tmp[0] = 0;
 	if (report_init(&rep, sc, o->backend, policy, seed, dur)) {
 		cli_error("out of memory");
 		scenario_free(sc);
-		return 1;
+		return CLI_RUN;
 	}
-	if (rundir_begin(out, tmp, sizeof(tmp), err, sizeof(err))) {
+	cli_signals_init();
+	int brc = rundir_begin(out, tmp, sizeof(tmp), err, sizeof(err));
+	if (brc) {
 		cli_error("%s", err);
+		status = brc == -2 ? CLI_INPUT : CLI_RUN;
 		goto done;
 	}
 
@@ -211,7 +256,7 @@ int cli_drive(const struct drive_opts *o, run_fn run)
 	}
 	struct run_opts ro = { .seed = seed, .duration_ns = dur,
 			       .progress = progress_cb, .progress_ctx = &pg,
-			       .device = o->device };
+			       .device = o->device, .stop = &cli_stop };
 	int bad = 0;
 	for (size_t i = 0; i < sc->ntenants && !bad; i++) {
 		char label[64];
@@ -239,8 +284,10 @@ int cli_drive(const struct drive_opts *o, run_fn run)
 		bad = one_run(run, sc, &ro, &rep.pol, &pg, policy);
 	}
 	progress_done(&pg);
-	if (bad)
+	if (bad) {
+		status = bad;
 		goto done;
+	}
 	if (report_analyse(&rep)) {
 		cli_error("out of memory");
 		goto done;
@@ -250,9 +297,11 @@ int cli_drive(const struct drive_opts *o, run_fn run)
 		cli_error("%s", err);
 		goto done;
 	}
-	int prc = analysis_write_plots(&rep, tmp, err, sizeof(err));
+	int prc = cli_stop ? 0 : analysis_write_plots(&rep, tmp, err, sizeof(err));
 	if (prc)
 		cli_error("warning: %s", err);
+	if (cli_stop)             /* nothing half done is put in place */
+		goto done;
 	if (rundir_commit(tmp, out, err, sizeof(err))) {
 		cli_error("%s", err);
 		goto done;
@@ -270,10 +319,12 @@ int cli_drive(const struct drive_opts *o, run_fn run)
 		print_table(&rep, out);
 	}
 	fflush(stdout);
-	status = rep.v_policy.pass ? 0 : 1;
+	status = rep.v_policy.pass ? CLI_OK : CLI_FAIL;
 done:
 	if (tmp[0])
 		rundir_abort(tmp);
+	if (cli_stop)
+		status = cli_signal_exit();
 	report_release(&rep);
 	scenario_free(sc);
 	return status;
@@ -297,7 +348,8 @@ static void usage(FILE *f, const char *backend)
 		"  --json         print summary.json instead of the table\n"
 		"  --timeline     also write timeline.json (Chrome trace, Perfetto)\n"
 		"%s"
-		"\nexit status: 0 the verdict passes, 1 it fails or an error, 2 usage\n",
+		"\nexit status: 0 the verdict passes, 1 it fails, 2 usage error, 3 bad\n"
+		"input, 4 the run failed, 130/143 interrupted (SIGINT/SIGTERM)\n",
 		backend, hw ? " [--device N]" : " [--bench]",
 		hw ? "  --device N     GPU ordinal (default 0)\n" :
 		     "  --bench        simulator speed figures, then exit\n");
@@ -348,11 +400,21 @@ int cli_drive_main(int argc, char **argv, const char *backend, run_fn run)
 			} else {
 				cli_error("%s: bad --duration '%s' (e.g. 10s, 500ms)",
 					  backend, optarg);
-				return 2;
+				return CLI_USAGE;
+			}
+			if (o.duration_ns > SCENARIO_DURATION_MAX_NS) {
+				cli_error("%s: --duration '%s' is longer than %.0f s, the "
+					  "longest run hipsched accepts", backend, optarg,
+					  SCENARIO_DURATION_MAX_NS / 1e9);
+				return CLI_USAGE;
 			}
 			break;
 		}
 		case 'o':
+			if (!optarg[0]) {
+				cli_error("%s: --out needs a directory path", backend);
+				return CLI_USAGE;
+			}
 			o.out_dir = optarg;
 			break;
 		case 'j':
@@ -400,7 +462,7 @@ int cli_drive_main(int argc, char **argv, const char *backend, run_fn run)
 		struct scenario *sc = scenario_load(o.scenario_path, err, sizeof(err));
 		if (!sc) {
 			cli_error("%s", err);
-			return 1;
+			return CLI_INPUT;
 		}
 		int rc = cli_sim_bench(sc, o.duration_ns > 0 ? o.duration_ns :
 				       sc->duration_ns);

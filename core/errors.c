@@ -10,6 +10,9 @@ static const char *const messages[HS_ERR_COUNT_] = {
 	[-HS_EEXIST] = "name already registered",
 	[-HS_EBUSY] = "queue still has commands",
 	[-HS_EPARAM] = "bad policy parameter",
+	[-HS_EINTR] = "interrupted",
+	[-HS_ELIMIT] = "more requests than a run keeps (SCENARIO_REQUESTS_MAX); "
+		       "shorten the duration",
 };
 
 const char *hs_strerror(int err)

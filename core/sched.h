@@ -36,7 +36,9 @@ enum hs_err {
 	HS_EEXIST = -5,      /* name already registered */
 	HS_EBUSY = -6,       /* queue still has commands */
 	HS_EPARAM = -7,      /* bad policy parameter */
-	HS_ERR_COUNT_ = 8
+	HS_EINTR = -8,       /* stopped early: a signal (run_opts.stop) */
+	HS_ELIMIT = -9,      /* beyond a size limit (scenarios/scenario.h) */
+	HS_ERR_COUNT_ = 10
 };
 const char *hs_strerror(int err);
 

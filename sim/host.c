@@ -336,8 +336,9 @@ static void complete_request(struct sim_tenant *t, hs_ns now)
 		.request = t->req_no, .arrival_ns = t->arrival_ns,
 		.start_ns = t->start_ns, .end_ns = now,
 	};
-	if (t->recorded && run_result_add_req(s->res, t->idx, &r) && !s->err)
-		s->err = HS_ENOMEM;
+	int rc = t->recorded ? run_result_add_req(s->res, t->idx, &r) : HS_OK;
+	if (rc && !s->err)
+		s->err = rc;
 	sim__emit_request(s, t, &r);
 	t->req_no++;
 	t->busy = 0;

@@ -14,6 +14,13 @@
  *
  * Every error is reported as "FILE:LINE: what is wrong" in a struct
  * trace_err; nothing is printed here (the CLI prints).
+ *
+ * Limits, checked by every reader and importer: each time and duration lies
+ * in [0, TRACE_TIME_MAX_NS] (so the sum or difference of two never
+ * overflows an int64_t), a block has at most TRACE_BLOCK_MAX threads, and a
+ * trace holds at most TRACE_MAX_RECS commands (about 100 bytes of memory
+ * each while loading). A value beyond them is an error with its line, not
+ * a wrapped number.
  */
 #ifndef HIPSCHED_TRACE_H
 #define HIPSCHED_TRACE_H
@@ -21,6 +28,10 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+
+#define TRACE_TIME_MAX_NS (INT64_C(1) << 62)   /* ns, about 146 years */
+#define TRACE_BLOCK_MAX 65536                  /* threads per block (GPUs: 1024) */
+#define TRACE_MAX_RECS ((size_t)1 << 24)       /* commands per trace */
 
 enum trace_kind {
 	TRACE_KERNEL, TRACE_MEMCPY, TRACE_MEMSET, TRACE_SYNC, TRACE_MARKER,
