@@ -7,6 +7,7 @@
 #include <check.h>
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -321,6 +322,75 @@ START_TEST(test_request_cap)
 }
 END_TEST
 
+/* ---- signals ---------------------------------------------------------------- */
+/* Starts `hipsched sim` of an hour of dual_resnet (tens of seconds of
+ * work), sends sig after delay_ms, returns the exit status (minus the
+ * signal if one killed it: the command must exit by itself, cleaned up)
+ * and the seconds it took to end. */
+static int interrupted_sim(int sig, int delay_ms, double *secs)
+{
+	pid_t pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		int nul = open("/dev/null", O_WRONLY);
+		dup2(nul, 1);
+		dup2(nul, 2);
+		execl(bin(), bin(), "sim", "scenarios/dual_resnet.ini", "--duration",
+		      "3600s", "--timeline", "--out", at("run"), (char *)NULL);
+		_exit(127);
+	}
+	struct timespec d = { delay_ms / 1000, (delay_ms % 1000) * 1000000L };
+	nanosleep(&d, NULL);
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	ck_assert_int_eq(kill(pid, sig), 0);
+	int st;
+	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	*secs = (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -WTERMSIG(st);
+}
+
+START_TEST(test_sigint_sim)
+{
+	double secs;
+	/* early (standalone runs) and later (the native run) */
+	ck_assert_int_eq(interrupted_sim(SIGINT, 300, &secs), 130);
+	ck_assert_double_lt(secs, 2.0);
+	ck_assert_int_eq(count_named(dir, ".tmp."), 0);
+	ck_assert_int_eq(access(at("run"), F_OK), -1);
+	ck_assert_int_eq(interrupted_sim(SIGINT, 1500, &secs), 130);
+	ck_assert_int_eq(count_named(dir, ".tmp."), 0);
+	ck_assert_int_eq(access(at("run"), F_OK), -1);
+}
+END_TEST
+
+START_TEST(test_sigterm_sim)
+{
+	double secs;
+	ck_assert_int_eq(interrupted_sim(SIGTERM, 500, &secs), 143);
+	ck_assert_double_lt(secs, 2.0);
+	ck_assert_int_eq(count_named(dir, ".tmp."), 0);
+	ck_assert_int_eq(access(at("run"), F_OK), -1);
+}
+END_TEST
+
+/* A previous run directory survives an interrupted run unchanged. */
+START_TEST(test_signal_keeps_previous_run)
+{
+	ck_assert_int_eq(hs("sim scenarios/dual_resnet.ini --duration 1s --out %s",
+			    at("run")), 0);
+	struct stat a, b;
+	ck_assert_int_eq(stat(at("run/summary.json"), &a), 0);
+	double secs;
+	ck_assert_int_eq(interrupted_sim(SIGINT, 400, &secs), 130);
+	ck_assert_int_eq(stat(at("run/summary.json"), &b), 0);
+	ck_assert_int_eq(a.st_ino, b.st_ino);
+	ck_assert_int_eq(count_named(dir, ".tmp."), 0);
+	ck_assert_int_eq(count_named(dir, ".old."), 0);
+}
+END_TEST
+
 Suite *reliab_suite(void)
 {
 	Suite *s = suite_create("reliab");
@@ -337,6 +407,13 @@ Suite *reliab_suite(void)
 	tcase_add_test(tc, test_directory_inputs);
 	tcase_add_test(tc, test_limits);
 	tcase_add_test(tc, test_request_cap);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("signals");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_sigint_sim);
+	tcase_add_test(tc, test_sigterm_sim);
+	tcase_add_test(tc, test_signal_keeps_previous_run);
 	suite_add_tcase(s, tc);
 	return s;
 }
