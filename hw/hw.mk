@@ -66,4 +66,4 @@ hwcheck:
 # core/sched.h shadows the C library's <sched.h> under -Icore, and
 # <pthread.h> includes <sched.h>: hw/ (threads) and its test see core/ through
 # -iquote instead, so "sched.h" is ours and <sched.h> the system's.
-$(B)/hw/%.o $(B)/tests/check_hw.o $(B)/tests/check_hwcalib.o $(B)/tests/fake_hwdev.o: CPPFLAGS := $(patsubst -Icore,-iquotecore,$(CPPFLAGS))
+$(B)/hw/%.o $(B)/tests/check_hw.o $(B)/tests/check_hwcalib.o $(B)/tests/check_hwfault.o $(B)/tests/fake_hwdev.o: CPPFLAGS := $(patsubst -Icore,-iquotecore,$(CPPFLAGS))
