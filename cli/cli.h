@@ -74,6 +74,10 @@ int cli_drive_main(int argc, char **argv, const char *backend, run_fn run);
  * the command is still winding down ends the process at once (default
  * action). */
 extern volatile sig_atomic_t cli_stop;
+/* The exit status for a run's error code (0 or a negative hs_err / hw
+ * code): a signal's, CLI_INPUT for bad input (invalid scenario values,
+ * traces), CLI_RUN otherwise. */
+int cli_exit_status(int rc);
 void cli_signals_init(void);
 /* 128 + the signal received (130, 143), or 0 if none. */
 int cli_signal_exit(void);

@@ -149,19 +149,6 @@ static void print_table(const struct report *rep, const char *out)
 }
 
 /* ---- the driver ------------------------------------------------------------------ */
-/* The exit status for a backend's error code. */
-static int exit_of(int rc)
-{
-	if (rc == HS_EINTR || cli_stop)
-		return cli_signal_exit() ? cli_signal_exit() : CLI_RUN;
-	switch (rc) {
-	case HS_EINVAL: case HS_ELEVEL: case HS_ENOPOLICY: case HS_EPARAM:
-		return CLI_INPUT;
-	default:
-		return CLI_RUN;
-	}
-}
-
 /* 0, or the exit status of the failed run (message printed). */
 static int one_run(run_fn run, const struct scenario *sc, struct run_opts *ro,
 		   struct run_result *res, struct progress *pg, const char *label)
@@ -175,7 +162,7 @@ static int one_run(run_fn run, const struct scenario *sc, struct run_opts *ro,
 		progress_done(pg);
 		if (rc != HS_EINTR && !cli_stop)
 			cli_error("%s run failed: %s", label, err[0] ? err : hs_strerror(rc));
-		return exit_of(rc);
+		return cli_exit_status(rc);
 	}
 	return 0;
 }

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include "cli.h"
+#include "hw.h"
 
 volatile sig_atomic_t cli_stop;
 
@@ -82,4 +83,19 @@ void cli_error(const char *fmt, ...)
 int cli_is_help(const char *s)
 {
 	return strcmp(s, "-h") == 0 || strcmp(s, "--help") == 0;
+}
+
+int cli_exit_status(int rc)
+{
+	if (rc == HS_EINTR || cli_stop)
+		return cli_signal_exit() ? cli_signal_exit() : CLI_RUN;
+	switch (rc) {
+	case HS_OK:
+		return CLI_OK;
+	case HS_EINVAL: case HS_ELEVEL: case HS_ENOPOLICY: case HS_EPARAM:
+	case HW_ETRACE:
+		return CLI_INPUT;
+	default:
+		return CLI_RUN;
+	}
 }

@@ -322,6 +322,43 @@ START_TEST(test_request_cap)
 }
 END_TEST
 
+/* ---- exit statuses a script can tell apart -------------------------------- */
+START_TEST(test_exit_statuses)
+{
+	put("t.csv", CANON_HDR "0,0,kernel,k,0,0,0,1000000,1,1,1,1,1,1,0,0,0\n");
+	put("pass.ini", "[scenario]\nduration = 100ms\n[tenant a]\ntrace = t.csv\n"
+	    "arrival = periodic\nrate = 10\n[verdict]\na.p99_ms_max = 1000\n");
+	put("fail.ini", "[scenario]\nduration = 100ms\n[tenant a]\ntrace = t.csv\n"
+	    "arrival = periodic\nrate = 10\n[verdict]\na.p99_ms_max = 0.001\n");
+	put("bad.ini", "[tenant a]\ntrace = t.csv\narrival = sometimes\n");
+	ck_assert_int_eq(hs("sim %s --out %s", at("pass.ini"), at("r1")), CLI_OK);
+	ck_assert_int_eq(hs("sim %s --out %s", at("fail.ini"), at("r2")), CLI_FAIL);
+	ck_assert_ptr_nonnull(strstr(out, "overall: FAIL"));
+	ck_assert_int_eq(hs("sim %s --frobnicate", at("pass.ini")), CLI_USAGE);
+	ck_assert_int_eq(hs("sim %s --seed x", at("pass.ini")), CLI_USAGE);
+	ck_assert_int_eq(hs("sim %s --policy nope", at("pass.ini")), CLI_USAGE);
+	ck_assert_int_eq(hs("sim %s", at("bad.ini")), CLI_INPUT);
+	ck_assert_int_eq(hs("sim %s", at("missing.ini")), CLI_INPUT);
+	ck_assert_int_eq(hs("trace info %s", at("bad.ini")), CLI_INPUT);
+	ck_assert_int_eq(hs("compare %s %s", at("r1"), at("nope")), CLI_INPUT);
+	ck_assert_int_eq(hs("compare %s %s", at("r1"), at("r2")), CLI_OK);
+	/* run errors: the output cannot be written */
+	ck_assert_int_eq(hs("trace import %s -o /nonexistent/dir/x.csv", at("t.csv")),
+			 CLI_RUN);
+	ck_assert_int_eq(hs("trace export %s -o /nonexistent/dir/x.json", at("t.csv")),
+			 CLI_RUN);
+	chmod(dir, 0500);
+	if (access(at("x"), F_OK) != 0 && geteuid() != 0)   /* root ignores modes */
+		ck_assert_int_eq(hs("sim %s --out %s", at("pass.ini"), at("r3")), CLI_RUN);
+	chmod(dir, 0700);
+	ck_assert_int_eq(hs("hw --help"), CLI_OK);
+	if (strstr(out, "compiled in: none"))
+		ck_assert_int_eq(hs("hw %s", at("pass.ini")), CLI_RUN);
+	ck_assert_int_eq(hs("sim --help"), CLI_OK);
+	ck_assert_ptr_nonnull(strstr(out, "130/143"));
+}
+END_TEST
+
 /* ---- signals ---------------------------------------------------------------- */
 /* Starts `hipsched sim` of an hour of dual_resnet (tens of seconds of
  * work), sends sig after delay_ms, returns the exit status (minus the
@@ -407,6 +444,7 @@ Suite *reliab_suite(void)
 	tcase_add_test(tc, test_directory_inputs);
 	tcase_add_test(tc, test_limits);
 	tcase_add_test(tc, test_request_cap);
+	tcase_add_test(tc, test_exit_statuses);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("signals");
 	tcase_add_checked_fixture(tc, setup, teardown);
