@@ -518,7 +518,7 @@ START_TEST(test_compare)
 	ck_assert_int_eq(analysis_compare(a, c, &t, err, sizeof(err)), -1);
 	ck_assert_ptr_nonnull(strstr(err, "not a hipsched summary"));
 
-	/* the command: exit 0 on two runs, 1 on a bad one, 2 on usage */
+	/* the command: exit 0 on two runs, 3 (bad input) on a bad one, 2 on usage */
 	char *argv_ok[] = { "compare", a, b, NULL };
 	char *argv_bad[] = { "compare", a, c, NULL };
 	char *argv_use[] = { "compare", a, NULL };
@@ -527,7 +527,7 @@ START_TEST(test_compare)
 	    r3 = cmd_compare(2, argv_use);
 	unquiet();
 	ck_assert_int_eq(r1, 0);
-	ck_assert_int_eq(r2, 1);
+	ck_assert_int_eq(r2, CLI_INPUT);
 	ck_assert_int_eq(r3, 2);
 	rmbase();
 }
