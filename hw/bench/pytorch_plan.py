@@ -1,0 +1,429 @@
+#!/usr/bin/env python3
+"""The plan's multi-model tests on real PyTorch processes.
+
+Each tenant is a real application (hw/bench/pytorch_app.py) in a process of
+its own. For a test it runs, for DURATION seconds per mode:
+  standalone   each tenant alone, natively (the reference)
+  native       all tenants together, no scheduler (what a user has today)
+  POLICY...    all tenants together under `hipsched serve --policy POLICY`,
+               each started by `hipsched run` (libhipsched.so preloaded)
+and prints the table and verdict `hipsched hw` prints (P50 / P90 / P99 /
+max latency from the scheduled arrival, requests/s, ratios to alone), and
+writes a run directory per policy that `hipsched compare` reads
+(summary.json, requests.csv) plus the raw files of every mode.
+
+GPU busy fraction: sampled by `nvidia-smi --query-gpu=utilization.gpu`
+every 100 ms during each window (the driver's "time a kernel was running"
+share); the server's figures (decisions, round trip, preemption latency)
+come from `hipsched status --json` at the end of the window.
+
+usage: pytorch_plan.py TEST [--duration S] [--policies hpf,edf] [--out DIR]
+       [--hipsched PATH] [--shim PATH] [--modes standalone,native,policy]
+TEST: dual | three | rt | same (two streams of one process, the policy
+in the process: HIPSCHED_POLICY, libhipsched.so from --shim)
+"""
+import argparse
+import json
+import math
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+APP = os.path.join(HERE, "pytorch_app.py")
+
+# name, priority, app arguments, hipsched run arguments, slo ms
+TESTS = {
+    "dual": {
+        "tenants": [
+            ("hp", 10, ["--model", "resnet18", "--batch", "1",
+                        "--arrival", "periodic", "--rate", "10"], [], 50.0),
+            ("lp", 1, ["--model", "resnet50", "--batch", "32",
+                       "--arrival", "closed"], [], None),
+        ],
+        "verdict": [("hp", "p99_vs_standalone", "max", 1.10),
+                    ("hp", "p99_ms", "max", 50.0),
+                    ("lp", "throughput_vs_standalone", "min", 0.30)],
+    },
+    "three": {
+        "tenants": [
+            ("vision", 10, ["--model", "resnet50", "--batch", "1",
+                            "--arrival", "periodic", "--rate", "20"], [], 50.0),
+            ("encoder", 5, ["--model", "transformer", "--batch", "8",
+                            "--arrival", "poisson", "--rate", "5"], [], 100.0),
+            ("train", 1, ["--model", "resnet50", "--batch", "32", "--train",
+                          "--arrival", "closed"], [], None),
+        ],
+        "verdict": [("vision", "p99_vs_standalone", "max", 1.10),
+                    ("encoder", "p99_vs_standalone", "max", 1.25),
+                    ("train", "throughput_vs_standalone", "min", 0.30)],
+    },
+    # the plan's same-process case: both models in one process, each on a
+    # stream of its own (CUDA priorities -5 and 0); a policy runs in the
+    # process itself (HIPSCHED_POLICY), no server
+    "same": {
+        "process": "one",
+        "tenants": [
+            ("hp", 10, ["--model", "resnet18", "--batch", "1",
+                        "--arrival", "periodic", "--rate", "10",
+                        "--stream-prio", "-5"], [], 50.0),
+            ("lp", 1, ["--model", "resnet50", "--batch", "32",
+                       "--arrival", "closed", "--stream-prio", "0"], [], None),
+        ],
+        "verdict": [("hp", "p99_vs_standalone", "max", 1.10),
+                    ("hp", "p99_ms", "max", 50.0),
+                    ("lp", "throughput_vs_standalone", "min", 0.30)],
+    },
+    "rt": {
+        "tenants": [
+            ("frames", 10, ["--model", "mobilenet_v3", "--batch", "1",
+                            "--arrival", "periodic", "--rate", "60",
+                            "--deadline-ms", "6"], ["--deadline", "6ms"], 6.0),
+            ("batch", 1, ["--model", "resnet50", "--batch", "32",
+                          "--arrival", "closed"], [], None),
+        ],
+        "verdict": [("frames", "slo_attainment", "min", 0.99),
+                    ("frames", "p99_vs_standalone", "max", 1.10),
+                    ("batch", "throughput_vs_standalone", "min", 0.30)],
+    },
+}
+
+
+def quantile(sorted_v, p):
+    """GSL's gsl_stats_quantile_from_sorted_data: linear interpolation."""
+    if not sorted_v:
+        return float("nan")
+    d = (len(sorted_v) - 1) * p
+    lo = int(math.floor(d))
+    hi = min(lo + 1, len(sorted_v) - 1)
+    return sorted_v[lo] + (d - lo) * (sorted_v[hi] - sorted_v[lo])
+
+
+def read_csv(path):
+    rows = {}
+    with open(path) as f:
+        next(f)
+        for line in f:
+            t, i, arr, st, en, lat = line.strip().split(",")
+            rows.setdefault(t, []).append((int(i), int(arr), int(st),
+                                           int(en), int(lat)))
+    return rows
+
+
+def stats(rows, duration_s, slo_ms):
+    done = [r for r in rows if r[1] >= 0 and r[1] < duration_s * 1e9]
+    lat = sorted(r[4] / 1e6 for r in done)
+    inwin = [r for r in done if r[3] <= duration_s * 1e9]
+    s = {"requests": len(done), "completed": len(done),
+         "completed_in_window": len(inwin),
+         "latency_ms": {"n": len(lat), "p50": quantile(lat, .5),
+                        "p90": quantile(lat, .9), "p99": quantile(lat, .99),
+                        "max": lat[-1] if lat else float("nan"),
+                        "mean": sum(lat) / len(lat) if lat else float("nan")},
+         "throughput_rps": len(inwin) / duration_s,
+         "slo_attainment": (sum(1 for x in lat if x <= slo_ms) / len(lat)
+                            if slo_ms and lat else None)}
+    return s
+
+
+class Gpu:
+    """nvidia-smi sampling of the GPU's busy share during a window."""
+
+    def __init__(self, path):
+        self.path = path
+        self.p = None
+        if shutil.which("nvidia-smi"):
+            self.f = open(path, "w")
+            self.p = subprocess.Popen(
+                ["nvidia-smi", "--query-gpu=utilization.gpu",
+                 "--format=csv,noheader,nounits", "-lms", "100"],
+                stdout=self.f, stderr=subprocess.DEVNULL)
+
+    def stop(self):
+        if not self.p:
+            return None
+        self.p.terminate()
+        self.p.wait()
+        self.f.close()
+        v = []
+        with open(self.path) as f:
+            for line in f:
+                try:
+                    v.append(float(line))
+                except ValueError:
+                    pass
+        return sum(v) / len(v) / 100.0 if v else None
+
+
+def run_mode(a, test, mode, names, raw, policy=None):
+    """Runs tenants `names` together; returns {tenant: rows}, extras."""
+    d = os.path.join(raw, mode)
+    os.makedirs(d, exist_ok=True)
+    sock = os.path.join(d, "hipsched.sock")
+    server = None
+    extras = {"mode": mode}
+    env0 = dict(os.environ)
+    one = test.get("process") == "one" and len(names) > 1
+    if policy and not one:
+        cmd = [a.hipsched, "serve", "--policy", policy, "--socket", sock]
+        for kv in a.param:
+            cmd += ["--param", kv]
+        server = subprocess.Popen(cmd, stdout=open(os.path.join(d, "serve.log"), "w"),
+                                  stderr=subprocess.STDOUT, env=env0)
+        for _ in range(200):
+            if os.path.exists(sock):
+                break
+            time.sleep(0.02)
+        else:
+            raise SystemExit("pytorch_plan.py: hipsched serve did not start "
+                             "(see %s/serve.log)" % d)
+    go = os.path.join(d, "go")
+    procs = []
+    tenants = [t for t in test["tenants"] if t[0] in names]
+    if one:
+        # one process: the first tenant's arguments, the others by --with
+        first = list(tenants[0])
+        for name, prio, app_args, run_args, slo in tenants[1:]:
+            kv = dict(zip(app_args[::2], app_args[1::2]))
+            first[2] = first[2] + ["--with", ":".join((
+                kv["--model"], kv["--batch"], kv["--arrival"],
+                kv.get("--rate", "0"), kv["--stream-prio"], name))]
+        tenants = [tuple(first)]
+    for name, prio, app_args, run_args, slo in tenants:
+        out = os.path.join(d, name + ".csv")
+        ready = os.path.join(d, name + ".ready")
+        argv = [sys.executable, APP, "--name", name, "--duration",
+                str(a.duration), "--out", out, "--ready", ready, "--go", go,
+                "--seed", str(a.seed)] + app_args
+        env = dict(env0)
+        if policy and one:
+            env["HIPSCHED_STATS"] = os.path.join(d, name + ".shim.json")
+            env["HIPSCHED_POLICY"] = policy
+            if a.param:
+                env["HIPSCHED_PARAMS"] = ",".join(a.param)
+            env["LD_PRELOAD"] = a.shim
+        elif policy:
+            env["HIPSCHED_STATS"] = os.path.join(d, name + ".shim.json")
+            argv = [a.hipsched, "run", "--name", name, "--priority", str(prio),
+                    "--socket", sock] + a.run_arg + run_args + ["--"] + argv
+        log = open(os.path.join(d, name + ".log"), "w")
+        procs.append((name, subprocess.Popen(argv, stdout=log,
+                                             stderr=subprocess.STDOUT, env=env),
+                      ready))
+    t_lim = time.time() + 300
+    while not all(os.path.exists(r) for _, _, r in procs):
+        for n, p, _ in procs:
+            if p.poll() is not None:
+                raise SystemExit("pytorch_plan.py: %s/%s exited %d before its "
+                                 "window (see %s/%s.log)" % (mode, n, p.returncode, d, n))
+        if time.time() > t_lim:
+            raise SystemExit("pytorch_plan.py: %s: warm-up took over 300 s" % mode)
+        time.sleep(0.05)
+    t0 = time.monotonic_ns() + 200_000_000
+    with open(go + ".tmp", "w") as f:
+        f.write("%d\n" % t0)
+    os.replace(go + ".tmp", go)
+    gpu = Gpu(os.path.join(d, "gpu_util.txt"))
+    time.sleep(0.2 + a.duration * 0.95)
+    if server:
+        st = subprocess.run([a.hipsched, "status", "--socket", sock, "--json"],
+                            capture_output=True, text=True, timeout=20)
+        with open(os.path.join(d, "status.json"), "w") as f:
+            f.write(st.stdout)
+        try:
+            extras["server"] = json.loads(st.stdout)
+        except ValueError:
+            extras["server"] = None
+    rc = 0
+    for n, p, _ in procs:
+        try:
+            p.wait(timeout=a.duration + 120)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            raise SystemExit("pytorch_plan.py: %s/%s hung" % (mode, n))
+        if p.returncode:
+            print("%s/%s exited %d (see %s/%s.log)" % (mode, n, p.returncode, d, n))
+            rc = 1
+    extras["gpu_util"] = gpu.stop()
+    if server:
+        server.send_signal(signal.SIGTERM)
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            server.kill()
+        extras["server_exit"] = server.returncode
+    if rc:
+        raise SystemExit("pytorch_plan.py: %s failed" % mode)
+    rows = {}
+    sums = {}
+    for n, _, _ in procs:
+        rows.update(read_csv(os.path.join(d, n + ".csv")))
+        with open(os.path.join(d, n + ".csv.json")) as f:
+            for t in json.load(f)["tenants"]:
+                sums[t["name"]] = t["checksum"]
+        sj = os.path.join(d, n + ".shim.json")
+        if os.path.exists(sj):
+            with open(sj) as f:
+                try:
+                    extras.setdefault("shim", {})[n] = json.load(f)
+                except ValueError:
+                    pass
+    extras["checksums"] = sums
+    return rows, extras
+
+
+def fmt(v, w=9, p=2):
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return "%*s" % (w, "-")
+    return "%*.*f" % (w, p, v)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("test", choices=sorted(TESTS))
+    ap.add_argument("--duration", type=float, default=30.0)
+    ap.add_argument("--policies", default="hpf")
+    ap.add_argument("--modes", default="standalone,native,policy")
+    ap.add_argument("--param", action="append", default=[],
+                    help="policy parameter K=V for hipsched serve")
+    ap.add_argument("--run-arg", action="append", default=[],
+                    help="extra argument for every hipsched run "
+                         "(e.g. --run-arg=--threshold=8)")
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--out", default="")
+    ap.add_argument("--hipsched", default=os.path.join(HERE, "..", "..", "hipsched"))
+    ap.add_argument("--shim", default="",
+                    help="libhipsched.so for the same-process test "
+                         "(default: next to --hipsched, then build/*/)")
+    a = ap.parse_args()
+    test = TESTS[a.test]
+    if not a.shim:
+        import glob
+        c = [os.path.join(os.path.dirname(a.hipsched), "libhipsched.so")] + \
+            sorted(glob.glob(os.path.join(HERE, "..", "..", "build", "*",
+                                          "libhipsched.so")))
+        a.shim = next((x for x in c if os.path.exists(x)), c[0])
+    a.shim = os.path.abspath(a.shim)
+    out = a.out or os.path.join("runs", "pytorch_" + a.test)
+    raw = os.path.join(out, "raw")
+    os.makedirs(raw, exist_ok=True)
+    names = [t[0] for t in test["tenants"]]
+    slo = {t[0]: t[4] for t in test["tenants"]}
+    prio = {t[0]: t[1] for t in test["tenants"]}
+    modes = a.modes.split(",")
+    res = {}
+    ext = {}
+    if "standalone" in modes:
+        res["standalone"] = {}
+        for n in names:
+            r, e = run_mode(a, test, "standalone_" + n, [n], raw)
+            res["standalone"][n] = stats(r[n], a.duration, slo[n])
+            ext["standalone_" + n] = e
+    if "native" in modes:
+        r, e = run_mode(a, test, "native", names, raw)
+        res["native"] = {n: stats(r[n], a.duration, slo[n]) for n in names}
+        ext["native"] = e
+    if "policy" in modes:
+        for p in a.policies.split(","):
+            r, e = run_mode(a, test, p, names, raw, policy=p)
+            res[p] = {n: stats(r[n], a.duration, slo[n]) for n in names}
+            ext[p] = e
+    alone = res.get("standalone", {})
+
+    def ratios(mode, n):
+        s = res[mode][n]
+        if n in alone:
+            s["p99_vs_standalone"] = s["latency_ms"]["p99"] / alone[n]["latency_ms"]["p99"]
+            s["throughput_vs_standalone"] = (s["throughput_rps"] /
+                                             alone[n]["throughput_rps"])
+        s["p99_ms"] = s["latency_ms"]["p99"]
+
+    print("test %s: real PyTorch processes, %g s per mode, policies %s"
+          % (a.test, a.duration, a.policies))
+    print()
+    print("tenant     prio mode           done    p50 ms    p90 ms    p99 ms"
+          "    max ms      req/s  p99/alone  tput/alone    in SLO")
+    order = ["standalone", "native"] + [p for p in res if p not in
+                                        ("standalone", "native")]
+    for n in names:
+        for m in order:
+            if m not in res or n not in res[m]:
+                continue
+            if m != "standalone":
+                ratios(m, n)
+            s = res[m][n]
+            L = s["latency_ms"]
+            print("%-10s %4d %-12s %6d %s %s %s %s %s %s %s %s" % (
+                n, prio[n], m, s["completed"], fmt(L["p50"]), fmt(L["p90"]),
+                fmt(L["p99"]), fmt(L["max"]), fmt(s["throughput_rps"], 10),
+                fmt(s.get("p99_vs_standalone"), 10, 3),
+                fmt(s.get("throughput_vs_standalone"), 11, 3),
+                ("%8.1f%%" % (100 * s["slo_attainment"])) if s["slo_attainment"]
+                is not None else "%9s" % "-"))
+    print()
+    util = ", ".join("%s %s" % (m, ("%.1f%%" % (100 * e["gpu_util"]))
+                                if e.get("gpu_util") is not None else "-")
+                     for m, e in ext.items())
+    print("GPU busy (nvidia-smi samples): " + util)
+    overall = 0
+    for p in [m for m in order if m not in ("standalone", "native") and m in res]:
+        srv = ext[p].get("server") or {}
+        print("server (%s): %s" % (p, json.dumps({k: srv.get(k) for k in
+              ("decisions", "rtt_us", "preempt_us") if k in srv})))
+        same = all(ext[p]["checksums"].get(n) == ext.get("native", {}).get(
+            "checksums", {}).get(n) for n in names) if "native" in ext else None
+        print("outputs bitwise equal to native (%s): %s" % (p, same))
+        fails = 0
+        print("verdict (%s):" % p)
+        for n, key, kind, bound in test["verdict"]:
+            v = res[p][n].get(key)
+            ok = v is not None and (v <= bound if kind == "max" else v >= bound)
+            fails += not ok
+            print("  %s  %-36s measured %-9s %s %g" % (
+                "PASS" if ok else "FAIL", n + "." + key + "_" + kind,
+                ("%.4g" % v) if v is not None else "-",
+                "<=" if kind == "max" else ">=", bound))
+        overall |= fails > 0
+        summ = {"hipsched_version": "pytorch_plan", "scenario": "pytorch_" + a.test,
+                "backend": "pytorch", "policy": p, "seed": a.seed,
+                "duration_s": a.duration, "gpu_util": ext[p].get("gpu_util"),
+                "server": ext[p].get("server"),
+                "verdict": "FAIL" if fails else "PASS", "tenants": []}
+        for n in names:
+            t = dict(res[p][n])
+            t.update({"name": n, "priority": prio[n], "slo_ms": slo[n]})
+            if "native" in res:
+                t["native"] = res["native"][n]
+            if n in alone:
+                t["standalone"] = alone[n]
+            summ["tenants"].append(t)
+        rd = os.path.join(out, p)
+        os.makedirs(rd, exist_ok=True)
+        with open(os.path.join(rd, "summary.json.tmp"), "w") as f:
+            json.dump(summ, f, indent=2)
+        os.replace(os.path.join(rd, "summary.json.tmp"),
+                   os.path.join(rd, "summary.json"))
+        with open(os.path.join(rd, "requests.csv"), "w") as f:
+            f.write("tenant,mode,request,arrival_ns,start_ns,end_ns,latency_ns\n")
+            for m, dd in [("standalone_" + n, "standalone") for n in names] + \
+                    [("native", "native"), (p, "policy")]:
+                path = os.path.join(raw, m)
+                if not os.path.isdir(path):
+                    continue
+                for n in names:
+                    c = os.path.join(path, n + ".csv")
+                    if os.path.exists(c):
+                        for t, rows in read_csv(c).items():
+                            for i, arr, st, en, lat in rows:
+                                f.write("%s,%s,%d,%d,%d,%d,%d\n" % (
+                                    t, dd, i, arr, st, en, lat))
+    print("\noverall: %s    (run directories under %s)" %
+          ("FAIL" if overall else "PASS", out))
+    return overall
+
+
+if __name__ == "__main__":
+    sys.exit(main())
