@@ -114,9 +114,9 @@ static int parse(int argc, char **argv, struct common_opts *o,
 			break;
 		case 'g': {
 			double us = strtod(optarg, &end);
-			if (*end || end == optarg || !(us > 0)) {
-				cli_error("%s: --gap-us needs a positive number, not '%s'",
-					  argv[0], optarg);
+			if (*end || end == optarg || !(us > 0) || !(us <= 1e12)) {
+				cli_error("%s: --gap-us needs a positive number up to 1e12, "
+					  "not '%s'", argv[0], optarg);
 				return 2;
 			}
 			o->imp.gap_ns = (int64_t)(us * 1000.0);

@@ -65,9 +65,10 @@ int policy__param_double(const struct hs_param *params, size_t n,
 			continue;
 		char *end;
 		double v = strtod(params[i].val, &end);
-		if (end == params[i].val || *end || !(v > 0)) {
-			snprintf(err, errlen, "%s: expected a positive number, got '%s'",
-				 key, params[i].val);
+		/* bounded: policies scale these to ns (ms * 1e6) */
+		if (end == params[i].val || *end || !(v > 0) || !(v <= 1e9)) {
+			snprintf(err, errlen, "%s: expected a positive number up to "
+				 "1e9, got '%s'", key, params[i].val);
 			return HS_EPARAM;
 		}
 		*out = v;

@@ -395,6 +395,10 @@ int hw__group_setup(struct group *g, char *err, size_t errlen)
 			snprintf(err, errlen, "%s: no requests in the trace", t->spec->trace_path);
 			return HW_ETRACE;
 		}
+		if (trace_check_replay(t->tr, SCENARIO_DURATION_MAX_NS, &te)) {
+			snprintf(err, errlen, "%s", te.msg);
+			return HW_ETRACE;
+		}
 		if (t->spec->arrival == ARRIVAL_FILE && (rc = read_arrival_file(t, err, errlen)))
 			return rc;
 		t->rng = gsl_rng_alloc(gsl_rng_mt19937);

@@ -223,6 +223,11 @@ int sim__tenant_setup(struct sim *s, struct sim_tenant *t, char *err,
 			 sp->trace_path ? sp->trace_path : sp->name);
 		return HS_EINVAL;
 	}
+	struct trace_err te;
+	if (trace_check_replay(t->tr, SCENARIO_DURATION_MAX_NS, &te)) {
+		snprintf(err, errlen, "%s", te.msg);
+		return HS_EINVAL;
+	}
 	int rc = index_trace(t, err, errlen);
 	if (rc)
 		return rc;

@@ -19,6 +19,7 @@
 #include <unistd.h>
 #include "cli.h"
 #include "scenario.h"
+#include "sim.h"
 #include "test_util.h"
 #include "trace.h"
 
@@ -157,6 +158,60 @@ START_TEST(test_canonical_limits)
 	ck_assert_ptr_null(trace_load(at("c.csv"), &err));
 	ck_assert_msg(strstr(err.msg, "c.csv:2:") && strstr(err.msg, "threads"),
 		      "%s", err.msg);
+}
+END_TEST
+
+/* Sums over many long commands saturate instead of wrapping. */
+START_TEST(test_summary_saturates)
+{
+	put("c.csv", CANON_HDR
+	    "0,0,kernel,k,0,0,0,4611686018427387904,1,1,1,1,1,1,0,0,0\n"
+	    "0,1,kernel,k,0,0,0,4611686018427387904,1,1,1,1,1,1,0,0,0\n"
+	    "0,2,kernel,k,0,0,0,4611686018427387904,1,1,1,1,1,1,0,0,0\n");
+	struct trace_err err;
+	struct trace *t = trace_load(at("c.csv"), &err);
+	ck_assert_msg(t != NULL, "%s", err.msg);
+	struct trace_summary s;
+	ck_assert_int_eq(trace_summarize(t, 10, &s), 0);
+	ck_assert_int_eq(s.reqs[0].kernel_ns, INT64_MAX);
+	ck_assert_int_eq(s.top[0].total_ns, INT64_MAX);
+	ck_assert_int_eq(s.gpu_busy_ns, (int64_t)1 << 62);
+	trace_summary_release(&s);
+	/* such a trace cannot be replayed: refused before a run */
+	ck_assert_int_eq(trace_check_replay(t, SCENARIO_DURATION_MAX_NS, &err), -1);
+	ck_assert_msg(strstr(err.msg, "request 0 seq 0 lasts"), "%s", err.msg);
+	trace_free(t);
+	put("s.ini", "[tenant a]\ntrace = c.csv\narrival = closed\n");
+	ck_assert_int_eq(hs("sim %s --duration 1s --out %s", at("s.ini"), at("r")),
+			 CLI_INPUT);
+	ck_assert_ptr_nonnull(strstr(out, "longer than a run can be"));
+}
+END_TEST
+
+/* Numbers of options and policy parameters scaled to ns stay in range. */
+START_TEST(test_scaled_options)
+{
+	put("x.json", KINETO("1", "1"));
+	ck_assert_int_eq(hs("trace import %s -o %s --split gap --gap-us 1e300",
+			    at("x.json"), at("x.csv")), CLI_USAGE);
+	ck_assert_int_eq(hs("trace info %s --split gap --gap-us inf", at("x.json")),
+			 CLI_USAGE);
+	put("t.csv", CANON_HDR "0,0,kernel,k,0,0,0,1000,1,1,1,1,1,1,0,0,0\n");
+	put("s.ini", "[policy]\nname = hpf\nlinger = inf\n[tenant a]\n"
+	    "trace = t.csv\narrival = closed\n");
+	char e[512];
+	ck_assert_ptr_null(scenario_load(at("s.ini"), e, sizeof(e)));
+	ck_assert_msg(strstr(e, "s.ini:3:") && strstr(e, "up to 1e9"), "%s", e);
+	put("s.ini", "[policy]\nname = bp\nslice = 1e300\n[tenant a]\n"
+	    "trace = t.csv\narrival = closed\n");
+	ck_assert_ptr_null(scenario_load(at("s.ini"), e, sizeof(e)));
+	ck_assert_msg(strstr(e, "s.ini:3:"), "%s", e);
+	/* a device profile latency beyond 60 s */
+	put("dev.ini", "[device]\nunits = 4\nlaunch_ns = 9223372036854775807\n");
+	struct sim_device d;
+	ck_assert_int_ne(sim_device_load(at("dev.ini"), &d, e, sizeof(e)), 0);
+	ck_assert_msg(strstr(e, "dev.ini:3: launch_ns") && strstr(e, "out of range"),
+		      "%s", e);
 }
 END_TEST
 
@@ -437,6 +492,8 @@ Suite *reliab_suite(void)
 	tcase_add_test(tc, test_nsys_overflow);
 	tcase_add_test(tc, test_kineto_overflow);
 	tcase_add_test(tc, test_canonical_limits);
+	tcase_add_test(tc, test_summary_saturates);
+	tcase_add_test(tc, test_scaled_options);
 	tcase_add_test(tc, test_empty_canonical);
 	tcase_add_test(tc, test_import_onto_input);
 	tcase_add_test(tc, test_rundir_holds_input);

@@ -452,3 +452,22 @@ void trace_free(struct trace *t)
 	free(t->path);
 	free(tf);
 }
+
+int trace_check_replay(const struct trace *t, int64_t max_ns, struct trace_err *err)
+{
+	for (size_t q = 0; q < t->nreqs; q++) {
+		const struct trace_request *rq = &t->reqs[q];
+		for (size_t i = rq->first; i < rq->first + rq->count; i++) {
+			const struct trace_rec *r = &t->recs[i];
+			int64_t gap = i > rq->first ? r->submit_ns - t->recs[i - 1].submit_ns : 0;
+			const char *what = r->end_ns - r->start_ns > max_ns ? "lasts" :
+					   gap > max_ns ? "comes after a host gap of" : NULL;
+			if (what)
+				return trace__fail(err, "%s: request %lld seq %lld %s more "
+						   "than %.0f s, longer than a run can be",
+						   t->path, (long long)r->request,
+						   (long long)r->seq, what, (double)max_ns / 1e9);
+		}
+	}
+	return 0;
+}

@@ -94,6 +94,11 @@ struct trace {
 /* Loads a canonical trace (validated). Caller frees with trace_free(). */
 struct trace *trace_load(const char *path, struct trace_err *err);
 void trace_free(struct trace *t);
+/* Whether a run of at most max_ns can replay t: every command's duration
+ * and the host gap before it at most max_ns (a longer one could never
+ * finish, and the simulator scales durations by widths). 0, or -1 with
+ * "FILE: request R seq S: ..." in err. O(n). */
+int trace_check_replay(const struct trace *t, int64_t max_ns, struct trace_err *err);
 
 /* ---- Chrome trace event JSON (opens in Perfetto) ------------------------
  * Used by `trace export` and by the simulator's / hw backend's --timeline.

@@ -12,7 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* The scratch folder of this process ($TMPDIR or /tmp, made once). */
+/* The scratch folder of this process ($TMPDIR, else /dev/shm or /tmp;
+ * made once, removed at exit). */
 const char *fuzz_dir(void);
 /* Writes data to fuzz_dir()/name and returns that path (static buffer). */
 const char *fuzz_write(const char *name, const uint8_t *data, size_t n);

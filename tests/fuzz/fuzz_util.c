@@ -1,4 +1,5 @@
 /* Scratch files for the harnesses (see fuzz.h). */
+#include <dirent.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -7,15 +8,34 @@
 #include <unistd.h>
 #include "fuzz.h"
 
+static char dir[256];
+
+static void cleanup(void)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	char p[600];
+	while (d && (e = readdir(d)))
+		if (e->d_name[0] != '.') {
+			snprintf(p, sizeof(p), "%s/%s", dir, e->d_name);
+			unlink(p);
+		}
+	if (d)
+		closedir(d);
+	rmdir(dir);
+}
+
 const char *fuzz_dir(void)
 {
-	static char dir[256];
 	if (!dir[0]) {
+		/* memory-backed when there is one: a write per execution */
 		const char *t = getenv("TMPDIR");
-		snprintf(dir, sizeof(dir), "%s/hipsched-fuzz.%ld", t && *t ? t : "/tmp",
-			 (long)getpid());
+		if (!t || !*t)
+			t = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp";
+		snprintf(dir, sizeof(dir), "%s/hipsched-fuzz.%ld", t, (long)getpid());
 		if (mkdir(dir, 0700) != 0 && access(dir, W_OK) != 0)
 			fuzz_fail("cannot create %s", dir);
+		atexit(cleanup);
 	}
 	return dir;
 }
