@@ -11,7 +11,7 @@ mkdir -p "$B/crash"
 
 seeds() {       # the fixtures a harness starts from
 	case $1 in
-	canonical) ls tests/fixtures/traces/*.csv tests/fixtures/scenarios/*.csv ;;
+	canonical|simtrace) ls tests/fixtures/traces/*.csv tests/fixtures/scenarios/*.csv ;;
 	kineto) ls tests/fixtures/traces/*.json ;;
 	rocprof) ls tests/fixtures/traces/*rocprof*.csv ;;
 	nsys) ls tests/fixtures/traces/*nsys*.csv ;;
