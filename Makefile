@@ -1,11 +1,13 @@
 # hipsched — build, test, run.
 #
 #   make              simulator-only build of ./hipsched (no GPU SDK needed)
-#   make HW=nvidia    + HIP backend on NVIDIA (nvcc, hw/hip_nv.h mapping)
+#   make HW=nvidia    + HIP backend on NVIDIA (nvcc, hw/dev/hip_nv.h mapping)
 #   make HW=amd       + HIP backend on AMD (Debian's libamdhip64-dev / ROCm)
 #   make check        every Check suite (SANITIZE=1: under ASan + UBSan)
 #   make run          the main job: hipsched sim scenarios/dual_resnet.ini
 #   make bench        simulator speed figures
+#   make shim         build/<flavor>/libhipsched.so, the interception library
+#   make bench-shim   its cost per intercepted call (against a fake libcuda)
 #   make fuzz         libFuzzer harnesses (clang, ASan + UBSan) of every parser;
 #                     FUZZ_TIME=S: then run each for S seconds (tests/fuzz/)
 #   make deps         install the Debian packages the project needs
@@ -74,6 +76,9 @@ TEST_SRCS   := $(wildcard tests/*.c)
 TEST_SUITES := $(patsubst tests/check_%.c,%,$(wildcard tests/check_*.c))
 TEST_OBJS   := $(TEST_SRCS:%.c=$(B)/%.o)
 TEST_BIN    := $(B)/check_all
+
+# --- the interception library (hw/shim/) ---------------------------------
+include hw/shim/shim.mk
 
 .PHONY: all check run bench deps deps-amd deps-ensure clean hwcheck help fuzz
 all: hipsched

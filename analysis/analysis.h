@@ -17,6 +17,13 @@
 #include <stdio.h>
 #include "scenario.h"
 
+/* analysis/' block of the one error numbering (core/sched.h). */
+enum analysis_err {
+	ANALYSIS_EIO = HS_ERANGE_ANALYSIS,        /* a run directory file not written */
+	ANALYSIS_EBAD = HS_ERANGE_ANALYSIS - 1,   /* a run directory not readable */
+	ANALYSIS_EOUT = HS_ERANGE_ANALYSIS - 2,   /* an --out that cannot be one */
+};
+
 /* ---- statistics ---------------------------------------------------------- */
 struct lat_stats {
 	size_t n;                  /* samples */
@@ -109,7 +116,8 @@ void report_release(struct report *rep);
 /* summary.json as a jansson object (caller json_decref()s); NULL on ENOMEM. */
 struct json_t;
 struct json_t *analysis_summary_json(const struct report *rep);
-/* Writes `dir`/summary.json, `dir`/requests.csv. 0 or -1 (err filled). */
+/* Writes `dir`/summary.json, `dir`/requests.csv. 0 or ANALYSIS_EIO /
+ * HS_ENOMEM (err filled). */
 int analysis_write_summary(const struct report *rep, const char *dir,
 			   char *err, size_t errlen);
 int analysis_write_requests(const struct report *rep, const char *dir,
@@ -117,7 +125,7 @@ int analysis_write_requests(const struct report *rep, const char *dir,
 /* Writes the gnuplot data and script into dir and runs gnuplot there (a
  * child process) to draw latency_cdf_TENANT.{png,svg} and
  * throughput.{png,svg}. Returns 0, 1 when gnuplot is not installed (no
- * plots, a reason in err), or -1 on error (err filled). */
+ * plots, a reason in err), or ANALYSIS_EIO / HS_ENOMEM (err filled). */
 int analysis_write_plots(const struct report *rep, const char *dir,
 			 char *err, size_t errlen);
 
@@ -125,8 +133,9 @@ int analysis_write_plots(const struct report *rep, const char *dir,
  * temporary folder next to `out` (its path into tmp); commit moves it to
  * `out`, replacing a previous run directory there (one holding a
  * summary.json; anything else there is refused, by begin already, before
- * the run); abort removes it. 0 or -1 (err filled); begin returns -2 when
- * out is refused (empty path, not a run directory). */
+ * the run); abort removes it. 0, ANALYSIS_EOUT when out is refused
+ * (empty path, too long, not a run directory) or ANALYSIS_EIO (err
+ * filled). */
 int rundir_begin(const char *out, char *tmp, size_t tmplen, char *err, size_t errlen);
 int rundir_commit(const char *tmp, const char *out, char *err, size_t errlen);
 void rundir_abort(const char *tmp);
@@ -144,7 +153,8 @@ struct cmp_table {
 	struct cmp_row *rows;      /* A's order, then what only B has */
 };
 /* Loads dir_a/summary.json and dir_b/summary.json and lines up every
- * leaf value (tenants matched by name, criteria by key). 0 or -1 with
+ * leaf value (tenants matched by name, criteria by key). 0, HS_ENOMEM or
+ * ANALYSIS_EBAD with
  * "PATH:LINE: what is wrong" in err. Free with analysis_compare_release(). */
 int analysis_compare(const char *dir_a, const char *dir_b, struct cmp_table *t,
 		     char *err, size_t errlen);

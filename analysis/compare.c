@@ -28,7 +28,7 @@ static int push(struct leaves *ls, const char *key, json_t *v)
 		size_t nc = ls->cap ? ls->cap * 2 : 64;
 		struct leaf *nl = realloc(ls->l, nc * sizeof(*nl));
 		if (!nl)
-			return -1;
+			return HS_ENOMEM;
 		ls->l = nl;
 		ls->cap = nc;
 	}
@@ -45,8 +45,9 @@ static int flatten(json_t *v, const char *prefix, struct leaves *ls)
 		json_t *c;
 		json_object_foreach(v, k, c) {
 			snprintf(key, sizeof(key), "%s%s%s", prefix, *prefix ? "." : "", k);
-			if (flatten(c, key, ls))
-				return -1;
+			int rc = flatten(c, key, ls);
+			if (rc)
+				return rc;
 		}
 		return 0;
 	}
@@ -64,8 +65,9 @@ static int flatten(json_t *v, const char *prefix, struct leaves *ls)
 				snprintf(key, sizeof(key), "%s[%s]", prefix, id);
 			else
 				snprintf(key, sizeof(key), "%s[%zu]", prefix, i);
-			if (flatten(c, key, ls))
-				return -1;
+			int rc = flatten(c, key, ls);
+			if (rc)
+				return rc;
 		}
 		return 0;
 	}
@@ -121,7 +123,7 @@ static int add_row(struct cmp_table *t, const char *key, json_t *a, json_t *b)
 		size_t nc = t->cap ? t->cap * 2 : 64;
 		struct cmp_row *nr = realloc(t->rows, nc * sizeof(*nr));
 		if (!nr)
-			return -1;
+			return HS_ENOMEM;
 		t->rows = nr;
 		t->cap = nc;
 	}
@@ -147,14 +149,14 @@ int analysis_compare(const char *dir_a, const char *dir_b, struct cmp_table *t,
 	memset(t, 0, sizeof(*t));
 	json_t *a = load(dir_a, err, errlen);
 	if (!a)
-		return -1;
+		return ANALYSIS_EBAD;
 	json_t *b = load(dir_b, err, errlen);
 	if (!b) {
 		json_decref(a);
-		return -1;
+		return ANALYSIS_EBAD;
 	}
 	struct leaves la = { 0 }, lb = { 0 };
-	int rc = -1;
+	int rc = HS_ENOMEM;
 	if (flatten(a, "", &la) || flatten(b, "", &lb))
 		goto out;
 	char *used = calloc(lb.n ? lb.n : 1, 1);

@@ -3,7 +3,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <gsl/gsl_cdf.h>
-#include <gsl/gsl_sort.h>
 #include <gsl/gsl_statistics_double.h>
 #include "analysis.h"
 
@@ -16,11 +15,13 @@ void analysis_lat_stats(double *x, size_t n, struct lat_stats *out)
 		out->max_ms = out->mean_ms = NAN;
 		return;
 	}
-	gsl_sort(x, 1, n);
-	out->p50_ms = gsl_stats_quantile_from_sorted_data(x, 1, n, 0.50);
-	out->p90_ms = gsl_stats_quantile_from_sorted_data(x, 1, n, 0.90);
-	out->p99_ms = gsl_stats_quantile_from_sorted_data(x, 1, n, 0.99);
-	out->max_ms = x[n - 1];
+	static const double q[4] = { 0.50, 0.90, 0.99, 1.0 };
+	double p[4];
+	run_quantiles(x, n, q, p, 4);
+	out->p50_ms = p[0];
+	out->p90_ms = p[1];
+	out->p99_ms = p[2];
+	out->max_ms = p[3];
 	out->mean_ms = gsl_stats_mean(x, 1, n);
 	if (n >= 2) {
 		double sd = gsl_stats_sd_m(x, 1, n, out->mean_ms);

@@ -12,6 +12,20 @@
 #include <unistd.h>
 #include "analysis.h"
 
+/* analysis/' block of the one error table (numbering in core/sched.h). */
+static const char *const analysis_messages[] = {
+	[HS_ERANGE_ANALYSIS - ANALYSIS_EIO] = "cannot write the run directory",
+	[HS_ERANGE_ANALYSIS - ANALYSIS_EBAD] = "cannot read the run directory",
+	[HS_ERANGE_ANALYSIS - ANALYSIS_EOUT] = "not a path for a run directory",
+};
+
+__attribute__((constructor)) static void analysis_errors_register(void)
+{
+	hs_err_register(HS_ERANGE_ANALYSIS,
+			sizeof(analysis_messages) / sizeof(analysis_messages[0]),
+			analysis_messages);
+}
+
 #ifndef HIPSCHED_VERSION
 #define HIPSCHED_VERSION "0.1.0"
 #endif
@@ -143,14 +157,14 @@ int analysis_write_summary(const struct report *rep, const char *dir,
 	json_t *o = analysis_summary_json(rep);
 	if (!o) {
 		snprintf(err, errlen, "%s: out of memory", path);
-		return -1;
+		return HS_ENOMEM;
 	}
 	int rc = json_dump_file(o, path, JSON_INDENT(2) | JSON_PRESERVE_ORDER |
 				JSON_REAL_PRECISION(10));
 	json_decref(o);
 	if (rc) {
 		snprintf(err, errlen, "%s: cannot write: %s", path, strerror(errno));
-		return -1;
+		return ANALYSIS_EIO;
 	}
 	return 0;
 }
@@ -184,7 +198,7 @@ int analysis_write_requests(const struct report *rep, const char *dir,
 	FILE *f = fopen(path, "w");
 	if (!f) {
 		snprintf(err, errlen, "%s: cannot write: %s", path, strerror(errno));
-		return -1;
+		return ANALYSIS_EIO;
 	}
 	fputs("tenant,mode,request,arrival_ns,start_ns,end_ns,latency_ns\n", f);
 	for (size_t i = 0; i < rep->sc->ntenants; i++)
@@ -194,7 +208,7 @@ int analysis_write_requests(const struct report *rep, const char *dir,
 	int bad = ferror(f);
 	if (fclose(f) || bad) {
 		snprintf(err, errlen, "%s: write error", path);
-		return -1;
+		return ANALYSIS_EIO;
 	}
 	return 0;
 }
@@ -213,7 +227,7 @@ static int replaceable(const char *out, char *err, size_t errlen)
 	if (!S_ISDIR(st.st_mode) || (access(probe, F_OK) != 0 && !empty_dir(out))) {
 		snprintf(err, errlen, "%s: exists and is not a run directory (no "
 			 "summary.json); not replacing it", out);
-		return -1;
+		return ANALYSIS_EOUT;
 	}
 	return 0;
 }
@@ -222,14 +236,15 @@ int rundir_begin(const char *out, char *tmp, size_t tmplen, char *err, size_t er
 {
 	if (!out[0]) {
 		snprintf(err, errlen, "the run directory path is empty");
-		return -1;
+		return ANALYSIS_EOUT;
 	}
 	if (strlen(out) + 16 > PATH_MAX || strlen(out) + 16 > tmplen) {
 		snprintf(err, errlen, "%.64s...: path too long", out);
-		return -1;
+		return ANALYSIS_EOUT;
 	}
-	if (replaceable(out, err, errlen))
-		return -2;
+	int rc = replaceable(out, err, errlen);
+	if (rc)
+		return rc;
 	/* the parent folders of out, so the rename stays on one file system */
 	char parent[PATH_MAX];
 	snprintf(parent, sizeof(parent), "%s", out);
@@ -240,7 +255,7 @@ int rundir_begin(const char *out, char *tmp, size_t tmplen, char *err, size_t er
 		if (mkdir(parent, 0777) && errno != EEXIST) {
 			snprintf(err, errlen, "%s: cannot create: %s", parent,
 				 strerror(errno));
-			return -1;
+			return ANALYSIS_EIO;
 		}
 		*p = '/';
 	}
@@ -249,11 +264,11 @@ int rundir_begin(const char *out, char *tmp, size_t tmplen, char *err, size_t er
 		ol--;
 	if ((size_t)snprintf(tmp, tmplen, "%.*s.tmp.XXXXXX", (int)ol, out) >= tmplen) {
 		snprintf(err, errlen, "%s: path too long", out);
-		return -1;
+		return ANALYSIS_EIO;
 	}
 	if (!mkdtemp(tmp)) {
 		snprintf(err, errlen, "%s: cannot create: %s", tmp, strerror(errno));
-		return -1;
+		return ANALYSIS_EIO;
 	}
 	/* mkdtemp makes it 0700; a run directory is as readable as any */
 	mode_t um = umask(0);
@@ -286,14 +301,15 @@ int rundir_commit(const char *tmp, const char *out, char *err, size_t errlen)
 	if (lstat(out, &st) == 0) {
 		char probe[PATH_MAX];
 		path_join(probe, sizeof(probe), out, "summary.json");
-		if (replaceable(out, err, errlen))
-			return -1;
+		int rc = replaceable(out, err, errlen);
+		if (rc)
+			return rc;
 		if (access(probe, F_OK) != 0) {
 			/* an empty folder is fine to replace */
 			if (rmdir(out) != 0) {
 				snprintf(err, errlen, "%s: cannot replace: %s", out,
 					 strerror(errno));
-				return -1;
+				return ANALYSIS_EIO;
 			}
 		} else {
 			snprintf(old, sizeof(old), "%s.old.XXXXXX", out);
@@ -302,7 +318,7 @@ int rundir_commit(const char *tmp, const char *out, char *err, size_t errlen)
 					 "aside: %s", out, strerror(errno));
 				if (old[0])
 					rmdir(old);
-				return -1;
+				return ANALYSIS_EIO;
 			}
 		}
 	}
@@ -311,7 +327,7 @@ int rundir_commit(const char *tmp, const char *out, char *err, size_t errlen)
 			 strerror(errno));
 		if (old[0])
 			rename(old, out);
-		return -1;
+		return ANALYSIS_EIO;
 	}
 	if (old[0])
 		rm_tree(old);

@@ -43,7 +43,7 @@ static long write_cdf(const char *dir, const char *tenant, const char *mode,
 	double *x = malloc((t->nreq ? t->nreq : 1) * sizeof(*x));
 	if (!x) {
 		snprintf(err, errlen, "%s: out of memory", path);
-		return -1;
+		return HS_ENOMEM;
 	}
 	size_t n = 0;
 	for (size_t i = 0; i < t->nreq; i++)
@@ -54,7 +54,7 @@ static long write_cdf(const char *dir, const char *tenant, const char *mode,
 	if (!f) {
 		snprintf(err, errlen, "%s: cannot write: %s", path, strerror(errno));
 		free(x);
-		return -1;
+		return ANALYSIS_EIO;
 	}
 	fprintf(f, "# latency_ms fraction_of_completed (%s, %s)\n", tenant, mode);
 	for (size_t i = 0; i < n; i++)
@@ -62,7 +62,7 @@ static long write_cdf(const char *dir, const char *tenant, const char *mode,
 	free(x);
 	if (fclose(f)) {
 		snprintf(err, errlen, "%s: write error", path);
-		return -1;
+		return ANALYSIS_EIO;
 	}
 	return (long)n;
 }
@@ -122,7 +122,7 @@ static int write_script(const struct report *rep, const char *dir,
 			long n = write_cdf(dir, tn, mode_names[m], &r->t[i], err, errlen);
 			if (n < 0) {
 				fclose(f);
-				return -1;
+				return ANALYSIS_EIO;
 			}
 			if (n == 0 || off >= (int)sizeof(body))
 				continue;
@@ -157,19 +157,19 @@ static int write_script(const struct report *rep, const char *dir,
 	return 0;
 ioerr:
 	snprintf(err, errlen, "%s: cannot write: %s", path, strerror(errno));
-	return -1;
+	return ANALYSIS_EIO;
 }
 
 int analysis_write_plots(const struct report *rep, const char *dir,
 			 char *err, size_t errlen)
 {
 	if (write_script(rep, dir, err, errlen))
-		return -1;
+		return ANALYSIS_EIO;
 	fflush(NULL);
 	pid_t pid = fork();
 	if (pid < 0) {
 		snprintf(err, errlen, "cannot start gnuplot: %s", strerror(errno));
-		return -1;
+		return ANALYSIS_EIO;
 	}
 	if (pid == 0) {
 		if (chdir(dir))
@@ -187,7 +187,7 @@ int analysis_write_plots(const struct report *rep, const char *dir,
 	while (waitpid(pid, &st, 0) < 0)
 		if (errno != EINTR) {
 			snprintf(err, errlen, "gnuplot: %s", strerror(errno));
-			return -1;
+			return ANALYSIS_EIO;
 		}
 	if (WIFEXITED(st) && WEXITSTATUS(st) == 127) {
 		snprintf(err, errlen, "gnuplot not found; plots skipped (install "
@@ -197,7 +197,7 @@ int analysis_write_plots(const struct report *rep, const char *dir,
 	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
 		snprintf(err, errlen, "gnuplot failed; see gnuplot.log in the run "
 			 "directory");
-		return -1;
+		return ANALYSIS_EIO;
 	}
 	return 0;
 }

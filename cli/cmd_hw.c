@@ -135,12 +135,6 @@ static int cmd_calibrate(int argc, char **argv)
 	return 0;
 }
 
-static int cmp_ns(const void *a, const void *b)
-{
-	hs_ns x = *(const hs_ns *)a, y = *(const hs_ns *)b;
-	return x < y ? -1 : x > y;
-}
-
 static int cmd_direct(int argc, char **argv)
 {
 	static const struct option lo[] = {
@@ -223,19 +217,19 @@ static int cmd_direct(int argc, char **argv)
 			if (!active[i])
 				continue;
 			const struct tenant_result *t = &res.t[i];
-			hs_ns *lat = malloc((t->nreq ? t->nreq : 1) * sizeof(*lat));
+			double *lat = malloc((t->nreq ? t->nreq : 1) * sizeof(*lat));
 			size_t n = 0, inwin = 0;
 			for (size_t k = 0; lat && k < t->nreq; k++) {
 				if (t->req[k].end_ns < 0)
 					continue;
-				lat[n++] = t->req[k].end_ns - t->req[k].arrival_ns;
+				lat[n++] = (double)(t->req[k].end_ns - t->req[k].arrival_ns) / 1e6;
 				inwin += t->req[k].end_ns <= res.duration_ns;
 			}
-			qsort(lat, n, sizeof(*lat), cmp_ns);
-			double p50 = n ? lat[(size_t)(0.50 * (n - 1))] / 1e6 : NAN;
-			double p99 = n ? lat[(size_t)ceil(0.99 * (n - 1))] / 1e6 : NAN;
+			static const double q[2] = { 0.50, 0.99 };
+			double p[2];
+			run_quantiles(lat, n, q, p, 2);
 			printf("%-12s %6zu %9.3f %9.3f %10.2f %9llu\n", sc->tenants[i].name,
-			       n, p50, p99, inwin / (res.duration_ns / 1e9),
+			       n, p[0], p[1], inwin / (res.duration_ns / 1e9),
 			       (unsigned long long)t->kernels);
 			free(lat);
 		}

@@ -6,10 +6,12 @@
  *   hipsched trace export FILE -o OUT.json
  */
 #include <getopt.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "cli.h"
+#include "scenario.h"
 #include "trace.h"
 
 static void usage_trace(FILE *f)
@@ -254,15 +256,17 @@ static double ms(int64_t ns)
 	return (double)ns / 1e6;
 }
 
-static int64_t median_i64(int64_t *v, size_t n)
+/* The median of v (run_quantiles), 0 for none. */
+static double median_i64(const int64_t *v, size_t n)
 {
-	for (size_t i = 1; i < n; i++)          /* n is the request count */
-		for (size_t j = i; j > 0 && v[j - 1] > v[j]; j--) {
-			int64_t t = v[j];
-			v[j] = v[j - 1];
-			v[j - 1] = t;
-		}
-	return n ? v[n / 2] : 0;
+	double *d = malloc((n ? n : 1) * sizeof(*d)), q = 0.5, m = 0;
+	if (!d)
+		return NAN;
+	for (size_t i = 0; i < n; i++)
+		d[i] = (double)v[i];
+	run_quantiles(d, n, &q, &m, 1);
+	free(d);
+	return n ? m : 0;
 }
 
 static int cmd_info(int argc, char **argv)
@@ -313,8 +317,8 @@ static int cmd_info(int argc, char **argv)
 				span[i] = s.reqs[i].span_ns;
 			}
 			printf("  per request (median): GPU busy %.3f ms, latency span "
-			       "%.3f ms\n", ms(median_i64(busy, s.nreqs)),
-			       ms(median_i64(span, s.nreqs)));
+			       "%.3f ms\n", median_i64(busy, s.nreqs) / 1e6,
+			       median_i64(span, s.nreqs) / 1e6);
 		}
 		free(busy);
 		free(span);

@@ -230,7 +230,7 @@ int cli_drive(const struct drive_opts *o, run_fn run)
 	int brc = rundir_begin(out, tmp, sizeof(tmp), err, sizeof(err));
 	if (brc) {
 		cli_error("%s", err);
-		status = brc == -2 ? CLI_INPUT : CLI_RUN;
+		status = brc == ANALYSIS_EOUT ? CLI_INPUT : CLI_RUN;
 		goto done;
 	}
 

@@ -7,7 +7,9 @@
 #include <string.h>
 #include <sys/stat.h>
 #include "cli.h"
+#include "analysis.h"
 #include "hw.h"
+#include "trace.h"
 
 volatile sig_atomic_t cli_stop;
 
@@ -93,7 +95,8 @@ int cli_exit_status(int rc)
 	case HS_OK:
 		return CLI_OK;
 	case HS_EINVAL: case HS_ELEVEL: case HS_ENOPOLICY: case HS_EPARAM:
-	case HW_ETRACE:
+	case HW_ETRACE: case TRACE_EBAD: case SCENARIO_EBAD: case SCENARIO_EVALUE:
+	case SCENARIO_ELIMIT: case ANALYSIS_EBAD: case ANALYSIS_EOUT:
 		return CLI_INPUT;
 	default:
 		return CLI_RUN;

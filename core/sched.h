@@ -26,7 +26,19 @@
 
 typedef int64_t hs_ns;                  /* a point or span in time, ns */
 
-/* ---- errors: one table, negative codes, hs_strerror() gives the text ---- */
+/* ---- errors: one table, negative codes, hs_strerror() gives the text ----
+ * Every function of the project returns 0 or a negative code of this one
+ * numbering, and hs_strerror knows them all. The core owns -1..-99 (below);
+ * each other module owns a block of 100 and declares its codes in its own
+ * public header, from its HS_ERANGE_* base downwards:
+ *   hw/       HS_ERANGE_HW        -100   enum hw_err (hw/hw.h)
+ *   traces/   HS_ERANGE_TRACE     -200   enum trace_errcode (traces/trace.h)
+ *   scenarios HS_ERANGE_SCENARIO  -300   enum scenario_err (scenario.h)
+ *   hw/serve/ HS_ERANGE_SERVE     -400   the policy server's protocol
+ *   analysis/ HS_ERANGE_ANALYSIS  -500   enum analysis_err (analysis.h)
+ * and registers the messages of its block once (hs_err_register, from a
+ * constructor in the file that holds its table), so the core names no
+ * other module. A code of no registered block reads "unknown error". */
 enum hs_err {
 	HS_OK = 0,
 	HS_ENOMEM = -1,      /* out of memory */
@@ -37,10 +49,24 @@ enum hs_err {
 	HS_EBUSY = -6,       /* queue still has commands */
 	HS_EPARAM = -7,      /* bad policy parameter */
 	HS_EINTR = -8,       /* stopped early: a signal (run_opts.stop) */
-	HS_ELIMIT = -9,      /* beyond a size limit (scenarios/scenario.h) */
-	HS_ERR_COUNT_ = 10
+	HS_ERR_COUNT_ = 9
 };
+#define HS_ERANGE_SIZE 100
+#define HS_ERANGE_HW (-100)
+#define HS_ERANGE_TRACE (-200)
+#define HS_ERANGE_SCENARIO (-300)
+#define HS_ERANGE_SERVE (-400)
+#define HS_ERANGE_ANALYSIS (-500)
+#define HS_ERANGE_MAX_ 8      /* blocks -100 .. -800 */
+
 const char *hs_strerror(int err);
+/* Registers the messages of one module's block: code base - i reads
+ * msg[i], i < n (n <= HS_ERANGE_SIZE). base is a multiple of -100 below
+ * -99. The table must outlive the process (static). HS_EINVAL for a bad
+ * base or n, HS_EEXIST if the block already has a table (the same table
+ * again is a no-op). Not thread-safe: call before starting threads (a
+ * constructor is the usual place). */
+int hs_err_register(int base, size_t n, const char *const *msg);
 
 /* ---- commands ---------------------------------------------------------- */
 enum xcmd_kind { XCMD_KERNEL, XCMD_MEMCPY, XCMD_MEMSET, XCMD_SYNC, XCMD_MARKER };

@@ -1,7 +1,7 @@
 /*
  * hipsched hardware backend: the scheduler core (core/sched.h) driven by a
  * real GPU through HIP, on AMD (ROCm's libamdhip64) or NVIDIA (HIP's CUDA
- * platform through hw/hip_nv.h).
+ * platform through hw/dev/hip_nv.h).
  *
  * What it gives:
  *   - hw_run: a run_fn (scenarios/scenario.h) that replays a scenario's
@@ -19,7 +19,7 @@
  * process, or a passthrough policy (native, streamprio), each process runs
  * the policy in its own core. With several processes and a policy that
  * controls (hpf, edf, bp, ...), the parent is the policy server (XSched's
- * design, hw/relay.c): one core with the run's policy over proxy queues
+ * design, hw/serve/relay.c): one core with the run's policy over proxy queues
  * (xq_config.proxy), one per tenant queue of every child; the children's
  * cores run the internal policy "remote", which forwards each change of a
  * queue's load and deadline to the parent (one 48-byte message on an
@@ -39,17 +39,20 @@
 
 #include <stddef.h>
 #include "sched.h"
-#include "scenario.h"
 
-/* Error codes beyond the core's table (hw_strerror knows both). */
+/* scenarios/scenario.h (the run_fn contract) */
+struct scenario;
+struct run_opts;
+struct run_result;
+
+/* hw/'s block of the one error numbering (core/sched.h; hs_strerror). */
 enum hw_err {
-	HW_ENOBACKEND = -100,   /* built without a GPU backend */
-	HW_ENODEV = -101,       /* no HIP device (or not the one asked for) */
-	HW_EDEVICE = -102,      /* a HIP call failed; the message says which */
-	HW_ETRACE = -103,       /* a tenant's trace could not be loaded */
-	HW_EIO = -104,          /* writing a file failed */
+	HW_ENOBACKEND = HS_ERANGE_HW,  /* built without a GPU backend */
+	HW_ENODEV = HS_ERANGE_HW - 1,  /* no HIP device (or not the one asked for) */
+	HW_EDEVICE = HS_ERANGE_HW - 2, /* a HIP call failed; the message says which */
+	HW_ETRACE = HS_ERANGE_HW - 3,  /* a tenant's trace could not be loaded */
+	HW_EIO = HS_ERANGE_HW - 4,     /* writing a file failed */
 };
-const char *hw_strerror(int err);
 
 /* "nvidia", "amd" or "none": the platform compiled in. */
 const char *hw_backend_name(void);

@@ -1,4 +1,7 @@
 /* Run results: growable per-tenant request records (see scenario.h). */
+#include <gsl/gsl_sort.h>
+#include <gsl/gsl_statistics_double.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include "scenario.h"
@@ -45,7 +48,7 @@ int run_result_add_req(struct run_result *r, size_t tenant,
 		return HS_EINVAL;
 	struct tenant_result *t = &r->t[tenant];
 	if (r->nreq_all >= SCENARIO_REQUESTS_MAX)
-		return HS_ELIMIT;
+		return SCENARIO_ELIMIT;
 	if (grow((void **)&t->req, &t->cap, t->nreq, sizeof(*t->req)))
 		return HS_ENOMEM;
 	t->req[t->nreq++] = *rec;
@@ -70,4 +73,12 @@ size_t scenario_policy_params(const struct scenario *sc, const char *policy,
 		return 0;
 	*out = sc->params;
 	return sc->nparams;
+}
+
+void run_quantiles(double *v, size_t n, const double *q, double *out, size_t nq)
+{
+	if (n)
+		gsl_sort(v, 1, n);
+	for (size_t i = 0; i < nq; i++)
+		out[i] = n ? gsl_stats_quantile_from_sorted_data(v, 1, n, q[i]) : NAN;
 }

@@ -19,6 +19,14 @@
 #include <stdint.h>
 #include "sched.h"
 
+/* scenarios/' block of the one error numbering (core/sched.h). */
+enum scenario_err {
+	SCENARIO_EBAD = HS_ERANGE_SCENARIO,        /* a scenario that cannot run */
+	SCENARIO_EVALUE = HS_ERANGE_SCENARIO - 1,  /* a value that does not parse */
+	SCENARIO_ELIMIT = HS_ERANGE_SCENARIO - 2,  /* more requests than a run
+	                                            * keeps (SCENARIO_REQUESTS_MAX) */
+};
+
 /* Limits: what a run can hold in reasonable memory and time. A scenario
  * or command line beyond them is refused up front with a message (by
  * scenario_load() and scenario_check_limits()), not attempted. A run keeps
@@ -92,7 +100,8 @@ int scenario_check_limits(const struct scenario *sc, hs_ns duration_ns,
 
 /* Parses a span with a unit: "30s", "1.5ms", "250us", "100ns", "2m"; "0"
  * alone is allowed. Returns 0 and the span in *out_ns (rounded to the
- * nearest ns), or -1 with the reason in why (a static string). */
+ * nearest ns), or SCENARIO_EVALUE with the reason in why (a static
+ * string). */
 int scenario_parse_duration(const char *s, hs_ns *out_ns, const char **why);
 /* Index of the tenant of that name, or -1. */
 int scenario_tenant_index(const struct scenario *sc, const char *name);
@@ -108,6 +117,44 @@ int criterion_per_tenant(enum criterion_kind k);
 size_t scenario_policy_params(const struct scenario *sc, const char *policy,
 			      const struct hs_param **out);
 
+/* ---- the tenant workload model (workload.c) ------------------------------
+ * What a tenant asks of the GPU, computed once for every backend (sim_run
+ * and hw_run consume the same plan, so "sim vs hw on one scenario" compares
+ * the same input):
+ *   - arrivals, in ns from the start of the run: periodic (k / rate),
+ *     poisson (exponential gaps of mean 1 / rate; the first arrival is a
+ *     sample too, not 0), closed (0, then each request's completion), file
+ *     (arrival_file: one time in seconds a line, '#' comments; times must
+ *     never decrease);
+ *   - request choice: arrival k replays the trace's request k mod nreqs;
+ *   - seeding: one GSL generator (mt19937) per tenant and stream of
+ *     randomness, seeded from the run's seed and the tenant's NAME, never
+ *     its index, so adding or removing a tenant leaves the other tenants'
+ *     arrivals unchanged.
+ * A plan is used by one thread at a time.
+ */
+struct workload;
+
+#define WORKLOAD_NONE INT64_MAX    /* no further arrival */
+
+/* A plan for tenant `tenant` of `sc` whose trace has `nreqs` requests,
+ * from the run's `seed`. Reads the arrival file (FILE:LINE messages).
+ * 0 and *out (free with workload_free), or SCENARIO_EBAD / HS_ENOMEM with a
+ * message in err. */
+int workload_create(const struct scenario *sc, size_t tenant, uint64_t seed,
+		    size_t nreqs, struct workload **out, char *err, size_t errlen);
+void workload_free(struct workload *w);
+
+/* The next arrival (the k-th call gives arrival k), ns from the run's
+ * start, or WORKLOAD_NONE when an arrival file is exhausted. A closed-loop
+ * tenant's arrival k > 0 is `prev_end_ns`, the completion of request k - 1
+ * (open-loop kinds ignore it). Arrivals never decrease. O(1). */
+hs_ns workload_next_arrival(struct workload *w, hs_ns prev_end_ns);
+/* Whether the tenant's arrivals follow its completions (closed loop). */
+int workload_closed(const struct workload *w);
+/* The trace request that arrival `k` replays (0 .. nreqs - 1). */
+size_t workload_request(const struct workload *w, uint64_t k);
+
 /* ---- run results -------------------------------------------------------- */
 struct req_record {
 	int64_t request;           /* per-tenant request number from 0 */
@@ -115,6 +162,8 @@ struct req_record {
 	hs_ns start_ns;            /* when its first command was submitted */
 	hs_ns end_ns;              /* when its last command completed; < 0:
 	                            * it had not completed when the run ended */
+	int64_t trace_req;         /* the trace request it replayed
+	                            * (workload_request) */
 };
 
 struct tenant_result {
@@ -136,7 +185,8 @@ struct run_result {
 	size_t ntenants;           /* == scenario's ntenants */
 	struct tenant_result *t;
 	size_t nreq_all;           /* requests of every tenant, at most
-	                            * SCENARIO_REQUESTS_MAX (then HS_ELIMIT) */
+	                            * SCENARIO_REQUESTS_MAX (then
+	                            * SCENARIO_ELIMIT) */
 	/* preemption latencies observed (suspend -> queue idle), ns */
 	hs_ns *preempt_ns;
 	size_t npreempt, preempt_cap;
@@ -148,6 +198,15 @@ void run_result_release(struct run_result *r);
 int run_result_add_req(struct run_result *r, size_t tenant,
 		       const struct req_record *rec);
 int run_result_add_preempt(struct run_result *r, hs_ns lat_ns);
+
+/* The one percentile of the project (every table and figure: latencies,
+ * `hw direct`, the relay's round trips, calibration medians): sorts
+ * v[0..n) ascending in place and writes the q[i]-quantile (0 <= q <= 1)
+ * to out[i] for i < nq, GSL's definition (gsl_stats_quantile_from_sorted_
+ * data: linear interpolation between order statistics, so the median of
+ * an even count is the mean of the middle two; q = 1 is the maximum).
+ * NaN for every q when n == 0. O(n log n). */
+void run_quantiles(double *v, size_t n, const double *q, double *out, size_t nq);
 
 /* How a backend runs a scenario (sim_run, hw_run). */
 struct run_opts {

@@ -17,6 +17,21 @@ static const char *skip_ws(const char *s)
 	return s;
 }
 
+/* scenarios/' block of the one error table (numbering in core/sched.h). */
+static const char *const scenario_messages[] = {
+	[HS_ERANGE_SCENARIO - SCENARIO_EBAD] = "bad scenario",
+	[HS_ERANGE_SCENARIO - SCENARIO_EVALUE] = "bad value",
+	[HS_ERANGE_SCENARIO - SCENARIO_ELIMIT] = "more requests than a run keeps "
+		"(SCENARIO_REQUESTS_MAX); shorten the duration",
+};
+
+__attribute__((constructor)) static void scenario_errors_register(void)
+{
+	hs_err_register(HS_ERANGE_SCENARIO,
+			sizeof(scenario_messages) / sizeof(scenario_messages[0]),
+			scenario_messages);
+}
+
 /* ---- small value parsers ------------------------------------------------- */
 
 int scenario_parse_duration(const char *s, hs_ns *out_ns, const char **why)
@@ -30,18 +45,18 @@ int scenario_parse_duration(const char *s, hs_ns *out_ns, const char **why)
 	s = skip_ws(s);
 	if (!*s) {
 		*why = "empty value";
-		return -1;
+		return SCENARIO_EVALUE;
 	}
 	char *end;
 	errno = 0;
 	double v = strtod(s, &end);
 	if (end == s || errno == ERANGE || !isfinite(v) || *s == '+') {
 		*why = "not a number";
-		return -1;
+		return SCENARIO_EVALUE;
 	}
 	if (v < 0) {
 		*why = "negative";
-		return -1;
+		return SCENARIO_EVALUE;
 	}
 	const char *u = skip_ws(end);
 	size_t ul = strlen(u);
@@ -53,21 +68,21 @@ int scenario_parse_duration(const char *s, hs_ns *out_ns, const char **why)
 			return 0;
 		}
 		*why = "missing unit (ns, us, ms, s or m)";
-		return -1;
+		return SCENARIO_EVALUE;
 	}
 	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
 		if (strlen(units[i].u) == ul && strncmp(u, units[i].u, ul) == 0) {
 			double ns = v * units[i].ns;
 			if (ns > 9.2e18) {
 				*why = "too large";
-				return -1;
+				return SCENARIO_EVALUE;
 			}
 			*out_ns = (hs_ns)llround(ns);
 			return 0;
 		}
 	}
 	*why = "unknown unit (use ns, us, ms, s or m)";
-	return -1;
+	return SCENARIO_EVALUE;
 }
 
 /* A finite decimal number, nothing after it. */

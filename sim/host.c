@@ -1,91 +1,14 @@
 /*
  * The host / tenant model (sim/MODEL.md): arrivals, one request at a time
- * per tenant, replaying the trace's commands with the recorded host gaps,
+ * per tenant (arrivals and request choice from the workload model,
+ * scenarios/workload.c), replaying the trace's commands with the recorded host gaps,
  * host-blocking syncs, request completion.
  */
-#include <errno.h>
-#include <gsl/gsl_randist.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "sim_internal.h"
-
-/* ---- seeds: one generator per tenant, from the run seed and its name ---- */
-static uint64_t splitmix64(uint64_t x)
-{
-	x += 0x9e3779b97f4a7c15ull;
-	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
-	x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
-	return x ^ (x >> 31);
-}
-
-static uint64_t fnv1a(const char *s)
-{
-	uint64_t h = 0xcbf29ce484222325ull;
-	for (; s && *s; s++)
-		h = (h ^ (unsigned char)*s) * 0x100000001b3ull;
-	return h;
-}
-
-/* ---- arrival files: one time in seconds a line, non-decreasing ---------- */
-static int read_arrivals(struct sim_tenant *t, char *err, size_t errlen)
-{
-	const char *path = t->spec->arrival_file;
-	if (!path) {
-		snprintf(err, errlen, "%s:%d: tenant '%s': arrival = file needs "
-			 "arrival_file", t->sim->sc->path ? t->sim->sc->path : "scenario",
-			 t->spec->line, t->spec->name);
-		return HS_EINVAL;
-	}
-	FILE *f = fopen(path, "r");
-	if (!f) {
-		snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
-		return HS_EINVAL;
-	}
-	char line[256];
-	size_t cap = 0;
-	long ln = 0;
-	int rc = HS_OK;
-	while (fgets(line, sizeof(line), f)) {
-		ln++;
-		char *p = line, *end;
-		while (*p == ' ' || *p == '\t')
-			p++;
-		if (*p == '\n' || *p == '\r' || *p == '#' || !*p)
-			continue;
-		errno = 0;
-		double v = strtod(p, &end);
-		while (*end == ' ' || *end == '\t' || *end == '\r' || *end == '\n')
-			end++;
-		if (errno || end == p || *end || !isfinite(v) || v < 0 || v > 9e9) {
-			snprintf(err, errlen, "%s:%ld: not an arrival time in seconds",
-				 path, ln);
-			rc = HS_EINVAL;
-			break;
-		}
-		hs_ns ns = (hs_ns)llround(v * 1e9);
-		if (t->nfile && ns < t->file_ns[t->nfile - 1]) {
-			snprintf(err, errlen, "%s:%ld: arrival times must not decrease",
-				 path, ln);
-			rc = HS_EINVAL;
-			break;
-		}
-		if (t->nfile == cap) {
-			cap = cap ? cap * 2 : 256;
-			hs_ns *n = realloc(t->file_ns, cap * sizeof(*n));
-			if (!n) {
-				rc = HS_ENOMEM;
-				snprintf(err, errlen, "%s", hs_strerror(rc));
-				break;
-			}
-			t->file_ns = n;
-		}
-		t->file_ns[t->nfile++] = ns;
-	}
-	fclose(f);
-	return rc;
-}
 
 /* Blocks of this kernel one unit can hold at once (>= 1): the tightest of
  * the profile's occupancy limits; UINT32_MAX without limits. */
@@ -218,11 +141,6 @@ int sim__tenant_setup(struct sim *s, struct sim_tenant *t, char *err,
 		}
 		t->own_trace = 1;
 	}
-	if (!t->tr->nreqs) {
-		snprintf(err, errlen, "%s: trace has no requests",
-			 sp->trace_path ? sp->trace_path : sp->name);
-		return HS_EINVAL;
-	}
 	struct trace_err te;
 	if (trace_check_replay(t->tr, SCENARIO_DURATION_MAX_NS, &te)) {
 		snprintf(err, errlen, "%s", te.msg);
@@ -231,53 +149,21 @@ int sim__tenant_setup(struct sim *s, struct sim_tenant *t, char *err,
 	int rc = index_trace(t, err, errlen);
 	if (rc)
 		return rc;
-	if ((sp->arrival == ARRIVAL_PERIODIC || sp->arrival == ARRIVAL_POISSON) &&
-	    !(sp->rate_per_s > 0)) {
-		snprintf(err, errlen, "%s:%d: tenant '%s': rate must be > 0",
-			 s->sc->path ? s->sc->path : "scenario", sp->line, sp->name);
-		return HS_EINVAL;
-	}
-	if (sp->arrival == ARRIVAL_FILE && (rc = read_arrivals(t, err, errlen)))
+	rc = workload_create(s->sc, t->idx, s->res->seed, t->tr->nreqs, &t->wl,
+			     err, errlen);
+	if (rc)
 		return rc;
-	t->rng = gsl_rng_alloc(gsl_rng_mt19937);
-	if (!t->rng) {
-		snprintf(err, errlen, "%s", hs_strerror(HS_ENOMEM));
-		return HS_ENOMEM;
-	}
-	uint64_t seed = s->res->seed;
-	gsl_rng_set(t->rng, (unsigned long)splitmix64(seed ^ fnv1a(sp->name)));
-	t->next_arrival = INT64_MAX;
+	t->next_arrival = WORKLOAD_NONE;
 	return HS_OK;
 }
 
 void sim__tenant_release(struct sim_tenant *t)
 {
-	if (t->rng)
-		gsl_rng_free(t->rng);
+	workload_free(t->wl);
 	if (t->own_trace)
 		trace_free(t->tr);
 	free(t->step);
 	free(t->stream_id);
-	free(t->file_ns);
-}
-
-/* The next open-loop arrival, INT64_MAX if none. */
-static hs_ns gen_arrival(struct sim_tenant *t, hs_ns prev)
-{
-	const struct tenant_spec *sp = t->spec;
-	int64_t k = t->arr_k++;
-	switch (sp->arrival) {
-	case ARRIVAL_PERIODIC:
-		return (hs_ns)llround((double)k * 1e9 / sp->rate_per_s);
-	case ARRIVAL_POISSON:
-		return (k ? prev : 0) +
-			(hs_ns)llround(gsl_ran_exponential(t->rng, 1e9 / sp->rate_per_s));
-	case ARRIVAL_FILE:
-		return (size_t)k < t->nfile ? t->file_ns[k] : INT64_MAX;
-	case ARRIVAL_CLOSED:
-		return k ? INT64_MAX : 0;  /* later ones: at completion */
-	}
-	return INT64_MAX;
 }
 
 static void update_owed(struct sim_tenant *t)
@@ -330,7 +216,7 @@ static void arm_arrival(struct sim_tenant *t, hs_ns now)
 
 void sim__tenant_start(struct sim_tenant *t)
 {
-	t->next_arrival = gen_arrival(t, 0);
+	t->next_arrival = workload_next_arrival(t->wl, 0);
 	arm_arrival(t, 0);
 }
 
@@ -338,7 +224,9 @@ static void complete_request(struct sim_tenant *t, hs_ns now)
 {
 	struct sim *s = t->sim;
 	struct req_record r = {
-		.request = t->req_no, .arrival_ns = t->arrival_ns,
+		.request = t->req_no,
+		.trace_req = (int64_t)workload_request(t->wl, (uint64_t)t->req_no),
+		.arrival_ns = t->arrival_ns,
 		.start_ns = t->start_ns, .end_ns = now,
 	};
 	int rc = t->recorded ? run_result_add_req(s->res, t->idx, &r) : HS_OK;
@@ -348,8 +236,8 @@ static void complete_request(struct sim_tenant *t, hs_ns now)
 	t->req_no++;
 	t->busy = 0;
 	set_deadline(t, -1, now);
-	if (t->spec->arrival == ARRIVAL_CLOSED)
-		t->next_arrival = now;
+	if (workload_closed(t->wl))
+		t->next_arrival = workload_next_arrival(t->wl, now);
 	arm_arrival(t, now);
 }
 
@@ -460,7 +348,8 @@ static void ev_host(struct sim_engine *e, void *obj, uint64_t arg, hs_ns now)
 
 static void start_request(struct sim_tenant *t, hs_ns now)
 {
-	const struct trace_request *r = &t->tr->reqs[t->req_no % (int64_t)t->tr->nreqs];
+	const struct trace_request *r =
+		&t->tr->reqs[workload_request(t->wl, (uint64_t)t->req_no)];
 	t->busy = 1;
 	t->arrival_ns = t->next_arrival;
 	t->recorded = t->arrival_ns < t->sim->duration_ns;
@@ -470,7 +359,8 @@ static void start_request(struct sim_tenant *t, hs_ns now)
 	t->cend = r->first + r->count;
 	t->outstanding = 0;
 	t->sync_wait = 0;
-	t->next_arrival = gen_arrival(t, t->arrival_ns);
+	t->next_arrival = workload_closed(t->wl) ? WORKLOAD_NONE :
+		workload_next_arrival(t->wl, 0);   /* closed: at completion */
 	update_owed(t);
 	set_deadline(t, t->arrival_ns, now);
 	host_step(t, now);

@@ -5,7 +5,6 @@
 #ifndef HIPSCHED_SIM_INTERNAL_H
 #define HIPSCHED_SIM_INTERNAL_H
 
-#include <gsl/gsl_rng.h>
 #include "sim.h"
 #include "trace.h"
 
@@ -79,14 +78,11 @@ struct sim_tenant {
 	int own_trace;             /* tr loaded here, freed at the end */
 	struct sim_step *step;     /* per trace record: what to replay */
 	int64_t *stream_id;        /* local stream index -> trace's stream */
-	gsl_rng *rng;
 	struct sim_hwq *hwq;
 	int nhwq;
 	/* arrivals */
-	hs_ns next_arrival;        /* INT64_MAX: none */
-	int64_t arr_k;             /* arrivals generated */
-	hs_ns *file_ns;            /* ARRIVAL_FILE */
-	size_t nfile;
+	struct workload *wl;       /* arrivals and request choice */
+	hs_ns next_arrival;        /* WORKLOAD_NONE: none */
 	sim_event_id arrival_ev;
 	/* the request in progress (one at a time) */
 	int busy;

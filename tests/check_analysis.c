@@ -120,11 +120,11 @@ START_TEST(test_tenant_metrics)
 	ck_assert_int_eq(run_result_init(&r, 1), 0);
 	r.duration_ns = 1000 * MS;
 	const struct req_record q[] = {
-		{ 0, 0, 0, 50 * MS },           /* met */
-		{ 1, 0, 0, 200 * MS },          /* missed */
-		{ 2, 950 * MS, 950 * MS, -1 },  /* unfinished, SLO not yet due */
-		{ 3, 100 * MS, 100 * MS, -1 },  /* unfinished past its SLO: miss */
-		{ 4, 500 * MS, 500 * MS, 1200 * MS }, /* done after the window */
+		{ 0, 0, 0, 50 * MS, 0 },           /* met */
+		{ 1, 0, 0, 200 * MS, 0 },          /* missed */
+		{ 2, 950 * MS, 950 * MS, -1, 0 },  /* unfinished, SLO not yet due */
+		{ 3, 100 * MS, 100 * MS, -1, 0 },  /* unfinished past its SLO: miss */
+		{ 4, 500 * MS, 500 * MS, 1200 * MS, 0 }, /* done after the window */
 	};
 	for (size_t i = 0; i < 5; i++)
 		ck_assert_int_eq(run_result_add_req(&r, 0, &q[i]), 0);
@@ -503,19 +503,19 @@ START_TEST(test_compare)
 	/* missing and malformed summaries */
 	char c[300], p[400];
 	snprintf(c, sizeof(c), "%s/none", base);
-	ck_assert_int_eq(analysis_compare(a, c, &t, err, sizeof(err)), -1);
+	ck_assert_int_eq(analysis_compare(a, c, &t, err, sizeof(err)), ANALYSIS_EBAD);
 	ck_assert_ptr_nonnull(strstr(err, "none/summary.json: cannot read"));
 	mkdir(c, 0777);
 	snprintf(p, sizeof(p), "%s/summary.json", c);
 	FILE *f = fopen(p, "w");
 	fputs("{\n  \"scenario\": \"x\",\n  \"tenants\": [1, 2\n", f);
 	fclose(f);
-	ck_assert_int_eq(analysis_compare(c, a, &t, err, sizeof(err)), -1);
+	ck_assert_int_eq(analysis_compare(c, a, &t, err, sizeof(err)), ANALYSIS_EBAD);
 	ck_assert_msg(strstr(err, "none/summary.json:4: malformed summary"), "%s", err);
 	f = fopen(p, "w");
 	fputs("{\"x\": 1}\n", f);
 	fclose(f);
-	ck_assert_int_eq(analysis_compare(a, c, &t, err, sizeof(err)), -1);
+	ck_assert_int_eq(analysis_compare(a, c, &t, err, sizeof(err)), ANALYSIS_EBAD);
 	ck_assert_ptr_nonnull(strstr(err, "not a hipsched summary"));
 
 	/* the command: exit 0 on two runs, 3 (bad input) on a bad one, 2 on usage */

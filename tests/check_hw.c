@@ -16,6 +16,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 #include "fake_hwdev.h"
+#include "run_internal.h"
 #include "test_util.h"
 #include "trace.h"
 
@@ -227,8 +228,10 @@ START_TEST(test_engine_level2_deactivate)
 	hw__engine_unlock(v.e);
 	ck_assert_int_eq(preempts, 1);
 	ck_assert_int_eq(xs.hw_active, 0);
-	/* the running kernel finished (<= 2 ms), the queued ones were dropped */
-	ck_assert_int_lt(lat, 4000000);
+	/* the running kernel finished (<= 2 ms), the queued ones were dropped
+	 * (without Level 2 the 8 in flight would take ~14 ms); the fake's
+	 * host sleeps stretch on a loaded machine: 8 ms there */
+	ck_assert_int_lt(lat, test_ops() == &fake_hwdev_ops ? 8000000 : 4000000);
 	ck_assert_int_lt(done_at_suspend, 4);
 	hw__engine_lock(v.e);
 	sched_resume(s, id, hw__now());
@@ -798,11 +801,16 @@ START_TEST(test_calibrate_fake)
 	ck_assert_int_gt(c.sms, 0);
 	ck_assert(c.fit_slope > 0.9 && c.fit_slope < 1.2);
 	ck_assert(c.fit_r2 > 0.98);
-	/* the fit predicts the 1 ms points within 5% */
+	/* the fit predicts the 1 ms points within 5% on a GPU; the fake's
+	 * kernels are host sleeps, which a loaded machine (parallel builds)
+	 * stretches by tens of us: 15% there */
+	double tol = test_ops() == &fake_hwdev_ops ? 0.15 : 0.05;
 	for (size_t i = 0; i < c.npts; i++)
 		if (c.pt[i].req_ns == 1000000) {
 			double pred = c.fit_offset_ns + c.fit_slope * 1e6;
-			ck_assert(fabs(pred - (double)c.pt[i].meas_ns) < 0.05 * 1e6);
+			ck_assert_msg(fabs(pred - (double)c.pt[i].meas_ns) < tol * 1e6,
+				      "predicted %.0f ns, measured %lld ns", pred,
+				      (long long)c.pt[i].meas_ns);
 		}
 }
 END_TEST

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include "hw_internal.h"
+#include "run_internal.h"
 #include "test_util.h"
 
 static char tmpdir[256];
@@ -35,9 +35,9 @@ START_TEST(test_no_backend_refuses)
 	struct run_opts o = { 0 };
 	struct run_result res = { 0 };
 	ck_assert_int_eq(hw_run(&sc, &o, &res, err, sizeof(err)), HW_ENOBACKEND);
-	ck_assert_str_eq(hw_strerror(HW_ENOBACKEND), "built without a GPU backend");
-	ck_assert_str_eq(hw_strerror(HW_ENODEV), "no HIP device");
-	ck_assert_str_eq(hw_strerror(HS_ENOMEM), "out of memory");
+	ck_assert_str_eq(hs_strerror(HW_ENOBACKEND), "built without a GPU backend");
+	ck_assert_str_eq(hs_strerror(HW_ENODEV), "no HIP device");
+	ck_assert_str_eq(hs_strerror(HS_ENOMEM), "out of memory");
 	run_result_release(&res);
 }
 END_TEST

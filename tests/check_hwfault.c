@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "fake_hwdev.h"
+#include "run_internal.h"
 #include "test_util.h"
 
 static char tmpdir[256];

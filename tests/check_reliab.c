@@ -178,7 +178,7 @@ START_TEST(test_summary_saturates)
 	ck_assert_int_eq(s.gpu_busy_ns, (int64_t)1 << 62);
 	trace_summary_release(&s);
 	/* such a trace cannot be replayed: refused before a run */
-	ck_assert_int_eq(trace_check_replay(t, SCENARIO_DURATION_MAX_NS, &err), -1);
+	ck_assert_int_eq(trace_check_replay(t, SCENARIO_DURATION_MAX_NS, &err), TRACE_EBAD);
 	ck_assert_msg(strstr(err.msg, "request 0 seq 0 lasts"), "%s", err.msg);
 	trace_free(t);
 	put("s.ini", "[tenant a]\ntrace = c.csv\narrival = closed\n");
@@ -371,8 +371,8 @@ START_TEST(test_request_cap)
 	struct req_record q = { 0 };
 	r.nreq_all = SCENARIO_REQUESTS_MAX - 1;
 	ck_assert_int_eq(run_result_add_req(&r, 0, &q), HS_OK);
-	ck_assert_int_eq(run_result_add_req(&r, 0, &q), HS_ELIMIT);
-	ck_assert_ptr_nonnull(strstr(hs_strerror(HS_ELIMIT), "SCENARIO_REQUESTS_MAX"));
+	ck_assert_int_eq(run_result_add_req(&r, 0, &q), SCENARIO_ELIMIT);
+	ck_assert_ptr_nonnull(strstr(hs_strerror(SCENARIO_ELIMIT), "SCENARIO_REQUESTS_MAX"));
 	run_result_release(&r);
 }
 END_TEST

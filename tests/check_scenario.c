@@ -112,7 +112,7 @@ START_TEST(test_bad_units)
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		hs_ns v = 0;
 		const char *why = NULL;
-		ck_assert_msg(scenario_parse_duration(bad[i], &v, &why) == -1,
+		ck_assert_msg(scenario_parse_duration(bad[i], &v, &why) == SCENARIO_EVALUE,
 			      "'%s' accepted", bad[i]);
 		ck_assert_ptr_nonnull(why);
 	}

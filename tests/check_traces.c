@@ -191,7 +191,7 @@ START_TEST(test_bad_input_messages)
 		ck_assert_ptr_null(trace_load(path, &err));
 		ck_assert_str_eq(err.msg, c->msg);
 	}
-	ck_assert_int_eq(trace_import(path, tmp_path("o.csv"), NULL, NULL, &err), -1);
+	ck_assert_int_eq(trace_import(path, tmp_path("o.csv"), NULL, NULL, &err), TRACE_EBAD);
 	ck_assert_int_eq(access(tmp_path("o.csv"), F_OK), -1);
 }
 END_TEST

@@ -16,7 +16,7 @@
 #ifndef HIPSCHED_FAKE_HWDEV_H
 #define HIPSCHED_FAKE_HWDEV_H
 
-#include "hw_internal.h"
+#include "dev_internal.h"
 
 #define FAKE_SMS 4
 #define FAKE_OCC 2

@@ -151,7 +151,7 @@ int trace_reader_next(struct trace_reader *r, struct trace_rec *rec,
 		if (c == C_KIND || c == C_NAME)
 			continue;
 		if (get_nonneg(r, f, c, &v[c], err) < 0)
-			return -1;
+			return TRACE_EBAD;
 	}
 	const char *ks = f[r->colidx[C_KIND]];
 	int k = trace_kind_parse(ks);
@@ -228,10 +228,10 @@ int trace__out_open(struct trace__out *o, const char *path, struct trace_err *er
 	}
 	o->f = fopen(o->tmp, "wb");
 	if (!o->f) {
-		trace__fail(err, "%s: cannot create: %s", o->tmp, strerror(errno));
+		trace__failc(err, TRACE_EIO, "%s: cannot create: %s", o->tmp, strerror(errno));
 		free(o->tmp);
 		free(o->path);
-		return -1;
+		return TRACE_EIO;
 	}
 	return 0;
 }
@@ -246,12 +246,12 @@ int trace__out_close(struct trace__out *o, int commit, struct trace_err *err)
 	if (fclose(o->f) != 0 && !o->failed)
 		o->failed = errno;
 	if (commit && o->failed) {
-		rc = trace__fail(err, "%s: write failed: %s", o->tmp,
+		rc = trace__failc(err, TRACE_EIO, "%s: write failed: %s", o->tmp,
 				 strerror(o->failed));
 		commit = 0;
 	}
 	if (commit && rename(o->tmp, o->path) != 0) {
-		rc = trace__fail(err, "%s: cannot rename into place: %s", o->path,
+		rc = trace__failc(err, TRACE_EIO, "%s: cannot rename into place: %s", o->path,
 				 strerror(errno));
 		commit = 0;
 	}
@@ -301,7 +301,7 @@ int trace_writer_write(struct trace_writer *w, const struct trace_rec *rec)
 		    (long long)rec->shmem, (long long)rec->regs,
 		    (long long)rec->bytes) < 0) {
 		w->out.failed = errno ? errno : EIO;
-		return -1;
+		return TRACE_EIO;
 	}
 	return 0;
 }

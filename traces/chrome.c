@@ -139,7 +139,7 @@ int trace_export_chrome(const struct trace *t, const char *path,
 	struct chrome_writer *w = chrome_writer_open(path, err);
 	if (!w) {
 		free(streams);
-		return -1;
+		return TRACE_EIO;
 	}
 	const char *base = strrchr(t->path, '/');
 	chrome_name_process(w, 1, base ? base + 1 : t->path);

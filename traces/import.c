@@ -349,7 +349,7 @@ int trace_detect_format(const char *path, enum trace_format *fmt,
 	/* A CSV: look at the header row (nsys may print a preamble first). */
 	struct trace_csvrows *r = trace__csvrows_open(path, err);
 	if (!r)
-		return -1;
+		return TRACE_EBAD;
 	char **fields;
 	size_t nf;
 	int rc;
@@ -373,7 +373,7 @@ int trace_detect_format(const char *path, enum trace_format *fmt,
 	}
 	trace__csvrows_close(r);
 	if (rc < 0)
-		return -1;
+		return TRACE_EBAD;
 	return trace__fail(err, "%s:%ld: unrecognised trace format (expected a "
 			   "canonical trace, Kineto/PyTorch JSON, a rocprofv3 "
 			   "kernel_trace.csv or an nsys cuda_gpu_trace CSV)",
@@ -529,7 +529,7 @@ int trace_save(const struct trace *t, const char *path, struct trace_err *err)
 {
 	struct trace_writer *w = trace_writer_open(path, err);
 	if (!w)
-		return -1;
+		return TRACE_EIO;
 	for (size_t i = 0; i < t->nrecs; i++)
 		if (trace_writer_write(w, &t->recs[i]) < 0)
 			break;
@@ -542,7 +542,7 @@ int trace_import(const char *in, const char *out,
 {
 	struct trace *t = trace_import_load(in, o, stats, err);
 	if (!t)
-		return -1;
+		return TRACE_EBAD;
 	int rc = trace_save(t, out, err);
 	trace_free(t);
 	return rc;

@@ -25,7 +25,7 @@ struct trace_intern {
 	struct arena_chunk *chunks;
 };
 
-int trace__fail(struct trace_err *err, const char *fmt, ...)
+int trace__failc(struct trace_err *err, int code, const char *fmt, ...)
 {
 	if (err) {
 		va_list ap;
@@ -33,7 +33,19 @@ int trace__fail(struct trace_err *err, const char *fmt, ...)
 		vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
 		va_end(ap);
 	}
-	return -1;
+	return code;
+}
+
+/* traces/' block of the one error table (numbering in core/sched.h). */
+static const char *const trace_messages[] = {
+	[HS_ERANGE_TRACE - TRACE_EBAD] = "malformed or unreadable trace",
+	[HS_ERANGE_TRACE - TRACE_EIO] = "cannot write the output file",
+};
+
+__attribute__((constructor)) static void trace_errors_register(void)
+{
+	hs_err_register(HS_ERANGE_TRACE, sizeof(trace_messages) / sizeof(trace_messages[0]),
+			trace_messages);
 }
 
 static uint64_t hash_bytes(const char *s, size_t len)

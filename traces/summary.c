@@ -185,7 +185,7 @@ oom:
 	free(gaps);
 	free(kern);
 	trace_summary_release(s);
-	return -1;
+	return HS_ENOMEM;
 }
 
 void trace_summary_release(struct trace_summary *s)

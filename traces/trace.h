@@ -13,7 +13,9 @@
  * (request, seq), requests numbered from 0, times rebased to start at 0.
  *
  * Every error is reported as "FILE:LINE: what is wrong" in a struct
- * trace_err; nothing is printed here (the CLI prints).
+ * trace_err; nothing is printed here (the CLI prints). Functions returning
+ * int give 0 or a negative code: TRACE_EBAD / TRACE_EIO below (traces/'
+ * block of the one error numbering, core/sched.h), HS_ENOMEM.
  *
  * Limits, checked by every reader and importer: each time and duration lies
  * in [0, TRACE_TIME_MAX_NS] (so the sum or difference of two never
@@ -28,6 +30,12 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include "sched.h"
+
+enum trace_errcode {
+	TRACE_EBAD = HS_ERANGE_TRACE,      /* malformed or unreadable input */
+	TRACE_EIO = HS_ERANGE_TRACE - 1,   /* an output could not be written */
+};
 
 #define TRACE_TIME_MAX_NS (INT64_C(1) << 62)   /* ns, about 146 years */
 #define TRACE_BLOCK_MAX 65536                  /* threads per block (GPUs: 1024) */
@@ -63,7 +71,7 @@ struct trace_err {
 struct trace_reader;
 /* Opens a canonical CSV. NULL on error (err filled). */
 struct trace_reader *trace_reader_open(const char *path, struct trace_err *err);
-/* Next record: 1 = got one, 0 = end, -1 = error (err filled). rec->name
+/* Next record: 1 = got one, 0 = end, < 0 = error (err filled). rec->name
  * stays valid until the next call. */
 int trace_reader_next(struct trace_reader *r, struct trace_rec *rec,
 		      struct trace_err *err);
@@ -76,7 +84,7 @@ struct trace_writer;
 struct trace_writer *trace_writer_open(const char *path, struct trace_err *err);
 int trace_writer_write(struct trace_writer *w, const struct trace_rec *rec);
 /* commit=1: flush and rename into place; commit=0: remove the temp file.
- * Returns 0 or -1 (err filled). Frees w either way. */
+ * Returns 0 or TRACE_EIO (err filled). Frees w either way. */
 int trace_writer_close(struct trace_writer *w, int commit, struct trace_err *err);
 
 /* ---- whole trace in memory, compact, grouped by request ----------------- */
@@ -96,8 +104,8 @@ struct trace *trace_load(const char *path, struct trace_err *err);
 void trace_free(struct trace *t);
 /* Whether a run of at most max_ns can replay t: every command's duration
  * and the host gap before it at most max_ns (a longer one could never
- * finish, and the simulator scales durations by widths). 0, or -1 with
- * "FILE: request R seq S: ..." in err. O(n). */
+ * finish, and the simulator scales durations by widths). 0, or TRACE_EBAD
+ * with "FILE: request R seq S: ..." in err. O(n). */
 int trace_check_replay(const struct trace *t, int64_t max_ns, struct trace_err *err);
 
 /* ---- Chrome trace event JSON (opens in Perfetto) ------------------------
@@ -115,7 +123,7 @@ void chrome_span(struct chrome_writer *w, int pid, int tid, const char *name,
 void chrome_instant(struct chrome_writer *w, int pid, int tid, const char *name,
 		    const char *cat, int64_t ts_ns);
 /* commit=1: finish the JSON and rename into place; commit=0: remove the temp
- * file. 0 or -1 (err filled, e.g. a write failed). Frees w either way. */
+ * file. 0 or TRACE_EIO (err filled, e.g. a write failed). Frees w either way. */
 int chrome_writer_close(struct chrome_writer *w, int commit, struct trace_err *err);
 
 /* ---- importers -----------------------------------------------------------
@@ -130,7 +138,7 @@ enum trace_format {
 const char *trace_format_name(enum trace_format f);
 /* "auto", "canonical", "kineto", "rocprof", "nsys" -> format, or -1. */
 int trace_format_parse(const char *s);
-/* Looks at the file's first bytes / header row. 0 ok (*fmt set), -1 with
+/* Looks at the file's first bytes / header row. 0 ok (*fmt set), TRACE_EBAD with
  * err "FILE:LINE: ..." when the format is not recognised. */
 int trace_detect_format(const char *path, enum trace_format *fmt,
 			struct trace_err *err);
@@ -207,13 +215,13 @@ struct trace_summary {
 };
 /* Fills s from t (s's arrays are allocated; free with
  * trace_summary_release; s->top points into t, so keep t alive).
- * top_n bounds s->ntop. 0 or -1 (out of memory). */
+ * top_n bounds s->ntop. 0 or HS_ENOMEM. */
 int trace_summarize(const struct trace *t, size_t top_n, struct trace_summary *s);
 void trace_summary_release(struct trace_summary *s);
 
 /* `hipsched trace export`: one Perfetto process for the trace, a thread
  * track per stream, a host track with one span per request and a thin
- * launch span per command. 0 or -1 (err filled). */
+ * launch span per command. 0 or a negative code (err filled). */
 int trace_export_chrome(const struct trace *t, const char *path,
 			struct trace_err *err);
 

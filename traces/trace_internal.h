@@ -8,8 +8,6 @@
 #include <stdio.h>
 #include "trace.h"
 
-/* Fills err->msg (printf style) and returns -1, so callers can write
- * `return trace__fail(err, "%s:%ld: ...", ...)`. err may be NULL. */
 /* An output file written as PATH.tmp.PID and renamed into place only on
  * commit, so a reader never sees half a file. */
 struct trace__out {
@@ -17,14 +15,18 @@ struct trace__out {
 	char *path, *tmp;
 	int failed;                /* errno of the first failed write, or 0 */
 };
-/* 0, or -1 with err filled (nothing left behind). */
+/* 0, or TRACE_EBAD / TRACE_EIO with err filled (nothing left behind). */
 int trace__out_open(struct trace__out *o, const char *path, struct trace_err *err);
 /* Closes; commit=1 renames into place, else (or on a write error) the temp
- * file is removed. 0, or -1 with err filled. Frees o's strings. */
+ * file is removed. 0, or TRACE_EIO with err filled. Frees o's strings. */
 int trace__out_close(struct trace__out *o, int commit, struct trace_err *err);
 
-int trace__fail(struct trace_err *err, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+/* Fills err->msg (printf style) and returns `code` (trace__fail:
+ * TRACE_EBAD), so callers can write `return trace__fail(err, "%s:%ld:
+ * ...", ...)`. err may be NULL. */
+int trace__failc(struct trace_err *err, int code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+#define trace__fail(err, ...) trace__failc((err), TRACE_EBAD, __VA_ARGS__)
 
 /* fopen(path, "rb") of a file that is not a directory (a directory opens
  * on Linux and reads as an empty file). NULL with err filled. */

@@ -77,6 +77,9 @@ void shim__host_sync(void *stream, int ptds, int all);
  * both CUDA and HIP). */
 void shim__stream_created(void *stream, int platform_prio);
 void shim__stream_destroyed(void *stream);
+/* 1 when the engine intercepts (a policy or a server is configured): a
+ * platform layer skips work only the engine needs (one branch). */
+int shim__on(void);
 /* HIPSCHED_LOG=1: one line per event on stderr. */
 int shim__log_on(void);
 void shim__log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

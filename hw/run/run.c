@@ -2,11 +2,12 @@
  * hw_run: a scenario replayed on the GPU in real time.
  *
  * Each active tenant is a host thread that, per request, submits the
- * commands of one of its trace's requests (round robin over the trace) to
+ * commands of one of its trace's requests (arrivals and request choice
+ * from the workload model, scenarios/workload.c) to
  * its XQueue with the recorded host gaps between submissions, then waits
  * until the request's last command completed (a trace `sync` record makes
  * it wait for everything submitted so far in the middle of a request too).
- * Arrivals (periodic, poisson, closed, file) run on the monotonic clock; a
+ * Arrivals run on the monotonic clock; a
  * request that arrives while the tenant is busy waits for it (its latency,
  * end - arrival, includes that wait). At the end of the window no new
  * request starts; one in progress finishes; arrivals not started are
@@ -27,8 +28,6 @@
  * survive fork()); all children start at one t0 it sets once every child
  * is set up; they send their results back through a pipe.
  */
-#include <errno.h>
-#include <gsl/gsl_randist.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -78,47 +77,6 @@ static void on_failed(void *ctx, const char *msg)
 }
 
 /* ---- preparing a tenant ----------------------------------------------------- */
-static int read_arrival_file(struct tenant *t, char *err, size_t errlen)
-{
-	FILE *f = fopen(t->spec->arrival_file, "r");
-	if (!f) {
-		snprintf(err, errlen, "%s: %s", t->spec->arrival_file, strerror(errno));
-		return HW_EIO;
-	}
-	char line[256];
-	size_t cap = 0;
-	long ln = 0;
-	while (fgets(line, sizeof(line), f)) {
-		ln++;
-		char *p = line, *end;
-		while (*p == ' ' || *p == '\t')
-			p++;
-		if (*p == '#' || *p == '\n' || !*p)
-			continue;
-		double v = strtod(p, &end);
-		while (*end == ' ' || *end == '\t' || *end == '\r' || *end == '\n')
-			end++;
-		if (end == p || *end || v < 0) {
-			snprintf(err, errlen, "%s:%ld: not an arrival time in seconds",
-				 t->spec->arrival_file, ln);
-			fclose(f);
-			return HS_EINVAL;
-		}
-		if (t->nfile == cap) {
-			cap = cap ? 2 * cap : 256;
-			double *np = realloc(t->file_s, cap * sizeof(*np));
-			if (!np) {
-				fclose(f);
-				return HS_ENOMEM;
-			}
-			t->file_s = np;
-		}
-		t->file_s[t->nfile++] = v;
-	}
-	fclose(f);
-	return HS_OK;
-}
-
 /* Turns the trace records into device commands. */
 static int prepare_cmds(struct group *g, struct tenant *t)
 {
@@ -185,25 +143,6 @@ static void wait_done(struct tenant *t, uint64_t n)
 	pthread_mutex_unlock(&t->mu);
 }
 
-/* Arrival k in ns after t0, or -1 if none (file exhausted). */
-static hs_ns next_arrival(struct tenant *t, uint64_t k, hs_ns prev, hs_ns prev_end)
-{
-	const struct tenant_spec *s = t->spec;
-	switch (s->arrival) {
-	case ARRIVAL_PERIODIC:
-		return (hs_ns)((double)k * 1e9 / s->rate_per_s);
-	case ARRIVAL_POISSON:
-		if (k == 0)
-			return 0;
-		return prev + (hs_ns)(gsl_ran_exponential(t->rng, 1.0 / s->rate_per_s) * 1e9);
-	case ARRIVAL_CLOSED:
-		return k == 0 ? 0 : prev_end;
-	case ARRIVAL_FILE:
-		return k < t->nfile ? (hs_ns)(t->file_s[k] * 1e9) : -1;
-	}
-	return -1;
-}
-
 /* Direct mode: the command goes straight to the tenant's stream; a marked
  * one (a host wait follows) is waited for at once. */
 static int direct_issue(struct tenant *t, const struct hw_cmd *h, int wait)
@@ -213,26 +152,26 @@ static int direct_issue(struct tenant *t, const struct hw_cmd *h, int wait)
 	int rc;
 	switch (h->kind) {
 	case XCMD_KERNEL:
-		rc = o->kernel(g->dev, t->dst, &h->k, &t->dctl, -1);
+		rc = hw__dev_kernel(o, g->dev, t->dst, &h->k, &t->dctl, -1);
 		t->kernels++;
 		break;
 	case XCMD_MEMCPY:
-		rc = o->memcpy(g->dev, t->dst, h->bytes);
+		rc = hw__dev_memcpy(o, g->dev, t->dst, h->bytes);
 		break;
 	default:
-		rc = o->memset(g->dev, t->dst, h->bytes);
+		rc = hw__dev_memset(o, g->dev, t->dst, h->bytes);
 		break;
 	}
 	if (!rc && wait) {
-		rc = o->event_record(g->dev, t->dev_ev, t->dst);
+		rc = hw__dev_event_record(o, g->dev, t->dev_ev, t->dst);
 		if (!rc)
-			rc = o->event_wait(g->dev, t->dev_ev);
+			rc = hw__dev_event_wait(o, g->dev, t->dev_ev);
 		pthread_mutex_lock(&t->mu);
 		t->last_done_ns = hw__now();
 		pthread_mutex_unlock(&t->mu);
 	}
 	if (rc)
-		on_failed(g, o->error(g->dev));
+		on_failed(g, hw__dev_error(o, g->dev));
 	return rc;
 }
 
@@ -242,17 +181,18 @@ static void *tenant_main(void *arg)
 	struct group *g = t->g;
 	const struct trace *tr = t->tr;
 	uint64_t submitted = 0;
-	hs_ns prev = 0, prev_end = 0;
+	hs_ns prev_end = 0;
 	hs_ns dl = t->spec->deadline_ns ? t->spec->deadline_ns : t->spec->slo_ns;
 
 	for (uint64_t k = 0; !g->stop; k++) {
-		hs_ns a = next_arrival(t, k, prev, prev_end);
-		if (a < 0 || a >= g->dur)
+		hs_ns a = workload_next_arrival(t->wl, prev_end);
+		if (a == WORKLOAD_NONE || a >= g->dur)
 			break;
-		prev = a;
 		hw__sleep_until(g->t0 + a);
 		hs_ns start = hw__now();
-		struct req_record rec = { .request = (int64_t)k, .arrival_ns = a,
+		size_t q = workload_request(t->wl, k);
+		struct req_record rec = { .request = (int64_t)k, .trace_req = (int64_t)q,
+					  .arrival_ns = a,
 					  .start_ns = start - g->t0, .end_ns = -1 };
 		if (start - g->t0 >= g->dur || g->stop) {
 			/* arrived in the window, never started; a closed-loop
@@ -261,7 +201,7 @@ static void *tenant_main(void *arg)
 			hw__engine_lock(g->e);
 			run_result_add_req(g->res, t->idx, &rec);
 			hw__engine_unlock(g->e);
-			if (t->spec->arrival == ARRIVAL_CLOSED)
+			if (workload_closed(t->wl))
 				break;
 			continue;
 		}
@@ -270,7 +210,7 @@ static void *tenant_main(void *arg)
 			xq_set_deadline(hw__queue_xq(t->hq), g->t0 + a + dl, hw__now());
 			hw__engine_unlock(g->e);
 		}
-		const struct trace_request *rq = &tr->reqs[k % tr->nreqs];
+		const struct trace_request *rq = &tr->reqs[q];
 		int64_t base = tr->recs[rq->first].submit_ns;
 		for (size_t i = rq->first; i < rq->first + rq->count && !g->failed; i++) {
 			const struct trace_rec *r = &tr->recs[i];
@@ -340,10 +280,10 @@ int hw__group_setup(struct group *g, char *err, size_t errlen)
 {
 	const struct scenario *sc = g->sc;
 	const char *policy = g->o->policy ? g->o->policy : sc->policy;
-	int rc = g->ops->open(g->o->device, &g->dev, err, errlen);
+	int rc = hw__dev_open(g->ops, g->o->device, &g->dev, err, errlen);
 	if (rc)
 		return rc;
-	g->ops->info(g->dev, &g->info);
+	hw__dev_info(g->ops, g->dev, &g->info);
 	struct hw_engine_cb cb = { .ctx = g, .cmd_done = on_done,
 				   .preempted = on_preempted, .failed = on_failed };
 	/* the engine exists in direct mode too: its lock guards the results */
@@ -399,25 +339,22 @@ int hw__group_setup(struct group *g, char *err, size_t errlen)
 			snprintf(err, errlen, "%s", te.msg);
 			return HW_ETRACE;
 		}
-		if (t->spec->arrival == ARRIVAL_FILE && (rc = read_arrival_file(t, err, errlen)))
+		if ((rc = workload_create(sc, i, g->o->seed ? g->o->seed : sc->seed,
+					  t->tr->nreqs, &t->wl, err, errlen)))
 			return rc;
-		t->rng = gsl_rng_alloc(gsl_rng_mt19937);
-		if (!t->rng)
-			return HS_ENOMEM;
-		gsl_rng_set(t->rng, g->o->seed * 1000003u + i + 1);
 		if ((rc = prepare_cmds(g, t))) {
 			snprintf(err, errlen, "%s: preparing replay commands: %s",
-				 t->spec->trace_path, hw_strerror(rc));
+				 t->spec->trace_path, hs_strerror(rc));
 			return rc;
 		}
 		int sprio = 0;
 		if (pflags & POLICY_F_STREAM_PRIO)
 			sprio = stream_prio(sc, t->spec->priority, &g->info);
 		if (g->direct) {
-			if ((rc = g->ops->stream_create(g->dev, 0, &t->dst)) ||
-			    (rc = g->ops->ctl_alloc(g->dev, &t->dctl)) ||
-			    (rc = g->ops->event_create(g->dev, 0, &t->dev_ev))) {
-				snprintf(err, errlen, "%s", g->ops->error(g->dev));
+			if ((rc = hw__dev_stream_create(g->ops, g->dev, 0, &t->dst)) ||
+			    (rc = hw__dev_ctl_alloc(g->ops, g->dev, &t->dctl)) ||
+			    (rc = hw__dev_event_create(g->ops, g->dev, 0, &t->dev_ev))) {
+				snprintf(err, errlen, "%s", hw__dev_error(g->ops, g->dev));
 				return rc;
 			}
 			continue;
@@ -509,21 +446,19 @@ void hw__group_release(struct group *g)
 		if (t->hq)
 			hw__queue_free(g->e, t->hq);
 		if (t->dst) {
-			g->ops->stream_sync(g->dev, t->dst);
-			g->ops->stream_destroy(g->dev, t->dst);
+			hw__dev_stream_sync(g->ops, g->dev, t->dst);
+			hw__dev_stream_destroy(g->ops, g->dev, t->dst);
 		}
 		if (t->dev_ev)
-			g->ops->event_destroy(g->dev, t->dev_ev);
+			hw__dev_event_destroy(g->ops, g->dev, t->dev_ev);
 		if (t->dctl.host)
-			g->ops->ctl_free(g->dev, &t->dctl);
+			hw__dev_ctl_free(g->ops, g->dev, &t->dctl);
 		trace_free(t->tr);
 		free(t->hc);
 		free(t->kind);
 		free(t->sync);
 		free(t->xc);
-		free(t->file_s);
-		if (t->rng)
-			gsl_rng_free(t->rng);
+		workload_free(t->wl);
 		if (t->g) {
 			pthread_cond_destroy(&t->cv);
 			pthread_mutex_destroy(&t->mu);
@@ -532,7 +467,7 @@ void hw__group_release(struct group *g)
 	hw__relay_client_free(g->relay);
 	hw__engine_free(g->e);
 	if (g->dev)
-		g->ops->close(g->dev);
+		hw__dev_close(g->ops, g->dev);
 }
 
 static int run_common(int direct, const struct scenario *sc, const struct run_opts *o,

@@ -15,6 +15,7 @@
  * the raw points travel in comment lines "# hw: key = value" that inih
  * skips and hw_calib_load reads.
  */
+#include <assert.h>
 #include <errno.h>
 #include <gsl/gsl_fit.h>
 #include <math.h>
@@ -23,27 +24,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include "hw_internal.h"
-
-static const char *const hw_messages[] = {
-	[0] = "built without a GPU backend",
-	[1] = "no HIP device",
-	[2] = "HIP call failed",
-	[3] = "cannot load the trace",
-	[4] = "cannot write the file",
-};
-
-const char *hw_strerror(int err)
-{
-	if (err <= HW_ENOBACKEND && err >= HW_EIO)
-		return hw_messages[HW_ENOBACKEND - err];
-	return hs_strerror(err);
-}
-
-const char *hw_backend_name(void)
-{
-	return hw__platform;
-}
+#include "run_internal.h"
 
 /* ---- the fit --------------------------------------------------------------- */
 int hw_calib_fit(struct hw_calib *c)
@@ -104,7 +85,7 @@ int hw__kernel_shape(const struct hw_devops *ops, void *dev,
 	}
 	size_t maxs = in->max_shmem > 64 ? in->max_shmem - 64 : 0;
 	out->shmem = shmem > 0 ? (uint32_t)((size_t)shmem > maxs ? maxs : (size_t)shmem) : 0;
-	int occ = ops->occupancy(dev, threads, out->shmem);
+	int occ = hw__dev_occupancy(ops, dev, threads, out->shmem);
 	if (occ < 0)
 		return occ;
 	uint64_t per_wave = (uint64_t)occ * (uint64_t)(in->sms > 0 ? in->sms : 1);
@@ -115,19 +96,18 @@ int hw__kernel_shape(const struct hw_devops *ops, void *dev,
 }
 
 /* ---- measuring ----------------------------------------------------------------- */
-static int cmp_ns(const void *a, const void *b)
-{
-	hs_ns x = *(const hs_ns *)a, y = *(const hs_ns *)b;
-	return x < y ? -1 : x > y;
-}
-
-static hs_ns median(hs_ns *v, size_t n)
-{
-	qsort(v, n, sizeof(*v), cmp_ns);
-	return n ? v[n / 2] : 0;
-}
-
 #define REPS 101
+
+static hs_ns median(const hs_ns *v, size_t n)
+{
+	double d[REPS], q = 0.5, m;
+	assert(n <= REPS);
+	for (size_t i = 0; i < n; i++)
+		d[i] = (double)v[i];
+	run_quantiles(d, n, &q, &m, 1);
+	return n ? (hs_ns)llround(m) : 0;
+}
+
 #define BATCH 10
 
 struct meas {
@@ -140,16 +120,16 @@ struct meas {
 static int timed(struct meas *m, const struct hw_kernel *k, int n, hs_ns *per)
 {
 	const struct hw_devops *o = m->ops;
-	int rc = o->event_record(m->dev, m->e0, m->st);
+	int rc = hw__dev_event_record(o, m->dev, m->e0, m->st);
 	for (int i = 0; i < n && !rc; i++)
-		rc = o->kernel(m->dev, m->st, k, &m->ctl, -1);
+		rc = hw__dev_kernel(o, m->dev, m->st, k, &m->ctl, -1);
 	if (!rc)
-		rc = o->event_record(m->dev, m->e1, m->st);
+		rc = hw__dev_event_record(o, m->dev, m->e1, m->st);
 	if (!rc)
-		rc = o->event_wait(m->dev, m->e1);
+		rc = hw__dev_event_wait(o, m->dev, m->e1);
 	double ms = 0;
 	if (!rc)
-		rc = o->event_elapsed(m->dev, m->e0, m->e1, &ms);
+		rc = hw__dev_event_elapsed(o, m->dev, m->e0, m->e1, &ms);
 	*per = (hs_ns)llround(ms * 1e6 / n);
 	return rc;
 }
@@ -159,20 +139,20 @@ int hw__calibrate_with(const struct hw_devops *o, int device, struct hw_calib *c
 {
 	struct meas m = { .ops = o };
 	hs_ns v[REPS];
-	int rc = o->open(device, &m.dev, err, errlen);
+	int rc = hw__dev_open(o, device, &m.dev, err, errlen);
 	if (rc)
 		return rc;
 	memset(c, 0, sizeof(*c));
 	struct hw_devinfo in;
-	o->info(m.dev, &in);
+	hw__dev_info(o, m.dev, &in);
 	snprintf(c->device, sizeof(c->device), "%s", in.name);
 	c->sms = in.sms;
 	c->prio_lo = in.prio_lo;
 	c->prio_hi = in.prio_hi;
-	if ((rc = o->stream_create(m.dev, 0, &m.st)) ||
-	    (rc = o->ctl_alloc(m.dev, &m.ctl)) ||
-	    (rc = o->event_create(m.dev, 1, &m.e0)) ||
-	    (rc = o->event_create(m.dev, 1, &m.e1)))
+	if ((rc = hw__dev_stream_create(o, m.dev, 0, &m.st)) ||
+	    (rc = hw__dev_ctl_alloc(o, m.dev, &m.ctl)) ||
+	    (rc = hw__dev_event_create(o, m.dev, 1, &m.e0)) ||
+	    (rc = hw__dev_event_create(o, m.dev, 1, &m.e1)))
 		goto fail;
 
 	struct hw_kernel empty = { { 1, 1, 1 }, { 32, 1, 1 }, 0, 0 };
@@ -182,29 +162,29 @@ int hw__calibrate_with(const struct hw_devops *o, int device, struct hw_calib *c
 	/* host cost of one launch call */
 	for (int i = 0; i < REPS && !rc; i++) {
 		hs_ns t = hw__now();
-		rc = o->kernel(m.dev, m.st, &empty, &m.ctl, -1);
+		rc = hw__dev_kernel(o, m.dev, m.st, &empty, &m.ctl, -1);
 		v[i] = hw__now() - t;
 		if (!rc)
-			rc = o->stream_sync(m.dev, m.st);
+			rc = hw__dev_stream_sync(o, m.dev, m.st);
 	}
 	c->launch_ns = median(v, REPS);
 	/* sync: event on an idle stream, recorded and waited for */
 	for (int i = 0; i < REPS && !rc; i++) {
 		hs_ns t = hw__now();
-		rc = o->event_record(m.dev, m.e1, m.st);
+		rc = hw__dev_event_record(o, m.dev, m.e1, m.st);
 		if (!rc)
-			rc = o->event_wait(m.dev, m.e1);
+			rc = hw__dev_event_wait(o, m.dev, m.e1);
 		v[i] = hw__now() - t;
 	}
 	c->sync_ns = median(v, REPS);
 	/* round trip of an empty kernel */
 	for (int i = 0; i < REPS && !rc; i++) {
 		hs_ns t = hw__now();
-		rc = o->kernel(m.dev, m.st, &empty, &m.ctl, -1);
+		rc = hw__dev_kernel(o, m.dev, m.st, &empty, &m.ctl, -1);
 		if (!rc)
-			rc = o->event_record(m.dev, m.e1, m.st);
+			rc = hw__dev_event_record(o, m.dev, m.e1, m.st);
 		if (!rc)
-			rc = o->event_wait(m.dev, m.e1);
+			rc = hw__dev_event_wait(o, m.dev, m.e1);
 		v[i] = hw__now() - t;
 	}
 	hs_ns rt = median(v, REPS);
@@ -221,7 +201,7 @@ int hw__calibrate_with(const struct hw_devops *o, int device, struct hw_calib *c
 
 	/* replay accuracy: grids of 1 block, one block per SM, one full wave,
 	 * four waves; 256 threads */
-	int occ = o->occupancy(m.dev, 256, 0);
+	int occ = hw__dev_occupancy(o, m.dev, 256, 0);
 	if (occ < 0) {
 		rc = occ;
 		goto fail;
@@ -251,24 +231,24 @@ int hw__calibrate_with(const struct hw_devops *o, int device, struct hw_calib *c
 		rc = HS_EINVAL;
 		goto fail;
 	}
-	o->event_destroy(m.dev, m.e0);
-	o->event_destroy(m.dev, m.e1);
-	o->ctl_free(m.dev, &m.ctl);
-	o->stream_destroy(m.dev, m.st);
-	o->close(m.dev);
+	hw__dev_event_destroy(o, m.dev, m.e0);
+	hw__dev_event_destroy(o, m.dev, m.e1);
+	hw__dev_ctl_free(o, m.dev, &m.ctl);
+	hw__dev_stream_destroy(o, m.dev, m.st);
+	hw__dev_close(o, m.dev);
 	return HS_OK;
 fail:
 	if (rc && !err[0])
-		snprintf(err, errlen, "calibration: %s", o->error(m.dev));
+		snprintf(err, errlen, "calibration: %s", hw__dev_error(o, m.dev));
 	if (m.e0)
-		o->event_destroy(m.dev, m.e0);
+		hw__dev_event_destroy(o, m.dev, m.e0);
 	if (m.e1)
-		o->event_destroy(m.dev, m.e1);
+		hw__dev_event_destroy(o, m.dev, m.e1);
 	if (m.ctl.host)
-		o->ctl_free(m.dev, &m.ctl);
+		hw__dev_ctl_free(o, m.dev, &m.ctl);
 	if (m.st)
-		o->stream_destroy(m.dev, m.st);
-	o->close(m.dev);
+		hw__dev_stream_destroy(o, m.dev, m.st);
+	hw__dev_close(o, m.dev);
 	return rc;
 }
 

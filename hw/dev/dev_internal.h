@@ -1,22 +1,19 @@
 /*
- * hw/ internals: the device layer (struct hw_devops) and the engine that
- * implements the core's backend ops on top of it. Never included from
- * outside hw/ (tests excepted: they drive the engine with a fake device).
+ * hw/dev/ internals: the device layer (struct hw_devops, reached only
+ * through the hw__dev_* wrappers below) and the engine that implements the
+ * core's backend ops on top of it. Included by hw/run/, hw/serve/ and the
+ * hw tests (they drive the engine with a fake device); never from outside
+ * hw/.
  *
- * Layering:
  *   engine.c   GPU-agnostic: hardware queues, completion threads, Level 2
  *              bookkeeping, timers, the core lock. Built in every flavor.
- *   run.c      GPU-agnostic: tenants, arrivals, trace replay (hw_run).
- *   proc.c     GPU-agnostic: the run's processes (fork, results by pipe).
- *   relay.c    GPU-agnostic: one policy over several processes (the
- *              parent's policy server and the children's "remote" policy).
- *   calib.c    GPU-agnostic: calibration procedure, fit, profile I/O.
  *   nodev.c    the simulator-only build's empty device layer.
  *   hip_dev.c  the HIP device layer (HW=nvidia / HW=amd only).
  *   replay.cu  the replay kernel (one source for both platforms).
+ *   hip_nv.h   HIP names onto the CUDA runtime (HW=nvidia).
  */
-#ifndef HIPSCHED_HW_INTERNAL_H
-#define HIPSCHED_HW_INTERNAL_H
+#ifndef HIPSCHED_HW_DEV_INTERNAL_H
+#define HIPSCHED_HW_DEV_INTERNAL_H
 
 #include <pthread.h>
 #include <stdint.h>
@@ -119,6 +116,53 @@ struct hw_devops {
 extern const struct hw_devops *const hw__devops;
 extern const char *const hw__platform;
 
+/* The one-line wrappers every caller goes through (never ops->op directly):
+ * the place for defaults of absent ops, tracing and fault injection. */
+static inline int hw__dev_open(const struct hw_devops *ops, int device, void **dev,
+			       char *err, size_t errlen)
+{ return ops->open(device, dev, err, errlen); }
+static inline void hw__dev_close(const struct hw_devops *ops, void *dev)
+{ ops->close(dev); }
+static inline void hw__dev_info(const struct hw_devops *ops, void *dev, struct hw_devinfo *out)
+{ ops->info(dev, out); }
+static inline int hw__dev_occupancy(const struct hw_devops *ops, void *dev,
+				    unsigned threads, unsigned shmem)
+{ return ops->occupancy(dev, threads, shmem); }
+static inline int hw__dev_stream_create(const struct hw_devops *ops, void *dev, int prio, void **st)
+{ return ops->stream_create(dev, prio, st); }
+static inline void hw__dev_stream_destroy(const struct hw_devops *ops, void *dev, void *st)
+{ ops->stream_destroy(dev, st); }
+static inline int hw__dev_ctl_alloc(const struct hw_devops *ops, void *dev, struct hw_ctl *ctl)
+{ return ops->ctl_alloc(dev, ctl); }
+static inline void hw__dev_ctl_free(const struct hw_devops *ops, void *dev, struct hw_ctl *ctl)
+{ ops->ctl_free(dev, ctl); }
+static inline int hw__dev_ctl_flag(const struct hw_devops *ops, void *dev, struct hw_ctl *ctl,
+				   int on, void *st)
+{ return ops->ctl_flag(dev, ctl, on, st); }
+static inline int hw__dev_kernel(const struct hw_devops *ops, void *dev, void *st,
+				 const struct hw_kernel *k, const struct hw_ctl *ctl, int slot)
+{ return ops->kernel(dev, st, k, ctl, slot); }
+static inline int hw__dev_memcpy(const struct hw_devops *ops, void *dev, void *st, size_t bytes)
+{ return ops->memcpy(dev, st, bytes); }
+static inline int hw__dev_memset(const struct hw_devops *ops, void *dev, void *st, size_t bytes)
+{ return ops->memset(dev, st, bytes); }
+static inline int hw__dev_event_create(const struct hw_devops *ops, void *dev, int timing, void **ev)
+{ return ops->event_create(dev, timing, ev); }
+static inline void hw__dev_event_destroy(const struct hw_devops *ops, void *dev, void *ev)
+{ ops->event_destroy(dev, ev); }
+static inline int hw__dev_event_record(const struct hw_devops *ops, void *dev, void *ev, void *st)
+{ return ops->event_record(dev, ev, st); }
+static inline int hw__dev_event_wait(const struct hw_devops *ops, void *dev, void *ev)
+{ return ops->event_wait(dev, ev); }
+static inline int hw__dev_event_elapsed(const struct hw_devops *ops, void *dev, void *a, void *b,
+					double *ms)
+{ return ops->event_elapsed(dev, a, b, ms); }
+static inline int hw__dev_stream_sync(const struct hw_devops *ops, void *dev, void *st)
+{ return ops->stream_sync(dev, st); }
+/* Optional: "device error" when the layer keeps no message. */
+static inline const char *hw__dev_error(const struct hw_devops *ops, void *dev)
+{ return ops->error ? ops->error(dev) : "device error"; }
+
 /* Monotonic clock, ns. */
 hs_ns hw__now(void);
 /* Sleeps until `when` (hw__now scale): nanosleep, then spins the last
@@ -185,105 +229,6 @@ struct hw_queue_stats {
 	hs_ns busy_ns;            /* union of its kernels' GPU execution */
 };
 void hw__queue_stats(struct hw_queue *hq, struct hw_queue_stats *st);
-
-/* ---- run.c / calib.c helpers ---------------------------------------------- */
-/* hw_run (direct 0) or hw_run_direct (1) with a given device layer (tests
- * pass a fake one). */
-int hw__run_with(const struct hw_devops *ops, int direct, const struct scenario *sc,
-		 const struct run_opts *o, struct run_result *res,
-		 char *err, size_t errlen);
-/* hw_calibrate with a given device layer. */
-int hw__calibrate_with(const struct hw_devops *o, int device, struct hw_calib *c,
-		       char *err, size_t errlen);
-/* Stream priority for tenant priority `prio` among [pmin, pmax]: pmax gets
- * `hi` (the device's greatest), pmin gets `lo`, linear in between; a single
- * priority level gets `hi`. */
-int hw__stream_prio(int prio, int pmin, int pmax, int lo, int hi);
-/* Shapes a replay kernel: grid/block clamped to the device's limits, the
- * duration corrected by `cal` (NULL: identity) and divided by the number
- * of waves the grid needs at the kernel's occupancy. */
-int hw__kernel_shape(const struct hw_devops *ops, void *dev,
-		     const struct hw_devinfo *in, const uint32_t grid[3],
-		     const uint32_t block[3], int64_t shmem, hs_ns dur_ns,
-		     const struct hw_calib *cal, struct hw_kernel *out);
-
-/* ---- relay.c: one policy over several processes ------------------------------
- * The parent runs the policy (hw__relay_server_*) over proxy queues; each
- * child's core runs the policy "remote" (hw__policy_remote), which forwards
- * its queues' load to the parent, and a receiver thread
- * (hw__relay_client_*) applies the parent's suspend / resume decisions.
- * One AF_UNIX SOCK_SEQPACKET socketpair per child carries both ways.
- */
-struct hw_relay_client;
-struct hw_relay_server;
-
-/* One decision a load caused, as its child measured it (ns, one clock):
- * rtt = load sent -> decision applied (the core call returned), back =
- * server sent the decision -> applied, lock = received -> core lock held. */
-struct hw_relay_sample {
-	hs_ns rtt_ns, back_ns, lock_ns;
-};
-
-/* What "remote" keeps per queue: xq_config.user of a queue in a core that
- * runs "remote" must point to one (struct tenant has it first). */
-struct hw_relay_ep {
-	struct hw_relay_client *c;   /* NULL until bound: nothing forwarded */
-	int32_t tenant;
-	int sent;                    /* the values below were sent */
-	uint32_t pending, inflight;
-	hs_ns deadline_ns;
-};
-
-extern const struct policy_ops hw__policy_remote;
-/* Registers "remote" (once per process; later calls are no-ops). */
-int hw__relay_register(void);
-
-/* Child side. create: `fd` is the child's socket, `e` the engine whose
- * core runs "remote", tenants indexed 0..ntenants-1. bind: queue q (whose
- * user is ep) is tenant `tenant` (takes the core lock). start: the
- * receiver thread. stop: shuts the socket down and joins the thread (the
- * parent sees the child's end close). rtt: the round trips measured so far
- * (load sent -> decision applied, ns; only decisions a load caused) and
- * the number of decisions applied; valid after stop. 0 or HS_ENOMEM /
- * HS_EINVAL. */
-int hw__relay_client_create(int fd, struct hw_engine *e, size_t ntenants,
-			    struct hw_relay_client **out);
-int hw__relay_client_bind(struct hw_relay_client *c, struct hw_relay_ep *ep,
-			  size_t tenant, struct xq *q);
-int hw__relay_client_start(struct hw_relay_client *c);
-void hw__relay_client_stop(struct hw_relay_client *c);
-size_t hw__relay_client_rtt(const struct hw_relay_client *c,
-			    const struct hw_relay_sample **v, uint64_t *applied);
-void hw__relay_client_free(struct hw_relay_client *c);
-
-/* Parent side. create: a core with `policy` and its params (errors as
- * sched_create) for tenants 0..ntenants-1. add: a proxy queue for tenant
- * `tenant` living in the child at socket `fd`. run: serves the children
- * until every socket closed (a closed child's queues count as idle), with
- * the policy's timers; tick(ctx), if given, every tick_ns. */
-struct hw_relay_stats {
-	uint64_t loads;              /* load messages received */
-	uint64_t suspends, resumes;  /* decisions sent */
-	uint64_t timers;             /* policy timers fired */
-};
-int hw__relay_server_create(const char *policy, const struct hs_param *params,
-			    size_t nparams, size_t ntenants,
-			    struct hw_relay_server **out, char *err, size_t errlen);
-int hw__relay_server_add(struct hw_relay_server *s, int fd, size_t tenant,
-			 int priority, int level);
-int hw__relay_server_run(struct hw_relay_server *s, hs_ns tick_ns,
-			 void (*tick)(void *ctx), void *ctx);
-void hw__relay_server_stats(const struct hw_relay_server *s, struct hw_relay_stats *st);
-struct sched *hw__relay_server_sched(struct hw_relay_server *s);
-void hw__relay_server_free(struct hw_relay_server *s);
-/* Appends one line "relay policy=.. mode=.. spin=.. loads=.. ..." to
- * `path`: the server's counts, then P50 / P99 / max in us of the children's
- * samples `rt` (rtt_, to_applied_, lock_wait_) and of the server's load
- * sent -> received (to_server_). 0, HS_ENOMEM or HW_EIO.
- * HIPSCHED_RELAY_SPIN=1 makes the server and the receivers busy-poll. */
-int hw__relay_write_stats(const char *path, const char *policy, const char *mode,
-			  const struct hw_relay_server *s,
-			  const struct hw_relay_sample *rt, size_t n);
 
 /* The backend ops table (for tests: max_level etc.). */
 extern const struct backend_ops hw__backend_ops;

@@ -12,7 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "hw_internal.h"
+#include "dev_internal.h"
 
 #if defined(HS_HW_NVIDIA)
 #include "hip_nv.h"

@@ -32,7 +32,8 @@
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
-#include "hw_internal.h"
+#include "scenario.h"
+#include "serve_internal.h"
 
 enum relay_op { RELAY_LOAD = 1, RELAY_SUSPEND = 2, RELAY_RESUME = 3 };
 
@@ -467,21 +468,17 @@ void hw__relay_server_free(struct hw_relay_server *s)
 }
 
 /* ---- round trip statistics ----------------------------------------------------- */
-static int cmp_ns(const void *a, const void *b)
+/* " NAME_p50_us=.. NAME_p99_us=.. NAME_max_us=.." of v (ns, sorted in
+ * place; 0 for none). */
+static void pct(FILE *f, const char *name, double *v, size_t n)
 {
-	hs_ns x = *(const hs_ns *)a, y = *(const hs_ns *)b;
-	return x < y ? -1 : x > y;
-}
-
-/* " NAME_p50_us=.. NAME_p99_us=.. NAME_max_us=.." of v (sorted in place). */
-static void pct(FILE *f, const char *name, hs_ns *v, size_t n)
-{
-	qsort(v, n, sizeof(*v), cmp_ns);
-	double p50 = n ? (double)v[(n - 1) / 2] / 1e3 : 0;
-	double p99 = n ? (double)v[(size_t)((double)(n - 1) * 0.99)] / 1e3 : 0;
-	double mx = n ? (double)v[n - 1] / 1e3 : 0;
-	fprintf(f, " %s_p50_us=%.1f %s_p99_us=%.1f %s_max_us=%.1f", name, p50, name,
-		p99, name, mx);
+	static const double q[3] = { 0.50, 0.99, 1.0 };
+	double p[3];
+	run_quantiles(v, n, q, p, 3);
+	for (int i = 0; i < 3; i++)
+		p[i] = n ? p[i] / 1e3 : 0;
+	fprintf(f, " %s_p50_us=%.1f %s_p99_us=%.1f %s_max_us=%.1f", name, p[0], name,
+		p[1], name, p[2]);
 }
 
 int hw__relay_write_stats(const char *path, const char *policy, const char *mode,
@@ -489,7 +486,7 @@ int hw__relay_write_stats(const char *path, const char *policy, const char *mode
 			  const struct hw_relay_sample *rt, size_t n)
 {
 	size_t nin = s->nin < HW_RELAY_NIN ? s->nin : HW_RELAY_NIN;
-	hs_ns *v = malloc(((n > nin ? n : nin) + 1) * sizeof(*v));
+	double *v = malloc(((n > nin ? n : nin) + 1) * sizeof(*v));
 	if (!v)
 		return HS_ENOMEM;
 	FILE *f = fopen(path, "a");
@@ -502,15 +499,16 @@ int hw__relay_write_stats(const char *path, const char *policy, const char *mode
 		(unsigned long long)s->st.loads, (unsigned long long)s->st.suspends,
 		(unsigned long long)s->st.resumes, (unsigned long long)s->st.timers, n);
 	for (size_t i = 0; i < n; i++)
-		v[i] = rt[i].rtt_ns;
+		v[i] = (double)rt[i].rtt_ns;
 	pct(f, "rtt", v, n);
-	memcpy(v, s->in, nin * sizeof(*v));
+	for (size_t i = 0; i < nin; i++)
+		v[i] = (double)s->in[i];
 	pct(f, "to_server", v, nin);
 	for (size_t i = 0; i < n; i++)
-		v[i] = rt[i].back_ns;
+		v[i] = (double)rt[i].back_ns;
 	pct(f, "to_applied", v, n);
 	for (size_t i = 0; i < n; i++)
-		v[i] = rt[i].lock_ns;
+		v[i] = (double)rt[i].lock_ns;
 	pct(f, "lock_wait", v, n);
 	fputc('\n', f);
 	free(v);

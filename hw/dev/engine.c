@@ -30,7 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include "hw_internal.h"
+#include "dev_internal.h"
 
 struct ent {
 	struct xcmd *cmd;         /* NULL for a drain marker */
@@ -103,7 +103,7 @@ static void fail(struct hw_engine *e, const char *what)
 {
 	char msg[256];
 	snprintf(msg, sizeof(msg), "%s: %s", what,
-		 e->ops->error ? e->ops->error(e->dev) : "device error");
+		 hw__dev_error(e->ops, e->dev));
 	if (e->cb.failed)
 		e->cb.failed(e->cb.ctx, msg);
 }
@@ -138,7 +138,7 @@ static void *ev_get(struct hw_queue *hq)
 	if (hq->nev)
 		return hq->evpool[--hq->nev];
 	void *ev = NULL;
-	if (hq->e->ops->event_create(hq->e->dev, 0, &ev))
+	if (hw__dev_event_create(hq->e->ops, hq->e->dev, 0, &ev))
 		return NULL;
 	return ev;
 }
@@ -149,7 +149,7 @@ static void ev_put(struct hw_queue *hq, void *ev)
 		size_t nc = hq->evcap ? hq->evcap * 2 : 16;
 		void **np = realloc(hq->evpool, nc * sizeof(*np));
 		if (!np) {
-			hq->e->ops->event_destroy(hq->e->dev, ev);
+			hw__dev_event_destroy(hq->e->ops, hq->e->dev, ev);
 			return;
 		}
 		hq->evpool = np;
@@ -225,13 +225,13 @@ static int issue(struct hw_queue *hq, struct xcmd *cmd)
 		en.slot = (int)(hq->nslot++ % HW_NSLOTS);
 		hq->ctl.host[1 + en.slot] = 0;
 		__atomic_thread_fence(__ATOMIC_SEQ_CST);
-		rc = e->ops->kernel(e->dev, hq->st, &hc->k, &hq->ctl, en.slot);
+		rc = hw__dev_kernel(e->ops, e->dev, hq->st, &hc->k, &hq->ctl, en.slot);
 		break;
 	case XCMD_MEMCPY:
-		rc = e->ops->memcpy(e->dev, hq->st, hc->bytes);
+		rc = hw__dev_memcpy(e->ops, e->dev, hq->st, hc->bytes);
 		break;
 	case XCMD_MEMSET:
-		rc = e->ops->memset(e->dev, hq->st, hc->bytes);
+		rc = hw__dev_memset(e->ops, e->dev, hq->st, hc->bytes);
 		break;
 	default:                  /* sync / marker: nothing on the device */
 		break;
@@ -243,7 +243,7 @@ static int issue(struct hw_queue *hq, struct xcmd *cmd)
 	hq->stats.launched++;
 	if (cmd->flags & XCMD_F_SYNC) {
 		en.ev = ev_get(hq);
-		if (!en.ev || e->ops->event_record(e->dev, en.ev, hq->st)) {
+		if (!en.ev || hw__dev_event_record(e->ops, e->dev, en.ev, hq->st)) {
 			fail(e, "event record");
 			return HW_EDEVICE;
 		}
@@ -261,7 +261,7 @@ static void launch_hw(void *be, void *hwq, struct xcmd *cmd, hs_ns now)
 	if (hq->flag_on) {
 		/* deactivated with nothing to relaunch: the core restarted the
 		 * queue without reactivate() */
-		if (hq->e->ops->ctl_flag(hq->e->dev, &hq->ctl, 0, hq->st))
+		if (hw__dev_ctl_flag(hq->e->ops, hq->e->dev, &hq->ctl, 0, hq->st))
 			fail(hq->e, "clear preemption flag");
 		hq->flag_on = 0;
 		hq->deactivated = 0;
@@ -283,7 +283,7 @@ static void sync_hw(void *be, void *hwq, struct xcmd *cmd, hs_ns now)
 			continue;
 		if (!en->ev) {
 			en->ev = ev_get(hq);
-			if (!en->ev || e->ops->event_record(e->dev, en->ev, hq->st))
+			if (!en->ev || hw__dev_event_record(e->ops, e->dev, en->ev, hq->st))
 				fail(e, "event record (sync)");
 			pthread_cond_signal(&hq->cv);
 		}
@@ -297,12 +297,12 @@ static void deactivate_hw(void *be, void *hwq, hs_ns now)
 	struct hw_queue *hq = hwq;
 	struct hw_engine *e = hq->e;
 	pthread_mutex_lock(&hq->mu);
-	if (e->ops->ctl_flag(e->dev, &hq->ctl, 1, hq->st))
+	if (hw__dev_ctl_flag(e->ops, e->dev, &hq->ctl, 1, hq->st))
 		fail(e, "set preemption flag");
 	hq->flag_on = 1;
 	struct ent en = { .cmd = NULL, .slot = -1, .drain = 1 };
 	en.ev = ev_get(hq);
-	if (!en.ev || e->ops->event_record(e->dev, en.ev, hq->st))
+	if (!en.ev || hw__dev_event_record(e->ops, e->dev, en.ev, hq->st))
 		fail(e, "event record (deactivate)");
 	ring_push(hq, &en);
 	hq->stats.deactivations++;
@@ -314,7 +314,7 @@ static void reactivate_hw(void *be, void *hwq, struct xcmd *log, hs_ns now)
 {
 	struct hw_queue *hq = hwq;
 	pthread_mutex_lock(&hq->mu);
-	if (hq->flag_on && hq->e->ops->ctl_flag(hq->e->dev, &hq->ctl, 0, hq->st))
+	if (hq->flag_on && hw__dev_ctl_flag(hq->e->ops, hq->e->dev, &hq->ctl, 0, hq->st))
 		fail(hq->e, "clear preemption flag");
 	hq->flag_on = 0;
 	hq->deactivated = 0;
@@ -379,7 +379,7 @@ static void *completion_main(void *arg)
 		void *ev = ring_at(hq, j)->ev;
 		pthread_mutex_unlock(&hq->mu);
 
-		int rc = e->ops->event_wait(e->dev, ev);
+		int rc = hw__dev_event_wait(e->ops, e->dev, ev);
 		hs_ns t = hw__now();
 
 		pthread_mutex_lock(&e->lock);
@@ -503,7 +503,7 @@ int hw__engine_create(const struct hw_devops *ops, void *dev,
 	e->dev = dev;
 	e->cb = *cb;
 	e->t_when = -1;
-	ops->info(dev, &e->info);
+	hw__dev_info(ops, dev, &e->info);
 	pthread_mutex_init(&e->lock, NULL);
 	pthread_mutex_init(&e->tmu, NULL);
 	pthread_condattr_t ca;
@@ -590,14 +590,14 @@ int hw__queue_create(struct hw_engine *e, int stream_prio,
 	hq->e = e;
 	pthread_mutex_init(&hq->mu, NULL);
 	pthread_cond_init(&hq->cv, NULL);
-	rc = e->ops->stream_create(e->dev, stream_prio, &hq->st);
+	rc = hw__dev_stream_create(e->ops, e->dev, stream_prio, &hq->st);
 	if (rc) {
-		snprintf(err, errlen, "stream create: %s", e->ops->error(e->dev));
+		snprintf(err, errlen, "stream create: %s", hw__dev_error(e->ops, e->dev));
 		goto fail;
 	}
-	rc = e->ops->ctl_alloc(e->dev, &hq->ctl);
+	rc = hw__dev_ctl_alloc(e->ops, e->dev, &hq->ctl);
 	if (rc) {
-		snprintf(err, errlen, "control block: %s", e->ops->error(e->dev));
+		snprintf(err, errlen, "control block: %s", hw__dev_error(e->ops, e->dev));
 		goto fail;
 	}
 	struct xq_config c = *cfg;
@@ -640,7 +640,7 @@ void hw__queue_free(struct hw_engine *e, struct hw_queue *hq)
 	if (!hq)
 		return;
 	if (hq->st)
-		e->ops->stream_sync(e->dev, hq->st);
+		hw__dev_stream_sync(e->ops, e->dev, hq->st);
 	if (hq->thr_started) {
 		pthread_mutex_lock(&hq->mu);
 		hq->stop = 1;
@@ -655,13 +655,13 @@ void hw__queue_free(struct hw_engine *e, struct hw_queue *hq)
 	}
 	for (size_t i = 0; i < hq->n; i++)
 		if (ring_at(hq, i)->ev)
-			e->ops->event_destroy(e->dev, ring_at(hq, i)->ev);
+			hw__dev_event_destroy(e->ops, e->dev, ring_at(hq, i)->ev);
 	for (size_t i = 0; i < hq->nev; i++)
-		e->ops->event_destroy(e->dev, hq->evpool[i]);
+		hw__dev_event_destroy(e->ops, e->dev, hq->evpool[i]);
 	if (hq->ctl.host)
-		e->ops->ctl_free(e->dev, &hq->ctl);
+		hw__dev_ctl_free(e->ops, e->dev, &hq->ctl);
 	if (hq->st)
-		e->ops->stream_destroy(e->dev, hq->st);
+		hw__dev_stream_destroy(e->ops, e->dev, hq->st);
 	free(hq->evpool);
 	free(hq->ents);
 	hw__ivs_release(&hq->ivs);

@@ -1,13 +1,40 @@
 /*
- * hw/run.c and hw/proc.c internals: a run's tenants and process groups.
- * Never included from outside hw/.
+ * hw/run/ internals: a run's tenants and process groups, calibration
+ * helpers. Included by the hw tests; never from outside hw/.
+ *
+ *   run.c    GPU-agnostic: tenants, arrivals, trace replay (hw_run).
+ *   proc.c   GPU-agnostic: the run's processes (fork, results by pipe).
+ *   calib.c  GPU-agnostic: calibration procedure, fit, profile I/O.
  */
 #ifndef HIPSCHED_HW_RUN_INTERNAL_H
 #define HIPSCHED_HW_RUN_INTERNAL_H
 
-#include <gsl/gsl_rng.h>
-#include "hw_internal.h"
+#include "dev_internal.h"
+#include "scenario.h"
+#include "serve_internal.h"
 #include "trace.h"
+
+/* ---- run and calibration entry points with a given device layer --------- */
+/* hw_run (direct 0) or hw_run_direct (1) with a given device layer (tests
+ * pass a fake one). */
+int hw__run_with(const struct hw_devops *ops, int direct, const struct scenario *sc,
+		 const struct run_opts *o, struct run_result *res,
+		 char *err, size_t errlen);
+/* hw_calibrate with a given device layer. */
+int hw__calibrate_with(const struct hw_devops *o, int device, struct hw_calib *c,
+		       char *err, size_t errlen);
+/* Stream priority for tenant priority `prio` among [pmin, pmax]: pmax gets
+ * `hi` (the device's greatest), pmin gets `lo`, linear in between; a single
+ * priority level gets `hi`. */
+int hw__stream_prio(int prio, int pmin, int pmax, int lo, int hi);
+/* Shapes a replay kernel: grid/block clamped to the device's limits, the
+ * duration corrected by `cal` (NULL: identity) and divided by the number
+ * of waves the grid needs at the kernel's occupancy. */
+int hw__kernel_shape(const struct hw_devops *ops, void *dev,
+		     const struct hw_devinfo *in, const uint32_t grid[3],
+		     const uint32_t block[3], int64_t shmem, hs_ns dur_ns,
+		     const struct hw_calib *cal, struct hw_kernel *out);
+
 
 struct tenant {
 	struct hw_relay_ep rl;      /* first: the XQueue's user for "remote" */
@@ -19,9 +46,7 @@ struct tenant {
 	enum xcmd_kind *kind;       /* per trace record; -1: not submitted */
 	unsigned char *sync;        /* per record: mark XCMD_F_SYNC */
 	struct xcmd *xc;            /* per record, reused request after request */
-	double *file_s;             /* ARRIVAL_FILE times, s */
-	size_t nfile;
-	gsl_rng *rng;
+	struct workload *wl;        /* arrivals and request choice */
 	struct hw_queue *hq;
 	void *dst, *dev_ev;          /* direct mode: own stream and event */
 	struct hw_ctl dctl;

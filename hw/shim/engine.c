@@ -1,0 +1,508 @@
+/*
+ * The interception engine: one scheduler core per process, one XQueue per
+ * intercepted stream, and the held caller (see shim_internal.h for the
+ * design, engine_internal.h for threads, locks and a command's life).
+ *
+ * Streams and queues: the legacy default stream (NULL or
+ * SHIM_STREAM_LEGACY without ptds) is one queue; each thread's per-thread
+ * default stream (SHIM_STREAM_PER_THREAD, or NULL in a ptds call) is one
+ * queue, found through a thread-local; every other stream handle is one
+ * queue, found in a hash table, created at its first use (or at its
+ * creation, when shim__stream_created says its priority).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <stdarg.h>
+#include <unistd.h>
+#include "engine_internal.h"
+
+struct shim_engine g_eng = {
+	.mu = PTHREAD_MUTEX_INITIALIZER,
+	.t_when = -1,
+};
+int g_shim_on;
+
+#define NBUCKET 256
+static struct squeue *legacy_q;
+static __thread struct squeue *tl_q;       /* this thread's ptds queue */
+static __thread unsigned tl_gen;
+static pthread_key_t tl_key;
+static pthread_once_t tl_once = PTHREAD_ONCE_INIT;
+
+/* ---- stream handles ---------------------------------------------------- */
+static int is_ptds(void *stream, int ptds)
+{
+	return stream == SHIM_STREAM_PER_THREAD || (ptds && stream == NULL);
+}
+
+static int is_legacy(void *stream, int ptds)
+{
+	return stream == SHIM_STREAM_LEGACY || (!ptds && stream == NULL);
+}
+
+/* The handle an event for this stream is recorded on (from any thread for
+ * legacy and created streams, from the owner only for ptds). */
+static void *rec_handle(void *stream, int ptds)
+{
+	if (is_ptds(stream, ptds))
+		return SHIM_STREAM_PER_THREAD;
+	if (is_legacy(stream, ptds))
+		return SHIM_STREAM_LEGACY;
+	return stream;
+}
+
+static size_t hash(const void *p)
+{
+	uintptr_t v = (uintptr_t)p;
+	v ^= v >> 17;
+	v *= 0x9e3779b97f4a7c15ull;
+	return (size_t)(v >> 40) % NBUCKET;
+}
+
+/* Created streams' queues by handle (chained); every queue is also on
+ * g_eng.queues. */
+struct hnode {
+	void *stream;
+	struct squeue *q;
+	struct hnode *next;
+};
+static struct hnode *hbucket[NBUCKET];
+
+static struct squeue *hash_find(void *stream)
+{
+	for (struct hnode *n = hbucket[hash(stream)]; n; n = n->next)
+		if (n->stream == stream)
+			return n->q;
+	return NULL;
+}
+
+static int hash_put(void *stream, struct squeue *q)
+{
+	struct hnode *n = malloc(sizeof(*n));
+	if (!n)
+		return HS_ENOMEM;
+	size_t h = hash(stream);
+	*n = (struct hnode){ stream, q, hbucket[h] };
+	hbucket[h] = n;
+	return HS_OK;
+}
+
+static void hash_del(void *stream)
+{
+	for (struct hnode **pp = &hbucket[hash(stream)]; *pp; pp = &(*pp)->next)
+		if ((*pp)->stream == stream) {
+			struct hnode *n = *pp;
+			*pp = n->next;
+			free(n);
+			return;
+		}
+}
+
+/* A thread that leaves marks its ptds queue's tail (it is the only one who
+ * can) and lets the poller free the queue once idle. */
+static void tl_gone(void *arg)
+{
+	struct squeue *q = arg;
+	pthread_mutex_lock(&g_eng.mu);
+	if (!g_eng.stop && tl_gen == g_eng.gen) {
+		if (q->tail)
+			shim__mark(q->tail);
+		q->dead = 1;
+	}
+	pthread_mutex_unlock(&g_eng.mu);
+}
+
+static void tl_key_make(void)
+{
+	pthread_key_create(&tl_key, tl_gone);
+}
+
+static struct squeue *queue_new(void *stream, int ptds, int plat_prio)
+{
+	struct squeue *q = calloc(1, sizeof(*q));
+	if (!q)
+		return NULL;
+	q->stream = rec_handle(stream, ptds);
+	q->ptds = is_ptds(stream, ptds);
+	q->owner = pthread_self();
+	q->plat_prio = plat_prio;
+	pthread_cond_init(&q->cv, NULL);
+	if (shim__queue_attach(q)) {
+		pthread_cond_destroy(&q->cv);
+		free(q);
+		return NULL;
+	}
+	q->next = g_eng.queues;
+	g_eng.queues = q;
+	if (g_eng.conf.log) {
+		char nm[48];
+		shim__queue_name(q, nm, sizeof(nm));
+		shim__log("queue %d: stream %s, priority %d", xq_id(q->xq), nm,
+			  -plat_prio + g_eng.conf.priority);
+	}
+	return q;
+}
+
+/* The queue of `stream` (lock held), created when absent. NULL: ENOMEM. */
+static struct squeue *queue_get(void *stream, int ptds, int create)
+{
+	if (is_ptds(stream, ptds)) {
+		if (tl_q && tl_gen == g_eng.gen)
+			return tl_q;
+		if (!create)
+			return NULL;
+		struct squeue *q = queue_new(stream, ptds, 0);
+		if (!q)
+			return NULL;
+		pthread_once(&tl_once, tl_key_make);
+		pthread_setspecific(tl_key, q);
+		tl_q = q;
+		tl_gen = g_eng.gen;
+		return q;
+	}
+	if (is_legacy(stream, ptds)) {
+		if (!legacy_q && create)
+			legacy_q = queue_new(stream, ptds, 0);
+		return legacy_q;
+	}
+	struct squeue *q = hash_find(stream);
+	if (q || !create)
+		return q;
+	q = queue_new(stream, ptds, 0);
+	if (q && hash_put(stream, q)) {
+		q->dead = 1;
+		return NULL;
+	}
+	return q;
+}
+
+/* Nothing of the parent's engine is usable in a forked child; the parent's
+ * memory is left as it is. */
+void shim__queues_forget(void)
+{
+	memset(hbucket, 0, sizeof(hbucket));
+	legacy_q = NULL;
+	g_eng.queues = NULL;
+}
+
+int shim__queue_reapable(const struct squeue *q)
+{
+	struct xq_stats st;
+	xq_get_stats(q->xq, &st);
+	return q->dead && !q->nwait && !q->fifo_head && !st.pending &&
+	       !st.inflight && !q->join_pending;
+}
+
+void shim__queue_free(struct squeue *q)
+{
+	shim__client_leave(q);
+	if (xq_free(q->xq))
+		return;         /* cannot be: reapable; keep it rather than crash */
+	for (struct shim_cmd *c = q->free, *n; c; c = n) {
+		n = c->next;
+		if (c->ev)
+			g_eng.plat->event_destroy(c->ev);
+		free(c);
+	}
+	shim__client_ep_free(q->ep);
+	pthread_cond_destroy(&q->cv);
+	free(q);
+}
+
+/* ---- commands ------------------------------------------------------------ */
+static struct shim_cmd *cmd_get(struct squeue *q)
+{
+	struct shim_cmd *c = q->free;
+	if (c) {
+		q->free = c->next;
+		void *ev = c->ev;
+		memset(c, 0, sizeof(*c));
+		c->ev = ev;
+	} else {
+		c = calloc(1, sizeof(*c));
+		if (!c)
+			return NULL;
+		if (g_eng.plat->event_create(&c->ev) || !c->ev) {
+			free(c);
+			return NULL;
+		}
+	}
+	c->q = q;
+	c->x.payload = c;
+	return c;
+}
+
+void shim__cmd_release(struct shim_cmd *c)
+{
+	if (!c->core_done || c->in_fifo || !c->called || c->pooled)
+		return;
+	struct squeue *q = c->q;
+	c->pooled = 1;
+	c->next = q->free;
+	q->free = c;
+}
+
+void shim__record(struct shim_cmd *c)
+{
+	struct squeue *q = c->q;
+	/* A failed record leaves the event as it was (complete, or an older
+	 * record of it): the marker then reports early, never hangs. */
+	g_eng.plat->event_record(c->ev, q->stream);
+	c->recorded = 1;
+	c->in_fifo = 1;
+	c->next = NULL;
+	if (q->fifo_tail)
+		q->fifo_tail->next = c;
+	else
+		q->fifo_head = c;
+	q->fifo_tail = c;
+	shim__kick();
+}
+
+void shim__mark(struct shim_cmd *c)
+{
+	struct squeue *q = c->q;
+	if (c->mark)
+		return;
+	c->x.flags |= XCMD_F_SYNC;
+	if (!c->called) {
+		c->mark = 1;          /* its caller records after the call */
+		return;
+	}
+	if (q->ptds && !pthread_equal(q->owner, pthread_self())) {
+		q->tail_req = 1;      /* only the owner can record on it */
+		return;
+	}
+	/* Never add to a graph being captured on this stream. */
+	if (g_eng.plat->stream_capturing(q->stream))
+		return;
+	c->mark = 1;
+	q->tail_req = 0;
+	if (g_eng.conf.log > 1)
+		shim__log("mark q%d #%llu", xq_id(q->xq), (unsigned long long)c->x.seq);
+	shim__record(c);
+}
+
+static enum xcmd_kind xkind(enum shim_kind k)
+{
+	switch (k) {
+	case SHIM_COPY: return XCMD_MEMCPY;
+	case SHIM_SET: return XCMD_MEMSET;
+	case SHIM_EVENT: case SHIM_WAIT: return XCMD_MARKER;
+	default: return XCMD_KERNEL;
+	}
+}
+
+const char *shim__kind_name(enum shim_kind k)
+{
+	static const char *const names[SHIM_NKINDS] = {
+		"kernel", "copy", "set", "event", "wait", "graph" };
+	return (unsigned)k < SHIM_NKINDS ? names[k] : "?";
+}
+
+void shim__queue_name(const struct squeue *q, char *buf, size_t len)
+{
+	if (q->ptds)
+		snprintf(buf, len, "ptds:%lx", (unsigned long)q->owner);
+	else if (q->stream == SHIM_STREAM_LEGACY)
+		snprintf(buf, len, "legacy");
+	else
+		snprintf(buf, len, "%p", q->stream);
+}
+
+/* ---- the held caller ------------------------------------------------------ */
+static struct shim_cmd *begin_slow(void *stream, int ptds, enum shim_kind k)
+{
+	const struct shim_plat *p = g_eng.plat;
+	if (!p || p->stream_capturing(rec_handle(stream, ptds)))
+		return NULL;
+	pthread_mutex_lock(&g_eng.mu);
+	struct shim_cmd *c = NULL;
+	if ((!g_eng.started && shim__start()) || g_eng.stop)
+		goto out;
+	struct squeue *q = queue_get(stream, ptds, 1);
+	if (!q || !(c = cmd_get(q)))
+		goto out;
+	hs_ns now = shim__now();
+	c->kind = k;
+	c->x.kind = xkind(k);
+	q->kinds[k]++;
+	q->last_ns = now;
+	if (q->tail_req && q->tail)
+		shim__mark(q->tail);  /* the owner of a ptds queue is here */
+	xq_submit(q->xq, &c->x, now);
+	if (g_eng.conf.log > 1)
+		shim__log("submit q%d #%llu %s%s", xq_id(q->xq),
+			  (unsigned long long)c->x.seq, shim__kind_name(k),
+			  c->launched ? "" : " (held)");
+	while (!(c->launched && q->next_call == c->x.seq) && !g_eng.stop) {
+		q->nwait++;
+		pthread_cond_wait(&q->cv, &g_eng.mu);
+		q->nwait--;
+	}
+out:
+	pthread_mutex_unlock(&g_eng.mu);
+	return c;
+}
+
+struct shim_cmd *shim__begin(void *stream, int ptds, enum shim_kind k)
+{
+	if (__builtin_expect(!g_shim_on, 1))
+		return NULL;
+	return begin_slow(stream, ptds, k);
+}
+
+void shim__end(struct shim_cmd *c, int ok)
+{
+	if (!c)
+		return;
+	pthread_mutex_lock(&g_eng.mu);
+	struct squeue *q = c->q;
+	c->called = 1;
+	q->next_call++;
+	q->last_ns = shim__now();
+	if (!g_eng.stop) {
+		if (!ok)
+			c->mark = 1;  /* learn at once where the queue stands */
+		if (c->mark && !c->recorded) {
+			c->x.flags |= XCMD_F_SYNC;
+			shim__record(c);
+		}
+		shim__cmd_release(c);
+	}
+	if (q->nwait)
+		pthread_cond_broadcast(&q->cv);
+	pthread_mutex_unlock(&g_eng.mu);
+}
+
+static void mark_tail(struct squeue *q)
+{
+	if (q && q->tail)
+		shim__mark(q->tail);
+}
+
+void shim__host_sync(void *stream, int ptds, int all)
+{
+	if (__builtin_expect(!g_shim_on, 1))
+		return;
+	pthread_mutex_lock(&g_eng.mu);
+	if (g_eng.started && !g_eng.stop) {
+		if (all) {
+			for (struct squeue *q = g_eng.queues; q; q = q->next)
+				if (!q->dead)
+					mark_tail(q);
+		} else {
+			mark_tail(queue_get(stream, ptds, 0));
+		}
+	}
+	pthread_mutex_unlock(&g_eng.mu);
+}
+
+void shim__stream_created(void *stream, int platform_prio)
+{
+	if (!g_shim_on)
+		return;
+	pthread_mutex_lock(&g_eng.mu);
+	if ((g_eng.started || !shim__start()) && !g_eng.stop &&
+	    !is_legacy(stream, 0) && !is_ptds(stream, 0)) {
+		struct squeue *q = hash_find(stream);
+		if (q) {
+			q->plat_prio = platform_prio;
+			xq_set_priority(q->xq, -platform_prio + g_eng.conf.priority,
+					shim__now());
+		} else if ((q = queue_new(stream, 0, platform_prio)) &&
+			   hash_put(stream, q)) {
+			q->dead = 1;
+		}
+	}
+	pthread_mutex_unlock(&g_eng.mu);
+}
+
+void shim__stream_destroyed(void *stream)
+{
+	if (!g_shim_on)
+		return;
+	pthread_mutex_lock(&g_eng.mu);
+	struct squeue *q = g_eng.started ? hash_find(stream) : NULL;
+	if (q) {
+		/* the last chance to record on it */
+		mark_tail(q);
+		hash_del(stream);
+		q->dead = 1;
+		if (g_eng.conf.log)
+			shim__log("queue %d: stream %p destroyed", xq_id(q->xq), stream);
+	}
+	pthread_mutex_unlock(&g_eng.mu);
+}
+
+/* ---- the core's backend ops and env callbacks (lock held) ----------------- */
+static void launch_shim(void *be, void *hwq, struct xcmd *x, hs_ns now)
+{
+	struct shim_cmd *c = x->payload;
+	struct squeue *q = hwq;
+	c->launched = 1;
+	q->tail = c;
+	if (x->flags & XCMD_F_SYNC)
+		c->mark = 1;          /* not called yet: recorded at shim__end */
+	if (q->nwait)
+		pthread_cond_broadcast(&q->cv);
+}
+
+static void sync_shim(void *be, void *hwq, struct xcmd *x, hs_ns now)
+{
+	shim__mark(x->payload);
+}
+
+const struct backend_ops shim__backend = {
+	.name = "shim",
+	.launch = launch_shim,
+	.sync = sync_shim,
+};
+
+void shim__cmd_done(void *ctx, struct xcmd *x, hs_ns now)
+{
+	struct shim_cmd *c = x->payload;
+	c->core_done = 1;
+	if (c->q->tail == c)
+		c->q->tail = NULL;
+	shim__cmd_release(c);
+}
+
+void shim__decided(void *ctx, struct xq *q, int suspended, hs_ns now)
+{
+	if (g_eng.conf.log)
+		shim__log("queue %d: %s", xq_id(q), suspended ? "suspend" : "resume");
+}
+
+void shim__timer_set(void *ctx, hs_ns when)
+{
+	g_eng.t_when = when;
+	shim__kick();
+}
+
+int shim__on(void)
+{
+	return g_shim_on;
+}
+
+/* ---- log ------------------------------------------------------------------ */
+int shim__log_on(void)
+{
+	return g_eng.conf.log;
+}
+
+void shim__log(const char *fmt, ...)
+{
+	char line[512];
+	int n = snprintf(line, sizeof(line), "hipsched[%d]: ", (int)getpid());
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(line + n, sizeof(line) - (size_t)n - 1, fmt, ap);
+	va_end(ap);
+	size_t len = strlen(line);
+	line[len++] = '\n';
+	/* one write: lines of several threads do not interleave */
+	ssize_t w = write(2, line, len);
+	(void)w;
+}

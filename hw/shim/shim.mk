@@ -1,0 +1,80 @@
+# The interception library libhipsched.so (hw/shim/), included by the
+# top-level Makefile.
+#
+#   make shim         build/<flavor>/libhipsched.so (NVIDIA driver API)
+#   make bench-shim   ns per intercepted call, with and without the shim,
+#                     against the fake libcuda of the tests
+#
+# The library is the engine (hw/shim/engine*.c), a platform layer
+# (hw/shim/cuda.c) and core/ compiled again with -fPIC and hidden
+# visibility; only the intercepted names leave it (hw/shim/cuda.map). It
+# links libc, libdl and libpthread only, so it loads into any process
+# (PyTorch on a bare Ubuntu image); the server client (hw/serve/client.c,
+# proto.c) joins it when present. CUDA's headers are needed at build time
+# only (CUDA_HOME). It is never built with the sanitizers: it is preloaded
+# into test programs that are not.
+#
+# Tests (tests/check_shim.c): a fake libcuda.so.1 (tests/shim/fakecuda.c)
+# and one test program built three ways (tests/shim/app.c: through
+# cuGetProcAddress like cudart, through dlsym like Triton, linked directly).
+SHIM_B      := $(B)/shim
+SHIM_SO     := $(B)/libhipsched.so
+SHIM_ENGINE := hw/shim/engine.c hw/shim/engine_life.c
+SHIM_SERVE  := $(wildcard hw/serve/client.c hw/serve/proto.c)
+SHIM_SRCS   := $(SHIM_ENGINE) hw/shim/cuda.c $(wildcard core/*.c) $(SHIM_SERVE)
+SHIM_OBJS   := $(SHIM_SRCS:%.c=$(SHIM_B)/%.o)
+SHIM_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Wno-unused-parameter -MMD -MP \
+               -fPIC -fvisibility=hidden
+SHIM_CPPFLAGS := -iquote core -iquote hw -iquote hw/shim -D_GNU_SOURCE -I$(CUDA_HOME)/include
+SHIM_HAVE   := $(wildcard $(CUDA_HOME)/include/cuda.h)
+
+SHIM_T      := $(B)/tests/shim
+SHIM_FAKE   := $(SHIM_T)/libcuda.so.1
+SHIM_APPS   := $(SHIM_T)/app_gpa $(SHIM_T)/app_dlsym $(SHIM_T)/app_link
+SHIM_TEST_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Wno-unused-parameter \
+                    -D_GNU_SOURCE -I$(CUDA_HOME)/include
+
+.PHONY: shim bench-shim
+shim: $(SHIM_SO)
+
+ifneq ($(SHIM_HAVE),)
+all: shim
+# check_all runs the shim's test programs: build them first.
+$(TEST_BIN): | $(SHIM_SO) $(SHIM_FAKE) $(SHIM_APPS)
+$(B)/tests/check_shim.o: CPPFLAGS += -DSHIM_BUILD_DIR='"$(B)"'
+else
+$(B)/tests/check_shim.o: CPPFLAGS += -DSHIM_NO_CUDA_H
+endif
+
+$(SHIM_B)/%.o: %.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $< (shim)"
+	$(Q)$(CC) $(SHIM_CPPFLAGS) $(SHIM_CFLAGS) -c -o $@ $<
+
+$(SHIM_SO): $(SHIM_OBJS) hw/shim/cuda.map
+	@echo "  LD      $@"
+	$(Q)$(CC) -shared -Wl,--version-script=hw/shim/cuda.map -Wl,-soname,libhipsched.so \
+		-Wl,--no-undefined -o $@ $(SHIM_OBJS) -ldl -lpthread
+
+$(SHIM_FAKE): tests/shim/fakecuda.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $< (fake libcuda)"
+	$(Q)$(CC) $(SHIM_TEST_CFLAGS) -fPIC -shared -Wl,-Bsymbolic -Wl,-soname,libcuda.so.1 -o $@ $< -lpthread
+	$(Q)ln -sf libcuda.so.1 $(SHIM_T)/libcuda.so
+
+$(SHIM_T)/app_gpa: tests/shim/app.c $(SHIM_FAKE)
+	$(Q)$(CC) $(SHIM_TEST_CFLAGS) -DAPP_GPA -o $@ $< -ldl -lpthread
+$(SHIM_T)/app_dlsym: tests/shim/app.c $(SHIM_FAKE)
+	$(Q)$(CC) $(SHIM_TEST_CFLAGS) -DAPP_DLSYM -o $@ $< -ldl -lpthread
+$(SHIM_T)/app_link: tests/shim/app.c $(SHIM_FAKE)
+	$(Q)$(CC) $(SHIM_TEST_CFLAGS) -DAPP_LINK -o $@ $< -L$(SHIM_T) -l:libcuda.so.1 \
+		-Wl,-rpath-link,$(SHIM_T) -ldl -lpthread
+
+bench-shim: $(SHIM_SO) $(SHIM_FAKE) $(SHIM_APPS)
+	$(Q)for app in $(SHIM_APPS); do \
+	  LD_LIBRARY_PATH=$(SHIM_T) $$app bench 2000000 | sed "s|^|$$(basename $$app) native:      |"; \
+	  LD_LIBRARY_PATH=$(SHIM_T) LD_PRELOAD=$(abspath $(SHIM_SO)) $$app bench 2000000 | \
+	    sed "s|^|$$(basename $$app) pass-through:|"; \
+	  LD_LIBRARY_PATH=$(SHIM_T) LD_PRELOAD=$(abspath $(SHIM_SO)) HIPSCHED_POLICY=native \
+	    $$app bench 200000 | sed "s|^|$$(basename $$app) native policy:|"; \
+	done

@@ -1,0 +1,179 @@
+/*
+ * The tenant workload model (contract and rules in scenario.h): arrivals,
+ * request choice and seeding, one plan per tenant for every backend.
+ */
+#include <errno.h>
+#include <gsl/gsl_randist.h>
+#include <gsl/gsl_rng.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "scenario.h"
+
+struct workload {
+	enum arrival_kind kind;
+	double mean_gap_ns;        /* periodic / poisson: 1e9 / rate */
+	hs_ns *file_ns;            /* ARRIVAL_FILE, non-decreasing */
+	size_t nfile;
+	gsl_rng *arrivals;         /* the arrival stream's generator */
+	uint64_t k;                /* arrivals handed out */
+	hs_ns prev_ns;             /* the last one */
+	size_t nreqs;
+};
+
+/* ---- seeds: from the run seed and the tenant's name ---------------------- */
+static uint64_t splitmix64(uint64_t x)
+{
+	x += 0x9e3779b97f4a7c15ull;
+	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+	x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+	return x ^ (x >> 31);
+}
+
+static uint64_t fnv1a(const char *s)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+	for (; s && *s; s++)
+		h = (h ^ (unsigned char)*s) * 0x100000001b3ull;
+	return h;
+}
+
+/* ---- arrival files: one time in seconds a line, non-decreasing ---------- */
+static int read_arrivals(struct workload *w, const char *path, char *err,
+			 size_t errlen)
+{
+	FILE *f = fopen(path, "r");
+	if (!f) {
+		snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+		return SCENARIO_EBAD;
+	}
+	char line[256];
+	size_t cap = 0;
+	long ln = 0;
+	int rc = HS_OK;
+	while (fgets(line, sizeof(line), f)) {
+		ln++;
+		char *p = line, *end;
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (*p == '\n' || *p == '\r' || *p == '#' || !*p)
+			continue;
+		errno = 0;
+		double v = strtod(p, &end);
+		while (*end == ' ' || *end == '\t' || *end == '\r' || *end == '\n')
+			end++;
+		if (errno || end == p || *end || !isfinite(v) || v < 0 || v > 9e9) {
+			snprintf(err, errlen, "%s:%ld: not an arrival time in seconds",
+				 path, ln);
+			rc = SCENARIO_EBAD;
+			break;
+		}
+		hs_ns ns = (hs_ns)llround(v * 1e9);
+		if (w->nfile && ns < w->file_ns[w->nfile - 1]) {
+			snprintf(err, errlen, "%s:%ld: arrival times must not decrease",
+				 path, ln);
+			rc = SCENARIO_EBAD;
+			break;
+		}
+		if (w->nfile == cap) {
+			cap = cap ? cap * 2 : 256;
+			hs_ns *n = realloc(w->file_ns, cap * sizeof(*n));
+			if (!n) {
+				rc = HS_ENOMEM;
+				snprintf(err, errlen, "%s", hs_strerror(rc));
+				break;
+			}
+			w->file_ns = n;
+		}
+		w->file_ns[w->nfile++] = ns;
+	}
+	fclose(f);
+	return rc;
+}
+
+int workload_create(const struct scenario *sc, size_t tenant, uint64_t seed,
+		    size_t nreqs, struct workload **out, char *err, size_t errlen)
+{
+	const struct tenant_spec *sp = &sc->tenants[tenant];
+	const char *where = sc->path ? sc->path : "scenario";
+	*out = NULL;
+	if (!nreqs) {
+		snprintf(err, errlen, "%s: trace has no requests",
+			 sp->trace_path ? sp->trace_path : sp->name);
+		return SCENARIO_EBAD;
+	}
+	if ((sp->arrival == ARRIVAL_PERIODIC || sp->arrival == ARRIVAL_POISSON) &&
+	    !(sp->rate_per_s > 0)) {
+		snprintf(err, errlen, "%s:%d: tenant '%s': rate must be > 0",
+			 where, sp->line, sp->name);
+		return SCENARIO_EBAD;
+	}
+	if (sp->arrival == ARRIVAL_FILE && !sp->arrival_file) {
+		snprintf(err, errlen, "%s:%d: tenant '%s': arrival = file needs "
+			 "arrival_file", where, sp->line, sp->name);
+		return SCENARIO_EBAD;
+	}
+	struct workload *w = calloc(1, sizeof(*w));
+	int rc = HS_ENOMEM;
+	if (!w || !(w->arrivals = gsl_rng_alloc(gsl_rng_mt19937)))
+		goto fail_msg;
+	w->kind = sp->arrival;
+	w->nreqs = nreqs;
+	if (sp->rate_per_s > 0)
+		w->mean_gap_ns = 1e9 / sp->rate_per_s;
+	gsl_rng_set(w->arrivals, (unsigned long)splitmix64(seed ^ fnv1a(sp->name)));
+	if (w->kind == ARRIVAL_FILE && (rc = read_arrivals(w, sp->arrival_file, err, errlen)))
+		goto fail;
+	*out = w;
+	return HS_OK;
+fail_msg:
+	snprintf(err, errlen, "%s", hs_strerror(rc));
+fail:
+	workload_free(w);
+	return rc;
+}
+
+void workload_free(struct workload *w)
+{
+	if (!w)
+		return;
+	if (w->arrivals)
+		gsl_rng_free(w->arrivals);
+	free(w->file_ns);
+	free(w);
+}
+
+hs_ns workload_next_arrival(struct workload *w, hs_ns prev_end_ns)
+{
+	uint64_t k = w->k++;
+	hs_ns a = WORKLOAD_NONE;
+	switch (w->kind) {
+	case ARRIVAL_PERIODIC:
+		a = (hs_ns)llround((double)k * w->mean_gap_ns);
+		break;
+	case ARRIVAL_POISSON:
+		a = (k ? w->prev_ns : 0) +
+			(hs_ns)llround(gsl_ran_exponential(w->arrivals, w->mean_gap_ns));
+		break;
+	case ARRIVAL_FILE:
+		a = k < w->nfile ? w->file_ns[k] : WORKLOAD_NONE;
+		break;
+	case ARRIVAL_CLOSED:
+		a = k ? (prev_end_ns > w->prev_ns ? prev_end_ns : w->prev_ns) : 0;
+		break;
+	}
+	if (a != WORKLOAD_NONE)
+		w->prev_ns = a;
+	return a;
+}
+
+int workload_closed(const struct workload *w)
+{
+	return w->kind == ARRIVAL_CLOSED;
+}
+
+size_t workload_request(const struct workload *w, uint64_t k)
+{
+	return (size_t)(k % w->nreqs);
+}

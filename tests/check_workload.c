@@ -1,0 +1,235 @@
+/*
+ * The tenant workload model (scenarios/workload.c) and its promise: the
+ * simulator and the hw run driver (on the fake device) are fed the same
+ * arrivals and the same request order for a given seed, for every arrival
+ * kind, and adding a tenant leaves the others' arrivals unchanged.
+ */
+#include <check.h>
+#include <stdio.h>
+#include <string.h>
+#include "fake_hwdev.h"
+#include "run_internal.h"
+#include "sim.h"
+#include "test_util.h"
+
+static char dir[256];
+
+/* Three requests of one short kernel: light load, so every arrival of the
+ * window starts within it on both backends. */
+static const char *trace_csv =
+	"request,seq,kind,name,stream,submit_ns,start_ns,end_ns,grid_x,grid_y,grid_z,"
+	"block_x,block_y,block_z,shmem,regs,bytes\n"
+	"0,0,kernel,a,1,0,1000,201000,4,1,1,128,1,1,0,32,0\n"
+	"1,0,kernel,b,1,500000,501000,801000,4,1,1,128,1,1,0,32,0\n"
+	"2,0,kernel,c,1,900000,901000,1001000,4,1,1,128,1,1,0,32,0\n";
+
+static const char *arrivals_txt =
+	"# seconds\n0\n0.010\n0.010\n0.0425\n0.090\n0.151\n0.199\n0.2\n0.5\n";
+
+static struct scenario *load(const char *tenants)
+{
+	char p[400], err[512], body[2048];
+	snprintf(p, sizeof(p), "%s/t.csv", dir);
+	test_write_file(p, trace_csv);
+	snprintf(p, sizeof(p), "%s/a.txt", dir);
+	test_write_file(p, arrivals_txt);
+	snprintf(body, sizeof(body),
+		 "[scenario]\nname = w\nduration = 200ms\nseed = 7\ndevice = h100\n"
+		 "[policy]\nname = native\n%s", tenants);
+	snprintf(p, sizeof(p), "%s/s.ini", dir);
+	test_write_file(p, body);
+	struct scenario *sc = scenario_load(p, err, sizeof(err));
+	ck_assert_msg(sc != NULL, "scenario: %s", err);
+	return sc;
+}
+
+/* Runs sc on the simulator (hw = 0) or the hw driver on the fake device. */
+static void run(const struct scenario *sc, int hw, uint64_t seed, struct run_result *res)
+{
+	struct run_opts o = { .mode = "native", .seed = seed };
+	char err[512] = "";
+	memset(res, 0, sizeof(*res));
+	int rc = hw ? hw__run_with(&fake_hwdev_ops, 0, sc, &o, res, err, sizeof(err))
+		    : sim_run(sc, &o, res, err, sizeof(err));
+	ck_assert_msg(rc == 0, "%s run: %s", hw ? "hw" : "sim", err);
+}
+
+static void same_arrivals(const struct tenant_result *a, const struct tenant_result *b)
+{
+	ck_assert_uint_gt(a->nreq, 2);
+	ck_assert_uint_eq(a->nreq, b->nreq);
+	for (size_t i = 0; i < a->nreq; i++) {
+		ck_assert_int_eq(a->req[i].request, (int64_t)i);
+		ck_assert_int_eq(b->req[i].request, (int64_t)i);
+		ck_assert_int_eq(a->req[i].arrival_ns, b->req[i].arrival_ns);
+		ck_assert_int_eq(a->req[i].trace_req, b->req[i].trace_req);
+		ck_assert_int_eq(a->req[i].trace_req, (int64_t)(i % 3));
+	}
+}
+
+static const char *const open_kinds[] = {
+	"arrival = periodic\nrate = 40\n",
+	"arrival = poisson\nrate = 60\n",
+	"arrival = file\narrival_file = a.txt\n",
+};
+
+START_TEST(test_sim_hw_same_open_loop)
+{
+	test_mkdtemp(dir, sizeof(dir), "check_workload");
+	char t[256];
+	snprintf(t, sizeof(t), "[tenant x]\ntrace = t.csv\npriority = 1\n%s", open_kinds[_i]);
+	struct scenario *sc = load(t);
+	struct run_result s, h;
+	run(sc, 0, 11, &s);
+	run(sc, 1, 11, &h);
+	same_arrivals(&s.t[0], &h.t[0]);
+	if (_i == 1)   /* poisson: the first arrival is a sample, not 0 */
+		ck_assert_int_gt(s.t[0].req[0].arrival_ns, 0);
+	if (_i == 2) { /* the file's times below 200 ms, as written */
+		static const hs_ns want[] = { 0, 10000000, 10000000, 42500000,
+					      90000000, 151000000, 199000000 };
+		ck_assert_uint_eq(s.t[0].nreq, 7);
+		for (size_t i = 0; i < 7; i++)
+			ck_assert_int_eq(s.t[0].req[i].arrival_ns, want[i]);
+	}
+	/* another seed, another sample (poisson only) */
+	if (_i == 1) {
+		struct run_result s2;
+		run(sc, 0, 12, &s2);
+		int differ = 0;
+		for (size_t i = 0; i < s.t[0].nreq && i < s2.t[0].nreq; i++)
+			differ |= s.t[0].req[i].arrival_ns != s2.t[0].req[i].arrival_ns;
+		ck_assert(differ);
+		run_result_release(&s2);
+	}
+	run_result_release(&s);
+	run_result_release(&h);
+	scenario_free(sc);
+	test_rmtree(dir);
+}
+END_TEST
+
+/* Closed loop: arrival 0 at 0, then each at the previous completion, in
+ * both backends; the request order is the same. */
+START_TEST(test_sim_hw_same_closed_loop)
+{
+	test_mkdtemp(dir, sizeof(dir), "check_workload");
+	struct scenario *sc = load("[tenant x]\ntrace = t.csv\npriority = 1\narrival = closed\n");
+	struct run_result r[2];
+	for (int hw = 0; hw < 2; hw++) {
+		run(sc, hw, 3, &r[hw]);
+		const struct tenant_result *t = &r[hw].t[0];
+		ck_assert_uint_gt(t->nreq, 10);
+		ck_assert_int_eq(t->req[0].arrival_ns, 0);
+		for (size_t i = 0; i < t->nreq; i++) {
+			ck_assert_int_eq(t->req[i].trace_req, (int64_t)(i % 3));
+			if (i && t->req[i - 1].end_ns >= 0)
+				ck_assert_int_eq(t->req[i].arrival_ns, t->req[i - 1].end_ns);
+		}
+	}
+	run_result_release(&r[0]);
+	run_result_release(&r[1]);
+	scenario_free(sc);
+	test_rmtree(dir);
+}
+END_TEST
+
+/* A tenant added in front (it takes index 0) shifts nobody's arrivals. */
+START_TEST(test_add_tenant_keeps_arrivals)
+{
+	test_mkdtemp(dir, sizeof(dir), "check_workload");
+	static const char *two =
+		"[tenant x]\ntrace = t.csv\npriority = 1\narrival = poisson\nrate = 50\n"
+		"[tenant y]\ntrace = t.csv\npriority = 1\narrival = poisson\nrate = 30\n";
+	char three[1024];
+	snprintf(three, sizeof(three), "[tenant new]\ntrace = t.csv\npriority = 1\n"
+		 "arrival = poisson\nrate = 40\n%s", two);
+	struct scenario *a = load(two);
+	struct scenario *b = load(three);
+	for (int hw = 0; hw < 2; hw++) {
+		struct run_result ra, rb;
+		run(a, hw, 5, &ra);
+		run(b, hw, 5, &rb);
+		same_arrivals(&ra.t[0], &rb.t[1]);
+		same_arrivals(&ra.t[1], &rb.t[2]);
+		run_result_release(&ra);
+		run_result_release(&rb);
+	}
+	scenario_free(a);
+	scenario_free(b);
+	test_rmtree(dir);
+}
+END_TEST
+
+/* Both backends refuse an arrival file whose times decrease, at its line. */
+START_TEST(test_file_must_not_decrease)
+{
+	test_mkdtemp(dir, sizeof(dir), "check_workload");
+	struct scenario *sc = load("[tenant x]\ntrace = t.csv\npriority = 1\n"
+				   "arrival = file\narrival_file = a.txt\n");
+	char p[400];
+	snprintf(p, sizeof(p), "%s/a.txt", dir);
+	test_write_file(p, "0.1\n# c\n0.2\n0.15\n");
+	for (int hw = 0; hw < 2; hw++) {
+		struct run_opts o = { .mode = "native", .seed = 1 };
+		struct run_result res = { 0 };
+		char err[512] = "", want[512];
+		int rc = hw ? hw__run_with(&fake_hwdev_ops, 0, sc, &o, &res, err, sizeof(err))
+			    : sim_run(sc, &o, &res, err, sizeof(err));
+		ck_assert_int_ne(rc, 0);
+		snprintf(want, sizeof(want), "%s:4: arrival times must not decrease", p);
+		ck_assert_msg(strstr(err, want), "%s: got '%s'", hw ? "hw" : "sim", err);
+		run_result_release(&res);
+	}
+	scenario_free(sc);
+	test_rmtree(dir);
+}
+END_TEST
+
+/* The plan itself: periodic times, one generator per name and seed. */
+START_TEST(test_plan_direct)
+{
+	test_mkdtemp(dir, sizeof(dir), "check_workload");
+	struct scenario *sc = load(
+		"[tenant x]\ntrace = t.csv\npriority = 1\narrival = periodic\nrate = 3\n"
+		"[tenant y]\ntrace = t.csv\npriority = 1\narrival = poisson\nrate = 100\n");
+	struct workload *w, *v;
+	char err[256];
+	ck_assert_int_eq(workload_create(sc, 0, 1, 3, &w, err, sizeof(err)), 0);
+	ck_assert_int_eq(workload_next_arrival(w, 0), 0);
+	ck_assert_int_eq(workload_next_arrival(w, 0), 333333333);
+	ck_assert_int_eq(workload_next_arrival(w, 0), 666666667);
+	ck_assert_uint_eq(workload_request(w, 4), 1);
+	ck_assert(!workload_closed(w));
+	workload_free(w);
+	/* the same name and seed give the same stream; the mean gap is 1/rate */
+	ck_assert_int_eq(workload_create(sc, 1, 9, 3, &w, err, sizeof(err)), 0);
+	ck_assert_int_eq(workload_create(sc, 1, 9, 3, &v, err, sizeof(err)), 0);
+	hs_ns a = 0;
+	for (int i = 0; i < 2000; i++) {
+		a = workload_next_arrival(w, 0);
+		ck_assert_int_eq(a, workload_next_arrival(v, 0));
+	}
+	ck_assert(a > 18 * (hs_ns)1000000000 && a < 22 * (hs_ns)1000000000);
+	workload_free(w);
+	workload_free(v);
+	ck_assert_int_eq(workload_create(sc, 0, 1, 0, &w, err, sizeof(err)), SCENARIO_EBAD);
+	ck_assert_ptr_null(w);
+	scenario_free(sc);
+	test_rmtree(dir);
+}
+END_TEST
+
+Suite *workload_suite(void)
+{
+	Suite *s = suite_create("workload");
+	TCase *tc = tcase_create("workload");
+	tcase_set_timeout(tc, 60);
+	tcase_add_loop_test(tc, test_sim_hw_same_open_loop, 0, 3);
+	tcase_add_test(tc, test_sim_hw_same_closed_loop);
+	tcase_add_test(tc, test_add_tenant_keeps_arrivals);
+	tcase_add_test(tc, test_file_must_not_decrease);
+	tcase_add_test(tc, test_plan_direct);
+	suite_add_tcase(s, tc);
+	return s;
+}
