@@ -173,4 +173,4 @@ fuzz: deps-ensure
 	$(Q)$(MAKE) --no-print-directory $(FUZZ_BINS)
 	$(Q)if [ "$(FUZZ_TIME)" != 0 ]; then tests/fuzz/run.sh $(FUZZ_TIME) $(FUZZ_NAMES); fi
 
--include $(shell find $(B) $(if $(filter fuzz,$(MAKECMDGOALS)),$(FUZZ_B)) -name '*.d' 2>/dev/null)
+-include $(shell find $(B) $(wildcard $(FUZZ_B)) -name '*.d' 2>/dev/null)

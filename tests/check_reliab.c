@@ -350,6 +350,15 @@ START_TEST(test_limits)
 	ck_assert_int_eq(hs("sim %s --duration 11s --out %s", at("s.ini"), at("r")),
 			 CLI_INPUT);
 	ck_assert_int_eq(count_named(dir, "r"), 0);
+	/* an arrival file line too long to be a time (once split in two) */
+	char longline[400];
+	memset(longline, '1', 300);
+	strcpy(longline + 300, "\n");
+	put("a.txt", longline);
+	put("s.ini", "[tenant a]\ntrace = t.csv\narrival = file\narrival_file = a.txt\n");
+	ck_assert_int_eq(hs("sim %s --duration 1s --out %s", at("s.ini"), at("r")),
+			 CLI_INPUT);
+	ck_assert_msg(strstr(out, "a.txt:1: line longer"), "%s", out);
 	/* more tenants than SCENARIO_TENANTS_MAX */
 	FILE *f = fopen(at("many.ini"), "w");
 	ck_assert_ptr_nonnull(f);
