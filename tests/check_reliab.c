@@ -161,6 +161,25 @@ START_TEST(test_canonical_limits)
 }
 END_TEST
 
+/* The inputs, kept as fixtures (and fuzz seeds). */
+START_TEST(test_overflow_fixtures)
+{
+	static const struct { const char *file, *where; } bad[] = {
+		{ "bad_nsys_overflow.csv", "bad_nsys_overflow.csv:3: Start" },
+		{ "bad_kineto_overflow.json", "bad_kineto_overflow.json:3: kernel" },
+	};
+	for (size_t i = 0; i < 2; i++) {
+		ck_assert_int_eq(hs("trace import tests/fixtures/traces/%s -o %s",
+				    bad[i].file, at("o.csv")), CLI_INPUT);
+		ck_assert_msg(strstr(out, bad[i].where) && strstr(out, "range"),
+			      "%s", out);
+		ck_assert_int_eq(access(at("o.csv"), F_OK), -1);
+	}
+	ck_assert_int_eq(hs("trace info tests/fixtures/traces/canon_header_only.csv"),
+			 CLI_OK);
+}
+END_TEST
+
 /* Sums over many long commands saturate instead of wrapping. */
 START_TEST(test_summary_saturates)
 {
@@ -501,6 +520,7 @@ Suite *reliab_suite(void)
 	tcase_add_test(tc, test_nsys_overflow);
 	tcase_add_test(tc, test_kineto_overflow);
 	tcase_add_test(tc, test_canonical_limits);
+	tcase_add_test(tc, test_overflow_fixtures);
 	tcase_add_test(tc, test_summary_saturates);
 	tcase_add_test(tc, test_scaled_options);
 	tcase_add_test(tc, test_empty_canonical);

@@ -17,6 +17,11 @@
 const char *fuzz_dir(void);
 /* Writes data to fuzz_dir()/name and returns that path (static buffer). */
 const char *fuzz_write(const char *name, const uint8_t *data, size_t n);
+/* Writes the scratch inputs a scenario may name (t.csv: a one-kernel
+ * canonical trace; a.txt: three arrival times), then loads the scenario
+ * text ini from the scratch folder; aborts if it does not load. */
+struct scenario;
+struct scenario *fuzz_scenario(const char *ini);
 /* Aborts with a message: a promise of the code under test is broken. */
 void fuzz_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 

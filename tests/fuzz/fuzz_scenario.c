@@ -1,20 +1,15 @@
 /* libFuzzer: scenario INI files (scenario_load, then the run limits). The
- * scratch folder holds a tiny trace (t.csv) and arrival file (a.txt) so
- * that inputs naming them get past the file checks. */
+ * scratch folder holds a tiny trace (t.csv) and arrival file (a.txt,
+ * fuzz_scenario) so that inputs naming them get past the file checks. */
 #include <stdio.h>
 #include <string.h>
 #include "fuzz.h"
 #include "scenario.h"
 
-static const char trace_csv[] =
-	"request,seq,kind,name,stream,submit_ns,start_ns,end_ns,grid_x,grid_y,"
-	"grid_z,block_x,block_y,block_z,shmem,regs,bytes\n"
-	"0,0,kernel,k,0,0,100,1100,1,1,1,64,1,1,0,32,0\n";
-
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	fuzz_write("t.csv", (const uint8_t *)trace_csv, strlen(trace_csv));
-	fuzz_write("a.txt", (const uint8_t *)"0\n0.5\n1\n", 8);
+	/* the scratch inputs (t.csv, a.txt), through a first valid scenario */
+	scenario_free(fuzz_scenario("[tenant a]\ntrace = t.csv\narrival = closed\n"));
 	return 0;
 }
 

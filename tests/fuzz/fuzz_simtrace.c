@@ -17,16 +17,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 		"[scenario]\nduration = 5ms\n[policy]\nname = hpf\nlevel = 2\n"
 		"threshold = 4\nbatch = 2\n"
 		"[tenant a]\ntrace = t.csv\narrival = periodic\nrate = 1000\n";
-	static const char csv[] =
-		"request,seq,kind,name,stream,submit_ns,start_ns,end_ns,grid_x,"
-		"grid_y,grid_z,block_x,block_y,block_z,shmem,regs,bytes\n"
-		"0,0,kernel,k,0,0,100,1100,1,1,1,64,1,1,0,32,0\n";
-	fuzz_write("t.csv", (const uint8_t *)csv, strlen(csv));
-	char err[512];
-	sc = scenario_load(fuzz_write("s.ini", (const uint8_t *)ini, strlen(ini)),
-			   err, sizeof(err));
-	if (!sc)
-		fuzz_fail("scenario: %s", err);
+	sc = fuzz_scenario(ini);
 	return 0;
 }
 

@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "fuzz.h"
+#include "scenario.h"
 
 static char dir[256];
 
@@ -48,6 +49,22 @@ const char *fuzz_write(const char *name, const uint8_t *data, size_t n)
 	if (!f || (n && fwrite(data, 1, n, f) != n) || fclose(f) != 0)
 		fuzz_fail("cannot write %s", path);
 	return path;
+}
+
+struct scenario *fuzz_scenario(const char *ini)
+{
+	static const char csv[] =
+		"request,seq,kind,name,stream,submit_ns,start_ns,end_ns,grid_x,"
+		"grid_y,grid_z,block_x,block_y,block_z,shmem,regs,bytes\n"
+		"0,0,kernel,k,0,0,100,1100,1,1,1,64,1,1,0,32,0\n";
+	fuzz_write("t.csv", (const uint8_t *)csv, strlen(csv));
+	fuzz_write("a.txt", (const uint8_t *)"0\n0.5\n1\n", 8);
+	char err[512];
+	struct scenario *sc = scenario_load(fuzz_write("s.ini", (const uint8_t *)ini,
+						       strlen(ini)), err, sizeof(err));
+	if (!sc)
+		fuzz_fail("scenario: %s", err);
+	return sc;
 }
 
 void fuzz_fail(const char *fmt, ...)
