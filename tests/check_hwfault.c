@@ -166,6 +166,31 @@ START_TEST(test_stop_mid_run)
 }
 END_TEST
 
+/* A calibration profile's fit is bounded before it scales replay times. */
+START_TEST(test_calibration_bounds)
+{
+	test_mkdtemp(tmpdir, sizeof(tmpdir), "check_hwfault");
+	char p[400], err[512];
+	struct hw_calib c;
+	static const char *const bad[] = {
+		"# hw: fit_offset_ns = inf\n# hw: fit_slope = 1\n",
+		"# hw: fit_offset_ns = 0\n# hw: fit_slope = 1e300\n",
+		"# hw: fit_offset_ns = nan\n# hw: fit_slope = 1\n",
+	};
+	snprintf(p, sizeof(p), "%s/cal.ini", tmpdir);
+	for (size_t i = 0; i < 3; i++) {
+		test_write_file(p, bad[i]);
+		ck_assert_int_eq(hw_calib_load(p, &c, err, sizeof(err)), HS_EINVAL);
+		ck_assert_msg(strstr(err, "cal.ini:"), "%s", err);
+	}
+	test_write_file(p, "# hw: fit_offset_ns = 1200\n# hw: fit_slope = 1.02\n");
+	ck_assert_int_eq(hw_calib_load(p, &c, err, sizeof(err)), 0);
+	ck_assert_int_eq(hw_calib_load(tmpdir, &c, err, sizeof(err)), HS_EINVAL);
+	ck_assert_ptr_nonnull(strstr(err, "is a directory"));
+	test_rmtree(tmpdir);
+}
+END_TEST
+
 Suite *hwfault_suite(void)
 {
 	Suite *s = suite_create("hwfault");
@@ -176,6 +201,7 @@ Suite *hwfault_suite(void)
 	tcase_add_test(tc, test_stream_hangs);
 	tcase_add_test(tc, test_child_dies_mid_run);
 	tcase_add_test(tc, test_stop_mid_run);
+	tcase_add_test(tc, test_calibration_bounds);
 	suite_add_tcase(s, tc);
 	return s;
 }
