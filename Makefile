@@ -5,9 +5,11 @@
 #   make HW=amd       + HIP backend on AMD (Debian's libamdhip64-dev / ROCm)
 #   make check        every Check suite (SANITIZE=1: under ASan + UBSan)
 #   make run          the main job: hipsched sim scenarios/dual_resnet.ini
-#   make bench        simulator speed figures
+#   make bench        simulator speed figures, the policy server's round trip
+#   make bench-serve  the policy server's decision round trip (blocking, spinning)
 #   make shim         build/<flavor>/libhipsched.so, the interception library
 #   make bench-shim   its cost per intercepted call (against a fake libcuda)
+#   make shim-amd     build/<flavor>/libhipsched-amd.so, the same for ROCm
 #   make fuzz         libFuzzer harnesses (clang, ASan + UBSan) of every parser;
 #                     FUZZ_TIME=S: then run each for S seconds (tests/fuzz/)
 #   make deps         install the Debian packages the project needs
@@ -30,7 +32,7 @@ Q :=
 endif
 
 DEB_PKGS := build-essential pkg-config libgsl-dev libcsv-dev check \
-            libinih-dev libjansson-dev gnuplot-nox clang
+            libinih-dev libjansson-dev gnuplot-nox libamdhip64-dev clang
 DEB_PKGS_AMD := libamdhip64-dev
 
 FLAVOR := $(if $(filter 1,$(SANITIZE)),san,rel)$(if $(HW),-$(HW))$(if $(filter 1,$(STATIC)),-static)
@@ -80,7 +82,7 @@ TEST_BIN    := $(B)/check_all
 # --- the interception library (hw/shim/) ---------------------------------
 include hw/shim/shim.mk
 
-.PHONY: all check run bench deps deps-amd deps-ensure clean hwcheck help fuzz
+.PHONY: all check run bench bench-serve deps deps-amd deps-ensure clean hwcheck help fuzz
 all: hipsched
 
 help:
@@ -109,10 +111,14 @@ $(TEST_BIN): $(TEST_OBJS) $(LIB_OBJS)
 	@echo "  LD      $@"
 	$(Q)$(HW_LINK) $(LDFLAGS) -o $@ $^ $(CHECK_LIBS) $(HW_LIBS) $(LDLIBS)
 
+# --- interception layer, AMD (hw/shim/): libhipsched-amd.so, test build --
+include hw/shim/amd.mk
+
 # Installs the Debian packages when one of them is missing (fresh machine).
 deps-ensure:
 	@if ! pkg-config --exists $(PKG_LIBS) check 2>/dev/null || \
-	    [ ! -f /usr/include/csv.h ] || ! command -v gnuplot >/dev/null; then \
+	    [ ! -f /usr/include/csv.h ] || ! command -v gnuplot >/dev/null || \
+	    [ ! -f /usr/include/hip/hip_runtime_api.h ]; then \
 		$(MAKE) --no-print-directory deps; fi
 
 deps:
@@ -137,6 +143,13 @@ run: deps-ensure
 bench: deps-ensure
 	$(Q)$(MAKE) --no-print-directory hipsched
 	./hipsched sim scenarios/dual_resnet.ini --bench
+	./hipsched serve --bench
+
+# The policy server's decision round trip over a Unix socket (P50 / P99).
+bench-serve: deps-ensure
+	$(Q)$(MAKE) --no-print-directory hipsched
+	./hipsched serve --bench
+	HIPSCHED_RELAY_SPIN=1 ./hipsched serve --bench
 
 clean:
 	rm -rf build hipsched

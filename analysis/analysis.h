@@ -59,6 +59,10 @@ struct mode_metrics {
 	uint64_t kernels;
 	hs_ns duration_ns;
 	struct lat_stats preempt;  /* preemption latencies, in ms */
+	/* the policy server's (run_result.serve_*): decisions sent (suspends
+	 * + resumes) and their round trips, in ms; 0 / n = 0 without one */
+	uint64_t decisions;
+	struct lat_stats decision_rtt;
 	size_t ntenants;
 	struct tenant_metrics *t;  /* [ntenants] */
 };

@@ -167,9 +167,23 @@ static int mode_alloc(struct mode_metrics *m, const char *mode, const char *poli
 	snprintf(m->policy, sizeof(m->policy), "%s", policy);
 	m->gpu_util = NAN;
 	analysis_lat_stats(NULL, 0, &m->preempt);
+	analysis_lat_stats(NULL, 0, &m->decision_rtt);
 	m->ntenants = n;
 	m->t = calloc(n ? n : 1, sizeof(*m->t));
 	return m->t ? HS_OK : HS_ENOMEM;
+}
+
+/* analysis_lat_stats of n spans in ns (v is left as it is). */
+static int ns_stats(const hs_ns *v, size_t n, struct lat_stats *out)
+{
+	double *x = malloc((n ? n : 1) * sizeof(*x));
+	if (!x)
+		return HS_ENOMEM;
+	for (size_t i = 0; i < n; i++)
+		x[i] = (double)v[i] / 1e6;
+	analysis_lat_stats(x, n, out);
+	free(x);
+	return HS_OK;
 }
 
 static int mode_from_run(struct mode_metrics *m, const struct scenario *sc,
@@ -185,13 +199,10 @@ static int mode_from_run(struct mode_metrics *m, const struct scenario *sc,
 		if (analysis_tenant_metrics(r, i, sc->tenants[i].slo_ns,
 					    &m->t[i]) == HS_ENOMEM)
 			return HS_ENOMEM;
-	double *pl = malloc((r->npreempt ? r->npreempt : 1) * sizeof(*pl));
-	if (!pl)
+	m->decisions = r->serve_suspends + r->serve_resumes;
+	if (ns_stats(r->preempt_ns, r->npreempt, &m->preempt) ||
+	    ns_stats(r->rtt_ns, r->nrtt, &m->decision_rtt))
 		return HS_ENOMEM;
-	for (size_t i = 0; i < r->npreempt; i++)
-		pl[i] = (double)r->preempt_ns[i] / 1e6;
-	analysis_lat_stats(pl, r->npreempt, &m->preempt);
-	free(pl);
 	return HS_OK;
 }
 

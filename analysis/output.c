@@ -81,10 +81,12 @@ static json_t *verdict_json(const struct verdict *v)
 
 static json_t *mode_json(const struct mode_metrics *m)
 {
-	return json_pack("{ss so sI so}", "policy", m->policy,
+	return json_pack("{ss so sI so sI so}", "policy", m->policy,
 			 "gpu_util", num(m->gpu_util),
 			 "kernels_simulated", (json_int_t)m->kernels,
-			 "preempt_latency_ms", lat_json(&m->preempt));
+			 "preempt_latency_ms", lat_json(&m->preempt),
+			 "decisions", (json_int_t)m->decisions,
+			 "decision_rtt_ms", lat_json(&m->decision_rtt));
 }
 
 json_t *analysis_summary_json(const struct report *rep)
@@ -121,6 +123,10 @@ json_t *analysis_summary_json(const struct report *rep)
 		"gpu_util", num(rep->m_policy.gpu_util),
 		"preempt_latency_ms", lat_json(&rep->m_policy.preempt),
 		"tenants", tenants);
+	if (o) {
+		json_object_set_new(o, "decisions", json_integer((json_int_t)rep->m_policy.decisions));
+		json_object_set_new(o, "decision_rtt_ms", lat_json(&rep->m_policy.decision_rtt));
+	}
 	if (!o)
 		return NULL;
 	json_object_set_new(o, "native", mode_json(&rep->m_native));

@@ -28,6 +28,14 @@ int cmd_sim(int argc, char **argv);
 int cmd_hw(int argc, char **argv);
 int cmd_trace(int argc, char **argv);
 int cmd_compare(int argc, char **argv);
+/* cli/cmd_serve.c: the live commands around the policy server. */
+int cmd_serve(int argc, char **argv);
+int cmd_run(int argc, char **argv);
+int cmd_status(int argc, char **argv);
+int cmd_ctl(int argc, char **argv);
+/* `hipsched serve --bench`: the decision round trip over a Unix socket
+ * (count decisions), printed as percentiles. Exit status. */
+int cli_serve_bench(size_t count);
 
 struct scenario;
 /* `hipsched sim SCENARIO --bench`: runs the scenario's policy run twice

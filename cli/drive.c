@@ -134,6 +134,12 @@ static void print_table(const struct report *rep, const char *out)
 		       "p99 %.3f ms, max %.3f ms\n", rep->policy,
 		       rep->m_policy.preempt.n, rep->m_policy.preempt.p50_ms,
 		       rep->m_policy.preempt.p99_ms, rep->m_policy.preempt.max_ms);
+	if (rep->m_policy.decisions)
+		printf("policy server (%s): %llu decisions, round trip p50 %.1f us, "
+		       "p99 %.1f us (%zu measured)\n", rep->policy,
+		       (unsigned long long)rep->m_policy.decisions,
+		       rep->m_policy.decision_rtt.p50_ms * 1e3,
+		       rep->m_policy.decision_rtt.p99_ms * 1e3, rep->m_policy.decision_rtt.n);
 	printf("kernels %s: %llu (standalone runs: %llu, native: %llu)\n\n",
 	       strcmp(rep->backend, "sim") ? "executed" : "simulated",
 	       (unsigned long long)rep->m_policy.kernels,

@@ -18,18 +18,13 @@
  * `process = own` tenant in a child of its own (own GPU context). With one
  * process, or a passthrough policy (native, streamprio), each process runs
  * the policy in its own core. With several processes and a policy that
- * controls (hpf, edf, bp, ...), the parent is the policy server (XSched's
- * design, hw/serve/relay.c): one core with the run's policy over proxy queues
- * (xq_config.proxy), one per tenant queue of every child; the children's
- * cores run the internal policy "remote", which forwards each change of a
- * queue's load and deadline to the parent (one 48-byte message on an
- * AF_UNIX SOCK_SEQPACKET socketpair), and apply the parent's suspend /
- * resume decisions from a receiver thread. Environment:
- *   HIPSCHED_RELAY_STATS=FILE  append one line per served run: decisions,
- *                              round trip (load sent -> decision applied)
- *                              and its parts, P50 / P99 / max in us
- *   HIPSCHED_RELAY_SPIN=1      server and receivers busy-poll their
- *                              sockets (one core each) instead of blocking
+ * controls (hpf, edf, bp, ...), the parent runs the policy server
+ * (XSched's design, hw/serve/serve.h) over one socketpair per child; each
+ * child is its client: its core runs "remote", its tenant queues join the
+ * server, which decides for all of them. The server's figures (decisions,
+ * round trips) are in the run result (run_result.serve_*, rtt_ns).
+ * HIPSCHED_RELAY_SPIN=1 makes the server and the children's receivers
+ * busy-poll their sockets (one core each) instead of blocking.
  *
  * Built without HW= (simulator-only build) every entry point returns
  * HW_ENOBACKEND; hw_backend_name() says "none".

@@ -24,6 +24,7 @@ void run_result_release(struct run_result *r)
 		free(r->t[i].req);
 	free(r->t);
 	free(r->preempt_ns);
+	free(r->rtt_ns);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -73,6 +74,14 @@ size_t scenario_policy_params(const struct scenario *sc, const char *policy,
 		return 0;
 	*out = sc->params;
 	return sc->nparams;
+}
+
+int run_result_add_rtt(struct run_result *r, hs_ns rtt_ns)
+{
+	if (grow((void **)&r->rtt_ns, &r->rtt_cap, r->nrtt, sizeof(*r->rtt_ns)))
+		return HS_ENOMEM;
+	r->rtt_ns[r->nrtt++] = rtt_ns;
+	return HS_OK;
 }
 
 void run_quantiles(double *v, size_t n, const double *q, double *out, size_t nq)

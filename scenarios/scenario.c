@@ -51,6 +51,7 @@ struct parser {
 	int line_policy, line_level, line_threshold, line_batch;
 	int *line_trace, *line_arrival, *line_rate, *line_afile;
 	int *line_param;            /* per sc->params entry */
+	int policy_only;            /* scenario_load_policy: tenants optional */
 	/* first error by line number */
 	int err_line;
 	char err[400];
@@ -501,7 +502,7 @@ static void check_params(struct parser *p, const struct policy_ops *pol)
 static void validate(struct parser *p)
 {
 	struct scenario *sc = p->sc;
-	if (sc->ntenants == 0)
+	if (sc->ntenants == 0 && !p->policy_only)
 		perr(p, p->line ? p->line : 1, "no [tenant NAME] section");
 	for (size_t i = 0; i < sc->ntenants; i++) {
 		struct tenant_spec *t = &sc->tenants[i];
@@ -574,9 +575,10 @@ static char *basename_noext(const char *path)
 	return strndup(b, n);
 }
 
-struct scenario *scenario_load(const char *path, char *err, size_t errlen)
+static struct scenario *load(const char *path, int policy_only, char *err,
+			     size_t errlen)
 {
-	struct parser p = { .path = path };
+	struct parser p = { .path = path, .policy_only = policy_only };
 	struct scenario *sc = calloc(1, sizeof(*sc));
 	if (!sc) {
 		snprintf(err, errlen, "%s: out of memory", path);
@@ -645,6 +647,16 @@ fail:
 	free(p.line_param);
 	scenario_free(sc);
 	return NULL;
+}
+
+struct scenario *scenario_load(const char *path, char *err, size_t errlen)
+{
+	return load(path, 0, err, errlen);
+}
+
+struct scenario *scenario_load_policy(const char *path, char *err, size_t errlen)
+{
+	return load(path, 1, err, errlen);
 }
 
 void scenario_free(struct scenario *sc)

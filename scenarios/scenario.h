@@ -90,6 +90,10 @@ struct scenario {
  * "FILE:LINE: what is wrong" in err. Free with scenario_free(). */
 struct scenario *scenario_load(const char *path, char *err, size_t errlen);
 void scenario_free(struct scenario *sc);
+/* The same parser and checks for a file whose [tenant] sections are
+ * optional: what `hipsched serve --config` reads its [policy] from (the
+ * policy name, its parameters, level / threshold / batch). */
+struct scenario *scenario_load_policy(const char *path, char *err, size_t errlen);
 
 /* Checks sc run for duration_ns against the limits above: the duration,
  * and the requests its open-loop tenants would bring (rate x duration,
@@ -190,6 +194,14 @@ struct run_result {
 	/* preemption latencies observed (suspend -> queue idle), ns */
 	hs_ns *preempt_ns;
 	size_t npreempt, preempt_cap;
+	/* the policy server's figures (hw/serve/serve.h; hw runs whose
+	 * tenants live in several processes under one policy): LOAD messages
+	 * received, decisions sent, policy timers fired, and each decision's
+	 * round trip (a LOAD sent -> the decision it caused applied in the
+	 * client), ns. All 0 when no server ran. */
+	uint64_t serve_loads, serve_suspends, serve_resumes, serve_timers;
+	hs_ns *rtt_ns;
+	size_t nrtt, rtt_cap;
 };
 
 /* 0 or HS_ENOMEM. */
@@ -198,6 +210,7 @@ void run_result_release(struct run_result *r);
 int run_result_add_req(struct run_result *r, size_t tenant,
 		       const struct req_record *rec);
 int run_result_add_preempt(struct run_result *r, hs_ns lat_ns);
+int run_result_add_rtt(struct run_result *r, hs_ns rtt_ns);
 
 /* The one percentile of the project (every table and figure: latencies,
  * `hw direct`, the relay's round trips, calibration medians): sorts

@@ -73,6 +73,11 @@ static int fake_run(const struct scenario *sc, const struct run_opts *o,
 	if (!standalone && !native) {
 		run_result_add_preempt(res, 200000);
 		run_result_add_preempt(res, 400000);
+		/* a policy server's figures */
+		res->serve_suspends = 3;
+		res->serve_resumes = 2;
+		run_result_add_rtt(res, 30000);
+		run_result_add_rtt(res, 50000);
 	}
 	if (o->timeline_path) {
 		FILE *f = fopen(o->timeline_path, "w");
@@ -366,6 +371,14 @@ START_TEST(test_summary_json)
 	ck_assert_double_eq_tol(json_number_value(json_object_get(c0, "threshold")), 1.1, 1e-12);
 	ck_assert_double_eq_tol(json_number_value(json_object_get(c0, "measured")), 1.05, 1e-9);
 	ck_assert(json_is_false(json_object_get(json_object_get(s, "native_verdict"), "pass")));
+	/* the policy server's decisions and round trip, policy run only */
+	ck_assert_int_eq(json_integer_value(json_object_get(s, "decisions")), 5);
+	json_t *rt = json_object_get(s, "decision_rtt_ms");
+	ck_assert_int_eq(json_integer_value(json_object_get(rt, "n")), 2);
+	ck_assert_double_eq_tol(json_number_value(json_object_get(rt, "p50")), 0.04, 1e-12);
+	json_t *nm = json_object_get(s, "native");
+	ck_assert_int_eq(json_integer_value(json_object_get(nm, "decisions")), 0);
+	ck_assert(json_is_null(json_object_get(json_object_get(nm, "decision_rtt_ms"), "p50")));
 	json_decref(s);
 	rmbase();
 }

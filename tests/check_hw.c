@@ -17,6 +17,7 @@
 #include <unistd.h>
 #include "fake_hwdev.h"
 #include "run_internal.h"
+#include "serve.h"
 #include "test_util.h"
 #include "trace.h"
 
@@ -417,15 +418,15 @@ START_TEST(test_run_child_dies)
 END_TEST
 
 
-/* ---- relay: one policy over two "processes" ---------------------------------------
+/* ---- one policy over two "processes" (hw/serve) ------------------------------------
  * Two engines on the fake device, each with its core running "remote" and a
- * socketpair to a policy server (hpf) served by a thread: the high queue's
- * load in one makes the server suspend the low queue in the other, and hp
- * going idle resumes it. */
+ * client of a policy server (hpf) on a socketpair, served by a thread: the
+ * high queue's load in one makes the server suspend the low queue in the
+ * other, and hp going idle resumes it. */
 struct rl_side {
 	struct hw_engine *e;
-	struct hw_relay_client *c;
-	struct hw_relay_ep ep;
+	struct hs_client *c;
+	void *ep;
 	struct hw_queue *hq;
 	int sp[2];
 	pthread_mutex_t mu;
@@ -453,39 +454,48 @@ static void rl_failed(void *ctx, const char *msg)
 	ck_abort_msg("device failed: %s", msg);
 }
 
-/* Frees what rl_open made for one side. */
+static void rl_lock(void *e) { hw__engine_lock(e); }
+static void rl_unlock(void *e) { hw__engine_unlock(e); }
+
+/* Frees what rl_open made for one side (its client closed already or not). */
 static void rl_close(struct rl_side *d)
 {
+	hs_client_close(d->c);
 	hw__queue_free(d->e, d->hq);
-	hw__relay_client_free(d->c);
+	hs_client_ep_free(d->ep);
 	hw__engine_free(d->e);
-	close(d->sp[0]);
-	close(d->sp[1]);
 }
 
-static void rl_open(struct rl_side *d, struct hw_relay_server *srv, size_t tenant,
-		    int prio)
+/* The server's end of d's socketpair goes to srv (before it runs). */
+static void rl_pair(struct rl_side *d, struct hs_server *srv)
 {
-	char err[256] = "";
 	memset(d, 0, sizeof(*d));
 	pthread_mutex_init(&d->mu, NULL);
 	pthread_cond_init(&d->cv, NULL);
 	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, d->sp), 0);
+	ck_assert_int_eq(hs_server_add_fd(srv, d->sp[0]), 0);
+}
+
+/* The client side, once the server runs. */
+static void rl_open(struct rl_side *d, const char *name, int prio)
+{
+	char err[256] = "";
 	struct hw_engine_cb cb = { d, rl_done, rl_preempted, rl_failed };
-	ck_assert_int_eq(hw__relay_register(), 0);
-	ck_assert_int_eq(hw__relay_register(), 0);      /* once is enough */
-	int rc = hw__engine_create(&fake_hwdev_ops, (void *)1, &cb, "remote", NULL, 0,
-				   &d->e, err, sizeof(err));
+	int rc = hw__engine_create(&fake_hwdev_ops, (void *)1, &cb, hs_client_policy_name(),
+				   NULL, 0, &d->e, err, sizeof(err));
 	ck_assert_msg(rc == 0, "engine: %s", err);
-	ck_assert_int_eq(hw__relay_client_create(d->sp[1], d->e, 2, &d->c), 0);
+	struct hs_hello h = { .name = name, .level = 1 };
+	struct hs_client_lock lk = { d->e, rl_lock, rl_unlock, NULL };
+	rc = hs_client_open(NULL, d->sp[1], &h, hw__engine_sched(d->e), &lk, &d->c,
+			    err, sizeof(err));
+	ck_assert_msg(rc == 0, "client: %s", err);
+	d->ep = hs_client_ep_new(d->c);
+	ck_assert_ptr_nonnull(d->ep);
 	struct xq_config cfg = { .priority = prio, .level = 1, .threshold = 4,
-				 .batch = 2, .user = &d->ep };
+				 .batch = 2, .user = d->ep };
 	ck_assert_int_eq(hw__queue_create(d->e, 0, &cfg, &d->hq, err, sizeof(err)), 0);
-	ck_assert_int_eq(hw__relay_client_bind(d->c, &d->ep, tenant, hw__queue_xq(d->hq)), 0);
-	ck_assert_int_eq(hw__relay_client_bind(d->c, &d->ep, 2, hw__queue_xq(d->hq)),
-			 HS_EINVAL);
-	ck_assert_int_eq(hw__relay_server_add(srv, d->sp[0], tenant, prio, 1), 0);
-	ck_assert_int_eq(hw__relay_client_start(d->c), 0);
+	ck_assert_int_eq(hs_client_join(d->c, hw__queue_xq(d->hq), prio), 0);
+	ck_assert_int_eq(hs_client_join(d->c, hw__queue_xq(d->hq), prio), HS_EINVAL);
 }
 
 static struct xq_stats rl_stats(struct rl_side *d)
@@ -539,23 +549,33 @@ static void rl_submit(struct rl_side *d, struct xcmd *x, int n)
 
 static void *rl_serve(void *arg)
 {
-	return (void *)(intptr_t)hw__relay_server_run(arg, 0, NULL, NULL);
+	return (void *)(intptr_t)hs_server_run(arg, 1);
+}
+
+static struct hs_server *rl_server(const char *policy, const struct hs_param *p, size_t n)
+{
+	char err[256] = "";
+	struct hs_server_opts o = { .policy = policy, .params = p, .nparams = n };
+	struct hs_server *srv = NULL;
+	int rc = hs_server_create(&o, &srv, err, sizeof(err));
+	ck_assert_msg(rc == 0, "server: %s", err);
+	return srv;
 }
 
 START_TEST(test_relay_two_processes)
 {
 	char err[256] = "";
-	struct hw_relay_server *srv;
-	ck_assert_int_eq(hw__relay_server_create("nosuch", NULL, 0, 2, &srv, err,
-						 sizeof(err)), HS_ENOPOLICY);
-	ck_assert_int_eq(hw__relay_server_create("hpf", NULL, 0, 2, &srv, err,
-						 sizeof(err)), 0);
+	struct hs_server *srv;
+	struct hs_server_opts bad = { .policy = "nosuch" };
+	ck_assert_int_eq(hs_server_create(&bad, &srv, err, sizeof(err)), HS_ENOPOLICY);
+	srv = rl_server("hpf", NULL, 0);
 	static struct rl_side hi, lo;
-	rl_open(&hi, srv, 0, 10);
-	rl_open(&lo, srv, 1, 1);
-	ck_assert_int_eq(hw__relay_server_add(srv, lo.sp[0], 1, 1, 1), HS_EINVAL);
+	rl_pair(&hi, srv);
+	rl_pair(&lo, srv);
 	pthread_t thr;
 	ck_assert_int_eq(pthread_create(&thr, NULL, rl_serve, srv), 0);
+	rl_open(&hi, "hi", 10);
+	rl_open(&lo, "lo", 1);
 
 	/* lo alone: 24 kernels of 2 ms, nothing suspends it */
 	static struct xcmd lx[NC], hx[2];
@@ -589,35 +609,42 @@ START_TEST(test_relay_two_processes)
 	ck_assert_uint_eq(ls.suspends, 1);
 	ck_assert_uint_eq(ls.resumes, 1);
 	ck_assert_int_eq(lo.preempts, 1);
+	struct hs_client_stats cs;
+	hs_client_stats(lo.c, &cs);
+	ck_assert_uint_eq(cs.applied, 2);
+	ck_assert_int_eq(cs.connected, 1);
+	hs_client_stats(hi.c, &cs);
+	ck_assert_uint_eq(cs.applied, 0);
+	ck_assert_uint_ge(cs.loads, 2);
 
-	/* children end: the server returns once both sockets closed */
-	hw__relay_client_stop(hi.c);
-	hw__relay_client_stop(lo.c);
+	/* clients end: the server returns once both sockets closed */
+	hs_client_close(hi.c);
+	hs_client_close(lo.c);
+	hi.c = lo.c = NULL;
 	void *ret;
 	pthread_join(thr, &ret);
 	ck_assert_int_eq((int)(intptr_t)ret, 0);
-	struct hw_relay_stats st;
-	hw__relay_server_stats(srv, &st);
+	struct hs_m_st_server st;
+	hs_server_status(srv, &st);
 	ck_assert_uint_eq(st.suspends, 1);
 	ck_assert_uint_eq(st.resumes, 1);
 	ck_assert_uint_ge(st.loads, 4);      /* each side: ready, then idle */
-	const struct hw_relay_sample *rtt;
-	uint64_t applied;
-	ck_assert_uint_eq(hw__relay_client_rtt(lo.c, &rtt, &applied), 2);
-	ck_assert_uint_eq(applied, 2);
+	ck_assert_uint_eq(st.queues, 0);     /* both left */
+	/* both of lo's decisions were caused by hi's loads: two round trips */
+	struct run_result r = { 0 };
+	ck_assert_int_eq(run_result_init(&r, 1), 0);
+	ck_assert_int_eq(hs_server_figures(srv, &r), 0);
+	ck_assert_uint_eq(r.nrtt, 2);
+	ck_assert_uint_eq(r.serve_suspends, 1);
+	ck_assert_uint_eq(r.serve_resumes, 1);
 	for (int i = 0; i < 2; i++) {
-		ck_assert_int_gt(rtt[i].back_ns, 0);
-		ck_assert_int_ge(rtt[i].rtt_ns, rtt[i].back_ns);
-		ck_assert_int_lt(rtt[i].rtt_ns, 1000000000);
-		ck_assert_int_ge(rtt[i].lock_ns, 0);
-		ck_assert_int_le(rtt[i].lock_ns, rtt[i].back_ns);
+		ck_assert_int_gt(r.rtt_ns[i], 0);
+		ck_assert_int_lt(r.rtt_ns[i], 1000000000);
 	}
-	ck_assert_uint_eq(hw__relay_client_rtt(hi.c, &rtt, &applied), 0);
-	ck_assert_uint_eq(applied, 0);
-
+	run_result_release(&r);
 	rl_close(&hi);
 	rl_close(&lo);
-	hw__relay_server_free(srv);
+	hs_server_free(srv);
 }
 END_TEST
 
@@ -625,16 +652,15 @@ END_TEST
  * hp went idle, and carries no round trip. */
 START_TEST(test_relay_timer)
 {
-	char err[256] = "";
-	struct hw_relay_server *srv;
 	struct hs_param p = { "linger", "20" };
-	ck_assert_int_eq(hw__relay_server_create("hpf", &p, 1, 2, &srv, err,
-						 sizeof(err)), 0);
+	struct hs_server *srv = rl_server("hpf", &p, 1);
 	static struct rl_side hi, lo;
-	rl_open(&hi, srv, 0, 10);
-	rl_open(&lo, srv, 1, 1);
+	rl_pair(&hi, srv);
+	rl_pair(&lo, srv);
 	pthread_t thr;
 	ck_assert_int_eq(pthread_create(&thr, NULL, rl_serve, srv), 0);
+	rl_open(&hi, "hi", 10);
+	rl_open(&lo, "lo", 1);
 	static struct xcmd lx[4], hx[1];
 	static struct hw_cmd lh[4], hh[1];
 	fill(lx, lh, 4, 1000000, 1);
@@ -649,25 +675,27 @@ START_TEST(test_relay_timer)
 	ck_assert_int_ge(resumed - idle, 15000000);
 	rl_wait_done(&lo, 4);
 	ck_assert(rl_wait_idle(&lo) && rl_wait_idle(&hi));
-	hw__relay_client_stop(hi.c);
-	hw__relay_client_stop(lo.c);
+	struct hs_client_stats cs;
+	hs_client_stats(lo.c, &cs);
+	ck_assert_uint_eq(cs.applied, 2);
+	hs_client_close(hi.c);
+	hs_client_close(lo.c);
+	hi.c = lo.c = NULL;
 	pthread_join(thr, NULL);
-	struct hw_relay_stats st;
-	hw__relay_server_stats(srv, &st);
+	struct hs_m_st_server st;
+	hs_server_status(srv, &st);
 	ck_assert_uint_ge(st.timers, 1);
 	ck_assert_uint_eq(st.resumes, 1);
-	const struct hw_relay_sample *rtt;
-	uint64_t applied;
 	/* the suspend was caused by lo's own load; the resume by the timer */
-	ck_assert_uint_eq(hw__relay_client_rtt(lo.c, &rtt, &applied), 1);
-	ck_assert_uint_eq(applied, 2);
+	ck_assert_uint_eq(st.nrtt, 1);
 	rl_close(&hi);
 	rl_close(&lo);
-	hw__relay_server_free(srv);
+	hs_server_free(srv);
 }
 END_TEST
 
-/* The whole run: hi in its own process, hpf served by the parent. */
+/* The whole run: hi in its own process, hpf served by the parent; the
+ * server's figures are in the result. */
 START_TEST(test_run_fake_relay)
 {
 	test_mkdtemp(tmpdir, sizeof(tmpdir), "check_hw");
@@ -677,9 +705,6 @@ START_TEST(test_run_fake_relay)
 		"[tenant hi]\ntrace = t.csv\npriority = 2\narrival = periodic\nrate = 20\n"
 		"process = own\n"
 		"[tenant lo]\ntrace = t.csv\npriority = 1\narrival = closed\n");
-	char stats[400];
-	snprintf(stats, sizeof(stats), "%s/relay.txt", tmpdir);
-	setenv("HIPSCHED_RELAY_STATS", stats, 1);
 	struct run_opts o = { .mode = "policy", .seed = 1 };
 	struct run_result res = { 0 };
 	char err[512] = "";
@@ -690,39 +715,21 @@ START_TEST(test_run_fake_relay)
 	ck_assert_uint_gt(res.t[1].nreq, 20);
 	/* lo was suspended in its process with kernels in flight */
 	ck_assert_uint_ge(res.npreempt, 3);
+	ck_assert_uint_ge(res.serve_suspends, 6);      /* each hi request suspends lo */
+	ck_assert_uint_ge(res.serve_resumes, 6);
+	ck_assert_uint_ge(res.serve_loads, 24);
+	ck_assert_uint_ge(res.nrtt, 12);
+	for (size_t i = 0; i < res.nrtt; i++)
+		ck_assert(res.rtt_ns[i] > 0 && res.rtt_ns[i] < 1000000000);
 	run_result_release(&res);
-	FILE *f = fopen(stats, "r");
-	ck_assert_ptr_nonnull(f);
-	char line[512] = "";
-	ck_assert_ptr_nonnull(fgets(line, sizeof(line), f));
-	ck_assert_ptr_null(fgets(line + 400, 100, f));    /* one run, one line */
-	fclose(f);
-	unsigned long long loads, sus, resm;
-	size_t nrt;
-	const char *l = strstr(line, "loads=");
-	ck_assert_ptr_nonnull(l);
-	ck_assert_int_eq(sscanf(l, "loads=%llu suspends=%llu resumes=%llu", &loads, &sus, &resm), 3);
-	ck_assert_uint_ge(sus, 6);          /* each hi request suspends lo */
-	ck_assert_uint_ge(resm, 6);
-	ck_assert_uint_ge(loads, 24);
-	l = strstr(line, "roundtrips=");
-	ck_assert_ptr_nonnull(l);
-	ck_assert_int_eq(sscanf(l, "roundtrips=%zu", &nrt), 1);
-	ck_assert_uint_ge(nrt, 12);
-	ck_assert_ptr_nonnull(strstr(line, "policy=hpf mode=policy"));
 
-	/* native is passthrough: no server, no line */
+	/* native is passthrough: no server, no figures */
 	o.policy = "native";
 	memset(&res, 0, sizeof(res));
 	ck_assert_int_eq(hw__run_with(&fake_hwdev_ops, 0, sc, &o, &res, err, sizeof(err)), 0);
 	ck_assert_uint_eq(res.npreempt, 0);
+	ck_assert_uint_eq(res.serve_loads + res.serve_suspends + res.nrtt, 0);
 	run_result_release(&res);
-	f = fopen(stats, "r");
-	int lines = 0;
-	while (fgets(line, sizeof(line), f))
-		lines++;
-	fclose(f);
-	ck_assert_int_eq(lines, 1);
 
 	/* the receivers and the server busy-poll: same decisions */
 	setenv("HIPSCHED_RELAY_SPIN", "1", 1);
@@ -732,21 +739,9 @@ START_TEST(test_run_fake_relay)
 	unsetenv("HIPSCHED_RELAY_SPIN");
 	ck_assert_msg(rc == 0, "run: %s", err);
 	ck_assert_uint_eq(res.t[0].nreq, 6);
+	ck_assert_uint_ge(res.serve_suspends, 6);
+	ck_assert_uint_ge(res.nrtt, 12);
 	run_result_release(&res);
-	f = fopen(stats, "r");
-	lines = 0;
-	while (fgets(line, sizeof(line), f))
-		lines++;
-	fclose(f);
-	ck_assert_int_eq(lines, 2);
-	ck_assert_ptr_nonnull(strstr(line, "spin=1"));
-	l = strstr(line, "suspends=");
-	ck_assert_ptr_nonnull(l);
-	ck_assert_int_eq(sscanf(l, "suspends=%llu", &sus), 1);
-	ck_assert_uint_ge(sus, 6);
-	ck_assert_ptr_nonnull(strstr(line, "to_server_p50_us="));
-	ck_assert_ptr_nonnull(strstr(line, "lock_wait_p99_us="));
-	unsetenv("HIPSCHED_RELAY_STATS");
 	scenario_free(sc);
 	test_rmtree(tmpdir);
 }

@@ -21,13 +21,17 @@ $H hw calibrate -o "$OUT/h100_hw.ini" --base sim/devices/h100.ini
 export HIPSCHED_CALIB="$OUT/h100_hw.ini"
 
 echo "== 1. dual_resnet on hardware (30 s each mode)"
-# lp in its own process: the parent serves hpf to both processes (relay);
-# the relay's decision round trips go to $OUT/relay.txt
-HIPSCHED_RELAY_STATS=$OUT/relay.txt $H hw --out $R/dual_hpf scenarios/dual_resnet.ini
+# lp in its own process: the parent's policy server serves hpf to both
+# processes (hw/serve); its decisions and round trips are in each run's
+# summary.json (decisions, decision_rtt_ms) and the printed table
+$H hw --out $R/dual_hpf scenarios/dual_resnet.ini
 for spin in 0 1; do
-	HIPSCHED_RELAY_SPIN=$spin HIPSCHED_RELAY_STATS=$OUT/relay.txt \
+	HIPSCHED_RELAY_SPIN=$spin \
 		$H hw --duration 10s --out $R/dual10_spin$spin scenarios/dual_resnet.ini
 done
+echo "== policy server round trip over a Unix socket"
+$H serve --bench
+HIPSCHED_RELAY_SPIN=1 $H serve --bench
 $H hw --out $R/shared_hpf hw/bench/dual_shared.ini
 $H hw --out $R/shared_linger hw/bench/dual_shared_linger.ini
 for p in hpf streamprio; do

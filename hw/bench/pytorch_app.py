@@ -23,10 +23,12 @@ usage: pytorch_app.py --model M [--batch B] [--arrival periodic|poisson|closed]
        [--deadline-ms D] [--seed N] [--name NAME]
 """
 import argparse
+import faulthandler
 import hashlib
 import json
 import os
 import random
+import signal
 import sys
 import threading
 import time
@@ -92,7 +94,7 @@ def make_model(name, batch):
 def digest(tensors):
     h = hashlib.sha256()
     for t in tensors:
-        t = t.detach().contiguous().cpu()
+        t = t.detach().contiguous().cpu().reshape(-1)
         h.update(t.view(torch.uint8).numpy().tobytes()
                  if t.dtype != torch.bool else t.numpy().tobytes())
     return h.hexdigest()
@@ -220,6 +222,9 @@ def main():
                     help="a second model in the same process on its own "
                          "stream: 'MODEL:BATCH:ARRIVAL:RATE:PRIO:NAME'")
     a = ap.parse_args()
+    # SIGUSR1 prints every thread's Python stack (the drivers send it to an
+    # application that outlives its time limit, before killing it)
+    faulthandler.register(signal.SIGUSR1, all_threads=True)
     if a.arrival != "closed" and a.rate <= 0:
         raise SystemExit("pytorch_app.py: --rate is needed for %s" % a.arrival)
     torch.manual_seed(a.seed)

@@ -213,14 +213,26 @@ def run_mode(a, test, mode, names, raw, policy=None):
         procs.append((name, subprocess.Popen(argv, stdout=log,
                                              stderr=subprocess.STDOUT, env=env),
                       ready))
-    t_lim = time.time() + 300
+    def give_up(why):
+        # every application prints its threads' stacks (SIGUSR1), then ends
+        for _, p, _ in procs:
+            if p.poll() is None:
+                p.send_signal(signal.SIGUSR1)
+        time.sleep(2)
+        for _, p, _ in procs:
+            if p.poll() is None:
+                p.kill()
+        if server:
+            server.kill()
+        raise SystemExit("pytorch_plan.py: %s: %s (logs in %s)" % (mode, why, d))
+
+    t_lim = time.time() + a.warmup_limit
     while not all(os.path.exists(r) for _, _, r in procs):
         for n, p, _ in procs:
             if p.poll() is not None:
-                raise SystemExit("pytorch_plan.py: %s/%s exited %d before its "
-                                 "window (see %s/%s.log)" % (mode, n, p.returncode, d, n))
+                give_up("%s exited %d before its window" % (n, p.returncode))
         if time.time() > t_lim:
-            raise SystemExit("pytorch_plan.py: %s: warm-up took over 300 s" % mode)
+            give_up("warm-up took over %d s" % a.warmup_limit)
         time.sleep(0.05)
     t0 = time.monotonic_ns() + 200_000_000
     with open(go + ".tmp", "w") as f:
@@ -240,10 +252,9 @@ def run_mode(a, test, mode, names, raw, policy=None):
     rc = 0
     for n, p, _ in procs:
         try:
-            p.wait(timeout=a.duration + 120)
+            p.wait(timeout=a.duration + 60)
         except subprocess.TimeoutExpired:
-            p.kill()
-            raise SystemExit("pytorch_plan.py: %s/%s hung" % (mode, n))
+            give_up("%s did not end 60 s after its window" % n)
         if p.returncode:
             print("%s/%s exited %d (see %s/%s.log)" % (mode, n, p.returncode, d, n))
             rc = 1
@@ -293,6 +304,8 @@ def main():
                     help="extra argument for every hipsched run "
                          "(e.g. --run-arg=--threshold=8)")
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--warmup-limit", type=int, default=150,
+                    help="seconds an application may take to be ready")
     ap.add_argument("--out", default="")
     ap.add_argument("--hipsched", default=os.path.join(HERE, "..", "..", "hipsched"))
     ap.add_argument("--shim", default="",

@@ -6,7 +6,8 @@ prints one JSON object: per case the SHA-256 of its outputs (inference:
 the output; training: loss and every parameter after the steps; AMP and
 torch.compile and a captured CUDA graph as cases of their own), its wall
 time, and, with --profile, the number of GPU kernels the PyTorch profiler
-saw. Run it natively and under libhipsched.so and compare (shim_compat.sh
+saw, and under libhipsched.so (scheduling on) the number of kernels the
+library intercepted in the case (hipsched_shim_counts). Run it natively and under libhipsched.so and compare (shim_compat.sh
 does): equal hashes mean bitwise equal outputs; the shim's kernel count
 (HIPSCHED_STATS) is compared with the profiler's.
 
@@ -38,7 +39,7 @@ AMP = ["resnet50", "vit_b_16", "gpt"]
 def h(tensors):
     d = hashlib.sha256()
     for t in tensors:
-        t = t.detach().contiguous().cpu()
+        t = t.detach().contiguous().cpu().reshape(-1)
         d.update(t.view(torch.uint8).numpy().tobytes())
     return d.hexdigest()
 
@@ -115,6 +116,21 @@ def case_graph(iters):
     return outs
 
 
+def shim_counter():
+    """The library's per-kind command counts, when running under it."""
+    import ctypes
+    try:
+        f = ctypes.CDLL(None).hipsched_shim_counts
+    except (AttributeError, OSError):
+        return None
+    f.restype = ctypes.c_int
+    buf = (ctypes.c_ulonglong * 6)()
+
+    def get():
+        return list(buf) if f(buf, 6) else None
+    return get
+
+
 def cases(only):
     c = [("infer_" + n, lambda it, n=n: case_infer(n, it)) for n in INFER]
     c += [("train_" + n, lambda it, n=n: case_train(n, it)) for n in TRAIN]
@@ -138,8 +154,10 @@ def main():
     torch.use_deterministic_algorithms(True, warn_only=True)
     only = set(x for x in a.only.split(",") if x)
     res = {}
+    counts = shim_counter()
     for name, fn in cases(only):
         t = time.time()
+        c0 = counts() if counts else None
         try:
             if a.profile:
                 acts = [torch.profiler.ProfilerActivity.CUDA]
@@ -151,8 +169,12 @@ def main():
             else:
                 out = fn(a.iters)
                 kern = None
+            c1 = counts() if counts else None
             res[name] = {"sha256": h(out), "s": round(time.time() - t, 3),
                          "kernels_profiler": kern}
+            if c0 and c1:
+                res[name]["kernels_shim"] = c1[0] - c0[0]
+                res[name]["graphs_shim"] = c1[5] - c0[5]
         except Exception as e:  # a failing case is reported, the others run
             res[name] = {"error": repr(e)[:300]}
         print(name, res[name], file=sys.stderr, flush=True)

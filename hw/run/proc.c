@@ -8,13 +8,15 @@
  * through a pipe: per tenant its request records, kernels and busy time,
  * then its merged GPU execution intervals (one device timer for every
  * context, so the parent computes the union over processes) and its
- * preemption latencies, and the round trips of the relay's decisions.
+ * preemption latencies.
  *
  * With more than one process and a policy that is not passthrough, the
- * parent serves the policy to the children (relay.c) between t0 and the
- * last child's end, blocked in ppoll() on their sockets.
+ * parent runs a policy server (hw/serve/serve.h) in a thread of its own,
+ * from the first child's HELLO to the last child's BYE, on one socketpair
+ * per child; its figures (decisions, round trips) go into the result.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <execinfo.h>
 #include <poll.h>
 #include <signal.h>
@@ -26,6 +28,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include "run_internal.h"
+#include "serve.h"
 
 static int write_all(int fd, const void *p, size_t n)
 {
@@ -99,21 +102,10 @@ static void child_send(int fd, const struct group *g, int rc, const char *err)
 	n = r->npreempt;
 	write_all(fd, &n, sizeof(n));
 	write_all(fd, r->preempt_ns, n * sizeof(*r->preempt_ns));
-	const struct hw_relay_sample *rtt = NULL;
-	n = g->relay ? hw__relay_client_rtt(g->relay, &rtt, NULL) : 0;
-	write_all(fd, &n, sizeof(n));
-	if (n)
-		write_all(fd, rtt, n * sizeof(*rtt));
 }
 
-/* Round trips gathered from the children. */
-struct rtts {
-	struct hw_relay_sample *v;
-	size_t n, cap;
-};
-
 static int parent_recv(int fd, struct run_result *r, struct hw_ivs *ivs,
-		       struct rtts *rt, char *err, size_t errlen)
+		       char *err, size_t errlen)
 {
 	int32_t code;
 	char msg[512];
@@ -163,22 +155,6 @@ static int parent_recv(int fd, struct run_result *r, struct hw_ivs *ivs,
 			goto trunc;
 		if (run_result_add_preempt(r, v))
 			return HS_ENOMEM;
-	}
-	if (read_all(fd, &n, sizeof(n)))
-		goto trunc;
-	for (uint64_t i = 0; i < n; i++) {
-		struct hw_relay_sample v;
-		if (read_all(fd, &v, sizeof(v)))
-			goto trunc;
-		if (rt->n == rt->cap) {
-			size_t nc = rt->cap ? 2 * rt->cap : 1024;
-			struct hw_relay_sample *nv = realloc(rt->v, nc * sizeof(*nv));
-			if (!nv)
-				return HS_ENOMEM;
-			rt->v = nv;
-			rt->cap = nc;
-		}
-		rt->v[rt->n++] = v;
 	}
 	return HS_OK;
 trunc:
@@ -402,6 +378,17 @@ static void wait_results(struct guard *g)
 	free(ready);
 }
 
+/* The policy server's thread: serves until every child's socket closed. */
+static void *serve_main(void *arg)
+{
+	return (void *)(intptr_t)hs_server_run(arg, 1);
+}
+
+static void serve_log(void *ctx, const char *line)
+{
+	fprintf(stderr, "hipsched: policy server: %s\n", line);
+}
+
 /* ---- hw_run -------------------------------------------------------------------------- */
 int hw__run_with(const struct hw_devops *ops, int direct, const struct scenario *sc,
 		 const struct run_opts *o, struct run_result *res,
@@ -423,9 +410,9 @@ int hw__run_with(const struct hw_devops *ops, int direct, const struct scenario 
 	/* group 0: the shared tenants; group 1 + i: own tenant i */
 	size_t ng = n + 1, nproc = 0, ngroups = 0;
 	struct hw_ivs ivs = { 0 };
-	struct rtts rt = { 0 };
-	struct hw_relay_server *srv = NULL;
-	int *rfd = calloc(ng, sizeof(*rfd));
+	struct hs_server *srv = NULL;
+	pthread_t srv_thr;
+	int srv_started = 0;
 	unsigned char *member = calloc(ng * (n ? n : 1), 1);
 	pid_t *pid = calloc(ng, sizeof(*pid));
 	int *fd = calloc(ng, sizeof(*fd));
@@ -433,11 +420,9 @@ int hw__run_with(const struct hw_devops *ops, int direct, const struct scenario 
 	unsigned char *reaped = calloc(ng, 1);
 	struct sync_area *sa = mmap(NULL, sizeof(*sa), PROT_READ | PROT_WRITE,
 				    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	if (!member || !pid || !fd || !status || !reaped || !rfd || sa == MAP_FAILED) {
+	if (!member || !pid || !fd || !status || !reaped || sa == MAP_FAILED) {
 		snprintf(err, errlen, "out of memory");
 		rc = HS_ENOMEM;
-		free(rfd);
-		rfd = NULL;         /* nothing to close */
 		goto out;
 	}
 	memset(sa, 0, sizeof(*sa));
@@ -449,7 +434,7 @@ int hw__run_with(const struct hw_devops *ops, int direct, const struct scenario 
 	}
 	for (size_t gi = 0; gi < ng; gi++) {
 		int any = 0;
-		fd[gi] = rfd[gi] = -1;
+		fd[gi] = -1;
 		for (size_t i = 0; i < n; i++)
 			any |= member[gi * n + i];
 		ngroups += any != 0;
@@ -459,7 +444,11 @@ int hw__run_with(const struct hw_devops *ops, int direct, const struct scenario 
 	if (!direct && ngroups > 1 && pol && !(pol->flags & POLICY_F_PASSTHROUGH)) {
 		const struct hs_param *params;
 		size_t np = scenario_policy_params(sc, res->policy, &params);
-		rc = hw__relay_server_create(res->policy, params, np, n, &srv, err, errlen);
+		const char *spin = getenv(HS_ENV_SPIN);
+		struct hs_server_opts so = { .policy = res->policy, .params = params,
+					     .nparams = np, .spin = spin && *spin == '1',
+					     .log = serve_log };
+		rc = hs_server_create(&so, &srv, err, errlen);
 		if (rc)
 			goto out;
 	}
@@ -475,13 +464,9 @@ int hw__run_with(const struct hw_devops *ops, int direct, const struct scenario 
 			__atomic_store_n(&sa->failed, 1, __ATOMIC_SEQ_CST);
 			continue;
 		}
-		for (size_t i = 0; srv && i < n; i++)
-			if (member[gi * n + i] &&
-			    (rc = hw__relay_server_add(srv, sp[0], i, sc->tenants[i].priority,
-						       sc->level)))
-				snprintf(err, errlen, "relay: %s", hs_strerror(rc));
-		rfd[gi] = sp[0];
-		if (rc) {
+		/* the server owns sp[0] from here; the child closes its copy */
+		if (srv && (rc = hs_server_add_fd(srv, sp[0]))) {
+			snprintf(err, errlen, "policy server: %s", hs_strerror(rc));
 			close(sp[1]);
 			__atomic_store_n(&sa->failed, 1, __ATOMIC_SEQ_CST);
 			continue;
@@ -493,6 +478,16 @@ int hw__run_with(const struct hw_devops *ops, int direct, const struct scenario 
 			__atomic_store_n(&sa->failed, 1, __ATOMIC_SEQ_CST);
 		} else {
 			nproc++;
+		}
+	}
+	/* the children's HELLOs wait in their sockets until this starts */
+	if (srv && nproc) {
+		if (pthread_create(&srv_thr, NULL, serve_main, srv)) {
+			snprintf(err, errlen, "cannot start the policy server's thread");
+			rc = HS_ENOMEM;
+			__atomic_store_n(&sa->failed, 1, __ATOMIC_SEQ_CST);
+		} else {
+			srv_started = 1;
 		}
 	}
 	/* all set up: one t0 for everyone, 20 ms ahead */
@@ -515,21 +510,12 @@ int hw__run_with(const struct hw_devops *ops, int direct, const struct scenario 
 	if (!gd.why)
 		gd.deadline = t0 + dur + gd.grace_ns;
 	__atomic_store_n(&sa->t0, t0, __ATOMIC_SEQ_CST);
-	if (!rc && srv && !gd.why) {
-		/* until every child is done with its tenants (the guard kills
-		 * them on a signal or a hang, which closes their sockets) */
-		int src = hw__relay_server_run(srv, 100000000, tick, &gd);
-		if (src && !gd.why) {
-			snprintf(err, errlen, "relay: ppoll: %s", strerror(errno));
-			rc = src;
-		}
-	}
 	wait_results(&gd);
 	for (size_t gi = 0; gi < ng; gi++) {
 		if (fd[gi] < 0)
 			continue;
 		char e2[512] = "";
-		int crc = parent_recv(fd[gi], res, &ivs, &rt, e2, sizeof(e2));
+		int crc = parent_recv(fd[gi], res, &ivs, e2, sizeof(e2));
 		close(fd[gi]);
 		if (!reaped[gi])
 			waitpid(pid[gi], &status[gi], 0);
@@ -556,20 +542,21 @@ int hw__run_with(const struct hw_devops *ops, int direct, const struct scenario 
 		res->gpu_busy_ns = dur;
 	if (!rc && o->timeline_path)
 		rc = write_timeline(sc, res, o->timeline_path, err, errlen);
-	const char *rs = getenv("HIPSCHED_RELAY_STATS");
-	if (!rc && srv && rs && *rs) {
-		if (hw__relay_write_stats(rs, res->policy, res->mode, srv, rt.v, rt.n)) {
-			snprintf(err, errlen, "%s: %s", rs, strerror(errno));
-			rc = HW_EIO;
+out:
+	if (srv_started) {
+		/* every child has ended (its socket closed): the loop returns */
+		void *src;
+		pthread_join(srv_thr, &src);
+		if ((intptr_t)src && !rc) {
+			snprintf(err, errlen, "policy server: %s", hs_strerror((int)(intptr_t)src));
+			rc = (int)(intptr_t)src;
+		}
+		if (!rc && hs_server_figures(srv, res)) {
+			snprintf(err, errlen, "out of memory");
+			rc = HS_ENOMEM;
 		}
 	}
-out:
-	hw__relay_server_free(srv);
-	for (size_t gi = 0; rfd && gi < ng; gi++)
-		if (rfd[gi] >= 0)
-			close(rfd[gi]);
-	free(rfd);
-	free(rt.v);
+	hs_server_free(srv);
 	hw__ivs_release(&ivs);
 	if (sa != MAP_FAILED)
 		munmap(sa, sizeof(*sa));

@@ -22,9 +22,10 @@
  * `process = own` in a child of its own, each with its own HIP context and
  * its own core instance (the GPU time-slices the contexts, as the simulator
  * models). With more than one process and a policy that controls anything,
- * the policy runs once, in the parent (relay.c): each child's core runs
- * "remote", which forwards its queues' load, and applies the parent's
- * decisions. The parent never touches the GPU (a CUDA context does not
+ * the policy runs once, in the parent's policy server (hw/serve): each
+ * child is a client of it (hs_client_open on its socketpair end), its core
+ * runs "remote", each tenant queue joins with the tenant's priority, and
+ * the server's decisions are applied under the engine's lock. The parent never touches the GPU (a CUDA context does not
  * survive fork()); all children start at one t0 it sets once every child
  * is set up; they send their results back through a pipe.
  */
@@ -48,10 +49,21 @@ int hw_load_calibration(const char *path, char *err, size_t errlen)
 	return HS_OK;
 }
 
+static void engine_lock(void *e) { hw__engine_lock(e); }
+static void engine_unlock(void *e) { hw__engine_unlock(e); }
+
 /* ---- callbacks (core lock held) ------------------------------------------ */
+/* The tenant of queue q: its user, or the owner of its endpoint when the
+ * group is (or was: completions go on after the client closed) a policy
+ * server's client. */
+static struct tenant *tenant_of(const struct group *g, const struct xq *q)
+{
+	return g->served ? hs_client_ep_owner(xq_user(q)) : xq_user(q);
+}
+
 static void on_done(void *ctx, struct xcmd *cmd, hs_ns now)
 {
-	struct tenant *t = xq_user(cmd->xq);
+	struct tenant *t = tenant_of(ctx, cmd->xq);
 	pthread_mutex_lock(&t->mu);
 	t->done++;
 	t->last_done_ns = now;
@@ -297,22 +309,28 @@ int hw__group_setup(struct group *g, char *err, size_t errlen)
 	unsigned pflags = run_pol ? run_pol->flags : 0;
 	int remote = g->relay_fd >= 0 && !g->direct;
 	if (remote) {
-		if ((rc = hw__relay_register())) {
-			snprintf(err, errlen, "registering the remote policy: %s",
-				 hs_strerror(rc));
-			return rc;
-		}
-		policy = hw__policy_remote.name;
+		policy = hs_client_policy_name();
 		nparams = 0;
 	}
 	rc = hw__engine_create(g->ops, g->dev, &cb, policy, params, nparams,
 			       &g->e, err, errlen);
 	if (rc)
 		return rc;
-	if (remote && (rc = hw__relay_client_create(g->relay_fd, g->e, sc->ntenants,
-						    &g->relay))) {
-		snprintf(err, errlen, "out of memory");
-		return rc;
+	if (remote) {
+		/* the group: named after its first tenant; the tenants' own
+		 * priorities go with each JOIN */
+		const char *first = NULL;
+		for (size_t i = 0; i < sc->ntenants && !first; i++)
+			if (g->member[i])
+				first = sc->tenants[i].name;
+		struct hs_hello h = { .name = first, .priority = 0, .level = sc->level };
+		struct hs_client_lock lk = { g->e, engine_lock, engine_unlock, NULL };
+		int fd = g->relay_fd;
+		g->relay_fd = -1;    /* the client owns it now */
+		if ((rc = hs_client_open(NULL, fd, &h, hw__engine_sched(g->e), &lk,
+					 &g->client, err, errlen)))
+			return rc;
+		g->served = 1;
 	}
 
 	/* stream priorities: ranks of the distinct tenant priorities */
@@ -359,18 +377,23 @@ int hw__group_setup(struct group *g, char *err, size_t errlen)
 			}
 			continue;
 		}
+		if (g->client && !(t->ep = hs_client_ep_new(g->client)))
+			return HS_ENOMEM;
+		if (t->ep)
+			hs_client_ep_set_owner(t->ep, t);
 		struct xq_config cfg = {
 			.priority = t->spec->priority,
 			.level = sc->level,
 			.threshold = sc->threshold,
 			.batch = sc->batch,
-			.user = t,
+			.user = t->ep ? t->ep : (void *)t,
 		};
 		if ((rc = hw__queue_create(g->e, sprio, &cfg, &t->hq, err, errlen)))
 			return rc;
-		if (g->relay && (rc = hw__relay_client_bind(g->relay, &t->rl, i,
-							    hw__queue_xq(t->hq)))) {
-			snprintf(err, errlen, "relay: %s", hs_strerror(rc));
+		if (g->client && (rc = hs_client_join(g->client, hw__queue_xq(t->hq),
+						      t->spec->priority))) {
+			snprintf(err, errlen, "joining the policy server: %s",
+				 hs_strerror(rc));
 			return rc;
 		}
 	}
@@ -383,11 +406,6 @@ int hw__group_run(struct group *g, struct sync_area *sa, char *err, size_t errle
 {
 	const struct scenario *sc = g->sc;
 	int rc = 0;
-	/* decisions may come as soon as the queues exist */
-	if (g->relay && hw__relay_client_start(g->relay)) {
-		snprintf(err, errlen, "cannot start the relay thread");
-		return HS_ENOMEM;
-	}
 	__atomic_add_fetch(&sa->ready, 1, __ATOMIC_SEQ_CST);
 	while (!__atomic_load_n(&sa->t0, __ATOMIC_SEQ_CST)) {
 		if (__atomic_load_n(&sa->failed, __ATOMIC_SEQ_CST)) {
@@ -413,7 +431,8 @@ int hw__group_run(struct group *g, struct sync_area *sa, char *err, size_t errle
 			pthread_join(g->t[i].thr, NULL);
 	/* our queues are idle (last load sent): let the parent know we are
 	 * done, so that it stops serving us */
-	hw__relay_client_stop(g->relay);
+	hs_client_close(g->client);
+	g->client = NULL;
 	if (g->failed && !rc) {
 		snprintf(err, errlen, "%s", g->failmsg);
 		rc = HW_EDEVICE;
@@ -464,7 +483,13 @@ void hw__group_release(struct group *g)
 			pthread_mutex_destroy(&t->mu);
 		}
 	}
-	hw__relay_client_free(g->relay);
+	hs_client_close(g->client);      /* a run that failed before its end */
+	g->client = NULL;
+	for (size_t i = 0; i < g->sc->ntenants; i++)
+		if (g->member[i])
+			hs_client_ep_free(g->t[i].ep);
+	if (g->relay_fd >= 0)
+		close(g->relay_fd);
 	hw__engine_free(g->e);
 	if (g->dev)
 		hw__dev_close(g->ops, g->dev);

@@ -11,7 +11,7 @@
 
 #include "dev_internal.h"
 #include "scenario.h"
-#include "serve_internal.h"
+#include "serve.h"
 #include "trace.h"
 
 /* ---- run and calibration entry points with a given device layer --------- */
@@ -37,8 +37,9 @@ int hw__kernel_shape(const struct hw_devops *ops, void *dev,
 
 
 struct tenant {
-	struct hw_relay_ep rl;      /* first: the XQueue's user for "remote" */
 	struct group *g;
+	void *ep;                   /* the policy server's endpoint (the
+	                             * XQueue's user), NULL without one */
 	size_t idx;
 	const struct tenant_spec *spec;
 	struct trace *tr;
@@ -79,8 +80,10 @@ struct group {
 	hs_ns t0, dur;
 	int direct;                 /* no scheduler: launch straight to streams */
 	int relay_fd;               /* >= 0: the policy runs in the parent,
-	                             * reached through this socket */
-	struct hw_relay_client *relay;
+	                             * reached through this socket (until
+	                             * the client takes it) */
+	struct hs_client *client;   /* the parent's policy server's client */
+	int served;                 /* the queues' users are its endpoints */
 	volatile int stop;
 	char failmsg[256];
 	volatile int failed;

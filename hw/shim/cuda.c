@@ -12,8 +12,8 @@
  *     other version with another ABI) gets that pointer untouched. Versions
  *     below the one of the ABI we implement pass through (v1 copies).
  *  2. dlsym (how Triton and others take single names after dlopen of
- *     libcuda.so.1): our dlsym asks the real one (reached with dlvsym, so it
- *     never recurses), and answers an intercepted name with our exported
+ *     libcuda.so.1): the hook of hw/shim/dlsym.c asks the real one and
+ *     shim__plat_dlsym() answers an intercepted name with our exported
  *     wrapper, keeping the real pointer.
  *  3. The exported names themselves (cuLaunchKernel, ...), for programs
  *     linked against libcuda: LD_PRELOAD puts them first.
@@ -23,8 +23,7 @@
  * (stream, context, event synchronize and query, blocking copies on the
  * legacy or per-thread stream) through shim__host_sync, stream creation
  * and destruction tell the engine. With interception off (no policy, no
- * socket), a wrapper costs one branch in shim__begin and one in
- * shim__end.
+ * socket), a wrapper costs one load, one branch and a tail call.
  */
 #include <dlfcn.h>
 #include <pthread.h>
@@ -35,27 +34,14 @@
 #undef cuStreamDestroy
 #undef cuGetProcAddress
 
-/* ---- the real dlsym ---------------------------------------------------- */
+/* ---- the real dlsym: shim__real_dlsym() (hw/shim/dlsym.c) ----------- */
 typedef void *(*dlsym_fn)(void *, const char *);
-static dlsym_fn real_dlsym_p;
-
-static dlsym_fn real_dlsym(void)
-{
-	dlsym_fn f = __atomic_load_n(&real_dlsym_p, __ATOMIC_ACQUIRE);
-	if (f)
-		return f;
-	static const char *const vers[] = { "GLIBC_2.34", "GLIBC_2.2.5", "GLIBC_2.17" };
-	for (size_t i = 0; !f && i < sizeof(vers) / sizeof(vers[0]); i++)
-		f = (dlsym_fn)dlvsym(RTLD_NEXT, "dlsym", vers[i]);
-	__atomic_store_n(&real_dlsym_p, f, __ATOMIC_RELEASE);
-	return f;
-}
 
 /* An exported wrapper's real function, the first time it is called
  * directly (a program linked against libcuda). */
 static void *ex_resolve(void **slot, const char *name)
 {
-	dlsym_fn d = real_dlsym();
+	dlsym_fn d = shim__real_dlsym();
 	void *p = d ? d(RTLD_NEXT, name) : NULL;
 	if (!p && d) {
 		/* a libcuda opened RTLD_LOCAL is not "next" */
@@ -252,24 +238,38 @@ static void cu_answer(const char *sym, void **pfn, int ver, cuuint64_t flags);
 	    !(r = (__typeof__(r))ex_resolve((void **)&slot, name))) \
 		return CUDA_ERROR_NOT_FOUND;
 
-#define ORD_BODY(slot, name, ptds, F, kind) { \
+/* Out of line: the first call (the real function still to be found) and
+ * the engine's path, so that pass-through is a load, two branches and a
+ * tail call. */
+#define ORD_HELD(fn, slot, name, ptds, F, kind) \
+	__attribute__((noinline)) static CUresult fn F##_P { \
 	REAL(slot, name, F) \
+	if (!shim__on()) \
+		return r F##_A; \
 	struct shim_cmd *c = shim__begin((void *)(F##_S), ptds, kind); \
 	CUresult e = r F##_A; \
 	shim__end(c, e == CUDA_SUCCESS); \
 	return e; }
+#define ORD_BODY(slot, held, F) { \
+	CUresult (*r) F##_P = (__typeof__(r))slot_get((void **)&slot); \
+	if (__builtin_expect(!r || shim__on(), 0)) \
+		return held F##_A; \
+	return r F##_A; }
 #define DEF_ORD(name, base, ptds, v0, F, kind) \
 	static CUresult (*ex_##name) F##_P; \
 	static CUresult (*gp_##name##_real) F##_P; \
+	ORD_HELD(held_##name, ex_##name, #name, ptds, F, kind) \
+	ORD_HELD(gp_held_##name, gp_##name##_real, #name, ptds, F, kind) \
 	__attribute__((visibility("default"))) CUresult name F##_P \
-		ORD_BODY(ex_##name, #name, ptds, F, kind) \
+		ORD_BODY(ex_##name, held_##name, F) \
 	static CUresult gp_##name F##_P \
-		ORD_BODY(gp_##name##_real, #name, ptds, F, kind)
+		ORD_BODY(gp_##name##_real, gp_held_##name, F)
 ORDERED(DEF_ORD)
 
 #define SYNC_BODY(slot, name, ptds, F, all) { \
 	REAL(slot, name, F) \
-	shim__host_sync((void *)(F##_S), (ptds) == 1, all); \
+	if (shim__on()) \
+		shim__host_sync((void *)(F##_S), (ptds) == 1, all); \
 	return r F##_A; }
 #define DEF_SYNC(name, base, ptds, v0, F, all) \
 	static CUresult (*ex_##name) F##_P; \
@@ -348,14 +348,11 @@ static void cu_answer(const char *sym, void **pfn, int ver, cuuint64_t flags)
 	}
 }
 
-/* Our dlsym: the real answer, or our wrapper when it is an intercepted name
- * of the real libcuda. */
-__attribute__((visibility("default"))) void *dlsym(void *h, const char *name)
+/* The dlsym hook's question (hw/shim/dlsym.c): `r`, what the real dlsym
+ * found under `name`, or our wrapper when it is an intercepted name of the
+ * real libcuda. */
+void *shim__plat_dlsym(const char *name, void *r)
 {
-	dlsym_fn d = real_dlsym();
-	if (!d)
-		return NULL;
-	void *r = d(h, name);
 	if (!r || name[0] != 'c' || name[1] != 'u')
 		return r;
 	for (size_t i = 0; i < NSYMS; i++) {
@@ -385,7 +382,7 @@ static pthread_once_t rl_once = PTHREAD_ONCE_INIT;
 
 static void rl_load(void)
 {
-	dlsym_fn d = real_dlsym();
+	dlsym_fn d = shim__real_dlsym();
 	void *h = dlopen("libcuda.so.1", RTLD_LAZY | RTLD_NOLOAD);
 	if (!d)
 		return;

@@ -21,7 +21,7 @@ struct shim_engine g_eng = {
 	.mu = PTHREAD_MUTEX_INITIALIZER,
 	.t_when = -1,
 };
-int g_shim_on;
+int shim__enabled;
 
 #define NBUCKET 256
 static struct squeue *legacy_q;
@@ -312,6 +312,7 @@ void shim__queue_name(const struct squeue *q, char *buf, size_t len)
 }
 
 /* ---- the held caller ------------------------------------------------------ */
+__attribute__((noinline))
 static struct shim_cmd *begin_slow(void *stream, int ptds, enum shim_kind k)
 {
 	const struct shim_plat *p = g_eng.plat;
@@ -319,6 +320,7 @@ static struct shim_cmd *begin_slow(void *stream, int ptds, enum shim_kind k)
 		return NULL;
 	pthread_mutex_lock(&g_eng.mu);
 	struct shim_cmd *c = NULL;
+	void *py = NULL;
 	if ((!g_eng.started && shim__start()) || g_eng.stop)
 		goto out;
 	struct squeue *q = queue_get(stream, ptds, 1);
@@ -336,6 +338,12 @@ static struct shim_cmd *begin_slow(void *stream, int ptds, enum shim_kind k)
 		shim__log("submit q%d #%llu %s%s", xq_id(q->xq),
 			  (unsigned long long)c->x.seq, shim__kind_name(k),
 			  c->launched ? "" : " (held)");
+	if (!(c->launched && q->next_call == c->x.seq)) {
+		/* held: let other Python threads run meanwhile */
+		pthread_mutex_unlock(&g_eng.mu);
+		py = shim__py_release();
+		pthread_mutex_lock(&g_eng.mu);
+	}
 	while (!(c->launched && q->next_call == c->x.seq) && !g_eng.stop) {
 		q->nwait++;
 		pthread_cond_wait(&q->cv, &g_eng.mu);
@@ -343,19 +351,20 @@ static struct shim_cmd *begin_slow(void *stream, int ptds, enum shim_kind k)
 	}
 out:
 	pthread_mutex_unlock(&g_eng.mu);
+	shim__py_restore(py);
 	return c;
 }
 
 struct shim_cmd *shim__begin(void *stream, int ptds, enum shim_kind k)
 {
-	if (__builtin_expect(!g_shim_on, 1))
+	if (__builtin_expect(!shim__enabled, 1))
 		return NULL;
 	return begin_slow(stream, ptds, k);
 }
 
 void shim__end(struct shim_cmd *c, int ok)
 {
-	if (!c)
+	if (__builtin_expect(!c, 1))
 		return;
 	pthread_mutex_lock(&g_eng.mu);
 	struct squeue *q = c->q;
@@ -384,7 +393,7 @@ static void mark_tail(struct squeue *q)
 
 void shim__host_sync(void *stream, int ptds, int all)
 {
-	if (__builtin_expect(!g_shim_on, 1))
+	if (__builtin_expect(!shim__enabled, 1))
 		return;
 	pthread_mutex_lock(&g_eng.mu);
 	if (g_eng.started && !g_eng.stop) {
@@ -401,7 +410,7 @@ void shim__host_sync(void *stream, int ptds, int all)
 
 void shim__stream_created(void *stream, int platform_prio)
 {
-	if (!g_shim_on)
+	if (!shim__enabled)
 		return;
 	pthread_mutex_lock(&g_eng.mu);
 	if ((g_eng.started || !shim__start()) && !g_eng.stop &&
@@ -421,7 +430,7 @@ void shim__stream_created(void *stream, int platform_prio)
 
 void shim__stream_destroyed(void *stream)
 {
-	if (!g_shim_on)
+	if (!shim__enabled)
 		return;
 	pthread_mutex_lock(&g_eng.mu);
 	struct squeue *q = g_eng.started ? hash_find(stream) : NULL;
@@ -479,11 +488,6 @@ void shim__timer_set(void *ctx, hs_ns when)
 {
 	g_eng.t_when = when;
 	shim__kick();
-}
-
-int shim__on(void)
-{
-	return g_shim_on;
 }
 
 /* ---- log ------------------------------------------------------------------ */

@@ -101,12 +101,9 @@ struct shim_engine {
 };
 
 extern struct shim_engine g_eng;
-/* 1 when the engine intercepts (a policy or a socket is configured);
- * shim__begin's one branch. */
-extern int g_shim_on;
 
 hs_ns shim__now(void);
-/* engine_life.c: reads the environment into g_eng.conf (g_shim_on set when
+/* engine_life.c: reads the environment into g_eng.conf (shim__enabled set when
  * a policy or socket is given); prints errors on stderr. */
 void shim__conf_load(void);
 /* Starts the core, the poller and joins the server (lock held; once).
@@ -144,6 +141,13 @@ void shim__queue_free(struct squeue *q);
  * retakes the lock. */
 void shim__client_leave(struct squeue *q);
 void shim__client_ep_free(void *ep);
+/* engine_py.c: Python's GIL around a held caller's wait. init finds the
+ * interpreter (at start); release gives the GIL up when this thread holds
+ * it (call without the lock) and returns what restore takes back, or
+ * NULL. */
+void shim__py_init(void);
+void *shim__py_release(void);
+void shim__py_restore(void *ts);
 /* Human name of a queue's stream ("legacy", "ptds:TID", "0x..."). */
 void shim__queue_name(const struct squeue *q, char *buf, size_t len);
 const char *shim__kind_name(enum shim_kind k);

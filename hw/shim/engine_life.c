@@ -148,7 +148,7 @@ void shim__conf_load(void)
 	const char *p = env_str("HIPSCHED_PARAMS");
 	if (p)
 		parse_params(c, p);
-	g_shim_on = c->policy || c->socket;
+	shim__enabled = c->policy || c->socket;
 }
 
 /* ---- the server ---------------------------------------------------------------- */
@@ -357,6 +357,13 @@ static void *poller_main(void *arg)
 			pthread_mutex_lock(&g_eng.mu);
 			continue;
 		}
+		/* tend_time may have recorded a quiet tail's marker itself: its
+		 * kick found the poller awake, so look before sleeping. */
+		int recorded = 0;
+		for (struct squeue *q = g_eng.queues; q && !recorded; q = q->next)
+			recorded = q->fifo_head != NULL;
+		if (recorded)
+			continue;
 		g_eng.poller_sleeping = 1;
 		if (wake == INT64_MAX) {
 			pthread_cond_wait(&g_eng.cv, &g_eng.mu);
@@ -415,6 +422,7 @@ int shim__start(void)
 	}
 	g_eng.poller_up = 1;
 	g_eng.started = 1;
+	shim__py_init();
 	if (g_eng.conf.log)
 		shim__log("%s: policy %s, threshold %u, batch %u, priority %d%s%s",
 			  g_eng.plat->name, sched_policy(s)->name, g_eng.conf.threshold,
@@ -424,7 +432,7 @@ int shim__start(void)
 	return HS_OK;
 fail:
 	g_eng.failed = 1;
-	g_shim_on = 0;
+	shim__enabled = 0;
 	return HS_EINVAL;
 }
 
@@ -442,7 +450,7 @@ static void fork_child(void)
 	g_eng.started = g_eng.poller_up = g_eng.poller_sleeping = 0;
 	g_eng.t_when = -1;
 	g_eng.gen++;
-	g_shim_on = !g_eng.failed && !g_eng.stop &&
+	shim__enabled = !g_eng.failed && !g_eng.stop &&
 		    (g_eng.conf.policy || g_eng.conf.socket);
 }
 
@@ -459,7 +467,7 @@ static void at_exit(void)
 		return;         /* a thread died holding it: leave everything */
 	int up = g_eng.poller_up;
 	g_eng.stop = 1;
-	g_shim_on = 0;
+	shim__enabled = 0;
 	for (struct squeue *q = g_eng.queues; q; q = q->next)
 		pthread_cond_broadcast(&q->cv);
 	if (up)
@@ -489,7 +497,7 @@ void shim__init(const struct shim_plat *p)
 	done = 1;
 	g_eng.plat = p;
 	shim__conf_load();
-	if (!g_shim_on)
+	if (!shim__enabled)
 		return;
 	pthread_atfork(fork_prepare, fork_parent, fork_child);
 	atexit(at_exit);

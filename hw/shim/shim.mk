@@ -19,9 +19,9 @@
 # cuGetProcAddress like cudart, through dlsym like Triton, linked directly).
 SHIM_B      := $(B)/shim
 SHIM_SO     := $(B)/libhipsched.so
-SHIM_ENGINE := hw/shim/engine.c hw/shim/engine_life.c
+SHIM_ENGINE := hw/shim/engine.c hw/shim/engine_life.c hw/shim/engine_py.c hw/shim/counts.c
 SHIM_SERVE  := $(wildcard hw/serve/client.c hw/serve/proto.c)
-SHIM_SRCS   := $(SHIM_ENGINE) hw/shim/cuda.c $(wildcard core/*.c) $(SHIM_SERVE)
+SHIM_SRCS   := $(SHIM_ENGINE) hw/shim/cuda.c hw/shim/dlsym.c $(wildcard core/*.c) $(SHIM_SERVE)
 SHIM_OBJS   := $(SHIM_SRCS:%.c=$(SHIM_B)/%.o)
 SHIM_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Wno-unused-parameter -MMD -MP \
                -fPIC -fvisibility=hidden
@@ -70,11 +70,18 @@ $(SHIM_T)/app_link: tests/shim/app.c $(SHIM_FAKE)
 	$(Q)$(CC) $(SHIM_TEST_CFLAGS) -DAPP_LINK -o $@ $< -L$(SHIM_T) -l:libcuda.so.1 \
 		-Wl,-rpath-link,$(SHIM_T) -ldl -lpthread
 
+# The fake's launches do nothing (FAKECUDA_NOP=1): what is left is the
+# call path, through each way of reaching the driver.
 bench-shim: $(SHIM_SO) $(SHIM_FAKE) $(SHIM_APPS)
-	$(Q)for app in $(SHIM_APPS); do \
-	  LD_LIBRARY_PATH=$(SHIM_T) $$app bench 2000000 | sed "s|^|$$(basename $$app) native:      |"; \
-	  LD_LIBRARY_PATH=$(SHIM_T) LD_PRELOAD=$(abspath $(SHIM_SO)) $$app bench 2000000 | \
-	    sed "s|^|$$(basename $$app) pass-through:|"; \
-	  LD_LIBRARY_PATH=$(SHIM_T) LD_PRELOAD=$(abspath $(SHIM_SO)) HIPSCHED_POLICY=native \
-	    $$app bench 200000 | sed "s|^|$$(basename $$app) native policy:|"; \
+	$(Q)for app in $(SHIM_APPS); do a=$$(basename $$app); \
+	  printf '%-9s native:              ' $$a; \
+	  FAKECUDA_NOP=1 LD_LIBRARY_PATH=$(SHIM_T) $$app bench 2000000; \
+	  printf '%-9s shim, pass-through:  ' $$a; \
+	  FAKECUDA_NOP=1 LD_LIBRARY_PATH=$(SHIM_T) LD_PRELOAD=$(abspath $(SHIM_SO)) $$app bench 2000000; \
+	  printf '%-9s shim, policy native: ' $$a; \
+	  FAKECUDA_NOP=1 LD_LIBRARY_PATH=$(SHIM_T) LD_PRELOAD=$(abspath $(SHIM_SO)) HIPSCHED_POLICY=native \
+	    $$app bench 200000; \
+	  printf '%-9s shim, policy hpf:    ' $$a; \
+	  FAKECUDA_NOP=1 LD_LIBRARY_PATH=$(SHIM_T) LD_PRELOAD=$(abspath $(SHIM_SO)) HIPSCHED_POLICY=hpf \
+	    $$app bench 200000; \
 	done

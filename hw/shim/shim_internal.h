@@ -77,11 +77,26 @@ void shim__host_sync(void *stream, int ptds, int all);
  * both CUDA and HIP). */
 void shim__stream_created(void *stream, int platform_prio);
 void shim__stream_destroyed(void *stream);
-/* 1 when the engine intercepts (a policy or a server is configured): a
- * platform layer skips work only the engine needs (one branch). */
-int shim__on(void);
+/* Non-zero when the engine intercepts (a policy or a server is
+ * configured; set once, before the first intercepted call, cleared at
+ * exit). A wrapper that finds it off makes its real call at once, as a
+ * tail call: pass-through costs one load and one branch. */
+extern int shim__enabled;
+static inline int shim__on(void)
+{
+	return __builtin_expect(shim__enabled, 0);
+}
 /* HIPSCHED_LOG=1: one line per event on stderr. */
 int shim__log_on(void);
 void shim__log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Lookups (dlsym.c interposes dlsym for both platforms): the platform
+ * layer's wrapper of `p`, the real function dlsym found under `name`, or p
+ * itself when `p` is not one it intercepts. Called on every dlsym of the
+ * process: a name that cannot be the platform's must cost a string test,
+ * and it must never load the platform's library. */
+void *shim__plat_dlsym(const char *name, void *p);
+/* glibc's dlsym itself (dlsym.c), for a platform layer's own lookups. */
+void *(*shim__real_dlsym(void))(void *, const char *);
 
 #endif
