@@ -179,7 +179,12 @@ $(FUZZ_B)/fuzz_%: $(FUZZ_B)/tests/fuzz/fuzz_%.o $(FUZZ_LIB)
 	@echo "  LD      $@"
 	$(Q)$(FUZZ_CC) -fsanitize=fuzzer $(FUZZ_SAN) -o $@ $^ $(FUZZ_LIBS)
 
-.SECONDARY: $(FUZZ_LIB) $(FUZZ_NAMES:%=$(FUZZ_B)/tests/fuzz/fuzz_%.o)
+# the wire protocol's harness also links the policy server (hw/serve/)
+FUZZ_SERVE := $(patsubst %.c,$(FUZZ_B)/%.o,$(wildcard hw/serve/*.c))
+$(FUZZ_B)/fuzz_wire: $(FUZZ_SERVE)
+$(FUZZ_B)/hw/%.o $(FUZZ_B)/tests/fuzz/fuzz_wire.o: CPPFLAGS += $(HW_IQUOTE)
+
+.SECONDARY: $(FUZZ_LIB) $(FUZZ_SERVE) $(FUZZ_NAMES:%=$(FUZZ_B)/tests/fuzz/fuzz_%.o)
 
 fuzz: deps-ensure
 	$(Q)command -v $(FUZZ_CC) >/dev/null || $(MAKE) --no-print-directory deps

@@ -6,7 +6,9 @@
  * every test has a timeout well below Check's.
  */
 #include <check.h>
+#include <pthread.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +16,7 @@
 #include <unistd.h>
 #include "fake_hwdev.h"
 #include "run_internal.h"
+#include "serve.h"
 #include "test_util.h"
 
 static char tmpdir[256];
@@ -191,6 +194,68 @@ START_TEST(test_calibration_bounds)
 }
 END_TEST
 
+/* Found by fuzz_wire (tests/fixtures/wire/crash_deadline_overflow.bin): a
+ * client's relative SLO from HELLO plus the sent_ns of its LOAD, both from
+ * the wire, overflowed int64 in the server. The sum now saturates: the
+ * queue has no deadline instead of one wrapped into the past. */
+static void *serve_thread(void *arg)
+{
+	return (void *)(intptr_t)hs_server_run(arg, 0);
+}
+
+START_TEST(test_server_deadline_overflow)
+{
+	test_mkdtemp(tmpdir, sizeof(tmpdir), "check_hwfault");
+	char sock[300], err[256];
+	snprintf(sock, sizeof(sock), "%s/s.sock", tmpdir);
+	struct hs_server *srv;
+	struct hs_server_opts so = { .policy = "edf" };
+	ck_assert_int_eq(hs_server_create(&so, &srv, err, sizeof(err)), 0);
+	ck_assert_msg(hs_server_listen(srv, sock, -1, err, sizeof(err)) == 0, "%s", err);
+	pthread_t th;
+	ck_assert_int_eq(pthread_create(&th, NULL, serve_thread, srv), 0);
+	int fd = hs_connect(sock);
+	ck_assert_int_ge(fd, 0);
+	struct hs_msg m;
+	hs_msg_init(&m, HS_OP_HELLO);
+	m.u.hello.version = HS_PROTO_VERSION;
+	m.u.hello.level = 1;
+	m.u.hello.slo_ns = INT64_MAX - 1000;
+	snprintf(m.u.hello.name, sizeof(m.u.hello.name), "big");
+	ck_assert_int_eq(hs_msg_send(fd, &m), 0);
+	ck_assert_int_gt(hs_msg_recv(fd, &m, 0), 0);
+	ck_assert_int_eq(m.h.op, HS_OP_WELCOME);
+	hs_msg_init(&m, HS_OP_JOIN);
+	m.u.join.qid = 0;
+	m.u.join.priority = HS_PRIO_DEFAULT;
+	m.u.join.level = 1;
+	ck_assert_int_eq(hs_msg_send(fd, &m), 0);
+	hs_msg_init(&m, HS_OP_LOAD);
+	m.u.load.qid = 0;
+	m.u.load.pending = 1;
+	m.u.load.deadline_ns = INT64_MAX;     /* none of its own */
+	m.u.load.sent_ns = INT64_MAX - 5;
+	ck_assert_int_eq(hs_msg_send(fd, &m), 0);
+	int64_t dl = 0;
+	for (int i = 0; i < 200 && !dl; i++) {
+		struct hs_status st;
+		usleep(5000);
+		if (hs_ctl_status(sock, &st, err, sizeof(err)) == 0) {
+			for (size_t k = 0; k < st.n; k++)
+				if (strcmp(st.q[k].name, "big") == 0 && st.q[k].pending)
+					dl = st.q[k].deadline_ns;
+			hs_status_release(&st);
+		}
+	}
+	ck_assert_int_eq(dl, INT64_MAX);
+	close(fd);
+	hs_server_stop(srv);
+	pthread_join(th, NULL);
+	hs_server_free(srv);
+	test_rmtree(tmpdir);
+}
+END_TEST
+
 Suite *hwfault_suite(void)
 {
 	Suite *s = suite_create("hwfault");
@@ -202,6 +267,7 @@ Suite *hwfault_suite(void)
 	tcase_add_test(tc, test_child_dies_mid_run);
 	tcase_add_test(tc, test_stop_mid_run);
 	tcase_add_test(tc, test_calibration_bounds);
+	tcase_add_test(tc, test_server_deadline_overflow);
 	suite_add_tcase(s, tc);
 	return s;
 }
