@@ -19,12 +19,7 @@ static const char *const analysis_messages[] = {
 	[HS_ERANGE_ANALYSIS - ANALYSIS_EOUT] = "not a path for a run directory",
 };
 
-__attribute__((constructor)) static void analysis_errors_register(void)
-{
-	hs_err_register(HS_ERANGE_ANALYSIS,
-			sizeof(analysis_messages) / sizeof(analysis_messages[0]),
-			analysis_messages);
-}
+HS_ERR_BLOCK(HS_ERANGE_ANALYSIS, analysis_messages);
 
 #ifndef HIPSCHED_VERSION
 #define HIPSCHED_VERSION "0.1.0"

@@ -2,6 +2,7 @@
  * `hipsched sim SCENARIO --bench`: how fast the simulator runs. The wall
  * clock is read here, never in sim/.
  */
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -68,7 +69,7 @@ static void print(const struct bench_run *b)
  * outside the timing; best of BENCH_REPS runs each) and prints kernels per
  * wall second, simulated seconds per wall second and the 2d / d cost ratio
  * (2.0 = linear). Returns the exit status. */
-int cli_sim_bench(const struct scenario *sc, long long duration_ns)
+static int bench(const struct scenario *sc, long long duration_ns)
 {
 	hs_ns d = duration_ns > 0 ? duration_ns : sc->duration_ns;
 	if (d <= 0) {
@@ -78,14 +79,15 @@ int cli_sim_bench(const struct scenario *sc, long long duration_ns)
 	struct trace **tr = calloc(sc->ntenants ? sc->ntenants : 1, sizeof(*tr));
 	if (!tr) {
 		cli_error("out of memory");
-		return 1;
+		return CLI_RUN;
 	}
-	int status = 1;
+	int status = CLI_RUN;
 	for (size_t i = 0; i < sc->ntenants; i++) {
 		struct trace_err te;
 		tr[i] = trace_load(sc->tenants[i].trace_path, &te);
 		if (!tr[i]) {
 			cli_error("%s", te.msg);
+			status = CLI_INPUT;
 			goto out;
 		}
 	}
@@ -108,4 +110,60 @@ out:
 			trace_free(tr[i]);
 	free(tr);
 	return status;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: hipsched sim SCENARIO --bench [--duration D]\n\n"
+		"Simulator speed: the scenario's policy run at durations D and 2D\n"
+		"(default D: the scenario's), best of %d runs each.\n", BENCH_REPS);
+}
+
+int cli_sim_bench_main(int argc, char **argv)
+{
+	static const struct option lopts[] = {
+		{ "bench", no_argument, NULL, 'b' },
+		{ "duration", required_argument, NULL, 'd' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	long long dur = 0;
+	int c;
+	optind = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "h", lopts, NULL)) != -1) {
+		switch (c) {
+		case 'b':
+			break;
+		case 'd':
+			if (cli_parse_duration(optarg, &dur)) {
+				cli_error("sim: bad --duration '%s' (e.g. 10s, 500ms)", optarg);
+				return 2;
+			}
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			cli_error("sim --bench: unknown or incomplete option '%s' (only "
+				  "--duration goes with --bench)", argv[optind - 1]);
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind != argc - 1) {
+		cli_error("sim --bench: %s", optind >= argc ? "no SCENARIO given" :
+			  "exactly one SCENARIO expected");
+		usage(stderr);
+		return 2;
+	}
+	char err[1024];
+	struct scenario *sc = scenario_load(argv[optind], err, sizeof(err));
+	if (!sc) {
+		cli_error("%s", err);
+		return CLI_INPUT;
+	}
+	int rc = bench(sc, dur);
+	scenario_free(sc);
+	return rc;
 }

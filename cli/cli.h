@@ -37,12 +37,13 @@ int cmd_ctl(int argc, char **argv);
  * (count decisions), printed as percentiles. Exit status. */
 int cli_serve_bench(size_t count);
 
-struct scenario;
-/* `hipsched sim SCENARIO --bench`: runs the scenario's policy run twice
+/* `hipsched sim SCENARIO --bench [--duration D]` (simulator only, not part
+ * of the shared run driver): runs the scenario's policy run twice
  * (duration d and 2d), prints simulated kernels per wall second and
- * simulated seconds per wall second for each, and the cost ratio. Lives in
- * cli/bench.c (the wall clock is read here, never in sim/). */
-int cli_sim_bench(const struct scenario *sc, long long duration_ns);
+ * simulated seconds per wall second for each, and the cost ratio. argv as
+ * cmd_sim's, with --bench among them. Lives in cli/bench.c (the wall clock
+ * is read here, never in sim/). Returns the exit status. */
+int cli_sim_bench_main(int argc, char **argv);
 
 /* ---- the run driver shared by `hipsched sim` and `hipsched hw` (cli/drive.c)
  * One call runs a scenario completely with the backend's run_fn: every
@@ -67,10 +68,10 @@ struct drive_opts {
 	int device;                /* copied into run_opts.device (hw) */
 };
 int cli_drive(const struct drive_opts *o, run_fn run);
-/* `hipsched sim|hw SCENARIO [options]`: parses the common options (sim:
- * --bench too; hw: --device N too), then cli_drive(). cmd_sim() is
- * cli_drive_main(argc, argv, "sim", sim_run); cmd_hw() calls it with "hw"
- * and hw_run. */
+/* `hipsched sim|hw SCENARIO [options]`: parses the common options (hw:
+ * --device N too), then cli_drive(). cmd_sim() is cli_drive_main(argc,
+ * argv, "sim", sim_run) unless --bench is given; cmd_hw() calls it with
+ * "hw" and hw_run. */
 int cli_drive_main(int argc, char **argv, const char *backend, run_fn run);
 
 /* ---- signals (cli/util.c) --------------------------------------------
@@ -101,5 +102,8 @@ int cli_path_within(const char *path, const char *dir);
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* 1 if s is -h or --help. */
 int cli_is_help(const char *s);
+/* --duration's value: a plain number of seconds or a span with a unit
+ * (scenario_parse_duration), > 0. 0, or SCENARIO_EVALUE. */
+int cli_parse_duration(const char *s, long long *out_ns);
 
 #endif

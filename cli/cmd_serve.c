@@ -19,6 +19,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "cli.h"
+#include "hw.h"
 #include "serve/serve.h"
 
 /* --socket, or the default. */
@@ -248,12 +249,13 @@ static void run_usage(FILE *f)
 	fprintf(f,
 		"usage: hipsched run [--name N] [--priority P] [--level L] [--slo D]\n"
 		"                    [--deadline D] [--weight W] [--threshold N] [--batch N]\n"
-		"                    [--socket PATH] -- CMD ARGS...\n\n"
-		"Runs CMD with libhipsched.so preloaded, joined to the policy server\n"
-		"(`hipsched serve`) under the given hints; CMD's exit status is ours.\n"
-		"The library is $HIPSCHED_SHIM, else the one next to this hipsched binary,\n"
-		"else the newest build/*/libhipsched.so there. Without a server CMD\n"
-		"runs unscheduled (a warning says so).\n\n"
+		"                    [--socket PATH] [--platform nvidia|amd] -- CMD ARGS...\n\n"
+		"Runs CMD with the interception library preloaded, joined to the policy\n"
+		"server (`hipsched serve`) under the given hints; CMD's exit status is\n"
+		"ours. The library is $HIPSCHED_SHIM, else the platform's one\n"
+		"(libhipsched.so for NVIDIA, libhipsched-amd.so for AMD) next to this\n"
+		"hipsched binary, else the newest build/*/ one there. Without a server\n"
+		"CMD runs unscheduled (a warning says so).\n\n"
 		"  --name N        client name in `hipsched status` (default: CMD's name)\n"
 		"  --priority P    integer, larger = more important (default 0)\n"
 		"  --level L       preemption level 1..3 (default 1)\n"
@@ -263,14 +265,16 @@ static void run_usage(FILE *f)
 		"  --threshold N   commands in flight per stream (default 16)\n"
 		"  --batch N       a sync marker every N commands (default 8)\n"
 		"  --socket PATH   the server (default as for `hipsched serve`)\n"
+		"  --platform P    nvidia or amd (default: this binary's backend, else nvidia)\n"
 		"\nEnvironment given to CMD: " HS_ENV_SOCKET ", " HS_ENV_NAME ", "
 		HS_ENV_PRIORITY ",\n" HS_ENV_LEVEL ", " HS_ENV_SLO_MS ", " HS_ENV_DEADLINE_MS
 		", " HS_ENV_WEIGHT ", " HS_ENV_THRESHOLD ",\n" HS_ENV_BATCH " and LD_PRELOAD.\n"
 		"\nexit status: CMD's; 1 when it cannot be started, 2 usage\n");
 }
 
-/* The shim library: 0 and its path in buf, or -1 with where we looked. */
-static int find_shim(char *buf, size_t len, char *looked, size_t llen)
+/* The shim library `lib`: 0 and its path in buf, or -1 with where we
+ * looked. */
+static int find_shim(const char *lib, char *buf, size_t len, char *looked, size_t llen)
 {
 	const char *env = getenv("HIPSCHED_SHIM");
 	if (env && *env) {
@@ -288,12 +292,12 @@ static int find_shim(char *buf, size_t len, char *looked, size_t llen)
 	char *sl = strrchr(exe, '/');
 	if (sl)
 		*sl = 0;
-	snprintf(buf, len, "%s/libhipsched.so", exe);
-	snprintf(looked, llen, "%s, %s/build/*/libhipsched.so", buf, exe);
+	snprintf(buf, len, "%s/%s", exe, lib);
+	snprintf(looked, llen, "%s, %s/build/*/%s", buf, exe, lib);
 	if (access(buf, R_OK) == 0)
 		return 0;
-	char pat[PATH_MAX + 32];
-	snprintf(pat, sizeof(pat), "%s/build/*/libhipsched.so", exe);
+	char pat[PATH_MAX + 64];
+	snprintf(pat, sizeof(pat), "%s/build/*/%s", exe, lib);
 	glob_t g;
 	int found = -1;
 	time_t best = 0;
@@ -350,10 +354,12 @@ int cmd_run(int argc, char **argv)
 		{ "threshold", required_argument, NULL, 't' },
 		{ "batch", required_argument, NULL, 'b' },
 		{ "socket", required_argument, NULL, 's' },
+		{ "platform", required_argument, NULL, 'P' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *name = NULL, *sockopt = NULL;
+	const char *platform = strcmp(hw_backend_name(), "amd") == 0 ? "amd" : "nvidia";
 	int c;
 	optind = 0;
 	opterr = 0;
@@ -363,6 +369,13 @@ int cmd_run(int argc, char **argv)
 		switch (c) {
 		case 'N': name = optarg; break;
 		case 's': sockopt = optarg; break;
+		case 'P':
+			if (strcmp(optarg, "nvidia") && strcmp(optarg, "amd")) {
+				cli_error("run: bad --platform '%s' (nvidia or amd)", optarg);
+				return 2;
+			}
+			platform = optarg;
+			break;
 		case 'p': bad = set_long(HS_ENV_PRIORITY, "priority", optarg, -1000000, 1000000); break;
 		case 'l': bad = set_long(HS_ENV_LEVEL, "level", optarg, 1, 3); break;
 		case 't': bad = set_long(HS_ENV_THRESHOLD, "threshold", optarg, 1, 1000000); break;
@@ -402,9 +415,10 @@ int cmd_run(int argc, char **argv)
 		return 2;
 	}
 	char shim[PATH_MAX], looked[2 * PATH_MAX + 64];
-	if (find_shim(shim, sizeof(shim), looked, sizeof(looked))) {
-		cli_error("run: libhipsched.so not found (looked at %s); build it with "
-			  "`make HW=nvidia` or `make HW=amd`, or set HIPSCHED_SHIM", looked);
+	const char *lib = strcmp(platform, "amd") ? "libhipsched.so" : "libhipsched-amd.so";
+	if (find_shim(lib, shim, sizeof(shim), looked, sizeof(looked))) {
+		cli_error("run: %s not found (looked at %s); build it with `make shim` "
+			  "(NVIDIA) or `make shim-amd` (AMD), or set HIPSCHED_SHIM", lib, looked);
 		return 1;
 	}
 	char def[PATH_MAX];

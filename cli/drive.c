@@ -201,9 +201,9 @@ int cli_drive(const struct drive_opts *o, run_fn run)
 	}
 	const char *policy = o->policy ? o->policy : sc->policy;
 	if (!policy_find(policy)) {
-		char names[256];
-		policy_names(names, sizeof(names));
-		cli_error("unknown policy '%s' (known: %s)", policy, names);
+		char msg[320];
+		policy_unknown(policy, msg, sizeof(msg));
+		cli_error("%s", msg);
 		scenario_free(sc);
 		return CLI_USAGE;
 	}
@@ -343,9 +343,8 @@ static void usage(FILE *f, const char *backend)
 		"%s"
 		"\nexit status: 0 the verdict passes, 1 it fails, 2 usage error, 3 bad\n"
 		"input, 4 the run failed, 130/143 interrupted (SIGINT/SIGTERM)\n",
-		backend, hw ? " [--device N]" : " [--bench]",
-		hw ? "  --device N     GPU ordinal (default 0)\n" :
-		     "  --bench        simulator speed figures, then exit\n");
+		backend, hw ? " [--device N]" : "",
+		hw ? "  --device N     GPU ordinal (default 0)\n" : "");
 }
 
 int cli_drive_main(int argc, char **argv, const char *backend, run_fn run)
@@ -357,13 +356,12 @@ int cli_drive_main(int argc, char **argv, const char *backend, run_fn run)
 		{ "out", required_argument, NULL, 'o' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "timeline", no_argument, NULL, 't' },
-		{ "bench", no_argument, NULL, 'b' },
 		{ "device", required_argument, NULL, 'D' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct drive_opts o = { .backend = backend };
-	int bench = 0, hw = strcmp(backend, "hw") == 0;
+	int hw = strcmp(backend, "hw") == 0;
 	int c;
 	char *end;
 	optind = 0;     /* GNU: full re-initialisation (tests call us repeatedly) */
@@ -382,15 +380,8 @@ int cli_drive_main(int argc, char **argv, const char *backend, run_fn run)
 			}
 			o.have_seed = 1;
 			break;
-		case 'd': {
-			const char *why;
-			hs_ns d;
-			double secs = strtod(optarg, &end);
-			if (end != optarg && !*end && secs > 0 && secs < 9e9) {
-				o.duration_ns = (long long)llround(secs * 1e9);
-			} else if (!scenario_parse_duration(optarg, &d, &why) && d > 0) {
-				o.duration_ns = d;
-			} else {
+		case 'd':
+			if (cli_parse_duration(optarg, &o.duration_ns)) {
 				cli_error("%s: bad --duration '%s' (e.g. 10s, 500ms)",
 					  backend, optarg);
 				return CLI_USAGE;
@@ -402,7 +393,6 @@ int cli_drive_main(int argc, char **argv, const char *backend, run_fn run)
 				return CLI_USAGE;
 			}
 			break;
-		}
 		case 'o':
 			if (!optarg[0]) {
 				cli_error("%s: --out needs a directory path", backend);
@@ -415,11 +405,6 @@ int cli_drive_main(int argc, char **argv, const char *backend, run_fn run)
 			break;
 		case 't':
 			o.timeline = 1;
-			break;
-		case 'b':
-			if (hw)
-				goto bad;
-			bench = 1;
 			break;
 		case 'D': {
 			long v = strtol(optarg, &end, 10);
@@ -450,17 +435,5 @@ int cli_drive_main(int argc, char **argv, const char *backend, run_fn run)
 		return 2;
 	}
 	o.scenario_path = argv[optind];
-	if (bench) {
-		char err[1024];
-		struct scenario *sc = scenario_load(o.scenario_path, err, sizeof(err));
-		if (!sc) {
-			cli_error("%s", err);
-			return CLI_INPUT;
-		}
-		int rc = cli_sim_bench(sc, o.duration_ns > 0 ? o.duration_ns :
-				       sc->duration_ns);
-		scenario_free(sc);
-		return rc;
-	}
 	return cli_drive(&o, run);
 }

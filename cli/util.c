@@ -1,5 +1,7 @@
-/* Small helpers shared by the subcommands: messages, signals, paths. */
+/* Small helpers shared by the subcommands: messages, signals, paths,
+ * durations. */
 #include <limits.h>
+#include <math.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -101,4 +103,21 @@ int cli_exit_status(int rc)
 	default:
 		return CLI_RUN;
 	}
+}
+
+int cli_parse_duration(const char *s, long long *out_ns)
+{
+	const char *why;
+	hs_ns d;
+	char *end;
+	double secs = strtod(s, &end);
+	if (end != s && !*end && secs > 0 && secs < 9e9) {
+		*out_ns = (long long)llround(secs * 1e9);
+		return 0;
+	}
+	if (!scenario_parse_duration(s, &d, &why) && d > 0) {
+		*out_ns = d;
+		return 0;
+	}
+	return SCENARIO_EVALUE;
 }

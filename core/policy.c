@@ -47,6 +47,16 @@ void policy_names(char *buf, size_t len)
 				table[i]->name);
 }
 
+int policy_unknown(const char *name, char *buf, size_t len)
+{
+	char names[256];
+	policy_names(names, sizeof(names));
+	if (buf && len)
+		snprintf(buf, len, "unknown policy '%s' (known: %s)",
+			 name ? name : "(null)", names);
+	return HS_ENOPOLICY;
+}
+
 size_t policy_count(void)
 {
 	return ntable;

@@ -36,8 +36,8 @@ typedef int64_t hs_ns;                  /* a point or span in time, ns */
  *   scenarios HS_ERANGE_SCENARIO  -300   enum scenario_err (scenario.h)
  *   hw/serve/ HS_ERANGE_SERVE     -400   the policy server's protocol
  *   analysis/ HS_ERANGE_ANALYSIS  -500   enum analysis_err (analysis.h)
- * and registers the messages of its block once (hs_err_register, from a
- * constructor in the file that holds its table), so the core names no
+ * and registers the messages of its block once (HS_ERR_BLOCK: a
+ * constructor next to its table), so the core names no
  * other module. A code of no registered block reads "unknown error". */
 enum hs_err {
 	HS_OK = 0,
@@ -67,6 +67,12 @@ const char *hs_strerror(int err);
  * again is a no-op). Not thread-safe: call before starting threads (a
  * constructor is the usual place). */
 int hs_err_register(int base, size_t n, const char *const *msg);
+/* A module's registration, at file scope next to its static table:
+ * HS_ERR_BLOCK(HS_ERANGE_HW, hw_messages); registers it at load time. */
+#define HS_ERR_BLOCK(base, table)                                             \
+	__attribute__((constructor)) static void hs__err_block_##table(void)  \
+	{ hs_err_register((base), sizeof(table) / sizeof((table)[0]), (table)); } \
+	struct hs__err_block_##table##_semicolon
 
 /* ---- commands ---------------------------------------------------------- */
 enum xcmd_kind { XCMD_KERNEL, XCMD_MEMCPY, XCMD_MEMSET, XCMD_SYNC, XCMD_MARKER };
@@ -216,6 +222,10 @@ int policy_register(const struct policy_ops *ops);
 const struct policy_ops *policy_find(const char *name);
 /* Comma-separated list of the known names into buf ("native, hpf, ..."). */
 void policy_names(char *buf, size_t len);
+/* The one "unknown policy" message: "unknown policy 'NAME' (known: native,
+ * hpf, ...)" into buf; returns HS_ENOPOLICY, so a caller can write
+ * `return policy_unknown(name, err, errlen);`. */
+int policy_unknown(const char *name, char *buf, size_t len);
 size_t policy_count(void);
 const struct policy_ops *policy_at(size_t i);
 

@@ -362,12 +362,7 @@ struct sched *sched_create(const struct sched_env *env, const char *policy,
 		goto fail;
 	const struct policy_ops *pol = policy_find(policy ? policy : "native");
 	if (!pol) {
-		char names[256];
-		policy_names(names, sizeof(names));
-		if (errbuf)
-			snprintf(errbuf, errlen, "unknown policy '%s' (known: %s)",
-				 policy, names);
-		e = HS_ENOPOLICY;
+		e = policy_unknown(policy, errbuf, errlen);
 		goto fail;
 	}
 	e = HS_ENOMEM;

@@ -14,17 +14,15 @@
  * hw/ launches itself: each block checks a per-queue flag at its start and
  * exits early when it is set. Arbitrary application kernels get Level 1 only.
  *
- * Processes: the `process = shared` tenants run in one child process, each
- * `process = own` tenant in a child of its own (own GPU context). With one
- * process, or a passthrough policy (native, streamprio), each process runs
- * the policy in its own core. With several processes and a policy that
- * controls (hpf, edf, bp, ...), the parent runs the policy server
- * (XSched's design, hw/serve/serve.h) over one socketpair per child; each
- * child is its client: its core runs "remote", its tenant queues join the
- * server, which decides for all of them. The server's figures (decisions,
- * round trips) are in the run result (run_result.serve_*, rtt_ns).
- * HIPSCHED_RELAY_SPIN=1 makes the server and the children's receivers
- * busy-poll their sockets (one core each) instead of blocking.
+ * Processes: a run's tenants live in forked children (`process = own`
+ * ones in a child each); with several processes and a policy that
+ * controls, the parent runs the policy server and each child is its
+ * client. The design is described once: hw/run/proc.c (processes),
+ * hw/serve/serve.h (the server and its protocol); hw/README.md maps the
+ * parts. The server's figures (decisions, round trips) are in the run
+ * result (run_result.serve_*, rtt_ns). HIPSCHED_RELAY_SPIN=1 makes the
+ * server and the children's receivers busy-poll their sockets (one core
+ * each) instead of blocking.
  *
  * Built without HW= (simulator-only build) every entry point returns
  * HW_ENOBACKEND; hw_backend_name() says "none".

@@ -528,10 +528,9 @@ static void validate(struct parser *p)
 	}
 	const struct policy_ops *pol = policy_find(sc->policy);
 	if (!pol) {
-		char names[256];
-		policy_names(names, sizeof(names));
-		perr(p, p->line_policy ? p->line_policy : 1, "unknown policy "
-		     "'%s' (known: %s)", sc->policy, names);
+		char msg[320];
+		policy_unknown(sc->policy, msg, sizeof(msg));
+		perr(p, p->line_policy ? p->line_policy : 1, "%s", msg);
 	} else {
 		check_params(p, pol);
 	}

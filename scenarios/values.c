@@ -25,12 +25,7 @@ static const char *const scenario_messages[] = {
 		"(SCENARIO_REQUESTS_MAX); shorten the duration",
 };
 
-__attribute__((constructor)) static void scenario_errors_register(void)
-{
-	hs_err_register(HS_ERANGE_SCENARIO,
-			sizeof(scenario_messages) / sizeof(scenario_messages[0]),
-			scenario_messages);
-}
+HS_ERR_BLOCK(HS_ERANGE_SCENARIO, scenario_messages);
 
 /* ---- small value parsers ------------------------------------------------- */
 

@@ -199,12 +199,8 @@ static int setup(struct sim *s, const struct sim_inputs *in, const char *policy,
 	if (rc)
 		return rc;
 	const struct policy_ops *pol = policy_find(policy);
-	if (!pol) {
-		char names[256];
-		policy_names(names, sizeof(names));
-		snprintf(err, errlen, "unknown policy '%s' (known: %s)", policy, names);
-		return HS_ENOPOLICY;
-	}
+	if (!pol)
+		return policy_unknown(policy, err, errlen);
 	s->stream_prio = !!(pol->flags & POLICY_F_STREAM_PRIO);
 	s->eng = sim_engine_create();
 	if (!s->eng)

@@ -117,6 +117,27 @@ START_TEST(test_run_dir_deterministic)
 }
 END_TEST
 
+/* --bench is the simulator's own: it runs through cmd_sim, takes only
+ * --duration, and the run driver shared with hw does not know it. */
+START_TEST(test_bench_sim_only)
+{
+	ck_assert_int_eq(run("./hipsched sim scenarios/dual_resnet.ini --bench "
+			     "--duration 200ms", out, sizeof(out)), 0);
+	ck_assert_ptr_nonnull(strstr(out, "cost ratio 2d/d"));
+	ck_assert_ptr_nonnull(strstr(out, "duration    0.200 s"));
+	ck_assert_int_eq(run("./hipsched sim scenarios/dual_resnet.ini --bench --json",
+			     out, sizeof(out)), 2);
+	ck_assert_ptr_nonnull(strstr(out, "only --duration goes with --bench"));
+	char *argv[] = { "hw", "scenarios/dual_resnet.ini", "--bench", NULL };
+	FILE *keep = stderr;
+	stderr = fopen("/dev/null", "w");
+	int rc = cli_drive_main(3, argv, "hw", NULL);
+	fclose(stderr);
+	stderr = keep;
+	ck_assert_int_eq(rc, 2);
+}
+END_TEST
+
 Suite *cli_suite(void)
 {
 	Suite *s = suite_create("cli");
@@ -127,6 +148,7 @@ Suite *cli_suite(void)
 	tcase_add_test(t, test_unknown_command);
 	tcase_add_test(t, test_subcommand_help);
 	tcase_add_test(t, test_run_dir_deterministic);
+	tcase_add_test(t, test_bench_sim_only);
 	tcase_set_timeout(t, 120);
 	suite_add_tcase(s, t);
 	return s;

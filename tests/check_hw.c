@@ -552,6 +552,21 @@ static void *rl_serve(void *arg)
 	return (void *)(intptr_t)hs_server_run(arg, 1);
 }
 
+/* Waits up to 2 s until the server (in its thread) holds n proxies, so that
+ * the next load is served after every JOIN (the server reads its
+ * connections in turn, not in the order they were written). */
+static void rl_wait_joined(struct hs_server *srv, uint32_t n)
+{
+	struct hs_m_st_server st;
+	for (int i = 0; i < 2000; i++) {
+		hs_server_status(srv, &st);
+		if (st.queues == n)
+			return;
+		usleep(1000);
+	}
+	ck_abort_msg("the server never had %u queues", n);
+}
+
 static struct hs_server *rl_server(const char *policy, const struct hs_param *p, size_t n)
 {
 	char err[256] = "";
@@ -576,6 +591,7 @@ START_TEST(test_relay_two_processes)
 	ck_assert_int_eq(pthread_create(&thr, NULL, rl_serve, srv), 0);
 	rl_open(&hi, "hi", 10);
 	rl_open(&lo, "lo", 1);
+	rl_wait_joined(srv, 2);
 
 	/* lo alone: 24 kernels of 2 ms, nothing suspends it */
 	static struct xcmd lx[NC], hx[2];
@@ -661,6 +677,7 @@ START_TEST(test_relay_timer)
 	ck_assert_int_eq(pthread_create(&thr, NULL, rl_serve, srv), 0);
 	rl_open(&hi, "hi", 10);
 	rl_open(&lo, "lo", 1);
+	rl_wait_joined(srv, 2);
 	static struct xcmd lx[4], hx[1];
 	static struct hw_cmd lh[4], hh[1];
 	fill(lx, lh, 4, 1000000, 1);
@@ -794,12 +811,11 @@ START_TEST(test_calibrate_fake)
 	ck_assert_msg(rc == 0, "calibrate: %s", err);
 	ck_assert_uint_eq(c.npts, 32);
 	ck_assert_int_gt(c.sms, 0);
-	ck_assert(c.fit_slope > 0.9 && c.fit_slope < 1.2);
-	ck_assert(c.fit_r2 > 0.98);
-	/* the fit predicts the 1 ms points within 5% on a GPU; the fake's
-	 * kernels are host sleeps, which a loaded machine (parallel builds)
-	 * stretches by tens of us: 15% there */
-	double tol = test_ops() == &fake_hwdev_ops ? 0.15 : 0.05;
+	/* the fit predicts the 1 ms points within 5% (the fake's event timer
+	 * is its device clock, so host load does not stretch it) */
+	double tol = 0.05;
+	ck_assert_msg(c.fit_slope > 0.9 && c.fit_slope < 1.2, "slope %f", c.fit_slope);
+	ck_assert_msg(c.fit_r2 > 0.98, "r2 %f", c.fit_r2);
 	for (size_t i = 0; i < c.npts; i++)
 		if (c.pt[i].req_ns == 1000000) {
 			double pred = c.fit_offset_ns + c.fit_slope * 1e6;

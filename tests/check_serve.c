@@ -1005,6 +1005,7 @@ START_TEST(test_cmd_run)
 		"$HIPSCHED_THRESHOLD $HIPSCHED_BATCH\"; echo \"pre $LD_PRELOAD\"; exit 7'\n"
 		"echo \"exit=$?\"\n"
 		"HIPSCHED_SHIM=$D/missing.so $H run -- true; echo \"missing=$?\"\n"
+		"$H run --platform arm -- true; echo \"plat=$?\"\n"
 		"HIPSCHED_SHIM=$so $H run --level 4 -- true; echo \"level=$?\"\n"
 		"HIPSCHED_SHIM=$so $H run; echo \"nocmd=$?\"\n"
 		"HIPSCHED_SHIM=$so $H run -- /nonexistent/x; echo \"noexec=$?\"\n",
@@ -1019,11 +1020,58 @@ START_TEST(test_cmd_run)
 	ck_assert_ptr_nonnull(strstr(out, "warning: no policy server at"));
 	ck_assert_ptr_nonnull(strstr(out, "exit=7"));
 	ck_assert_ptr_nonnull(strstr(out, "libhipsched.so not found"));
+	ck_assert_ptr_nonnull(strstr(out, "bad --platform 'arm'"));
+	ck_assert_ptr_nonnull(strstr(out, "plat=2"));
 	ck_assert_ptr_nonnull(strstr(out, "missing=1"));
 	ck_assert_ptr_nonnull(strstr(out, "bad --level '4'"));
 	ck_assert_ptr_nonnull(strstr(out, "level=2"));
 	ck_assert_ptr_nonnull(strstr(out, "nocmd=2"));
 	ck_assert_ptr_nonnull(strstr(out, "noexec=127"));
+}
+END_TEST
+
+/* The whole chain on the fake driver: `hipsched serve`, two applications
+ * under the real libhipsched.so started by `hipsched run`; the high one
+ * makes the server suspend, then resume, the low one. Needs the shim and
+ * its test programs next to the binary (built when CUDA's headers are
+ * there); says so and passes without them. */
+START_TEST(test_cmd_run_with_shim)
+{
+	int rc = sh(
+		"B=$(dirname $H); T=$B/tests/shim\n"
+		"if [ ! -f $B/libhipsched.so ] || [ ! -x $T/app_gpa ]; then echo SKIP; exit 0; fi\n"
+		"S=$D/s.sock\n"
+		"$H serve --socket $S >$D/srv 2>&1 & sp=$!\n"
+		"i=0; while [ ! -S $S ] && [ $i -lt 200 ]; do sleep 0.01; i=$((i+1)); done\n"
+		"export LD_LIBRARY_PATH=$T\n"
+		"FAKECUDA_LOG=$D/lo.log $H run --socket $S --name lo --priority 1 -- "
+		"$T/app_gpa threshold 4000 & lp=$!\n"
+		"i=0; until grep -q \"'lo' .*joined\" $D/srv; do "
+		"sleep 0.01; i=$((i+1)); [ $i -lt 500 ] || exit 30; done\n"
+		"FAKECUDA_LOG=$D/hi.log $H run --socket $S --name hi --priority 5 -- "
+		"$T/app_gpa threshold 200; echo \"hi=$?\"\n"
+		"wait $lp; echo \"lo=$?\"\n"
+		"$H status --socket $S --json > $D/st.json\n"
+		"kill -TERM $sp; wait $sp\n"
+		"cat $D/srv $D/st.json\n", out, sizeof(out));
+	ck_assert_msg(rc == 0, "script failed (%d):\n%s", rc, out);
+	if (strstr(out, "SKIP")) {
+		fprintf(stderr, "serve: no libhipsched.so built here: the shim run is skipped\n");
+		return;
+	}
+	ck_assert_msg(strstr(out, "hi=0") && strstr(out, "lo=0"), "%s", out);
+	ck_assert_ptr_nonnull(strstr(out, "'lo' (pid "));
+	ck_assert_ptr_nonnull(strstr(out, "joined (priority 5, level 1)"));
+	ck_assert_ptr_nonnull(strstr(out, "'hi' (pid "));
+	/* lo was suspended for hi, then resumed (the server's counts, the
+	 * first in the JSON) */
+	const char *j = strstr(out, "\"suspends\": ");
+	ck_assert_ptr_nonnull(j);
+	ck_assert_int_ge(atoi(j + 12), 1);
+	j = strstr(out, "\"resumes\": ");
+	ck_assert_ptr_nonnull(j);
+	ck_assert_int_ge(atoi(j + 11), 1);
+	ck_assert_ptr_null(strstr(out, "gone without BYE"));
 }
 END_TEST
 
@@ -1068,6 +1116,7 @@ Suite *serve_suite(void)
 	tcase_add_test(t, test_cmd_serve_status_ctl);
 	tcase_add_test(t, test_cmd_serve_config_and_sigint);
 	tcase_add_test(t, test_cmd_run);
+	tcase_add_test(t, test_cmd_run_with_shim);
 	tcase_add_test(t, test_cmd_help);
 	suite_add_tcase(s, t);
 	return s;

@@ -41,7 +41,10 @@ static void teardown(void)
 /* Runs FAKE_DIR/app SCENARIO ARG with the environment `env` ("K=V", NULL
  * ended) added, the library preloaded when shim; the fake logs to
  * dir/log, stderr goes to dir/err. Returns the exit status (-SIG when
- * killed: SIGALRM after `secs` means a hang); *wall_s how long it ran. */
+ * killed: SIGALRM after `secs` means a hang); *wall_s how long it ran.
+ * shim = 2: tests/shim/interp.c preloaded after the library. App
+ * "python3": python3 (/usr/bin's, else PATH's) runs the script SCENARIO;
+ * 127: none. */
 static int run(const char *app, const char *scen, const char *arg, int shim,
 	       const char *const *env, unsigned secs, double *wall_s)
 {
@@ -65,13 +68,22 @@ static int run(const char *app, const char *scen, const char *arg, int shim,
 		setenv("LD_LIBRARY_PATH", FAKE_DIR, 1);
 		setenv("FAKECUDA_LOG", log, 1);
 		if (shim)
-			setenv("LD_PRELOAD", SHIM_SO, 1);
+			setenv("LD_PRELOAD", shim > 1 ? SHIM_SO " " FAKE_DIR "/libinterp.so"
+						       : SHIM_SO, 1);
 		for (int i = 0; env && env[i]; i++)
 			putenv((char *)env[i]);
 		int fd = open(err, O_WRONLY | O_CREAT | O_TRUNC, 0644);
 		if (fd >= 0)
 			dup2(fd, 2);
+		fd = open("/dev/null", O_WRONLY);
+		if (fd >= 0)
+			dup2(fd, 1);
 		alarm(secs);
+		if (!strcmp(app, "python3")) {
+			/* the system's first: a version manager's shim is slow */
+			execl("/usr/bin/python3", "python3", scen, (char *)NULL);
+			execlp("python3", "python3", scen, (char *)NULL);
+		}
 		execl(path, path, scen, arg, (char *)NULL);
 		_exit(127);
 	}
@@ -285,34 +297,35 @@ START_TEST(test_threshold_holds_back)
 }
 END_TEST
 
+/* The first kernel call on stream 1 and the end of the last kernel on
+ * stream 2. */
+static void first_low_last_high(const struct calls *c, long long *lo_first,
+				long long *hi_last)
+{
+	*lo_first = *hi_last = -1;
+	for (size_t k = 0; k < c->n; k++) {
+		if (strcmp(c->v[k].name, "cuLaunchKernel"))
+			continue;
+		if (c->v[k].stream == 1 && *lo_first < 0)
+			*lo_first = c->v[k].t;
+		if (c->v[k].stream == 2)
+			*hi_last = c->v[k].end;
+	}
+}
+
 /* hpf: the low-priority stream (1) launches nothing until the high one
  * (2), busy with 6 x 5 ms from another thread, has drained. */
 START_TEST(test_suspend_holds_back)
 {
-	long long lo_first = -1, hi_last = -1;
+	long long lo_first, hi_last;
 	ck_assert_int_eq(run(apps[_i], "suspend", "6", 0, NULL, 10, NULL), 0);
 	struct calls nat = read_log();
-	for (size_t k = 0; k < nat.n; k++) {
-		if (strcmp(nat.v[k].name, "cuLaunchKernel"))
-			continue;
-		if (nat.v[k].stream == 1 && lo_first < 0)
-			lo_first = nat.v[k].t;
-		if (nat.v[k].stream == 2)
-			hi_last = nat.v[k].end;
-	}
+	first_low_last_high(&nat, &lo_first, &hi_last);
 	ck_assert_int_lt(lo_first, hi_last);     /* natively they overlap */
 	const char *env[] = { "HIPSCHED_POLICY=hpf", stats_env(), NULL };
 	ck_assert_int_eq(run(apps[_i], "suspend", "6", 1, env, 10, NULL), 0);
 	struct calls c = read_log();
-	lo_first = hi_last = -1;
-	for (size_t k = 0; k < c.n; k++) {
-		if (strcmp(c.v[k].name, "cuLaunchKernel"))
-			continue;
-		if (c.v[k].stream == 1 && lo_first < 0)
-			lo_first = c.v[k].t;
-		if (c.v[k].stream == 2)
-			hi_last = c.v[k].end;
-	}
+	first_low_last_high(&c, &lo_first, &hi_last);
 	ck_assert_uint_eq(count(&c, "cuLaunchKernel", 1), 5);
 	ck_assert_uint_eq(count(&c, "cuLaunchKernel", 2), 6);
 	ck_assert_int_ge(lo_first, hi_last);
@@ -438,6 +451,51 @@ START_TEST(test_bad_config)
 }
 END_TEST
 
+/* Another interposer after the library finds the next puts with
+ * dlsym(RTLD_NEXT): the library's dlsym searches after the caller. */
+START_TEST(test_dlsym_rtld_next)
+{
+	const char *env[] = { "HIPSCHED_POLICY=hpf", NULL };
+	ck_assert_int_eq(run("app_link", "puts", NULL, 2, env, 10, NULL), 0);
+	ck_assert(err_has("interp: puts"));
+	ck_assert_int_eq(run("app_gpa", "puts", NULL, 2, NULL, 10, NULL), 0);
+}
+END_TEST
+
+/* The high thread's launches made after the low stream's first one. */
+static int high_after_low(void)
+{
+	struct calls c = read_log();
+	long long lo_first, hi_last;
+	int late = 0;
+	first_low_last_high(&c, &lo_first, &hi_last);
+	ck_assert_int_gt(lo_first, 0);
+	for (size_t k = 0; k < c.n; k++)
+		if (!strcmp(c.v[k].name, "cuLaunchKernel") && c.v[k].stream == 2)
+			late += c.v[k].t > lo_first;
+	ck_assert_uint_eq(count(&c, "cuLaunchKernel", 2), 15);
+	free(c.v);
+	return late;
+}
+
+/* Python: a thread held on the suspended low stream lets go of the GIL,
+ * so the high thread keeps launching (with HIPSCHED_PY_GIL=0 it cannot). */
+START_TEST(test_python_gil_released)
+{
+	const char *env[] = { "HIPSCHED_POLICY=hpf", NULL };
+	int rc = run("python3", "tests/shim/gil.py", NULL, 1, env, 20, NULL);
+	if (rc == 127) {
+		fprintf(stderr, "shim: no python3, GIL test not run\n");
+		return;
+	}
+	ck_assert_int_eq(rc, 0);
+	ck_assert_int_eq(high_after_low(), 0);
+	const char *env0[] = { "HIPSCHED_POLICY=hpf", "HIPSCHED_PY_GIL=0", NULL };
+	ck_assert_int_eq(run("python3", "tests/shim/gil.py", NULL, 1, env0, 20, NULL), 0);
+	ck_assert_int_gt(high_after_low(), 0);
+}
+END_TEST
+
 Suite *shim_suite(void)
 {
 	Suite *s = suite_create("shim");
@@ -454,6 +512,8 @@ Suite *shim_suite(void)
 	tcase_add_loop_test(t, test_exit_no_hang, 0, NAPPS);
 	tcase_add_loop_test(t, test_capture_passes_through, 0, NAPPS);
 	tcase_add_test(t, test_bad_config);
+	tcase_add_test(t, test_dlsym_rtld_next);
+	tcase_add_test(t, test_python_gil_released);
 	suite_add_tcase(s, t);
 	return s;
 }

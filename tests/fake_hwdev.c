@@ -23,6 +23,7 @@ struct fop {
 	int slot;
 	struct fev *ev;
 	int hang;                  /* fake_faults.kernel_hang_at */
+	hs_ns submit_ns;           /* when the host enqueued it */
 	struct fop *next;
 };
 
@@ -31,6 +32,8 @@ struct fstream {
 	pthread_cond_t cv;
 	struct fop *head, *tail;
 	int busy, stop;
+	hs_ns gpu_ns;              /* the stream's device clock: where its last
+	                            * kernel ended had it run as planned */
 	pthread_t thr;
 };
 
@@ -66,7 +69,10 @@ static void *fstream_main(void *arg)
 				uint64_t blocks = (uint64_t)op->k.grid[0] * op->k.grid[1] * op->k.grid[2];
 				uint64_t waves = (blocks + FAKE_SMS * FAKE_OCC - 1) / (FAKE_SMS * FAKE_OCC);
 				hs_ns t0 = hw__now();
-				hw__sleep_until(t0 + op->k.spin_ns * (hs_ns)waves);
+				hs_ns dur = op->k.spin_ns * (hs_ns)waves;
+				s->gpu_ns = (s->gpu_ns > op->submit_ns ? s->gpu_ns :
+					     op->submit_ns) + dur;
+				hw__sleep_until(t0 + dur);
 				if (op->slot >= 0 && op->times) {
 					op->times[2 * op->slot] = t0;
 					op->times[2 * op->slot + 1] = hw__now();
@@ -80,7 +86,9 @@ static void *fstream_main(void *arg)
 		} else if (op->kind == FOP_EVENT) {
 			pthread_mutex_lock(&op->ev->mu);
 			op->ev->done = 1;
-			op->ev->t = hw__now();
+			/* the device clock, not the wall clock: a GPU's event
+			 * timer does not stretch when the host is loaded */
+			op->ev->t = s->gpu_ns > op->submit_ns ? s->gpu_ns : op->submit_ns;
 			pthread_cond_broadcast(&op->ev->cv);
 			pthread_mutex_unlock(&op->ev->mu);
 		}
@@ -150,6 +158,7 @@ static void fake_stream_destroy(void *dev, void *st)
 
 static void push(struct fstream *s, struct fop *op)
 {
+	op->submit_ns = hw__now();
 	pthread_mutex_lock(&s->mu);
 	if (s->tail)
 		s->tail->next = op;

@@ -214,17 +214,17 @@ void trace_reader_close(struct trace_reader *r)
 
 /* ---- writer ------------------------------------------------------------ */
 struct trace_writer {
-	struct trace__out out;
+	struct trace_out out;
 };
 
-int trace__out_open(struct trace__out *o, const char *path, struct trace_err *err)
+int trace_out_open(struct trace_out *o, const char *path, struct trace_err *err)
 {
 	memset(o, 0, sizeof(*o));
 	if (!(o->path = strdup(path)) ||
 	    asprintf(&o->tmp, "%s.tmp.%ld", path, (long)getpid()) < 0) {
 		free(o->path);
 		o->path = NULL;
-		return trace__fail(err, "%s: out of memory", path);
+		return trace__failc(err, HS_ENOMEM, "%s: out of memory", path);
 	}
 	o->f = fopen(o->tmp, "wb");
 	if (!o->f) {
@@ -236,7 +236,7 @@ int trace__out_open(struct trace__out *o, const char *path, struct trace_err *er
 	return 0;
 }
 
-int trace__out_close(struct trace__out *o, int commit, struct trace_err *err)
+int trace_out_close(struct trace_out *o, int commit, struct trace_err *err)
 {
 	int rc = 0;
 	if (ferror(o->f) && !o->failed)
@@ -269,7 +269,7 @@ struct trace_writer *trace_writer_open(const char *path, struct trace_err *err)
 		trace__fail(err, "%s: out of memory", path);
 		return NULL;
 	}
-	if (trace__out_open(&w->out, path, err)) {
+	if (trace_out_open(&w->out, path, err)) {
 		free(w);
 		return NULL;
 	}
@@ -308,7 +308,7 @@ int trace_writer_write(struct trace_writer *w, const struct trace_rec *rec)
 
 int trace_writer_close(struct trace_writer *w, int commit, struct trace_err *err)
 {
-	int rc = trace__out_close(&w->out, commit, err);
+	int rc = trace_out_close(&w->out, commit, err);
 	free(w);
 	return rc;
 }

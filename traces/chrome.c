@@ -9,7 +9,7 @@
 #include "trace_internal.h"
 
 struct chrome_writer {
-	struct trace__out out;
+	struct trace_out out;
 	int nev;
 };
 
@@ -45,7 +45,7 @@ struct chrome_writer *chrome_writer_open(const char *path, struct trace_err *err
 		trace__fail(err, "%s: out of memory", path);
 		return NULL;
 	}
-	if (trace__out_open(&w->out, path, err)) {
+	if (trace_out_open(&w->out, path, err)) {
 		free(w);
 		return NULL;
 	}
@@ -110,7 +110,7 @@ void chrome_instant(struct chrome_writer *w, int pid, int tid, const char *name,
 int chrome_writer_close(struct chrome_writer *w, int commit, struct trace_err *err)
 {
 	fputs("\n]}\n", w->out.f);
-	int rc = trace__out_close(&w->out, commit, err);
+	int rc = trace_out_close(&w->out, commit, err);
 	free(w);
 	return rc;
 }

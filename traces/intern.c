@@ -42,11 +42,7 @@ static const char *const trace_messages[] = {
 	[HS_ERANGE_TRACE - TRACE_EIO] = "cannot write the output file",
 };
 
-__attribute__((constructor)) static void trace_errors_register(void)
-{
-	hs_err_register(HS_ERANGE_TRACE, sizeof(trace_messages) / sizeof(trace_messages[0]),
-			trace_messages);
-}
+HS_ERR_BLOCK(HS_ERANGE_TRACE, trace_messages);
 
 static uint64_t hash_bytes(const char *s, size_t len)
 {

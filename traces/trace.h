@@ -67,6 +67,24 @@ struct trace_err {
 	char msg[512];             /* "FILE:LINE: what is wrong" */
 };
 
+/* ---- output files written whole or not at all ---------------------------
+ * The project's one temp-file-and-rename helper (canonical traces, Chrome
+ * timelines, device profiles): the file is written as PATH.tmp.PID and
+ * renamed into place only on commit, so a reader never sees half a file
+ * and an input is never half overwritten; without commit, or after a
+ * failed write, the temp file is removed. */
+struct trace_out {
+	FILE *f;                   /* write here between open and close */
+	char *path, *tmp;
+	int failed;                /* errno of the first failed write, or 0 */
+};
+/* 0, or TRACE_EIO / HS_ENOMEM with err filled (nothing left behind). */
+int trace_out_open(struct trace_out *o, const char *path, struct trace_err *err);
+/* Closes; commit=1 renames into place, else (or on a write error seen by
+ * the stream) the temp file is removed. 0, or TRACE_EIO with err filled.
+ * Frees o's strings. */
+int trace_out_close(struct trace_out *o, int commit, struct trace_err *err);
+
 /* ---- streaming reader (constant memory in the trace length) -------------- */
 struct trace_reader;
 /* Opens a canonical CSV. NULL on error (err filled). */

@@ -8,19 +8,6 @@
 #include <stdio.h>
 #include "trace.h"
 
-/* An output file written as PATH.tmp.PID and renamed into place only on
- * commit, so a reader never sees half a file. */
-struct trace__out {
-	FILE *f;
-	char *path, *tmp;
-	int failed;                /* errno of the first failed write, or 0 */
-};
-/* 0, or TRACE_EBAD / TRACE_EIO with err filled (nothing left behind). */
-int trace__out_open(struct trace__out *o, const char *path, struct trace_err *err);
-/* Closes; commit=1 renames into place, else (or on a write error) the temp
- * file is removed. 0, or TRACE_EIO with err filled. Frees o's strings. */
-int trace__out_close(struct trace__out *o, int commit, struct trace_err *err);
-
 /* Fills err->msg (printf style) and returns `code` (trace__fail:
  * TRACE_EBAD), so callers can write `return trace__fail(err, "%s:%ld:
  * ...", ...)`. err may be NULL. */

@@ -385,7 +385,12 @@ def main():
     for p in [m for m in order if m not in ("standalone", "native") and m in res]:
         srv = ext[p].get("server") or {}
         print("server (%s): %s" % (p, json.dumps({k: srv.get(k) for k in
-              ("decisions", "rtt_us", "preempt_us") if k in srv})))
+              ("decisions", "suspends", "resumes", "rtt_p50_us", "rtt_p99_us",
+               "refused") if k in srv})))
+        for n, st in sorted(ext[p].get("shim", {}).items()):
+            pl = st.get("preempt_us")
+            if pl:
+                print("preemption latency (%s, %s): %s" % (p, n, json.dumps(pl)))
         same = all(ext[p]["checksums"].get(n) == ext.get("native", {}).get(
             "checksums", {}).get(n) for n in names) if "native" in ext else None
         print("outputs bitwise equal to native (%s): %s" % (p, same))

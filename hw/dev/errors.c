@@ -10,11 +10,7 @@ static const char *const hw_messages[] = {
 	[HS_ERANGE_HW - HW_EIO] = "cannot write the file",
 };
 
-__attribute__((constructor)) static void hw_errors_register(void)
-{
-	hs_err_register(HS_ERANGE_HW, sizeof(hw_messages) / sizeof(hw_messages[0]),
-			hw_messages);
-}
+HS_ERR_BLOCK(HS_ERANGE_HW, hw_messages);
 
 const char *hw_backend_name(void)
 {

@@ -1,8 +1,8 @@
 /*
  * The HIP device layer (struct hw_devops), one source for both platforms:
  *   HW=nvidia: HIP names mapped onto the CUDA runtime by hw/hip_nv.h; the
- *              replay kernel is linked in (hw/replay.cu built by nvcc).
- *   HW=amd:    ROCm's libamdhip64; the replay kernel source (hw/replay.cu,
+ *              replay kernel is linked in (hw/dev/replay.cu built by nvcc).
+ *   HW=amd:    ROCm's libamdhip64; the replay kernel source (hw/dev/replay.cu,
  *              embedded at build time) is compiled at open() with hiprtc for
  *              the device's gfx target and launched with
  *              hipModuleLaunchKernel. Built and linked here (CI), never run

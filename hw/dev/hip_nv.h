@@ -6,12 +6,12 @@
  * the ones Debian 12 ships (HIP 5.2) do not compile against CUDA 13: they
  * call cudaMemPrefetchAsync with its old signature and copy cudaDeviceProp
  * fields that CUDA 13 removed (measured here with nvcc 13.0). So instead of
- * the whole HIP API, this header maps exactly the calls hw/hip_dev.c makes,
+ * the whole HIP API, this header maps exactly the calls hw/dev/hip_dev.c makes,
  * one line each, and nothing else. Add a mapping here when hip_dev.c needs
  * a new call; keep hip_dev.c free of any cuda* name so that it stays one
  * source for both platforms.
  *
- * Included only by hw/hip_dev.c in the HW=nvidia build (plain C, gcc, with
+ * Included only by hw/dev/hip_dev.c in the HW=nvidia build (plain C, gcc, with
  * -I/usr/local/cuda/include).
  */
 #ifndef HIPSCHED_HIP_NV_H

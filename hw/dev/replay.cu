@@ -71,7 +71,7 @@ extern "C" __global__ void hipsched_replay(long long spin, const int *flag,
 }
 
 #if defined(__CUDACC__) && !defined(__HIPCC_RTC__)
-/* Host wrappers for hw/hip_dev.c (plain C cannot use <<<>>>). */
+/* Host wrappers for hw/dev/hip_dev.c (plain C cannot use <<<>>>). */
 #include <cuda_runtime.h>
 
 extern "C" int hw__nv_replay(void *stream, const unsigned grid[3],

@@ -304,13 +304,13 @@ static int copy_base(FILE *f, const char *base, char *err, size_t errlen)
 int hw_calib_write(const struct hw_calib *c, const char *path, const char *base,
 		   char *err, size_t errlen)
 {
-	char tmp[4096];
-	snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid());
-	FILE *f = fopen(tmp, "w");
-	if (!f) {
-		snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
+	struct trace_out out;
+	struct trace_err te;
+	if (trace_out_open(&out, path, &te)) {
+		snprintf(err, errlen, "%s", te.msg);
 		return HW_EIO;
 	}
+	FILE *f = out.f;
 	time_t now = time(NULL);
 	char when[64];
 	strftime(when, sizeof(when), "%Y-%m-%d %H:%M UTC", gmtime(&now));
@@ -332,8 +332,7 @@ int hw_calib_write(const struct hw_calib *c, const char *path, const char *base,
 	fprintf(f, "l2_deactivate_ns = %lld\n", (long long)c->sync_ns);
 	fprintf(f, "l2_relaunch_ns = %lld\n", (long long)c->launch_ns);
 	if (base && copy_base(f, base, err, errlen)) {
-		fclose(f);
-		unlink(tmp);
+		trace_out_close(&out, 0, &te);
 		return HW_EIO;
 	}
 	fprintf(f, "# hw: launch_call_ns = %lld\n", (long long)c->launch_ns);
@@ -347,16 +346,8 @@ int hw_calib_write(const struct hw_calib *c, const char *path, const char *base,
 	for (size_t i = 0; i < c->npts; i++)
 		fprintf(f, "# hw: point = %u %lld %lld\n", c->pt[i].blocks,
 			(long long)c->pt[i].req_ns, (long long)c->pt[i].meas_ns);
-	if (fflush(f) || ferror(f)) {
-		snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
-		fclose(f);
-		unlink(tmp);
-		return HW_EIO;
-	}
-	fclose(f);
-	if (rename(tmp, path)) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		unlink(tmp);
+	if (trace_out_close(&out, 1, &te)) {
+		snprintf(err, errlen, "%s", te.msg);
 		return HW_EIO;
 	}
 	return HS_OK;

@@ -18,16 +18,11 @@
  * of the recorded size (a zero-size one replays its duration as a one-block
  * replay kernel).
  *
- * Processes: the shared tenants run in one forked child, each tenant with
- * `process = own` in a child of its own, each with its own HIP context and
- * its own core instance (the GPU time-slices the contexts, as the simulator
- * models). With more than one process and a policy that controls anything,
- * the policy runs once, in the parent's policy server (hw/serve): each
- * child is a client of it (hs_client_open on its socketpair end), its core
- * runs "remote", each tenant queue joins with the tenant's priority, and
- * the server's decisions are applied under the engine's lock. The parent never touches the GPU (a CUDA context does not
- * survive fork()); all children start at one t0 it sets once every child
- * is set up; they send their results back through a pipe.
+ * Each process of the run (hw/run/proc.c says which tenants share one and
+ * how the processes start and report) runs a group of tenants with its own
+ * HIP context and core instance. With the policy served by the parent
+ * (hw/serve/serve.h), the group is a client of that server: its core runs
+ * "remote" and each tenant queue joins with the tenant's priority.
  */
 #include <stdio.h>
 #include <stdlib.h>

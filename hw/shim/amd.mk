@@ -4,7 +4,8 @@
 # libamdhip64-dev headers; never linked against libamdhip64 (the real
 # functions are found at run time with dlvsym).
 #
-#   make shim-amd   $(B)/libhipsched-amd.so: hip.c + dlsym.c + the engine +
+#   make shim-amd   (and make HW=amd)
+#                   $(B)/libhipsched-amd.so: hip.c + dlsym.c + the engine +
 #                   core/ (+ the server client), all with -fPIC and hidden
 #                   visibility; exports only hw/shim/hip.map's names
 #
@@ -30,6 +31,9 @@ SHIMAMD_FILES := $(SHIMAMD)/libhipsched-amd.so $(SHIMAMD_FAKE)/libamdhip64.so.5 
 
 .PHONY: shim-amd shimamd-test
 shim-amd: $(SHIMAMD_SO)
+ifeq ($(HW),amd)
+all: shim-amd
+endif
 shimamd-test: $(SHIMAMD_FILES)
 $(TEST_BIN): | $(SHIMAMD_FILES)
 

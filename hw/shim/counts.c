@@ -23,9 +23,10 @@ int hipsched_shim_counts(unsigned long long *out, int n)
 	for (int i = 0; i < k; i++)
 		out[i] = 0;
 	pthread_mutex_lock(&g_eng.mu);
-	for (struct squeue *q = g_eng.queues; q; q = q->next)
-		for (int i = 0; i < k; i++)
-			out[i] += q->kinds[i];
+	for (int r = 0; r < 2; r++)
+		for (struct squeue *q = r ? g_eng.retired : g_eng.queues; q; q = q->next)
+			for (int i = 0; i < k; i++)
+				out[i] += q->kinds[i];
 	pthread_mutex_unlock(&g_eng.mu);
 	return k;
 }

@@ -133,6 +133,7 @@ static struct squeue *queue_new(void *stream, int ptds, int plat_prio)
 		free(q);
 		return NULL;
 	}
+	q->id = xq_id(q->xq);
 	q->next = g_eng.queues;
 	g_eng.queues = q;
 	if (g_eng.conf.log) {
@@ -184,6 +185,7 @@ void shim__queues_forget(void)
 	memset(hbucket, 0, sizeof(hbucket));
 	legacy_q = NULL;
 	g_eng.queues = NULL;
+	g_eng.retired = NULL;
 }
 
 int shim__queue_reapable(const struct squeue *q)
@@ -197,17 +199,32 @@ int shim__queue_reapable(const struct squeue *q)
 void shim__queue_free(struct squeue *q)
 {
 	shim__client_leave(q);
+	struct xq_stats st;
+	xq_get_stats(q->xq, &st);
 	if (xq_free(q->xq))
 		return;         /* cannot be: reapable; keep it rather than crash */
+	q->final = st;
 	for (struct shim_cmd *c = q->free, *n; c; c = n) {
 		n = c->next;
 		if (c->ev)
 			g_eng.plat->event_destroy(c->ev);
 		free(c);
 	}
+	q->free = NULL;
 	shim__client_ep_free(q->ep);
+	q->ep = NULL;
 	pthread_cond_destroy(&q->cv);
-	free(q);
+	q->xq = NULL;
+	q->next = g_eng.retired;
+	g_eng.retired = q;
+}
+
+void shim__queue_stats(const struct squeue *q, struct xq_stats *st)
+{
+	if (q->xq)
+		xq_get_stats(q->xq, st);
+	else
+		*st = q->final;
 }
 
 /* ---- commands ------------------------------------------------------------ */
@@ -257,6 +274,7 @@ void shim__record(struct shim_cmd *c)
 	else
 		q->fifo_head = c;
 	q->fifo_tail = c;
+	g_eng.fifo_new = 1;
 	shim__kick();
 }
 
@@ -372,6 +390,8 @@ void shim__end(struct shim_cmd *c, int ok)
 	q->next_call++;
 	q->last_ns = shim__now();
 	if (!g_eng.stop) {
+		if (!c->mark && q->tail == c)
+			shim__kick_quiet(q->last_ns);
 		if (!ok)
 			c->mark = 1;  /* learn at once where the queue stands */
 		if (c->mark && !c->recorded) {

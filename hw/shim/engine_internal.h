@@ -62,7 +62,9 @@ struct squeue {
 	int dead;                 /* stream destroyed / thread gone */
 	int join_pending;         /* the poller joins it to the server */
 	uint64_t kinds[SHIM_NKINDS];
-	struct squeue *next;      /* all queues */
+	int id;                   /* xq_id, kept after the queue is freed */
+	struct xq_stats final;    /* its statistics when it was freed */
+	struct squeue *next;      /* all queues (or the retired ones) */
 };
 
 struct shim_conf {
@@ -76,6 +78,8 @@ struct shim_conf {
 	const char *socket;       /* HIPSCHED_SOCKET */
 	const char *stats;        /* HIPSCHED_STATS */
 	const char *name;         /* HIPSCHED_NAME, for the server's HELLO */
+	hs_ns slo_ns, deadline_ns;/* HIPSCHED_SLO_MS, HIPSCHED_DEADLINE_MS (relative) */
+	double weight;            /* HIPSCHED_WEIGHT */
 	hs_ns quiet_ns;           /* tail of a quiet queue marked after this */
 	hs_ns poll_ns;            /* poller's sleep while events are out */
 };
@@ -87,12 +91,16 @@ struct shim_engine {
 	struct shim_conf conf;
 	struct sched *s;
 	struct squeue *queues;
+	struct squeue *retired;   /* freed queues, kept for the statistics */
 	void *ctx;                /* the context the poller binds to */
 	hs_ns t_when;             /* the core's timer, < 0 none */
 	int started;              /* core and poller are up */
 	int failed;               /* start failed: pass through */
 	int stop;                 /* exit / poller stop */
 	int poller_sleeping;
+	int fifo_new;             /* a marker was recorded since the poller's
+	                           * last look at the FIFOs */
+	hs_ns poller_wake;        /* when the sleeping poller looks again */
 	pthread_t poller;
 	int poller_up;
 	unsigned gen;             /* bumped by fork: thread-locals of older gens
@@ -115,6 +123,9 @@ int shim__start(void);
 int shim__queue_attach(struct squeue *q);
 /* Wakes the poller if it sleeps (lock held). */
 void shim__kick(void);
+/* A queue's tail changed at `now`: wakes the poller if it sleeps past the
+ * time it must mark that tail (lock held). */
+void shim__kick_quiet(hs_ns now);
 /* engine.c: the backend ops table and the core's env callbacks. */
 extern const struct backend_ops shim__backend;
 void shim__cmd_done(void *ctx, struct xcmd *x, hs_ns now);
@@ -133,9 +144,12 @@ void shim__cmd_release(struct shim_cmd *c);
 void shim__queues_forget(void);
 /* A dead queue nothing refers to any more (lock held). */
 int shim__queue_reapable(const struct squeue *q);
-/* Frees a reapable queue already unlinked from g_eng.queues (poller, lock
- * held; drops and retakes it to leave the server). */
+/* Frees the core side of a reapable queue already unlinked from
+ * g_eng.queues and moves it to g_eng.retired (poller, lock held; drops and
+ * retakes it to leave the server). */
 void shim__queue_free(struct squeue *q);
+/* A queue's statistics, retired or not. */
+void shim__queue_stats(const struct squeue *q, struct xq_stats *st);
 /* The server client's calls through their weak references (engine_life.c;
  * no-ops when the library was built without hw/serve). leave drops and
  * retakes the lock. */

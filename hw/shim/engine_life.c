@@ -95,6 +95,24 @@ static long env_long(const char *var, long lo, long hi, long def)
 	return x;
 }
 
+/* A decimal number in (lo, hi]; a bad value is reported and ignored. */
+static double env_double(const char *var, double lo, double hi, double def)
+{
+	const char *v = getenv(var);
+	if (!v || !*v)
+		return def;
+	char *end;
+	errno = 0;
+	double x = strtod(v, &end);
+	if (errno || *end || !(x > lo && x <= hi)) {
+		warn("%s", var, v);
+		fprintf(stderr, "hipsched[%d]: (not a number in (%g, %g]; ignored)\n",
+			(int)getpid(), lo, hi);
+		return def;
+	}
+	return x;
+}
+
 static const char *env_str(const char *var)
 {
 	const char *v = getenv(var);
@@ -129,6 +147,10 @@ void shim__conf_load(void)
 	c->name = env_str("HIPSCHED_NAME");
 	c->log = (int)env_long("HIPSCHED_LOG", 0, 2, 0);
 	c->priority = (int)env_long("HIPSCHED_PRIORITY", -1000000, 1000000, 0);
+	/* hints for the server's HELLO (hw/serve/serve.h, HS_ENV_*) */
+	c->slo_ns = (hs_ns)(env_double("HIPSCHED_SLO_MS", 0, 1e7, 0) * 1e6);
+	c->deadline_ns = (hs_ns)(env_double("HIPSCHED_DEADLINE_MS", 0, 1e7, 0) * 1e6);
+	c->weight = env_double("HIPSCHED_WEIGHT", 0, 1e6, 1.0);
 	c->threshold = (unsigned)env_long("HIPSCHED_THRESHOLD", 1, 1 << 20, XQ_DEFAULT_THRESHOLD);
 	c->batch = (unsigned)env_long("HIPSCHED_BATCH", 1, 1 << 20, 0);
 	if (!c->batch)
@@ -195,7 +217,10 @@ static struct sched *open_remote(const struct sched_env *env)
 		return NULL;
 	}
 	struct hs_hello h = { .name = g_eng.conf.name, .pid = (int32_t)getpid(),
-			      .priority = g_eng.conf.priority, .level = 1 };
+			      .priority = g_eng.conf.priority, .level = 1,
+			      .slo_ns = g_eng.conf.slo_ns,
+			      .deadline_ns = g_eng.conf.deadline_ns,
+			      .weight = g_eng.conf.weight };
 	/* the client's receiver takes the lock: open without it */
 	pthread_mutex_unlock(&g_eng.mu);
 	struct hs_client *c = NULL;
@@ -237,6 +262,14 @@ void shim__kick(void)
 {
 	if (g_eng.poller_sleeping)
 		pthread_cond_signal(&g_eng.cv);
+}
+
+void shim__kick_quiet(hs_ns now)
+{
+	if (g_eng.poller_sleeping && g_eng.poller_wake > now + g_eng.conf.quiet_ns) {
+		g_eng.poller_wake = now;      /* one signal until it re-arms */
+		pthread_cond_signal(&g_eng.cv);
+	}
 }
 
 /* ---- the poller ---------------------------------------------------------------- */
@@ -305,6 +338,7 @@ static void *poller_main(void *arg)
 	pthread_mutex_lock(&g_eng.mu);
 	while (!g_eng.stop) {
 		tend_queues();
+		g_eng.fifo_new = 0;
 		size_t n = 0;
 		for (struct squeue *q = g_eng.queues; q; q = q->next) {
 			if (!q->fifo_head)
@@ -349,8 +383,8 @@ static void *poller_main(void *arg)
 		if (g_eng.stop)
 			break;
 		hs_ns wake = tend_time(now);
-		if (any)
-			continue;
+		if (any || g_eng.fifo_new)
+			continue;       /* (tend_time may have recorded a marker) */
 		if (n) {
 			pthread_mutex_unlock(&g_eng.mu);
 			sleep_ns(g_eng.conf.poll_ns);
@@ -365,6 +399,7 @@ static void *poller_main(void *arg)
 		if (recorded)
 			continue;
 		g_eng.poller_sleeping = 1;
+		g_eng.poller_wake = wake;
 		if (wake == INT64_MAX) {
 			pthread_cond_wait(&g_eng.cv, &g_eng.mu);
 		} else {
@@ -524,23 +559,23 @@ static void write_queue(FILE *f, const struct squeue *q, int first)
 {
 	struct xq_stats st;
 	char nm[48];
-	xq_get_stats(q->xq, &st);
+	shim__queue_stats(q, &st);
 	shim__queue_name(q, nm, sizeof(nm));
 	fprintf(f, "%s\n    {\"id\": %d, \"stream\": \"%s\", \"priority\": %d, "
 		"\"platform_priority\": %d, \"commands\": %llu, \"launched\": %llu, "
 		"\"completed\": %llu, \"suspends\": %llu, \"resumes\": %llu, "
-		"\"max_inflight\": %zu, \"kinds\": {", first ? "" : ",",
-		xq_id(q->xq), nm, -q->plat_prio + g_eng.conf.priority, q->plat_prio,
+		"\"max_inflight\": %zu, \"destroyed\": %s, \"kinds\": {", first ? "" : ",",
+		q->id, nm, -q->plat_prio + g_eng.conf.priority, q->plat_prio,
 		(unsigned long long)st.submitted, (unsigned long long)st.launched,
 		(unsigned long long)st.completed, (unsigned long long)st.suspends,
-		(unsigned long long)st.resumes, st.max_inflight);
+		(unsigned long long)st.resumes, st.max_inflight, q->xq ? "false" : "true");
 	for (int k = 0; k < SHIM_NKINDS; k++)
 		fprintf(f, "%s\"%s\": %llu", k ? ", " : "", shim__kind_name(k),
 			(unsigned long long)q->kinds[k]);
 	fprintf(f, "}}");
 	if (g_eng.conf.log)
 		shim__log("queue %d (%s): %llu commands, %llu launched, %llu completed, "
-			  "%llu suspends, max %zu in flight", xq_id(q->xq), nm,
+			  "%llu suspends, max %zu in flight", q->id, nm,
 			  (unsigned long long)st.submitted, (unsigned long long)st.launched,
 			  (unsigned long long)st.completed, (unsigned long long)st.suspends,
 			  st.max_inflight);
@@ -569,6 +604,8 @@ static void write_stats(void)
 	if (!sink)
 		return;
 	for (struct squeue *q = g_eng.queues; q; q = q->next, first = 0)
+		write_queue(sink, q, first);
+	for (struct squeue *q = g_eng.retired; q; q = q->next, first = 0)
 		write_queue(sink, q, first);
 	if (!f) {
 		fclose(sink);

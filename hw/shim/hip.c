@@ -7,7 +7,9 @@
  * ones with dlvsym() on a handle of libamdhip64.so.5.
  *
  * Every wrapper follows shim_internal.h: shim__begin() (may hold the
- * thread), the real call with the caller's own arguments, shim__end().
+ * thread), the real call with the caller's own arguments, shim__end();
+ * with the engine off (no policy, no server) it is a tail call of the real
+ * function after two branches.
  * Syncs and queries call shim__host_sync() first; stream create / destroy
  * tell the engine. Calls the engine cannot order (multi-device launches,
  * synchronous copies, everything else) are not defined here and go to the
@@ -285,7 +287,7 @@ static inline int hip_ready(void)
 #define SCHEDULED(name, stream, ptds, kind, args) do { \
 	if (!hip_ready()) \
 		return hipErrorNotInitialized; \
-	if (hip_depth) \
+	if (!shim__on() || hip_depth) \
 		return CALL_REAL(name, args); \
 	hip_depth++; \
 	struct shim_cmd *c_ = shim__begin((void *)(stream), ptds, kind); \

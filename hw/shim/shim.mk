@@ -31,6 +31,7 @@ SHIM_HAVE   := $(wildcard $(CUDA_HOME)/include/cuda.h)
 SHIM_T      := $(B)/tests/shim
 SHIM_FAKE   := $(SHIM_T)/libcuda.so.1
 SHIM_APPS   := $(SHIM_T)/app_gpa $(SHIM_T)/app_dlsym $(SHIM_T)/app_link
+SHIM_INTERP := $(SHIM_T)/libinterp.so
 SHIM_TEST_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Wno-unused-parameter \
                     -D_GNU_SOURCE -I$(CUDA_HOME)/include
 
@@ -40,7 +41,7 @@ shim: $(SHIM_SO)
 ifneq ($(SHIM_HAVE),)
 all: shim
 # check_all runs the shim's test programs: build them first.
-$(TEST_BIN): | $(SHIM_SO) $(SHIM_FAKE) $(SHIM_APPS)
+$(TEST_BIN): | $(SHIM_SO) $(SHIM_FAKE) $(SHIM_APPS) $(SHIM_INTERP)
 $(B)/tests/check_shim.o: CPPFLAGS += -DSHIM_BUILD_DIR='"$(B)"'
 else
 $(B)/tests/check_shim.o: CPPFLAGS += -DSHIM_NO_CUDA_H
@@ -61,6 +62,10 @@ $(SHIM_FAKE): tests/shim/fakecuda.c
 	@echo "  CC      $< (fake libcuda)"
 	$(Q)$(CC) $(SHIM_TEST_CFLAGS) -fPIC -shared -Wl,-Bsymbolic -Wl,-soname,libcuda.so.1 -o $@ $< -lpthread
 	$(Q)ln -sf libcuda.so.1 $(SHIM_T)/libcuda.so
+
+$(SHIM_INTERP): tests/shim/interp.c
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(SHIM_TEST_CFLAGS) -fPIC -shared -o $@ $< -ldl
 
 $(SHIM_T)/app_gpa: tests/shim/app.c $(SHIM_FAKE)
 	$(Q)$(CC) $(SHIM_TEST_CFLAGS) -DAPP_GPA -o $@ $< -ldl -lpthread

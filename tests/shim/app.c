@@ -360,7 +360,7 @@ int main(int argc, char **argv)
 {
 	if (argc < 2) {
 		fprintf(stderr, "usage: %s paths|order|threshold|suspend|eventwait|fork|exit|"
-			"capture|bench [N]\n", argv[0]);
+			"capture|puts|bench [N]\n", argv[0]);
 		return 2;
 	}
 	int n = argc > 2 ? atoi(argv[2]) : 0;
@@ -382,6 +382,8 @@ int main(int argc, char **argv)
 		return exitnow();
 	if (!strcmp(s, "capture"))
 		return capture();
+	if (!strcmp(s, "puts"))
+		return puts("app: puts") < 0;
 	if (!strcmp(s, "bench"))
 		return bench(n ? n : 1000000);
 	fprintf(stderr, "%s: unknown scenario '%s'\n", argv[0], s);

@@ -1,0 +1,46 @@
+#!/bin/bash
+# The plan's tests on real PyTorch processes (analysis/reports/h200.md), on
+# the GPU machine from the repository root, with build/rel-nvidia-static/
+# built elsewhere (`make HW=nvidia STATIC=1`). SECTIONS picks what runs:
+#   dual    ResNet-18 b1 10/s (hp) + ResNet-50 b32 closed (lp), two processes:
+#           alone, native, hipsched serve --policy hpf
+#   same    the same two models as two streams of one process, hpf in it
+#   three   vision 20/s + encoder Poisson 5/s + training job, hpf
+#   rt      60 frames/s with a 6 ms deadline + batch job, edf
+#   compat  shim_compat.py natively, pass-through and under hpf
+# DUR (s per mode, default 30), POLICY_ARGS (extra pytorch_plan.py args).
+# Results in $R (default runs/h200), packed into $OUT/h200.tar.gz.
+set -u
+B=${B:-build/rel-nvidia-static}
+H=$(realpath $B/hipsched)
+SHIM=$(realpath $B/libhipsched.so)
+R=${R:-runs/h200}
+DUR=${DUR:-30}
+SECTIONS=${SECTIONS:-dual same three}
+mkdir -p $R
+export CUBLAS_WORKSPACE_CONFIG=:4096:8 HIPSCHED_SHIM=$SHIM
+step() { local t=$1; shift; echo "== $* (limit ${t}s)"; local s=$(date +%s%N)
+	timeout -s USR1 -k 10 $t "$@"; local rc=$?
+	[ $rc = 124 ] && { pkill -USR1 -f pytorch_app.py; sleep 3; pkill -9 -f pytorch_app.py; pkill -9 -f "hipsched serve"; }
+	echo "== rc $rc, $(( ($(date +%s%N) - s) / 1000000 )) ms"; return 0; }
+plan() { local t=$1; shift; step $t python3 hw/bench/pytorch_plan.py "$@" \
+	--hipsched $H --shim $SHIM ${POLICY_ARGS:-}; }
+nvidia-smi --query-gpu=name,driver_version --format=csv,noheader
+for s in $SECTIONS; do case $s in
+dual)  plan 400 dual --duration $DUR --policies ${DUAL_POLICIES:-hpf} --param linger=0.2 \
+	--out $R/dual | tee $R/dual.txt ;;
+same)  plan 300 same --duration ${SAME_DUR:-20} --policies hpf --param linger=0.2 \
+	--out $R/same | tee $R/same.txt ;;
+three) plan 400 three --duration ${THREE_DUR:-20} --policies hpf --param linger=0.2 \
+	--out $R/three | tee $R/three.txt ;;
+rt)    plan 300 rt --duration ${RT_DUR:-20} --policies edf --out $R/rt | tee $R/rt.txt ;;
+compat)
+	C="python3 hw/bench/shim_compat.py --iters 3"
+	step 240 $C --profile --out $R/compat_prof.json 2> $R/compat_prof.log
+	step 200 $C --out $R/compat_native.json 2> $R/compat_native.log
+	step 200 env LD_PRELOAD=$SHIM $C --out $R/compat_pass.json 2> $R/compat_pass.log
+	step 200 env LD_PRELOAD=$SHIM HIPSCHED_POLICY=hpf $C --out $R/compat_hpf.json 2> $R/compat_hpf.log
+	python3 hw/bench/shim_compat_diff.py $R/compat_native.json $R/compat_pass.json \
+		$R/compat_hpf.json $R/compat_prof.json | tee $R/compat.txt ;;
+esac; done
+tar czf $OUT/h200.tar.gz $R 2>/dev/null; ls -la $OUT
