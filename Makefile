@@ -163,7 +163,7 @@ FUZZ_CC    ?= clang
 FUZZ_TIME  ?= 0
 FUZZ_B     := build/fuzz
 FUZZ_SAN   := -fsanitize=address,undefined -fno-sanitize-recover=undefined
-FUZZ_CFLAGS := -std=gnu11 -g -O1 -fno-omit-frame-pointer $(FUZZ_SAN) \
+FUZZ_CFLAGS := -std=gnu11 -g -O1 -fno-omit-frame-pointer $(FUZZ_SAN) -DKINETO_CHUNK=509 \
                -fsanitize=fuzzer-no-link $(shell pkg-config --cflags $(PKG_LIBS) 2>/dev/null)
 FUZZ_NAMES := $(patsubst tests/fuzz/fuzz_%.c,%,$(filter-out tests/fuzz/fuzz_util.c,$(wildcard tests/fuzz/fuzz_*.c)))
 FUZZ_BINS  := $(FUZZ_NAMES:%=$(FUZZ_B)/fuzz_%)

@@ -16,7 +16,12 @@
 #include <jansson.h>
 #include "trace_internal.h"
 
-#define CHUNK (1 << 20)
+/* Bytes read at a time. The fuzz build sets it small (-DKINETO_CHUNK=509),
+ * so that events straddle chunk ends and no megabyte is mapped per run. */
+#ifndef KINETO_CHUNK
+#define KINETO_CHUNK (1 << 20)
+#endif
+#define CHUNK KINETO_CHUNK
 #define MAX_DEPTH 256
 
 struct scan {
