@@ -141,9 +141,15 @@ run: deps-ensure
 	./hipsched sim scenarios/dual_resnet.ini --out runs/dual_resnet
 
 bench: deps-ensure
-	$(Q)$(MAKE) --no-print-directory hipsched
-	./hipsched sim scenarios/dual_resnet.ini --bench
+	$(Q)$(MAKE) --no-print-directory hipsched $(B)/sim_ceiling
+	sim/bench/run.sh ./hipsched $(B)/sim_ceiling
 	./hipsched serve --bench
+
+# The event-loop ceiling `make bench` compares the simulator with.
+$(B)/sim_ceiling: sim/bench/ceiling.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	$(Q)$(CC) $(CFLAGS) -o $@ $<
 
 # The policy server's decision round trip over a Unix socket (P50 / P99).
 bench-serve: deps-ensure

@@ -132,6 +132,10 @@ int analysis_write_requests(const struct report *rep, const char *dir,
  * plots, a reason in err), or ANALYSIS_EIO / HS_ENOMEM (err filled). */
 int analysis_write_plots(const struct report *rep, const char *dir,
 			 char *err, size_t errlen);
+/* Runs `gnuplot SCRIPT` in dir (output to dir/gnuplot.log). Returns 0, 1
+ * when gnuplot is not installed (reason in err), or ANALYSIS_EIO (err
+ * filled). */
+int analysis_gnuplot(const char *dir, const char *script, char *err, size_t errlen);
 
 /* Run directory written whole or not at all: begin creates a fresh
  * temporary folder next to `out` (its path into tmp); commit moves it to
@@ -165,5 +169,57 @@ int analysis_compare(const char *dir_a, const char *dir_b, struct cmp_table *t,
 void analysis_compare_release(struct cmp_table *t);
 /* (b - a) / |a|; NAN when a is 0 or either is NAN. */
 double analysis_rel_diff(double a, double b);
+
+/* ---- sweeps (analysis/sweep.c) ----------------------------------------------
+ * `hipsched sweep`: a grid of settings of one scenario, each point run by
+ * `hipsched sim` into its own point directory (layout in sweep.c). */
+struct sweep_set {
+	const char *key;           /* policy, threshold, a policy parameter,
+	                            * seed / duration / device, TENANT.key */
+	const char *val;
+};
+/* Where --set KEY goes in the INI: section ("policy", "scenario",
+ * "tenant NAME") and key ("policy" is [policy] name; a bare key that is
+ * not a [scenario] one is a [policy] key). -1 with err for an empty key or
+ * an unknown tenant (HS_EINVAL). */
+int sweep_target(const struct scenario *sc, const char *key, char *section,
+		 size_t seclen, char *name, size_t namelen, char *err, size_t errlen);
+/* Writes sc's file with the settings applied to out_path: a key present in
+ * its section is replaced, a missing one added (a missing section too);
+ * trace and arrival_file paths are made absolute. When the point sets
+ * another policy, the file's own policy parameters are commented out (they
+ * belong to the old one). The point's file is validated when it runs, so a
+ * bad value fails that point only. 0, or HS_EINVAL / HS_ENOMEM /
+ * ANALYSIS_EIO with err. */
+int sweep_write_point(const struct scenario *sc, const struct sweep_set *set,
+		      size_t n, const char *out_path, char *err, size_t errlen);
+
+struct json_t;
+struct sweep_point {
+	char dir[1024];            /* the point directory */
+	char settings[1024];       /* "k=v k=v" from point.txt */
+	int ran;                   /* run/summary.json was read */
+	int pass;                  /* its policy verdict */
+	char error[512];           /* when !ran: why */
+	struct json_t *summary;    /* the run's summary.json */
+};
+struct sweep_result {
+	struct sweep_point *pt;    /* sorted by directory */
+	size_t n;
+	size_t failed;             /* points without a result */
+	int plots;                 /* analysis_gnuplot's return */
+	char plot_err[512];
+};
+/* Collects the point directories under dirs[i]/points/ into out/sweep.csv
+ * (one row per point and tenant: point, status (ok / error), error,
+ * set.KEY for each swept key, verdict (pass / fail), tenant, every run-level scalar of summary.json, then every
+ * tenant scalar as tenant.PATH; a failed point gets one row with its
+ * error), and out/sweep_KEY.{png,svg} (mean P99 per tenant by the key's
+ * value) through gnuplot. Fills r (release with sweep_result_release).
+ * 0, or ANALYSIS_EIO (not a sweep directory, write error) / HS_ENOMEM
+ * with err. */
+int sweep_merge(const char *const *dirs, size_t ndirs, const char *out,
+		struct sweep_result *r, char *err, size_t errlen);
+void sweep_result_release(struct sweep_result *r);
 
 #endif

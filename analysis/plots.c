@@ -160,11 +160,8 @@ ioerr:
 	return ANALYSIS_EIO;
 }
 
-int analysis_write_plots(const struct report *rep, const char *dir,
-			 char *err, size_t errlen)
+int analysis_gnuplot(const char *dir, const char *script, char *err, size_t errlen)
 {
-	if (write_script(rep, dir, err, errlen))
-		return ANALYSIS_EIO;
 	fflush(NULL);
 	pid_t pid = fork();
 	if (pid < 0) {
@@ -180,7 +177,7 @@ int analysis_write_plots(const struct report *rep, const char *dir,
 			dup2(fd, 2);
 			close(fd);
 		}
-		execlp("gnuplot", "gnuplot", "plots.gp", (char *)NULL);
+		execlp("gnuplot", "gnuplot", script, (char *)NULL);
 		_exit(127);
 	}
 	int st;
@@ -191,13 +188,21 @@ int analysis_write_plots(const struct report *rep, const char *dir,
 		}
 	if (WIFEXITED(st) && WEXITSTATUS(st) == 127) {
 		snprintf(err, errlen, "gnuplot not found; plots skipped (install "
-			 "gnuplot-nox; the data and plots.gp are in the run directory)");
+			 "gnuplot-nox; the data and %s are in %s)", script, dir);
 		return 1;
 	}
 	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
-		snprintf(err, errlen, "gnuplot failed; see gnuplot.log in the run "
-			 "directory");
+		snprintf(err, errlen, "gnuplot failed; see %s/gnuplot.log", dir);
 		return ANALYSIS_EIO;
 	}
 	return 0;
+}
+
+int analysis_write_plots(const struct report *rep, const char *dir,
+			 char *err, size_t errlen)
+{
+	int e = write_script(rep, dir, err, errlen);
+	if (e)
+		return e;
+	return analysis_gnuplot(dir, "plots.gp", err, errlen);
 }

@@ -28,6 +28,7 @@ int cmd_sim(int argc, char **argv);
 int cmd_hw(int argc, char **argv);
 int cmd_trace(int argc, char **argv);
 int cmd_compare(int argc, char **argv);
+int cmd_sweep(int argc, char **argv);
 /* cli/cmd_serve.c: the live commands around the policy server. */
 int cmd_serve(int argc, char **argv);
 int cmd_run(int argc, char **argv);
@@ -66,12 +67,32 @@ struct drive_opts {
 	int json;                  /* print summary.json instead of the table */
 	int timeline;              /* write timeline.json of the policy run */
 	int device;                /* copied into run_opts.device (hw) */
+	int jobs;                  /* runs at once (sim); <= 1: serial */
 };
 int cli_drive(const struct drive_opts *o, run_fn run);
-/* `hipsched sim|hw SCENARIO [options]`: parses the common options (hw:
- * --device N too), then cli_drive(). cmd_sim() is cli_drive_main(argc,
- * argv, "sim", sim_run) unless --bench is given; cmd_hw() calls it with
- * "hw" and hw_run. */
+
+/* ---- runs in parallel (cli/runs.c) ----------------------------------------
+ * One run of a backend: its options (the caller keeps ro.active alive),
+ * the result it fills (zeroed by the caller, released by the caller
+ * afterwards) and, after cli_runs, its status and message. */
+struct cli_run {
+	struct run_opts ro;
+	struct run_result *res;
+	int rc;                    /* run_fn's return */
+	char err[1024];            /* its message when rc != 0 */
+};
+/* Runs r[0..n) with `run` on up to `jobs` threads (<= 1: one after the
+ * other, stopping at the first failure); the run_fn must not share mutable
+ * state between runs (sim_run does not; hw_run owns the GPU and is run
+ * with jobs 1). Returns the index of the first failed run, or -1. */
+int cli_runs(run_fn run, const struct scenario *sc, struct cli_run *r,
+	     size_t n, int jobs);
+/* The machine's online cores (1..256): the default -j of sim and sweep. */
+int cli_jobs_default(void);
+/* `hipsched sim|hw SCENARIO [options]`: parses the common options (sim:
+ * -j N too; hw: --device N too), then cli_drive(). cmd_sim() is
+ * cli_drive_main(argc, argv, "sim", sim_run) unless --bench is given;
+ * cmd_hw() calls it with "hw" and hw_run. */
 int cli_drive_main(int argc, char **argv, const char *backend, run_fn run);
 
 /* ---- signals (cli/util.c) --------------------------------------------

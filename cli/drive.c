@@ -155,24 +155,6 @@ static void print_table(const struct report *rep, const char *out)
 }
 
 /* ---- the driver ------------------------------------------------------------------ */
-/* 0, or the exit status of the failed run (message printed). */
-static int one_run(run_fn run, const struct scenario *sc, struct run_opts *ro,
-		   struct run_result *res, struct progress *pg, const char *label)
-{
-	char err[1024] = "";
-	snprintf(pg->label, sizeof(pg->label), "%s", label);
-	progress_cb(pg, 0);
-	int rc = run(sc, ro, res, err, sizeof(err));
-	pg->run++;
-	if (rc) {
-		progress_done(pg);
-		if (rc != HS_EINTR && !cli_stop)
-			cli_error("%s run failed: %s", label, err[0] ? err : hs_strerror(rc));
-		return cli_exit_status(rc);
-	}
-	return 0;
-}
-
 /* An input the run reads (scenario, traces, arrival files) inside the
  * run directory that the run replaces: refused up front. */
 static int input_in_out(const struct scenario *sc, const char *out)
@@ -240,47 +222,81 @@ int cli_drive(const struct drive_opts *o, run_fn run)
 		goto done;
 	}
 
-	struct progress pg = { .tty = isatty(2), .t0 = wall_s(),
-			       .nruns = sc->ntenants + 2 };
-	unsigned char *active = calloc(sc->ntenants, 1);
-	if (!active) {
+	/* standalone runs, native, policy: independent, so -j runs them at
+	 * once; the progress line is for serial runs only (one label) */
+	size_t nruns = sc->ntenants + 2;
+	int jobs = o->jobs > 1 ? o->jobs : 1;
+	struct progress pg = { .tty = isatty(2) && jobs == 1, .t0 = wall_s(),
+			       .nruns = nruns };
+	unsigned char *active = calloc(sc->ntenants ? sc->ntenants : 1, sc->ntenants + 1);
+	struct cli_run *runs = calloc(nruns, sizeof(*runs));
+	if (!active || !runs) {
 		cli_error("out of memory");
+		free(active);
+		free(runs);
 		goto done;
-	}
-	struct run_opts ro = { .seed = seed, .duration_ns = dur,
-			       .progress = progress_cb, .progress_ctx = &pg,
-			       .device = o->device, .stop = &cli_stop };
-	int bad = 0;
-	for (size_t i = 0; i < sc->ntenants && !bad; i++) {
-		char label[64];
-		memset(active, 0, sc->ntenants);
-		active[i] = 1;
-		ro.policy = "native";
-		ro.mode = "standalone";
-		ro.active = active;
-		snprintf(label, sizeof(label), "standalone %s", sc->tenants[i].name);
-		bad = one_run(run, sc, &ro, &rep.standalone[i], &pg, label);
-	}
-	free(active);
-	ro.active = NULL;
-	if (!bad) {
-		ro.policy = "native";
-		ro.mode = "native";
-		bad = one_run(run, sc, &ro, &rep.native, &pg, "native");
 	}
 	char tl[PATH_MAX + 16];
-	if (!bad) {
-		ro.policy = policy;
-		ro.mode = "policy";
-		snprintf(tl, sizeof(tl), "%s/timeline.json", tmp);
-		ro.timeline_path = o->timeline ? tl : NULL;
-		bad = one_run(run, sc, &ro, &rep.pol, &pg, policy);
+	snprintf(tl, sizeof(tl), "%s/timeline.json", tmp);
+	for (size_t i = 0; i < nruns; i++) {
+		struct run_opts *ro = &runs[i].ro;
+		*ro = (struct run_opts){ .seed = seed, .duration_ns = dur,
+					 .policy = "native", .device = o->device,
+					 .stop = &cli_stop };
+		if (jobs == 1) {
+			ro->progress = progress_cb;
+			ro->progress_ctx = &pg;
+		}
+		if (i < sc->ntenants) {
+			active[i * sc->ntenants + i] = 1;
+			ro->mode = "standalone";
+			ro->active = &active[i * sc->ntenants];
+			runs[i].res = &rep.standalone[i];
+		} else if (i == sc->ntenants) {
+			ro->mode = "native";
+			runs[i].res = &rep.native;
+		} else {
+			ro->policy = policy;
+			ro->mode = "policy";
+			ro->timeline_path = o->timeline ? tl : NULL;
+			runs[i].res = &rep.pol;
+		}
 	}
-	progress_done(&pg);
+	int bad = 0;
+	if (jobs == 1) {
+		/* one at a time, with the progress line's labels */
+		for (size_t i = 0; i < nruns && !bad; i++) {
+			if (i < sc->ntenants)
+				snprintf(pg.label, sizeof(pg.label), "standalone %s",
+					 sc->tenants[i].name);
+			else
+				snprintf(pg.label, sizeof(pg.label), "%s",
+					 runs[i].ro.policy);
+			progress_cb(&pg, 0);
+			bad = cli_runs(run, sc, &runs[i], 1, 1) >= 0 ? (int)i + 1 : 0;
+			pg.run++;
+		}
+	} else {
+		int f = cli_runs(run, sc, runs, nruns, jobs);
+		bad = f >= 0 ? f + 1 : 0;
+	}
 	if (bad) {
-		status = bad;
-		goto done;
+		size_t i = (size_t)bad - 1;
+		progress_done(&pg);
+		status = cli_exit_status(runs[i].rc);
+		if (cli_stop || runs[i].rc == HS_EINTR)
+			;                  /* interrupted: no run failed */
+		else if (i < sc->ntenants)
+			cli_error("standalone %s run failed: %s", sc->tenants[i].name,
+				  runs[i].err);
+		else
+			cli_error("%s run failed: %s", runs[i].ro.policy, runs[i].err);
 	}
+	free(active);
+	free(runs);
+	progress_done(&pg);
+	if (bad)
+		goto done;
 	if (report_analyse(&rep)) {
 		cli_error("out of memory");
 		goto done;
@@ -334,7 +350,8 @@ static void usage(FILE *f, const char *backend)
 		"scenario's policy; prints per tenant and mode latency percentiles,\n"
 		"throughput, ratios to standalone, SLO attainment, GPU utilization\n"
 		"and the verdict.\n\n"
-		"  --policy P     policy for the policy run (default: the scenario's)\n"
+		"  --policy P     policy for the policy run (default: the scenario's;\n"
+		"                 'help' lists the policies and their parameters)\n"
 		"  --seed N       random seed (default: the scenario's)\n"
 		"  --duration D   run length, e.g. 10s, 500ms (a plain number is seconds)\n"
 		"  --out DIR      run directory (default: runs/<scenario name>)\n"
@@ -343,8 +360,19 @@ static void usage(FILE *f, const char *backend)
 		"%s"
 		"\nexit status: 0 the verdict passes, 1 it fails, 2 usage error, 3 bad\n"
 		"input, 4 the run failed, 130/143 interrupted (SIGINT/SIGTERM)\n",
-		backend, hw ? " [--device N]" : "",
-		hw ? "  --device N     GPU ordinal (default 0)\n" : "");
+		backend, hw ? " [--device N]" : " [-j N]",
+		hw ? "  --device N     GPU ordinal (default 0)\n" :
+		     "  -j, --jobs N   runs at once (standalone, native, policy; default:\n"
+		     "                 the machine's cores); outputs do not depend on N\n");
+}
+
+/* `--policy help`: one line per registered policy. */
+static void policy_help(FILE *f)
+{
+	fprintf(f, "policies (--policy NAME; parameters as keys of [policy]):\n");
+	for (size_t i = 0; i < policy_count(); i++)
+		fprintf(f, "  %-10s %s\n", policy_at(i)->name,
+			policy_at(i)->summary ? policy_at(i)->summary : "");
 }
 
 int cli_drive_main(int argc, char **argv, const char *backend, run_fn run)
@@ -354,9 +382,10 @@ int cli_drive_main(int argc, char **argv, const char *backend, run_fn run)
 		{ "seed", required_argument, NULL, 's' },
 		{ "duration", required_argument, NULL, 'd' },
 		{ "out", required_argument, NULL, 'o' },
-		{ "json", no_argument, NULL, 'j' },
+		{ "json", no_argument, NULL, 'S' },
 		{ "timeline", no_argument, NULL, 't' },
 		{ "device", required_argument, NULL, 'D' },
+		{ "jobs", required_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -366,9 +395,25 @@ int cli_drive_main(int argc, char **argv, const char *backend, run_fn run)
 	char *end;
 	optind = 0;     /* GNU: full re-initialisation (tests call us repeatedly) */
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "h", lopts, NULL)) != -1) {
+	o.jobs = hw ? 1 : cli_jobs_default();
+	while ((c = getopt_long(argc, argv, "hj:", lopts, NULL)) != -1) {
 		switch (c) {
+		case 'j': {
+			long v = strtol(optarg, &end, 10);
+			if (hw)
+				goto bad;
+			if (end == optarg || *end || v < 1 || v > 256) {
+				cli_error("%s: bad --jobs '%s' (1..256)", backend, optarg);
+				return 2;
+			}
+			o.jobs = (int)v;
+			break;
+		}
 		case 'p':
+			if (strcmp(optarg, "help") == 0) {
+				policy_help(stdout);
+				return 0;
+			}
 			o.policy = optarg;
 			break;
 		case 's':
@@ -400,7 +445,7 @@ int cli_drive_main(int argc, char **argv, const char *backend, run_fn run)
 			}
 			o.out_dir = optarg;
 			break;
-		case 'j':
+		case 'S':
 			o.json = 1;
 			break;
 		case 't':

@@ -14,6 +14,7 @@ static const struct subcommand subcommands[] = {
 	{ "hw", cmd_hw, "run a scenario on a real GPU through HIP" },
 	{ "trace", cmd_trace, "import, inspect and export kernel traces" },
 	{ "compare", cmd_compare, "compare two run directories metric by metric" },
+	{ "sweep", cmd_sweep, "run a scenario over a grid of settings (simulator)" },
 	{ "serve", cmd_serve, "the policy server for live applications (a daemon)" },
 	{ "run", cmd_run, "run an application under libhipsched.so, joined to it" },
 	{ "status", cmd_status, "clients, queues and decisions of the policy server" },

@@ -2,6 +2,7 @@
  * Policy registry: built-ins first, then whatever a driver registers.
  * `--policy NAME` is a table lookup; duplicate names are refused.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,8 +12,10 @@
 
 static const struct policy_ops *table[MAX_POLICIES] = {
 	&policy_native, &policy_streamprio, &policy_hpf, &policy_edf, &policy_bp,
+	&policy_lax, &policy_kedf, &policy_cfs, &policy_up, &policy_pup,
+	&policy_mlfq, &policy_awf,
 };
-static size_t ntable = 5;
+static size_t ntable = 12;
 
 int policy_register(const struct policy_ops *ops)
 {
@@ -75,10 +78,15 @@ int policy__param_double(const struct hs_param *params, size_t n,
 			continue;
 		char *end;
 		double v = strtod(params[i].val, &end);
+		if (end == params[i].val || *end || !(v > 0)) {
+			snprintf(err, errlen, "%s: expected a positive number, got '%s'",
+				 key, params[i].val);
+			return HS_EPARAM;
+		}
 		/* bounded: policies scale these to ns (ms * 1e6) */
-		if (end == params[i].val || *end || !(v > 0) || !(v <= 1e9)) {
-			snprintf(err, errlen, "%s: expected a positive number up to "
-				 "1e9, got '%s'", key, params[i].val);
+		if (!(v <= 1e9)) {
+			snprintf(err, errlen, "%s: '%s' is too large (at most 1e9)", key,
+				 params[i].val);
 			return HS_EPARAM;
 		}
 		*out = v;
@@ -101,4 +109,67 @@ int policy__check_keys(const char *policy, const struct hs_param *params,
 		}
 	}
 	return HS_OK;
+}
+
+int policy__param_uint(const struct hs_param *params, size_t n,
+		       const char *key, unsigned min, unsigned max,
+		       unsigned *out, char *err, size_t errlen)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (strcmp(params[i].key, key) != 0)
+			continue;
+		char *end;
+		errno = 0;
+		long v = strtol(params[i].val, &end, 10);
+		if (end == params[i].val || *end || errno || v < (long)min ||
+		    v > (long)max) {
+			snprintf(err, errlen, "%s: expected an integer in %u..%u, got '%s'",
+				 key, min, max, params[i].val);
+			return HS_EPARAM;
+		}
+		*out = (unsigned)v;
+	}
+	return HS_OK;
+}
+
+void *policy__slot(struct policy_slots *t, int id)
+{
+	if (id < 0)
+		return NULL;
+	if ((size_t)id >= t->n) {
+		size_t nn = (size_t)id * 2 + 8;
+		char *na = realloc(t->a, nn * t->elem);
+		if (!na)
+			return NULL;
+		memset(na + t->n * t->elem, 0, (nn - t->n) * t->elem);
+		t->a = na;
+		t->n = nn;
+	}
+	return (char *)t->a + (size_t)id * t->elem;
+}
+
+void policy__slots_release(struct policy_slots *t)
+{
+	free(t->a);
+	t->a = NULL;
+	t->n = 0;
+}
+
+void policy__apply(struct sched *s, const struct sched_status *st,
+		   const unsigned char *run)
+{
+	for (size_t i = 0; i < st->n; i++) {
+		if (!run || run[i])
+			sched_resume(s, st->q[i].id, st->now);
+		else
+			sched_suspend(s, st->q[i].id, st->now);
+	}
+}
+
+unsigned char *policy__run_buf(struct policy_slots *t, size_t n)
+{
+	unsigned char *r = policy__slot(t, (int)n);
+	if (r)
+		memset(t->a, 0, n + 1);
+	return r ? t->a : NULL;
 }

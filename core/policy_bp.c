@@ -102,7 +102,7 @@ static void fini_bp(void *state)
 
 const struct policy_ops policy_bp = {
 	.name = "bp",
-	.summary = "bandwidth partition: ready queues take weighted time slices",
+	.summary = "bandwidth partition: ready queues take turns of slice * weight (slice=MS)",
 	.init = init_bp,
 	.sched = sched_bp,
 	.timer = timer_bp,

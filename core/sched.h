@@ -181,6 +181,8 @@ struct xq_status {
 	hs_ns ready_since_ns;   /* when it last became ready */
 	hs_ns expect_pending_ns;/* sum of expect_ns over pending + in-flight */
 	double weight;          /* utilization share from hints; default 1 */
+	int group;              /* process the queue belongs to (xq_config) */
+	int foreground;         /* 1 if its process is in the foreground */
 	void *user;             /* xq_config.user */
 };
 
@@ -261,6 +263,12 @@ struct xq_config {
 	 * xq_set_proxy_load(), and suspend / resume only change its state and
 	 * call env.decided. No backend op is ever called for it. */
 	int proxy;
+	/* The process the queue belongs to: queues of one process share one
+	 * group (per-process policies such as pup and awf partition and rank
+	 * groups, not queues). Default 0: one process. */
+	int group;
+	double weight;        /* initial xq_set_weight(); <= 0 means 1 */
+	int foreground;       /* initial xq_set_foreground() */
 };
 
 #define XQ_DEFAULT_THRESHOLD 16u
@@ -293,6 +301,9 @@ int xq_set_proxy_load(struct xq *q, size_t pending, size_t inflight, hs_ns now);
 void xq_set_priority(struct xq *q, int priority, hs_ns now);
 void xq_set_deadline(struct xq *q, hs_ns deadline_ns, hs_ns now);
 void xq_set_weight(struct xq *q, double weight, hs_ns now);
+/* Whether q's process is in the foreground (awf): the desktop's or the
+ * user's word on which application the user is looking at. */
+void xq_set_foreground(struct xq *q, int foreground, hs_ns now);
 
 /* Introspection. */
 struct xq_stats {

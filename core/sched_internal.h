@@ -10,6 +10,13 @@ extern const struct policy_ops policy_streamprio;
 extern const struct policy_ops policy_hpf;
 extern const struct policy_ops policy_edf;
 extern const struct policy_ops policy_bp;
+extern const struct policy_ops policy_lax;
+extern const struct policy_ops policy_kedf;
+extern const struct policy_ops policy_cfs;
+extern const struct policy_ops policy_up;
+extern const struct policy_ops policy_pup;
+extern const struct policy_ops policy_mlfq;
+extern const struct policy_ops policy_awf;
 
 /* Parses "key" of params as a positive number into *out (unchanged when
  * absent). Returns 0, or HS_EPARAM with a message naming the key. */
@@ -19,5 +26,40 @@ int policy__param_double(const struct hs_param *params, size_t n,
 int policy__check_keys(const char *policy, const struct hs_param *params,
 		       size_t n, const char *const *known, char *err,
 		       size_t errlen);
+
+/* Parses "key" as an integer in [min, max] into *out (unchanged when
+ * absent). Returns 0, or HS_EPARAM with a message naming the key. */
+int policy__param_uint(const struct hs_param *params, size_t n,
+		       const char *key, unsigned min, unsigned max,
+		       unsigned *out, char *err, size_t errlen);
+
+/* Per-queue state of a policy, indexed by queue id and grown (zeroed) on
+ * first sight of an id: ids are small and dense (xq_create numbers them).
+ * Zero-initialise the struct with elem set; release frees the array. */
+struct policy_slots {
+	void *a;
+	size_t n;              /* slots allocated */
+	size_t elem;           /* bytes per slot */
+};
+/* The slot of queue `id`, or NULL when out of memory (the policy then
+ * treats the queue as new on every call). O(1) amortised. */
+void *policy__slot(struct policy_slots *t, int id);
+void policy__slots_release(struct policy_slots *t);
+
+/* A zeroed scratch array of n bytes kept in t (elem 1), or NULL when out
+ * of memory. */
+unsigned char *policy__run_buf(struct policy_slots *t, size_t n);
+/* Resumes the queues of st whose run[i] is set and suspends the others
+ * (i indexes st->q). run NULL (a policy out of memory) resumes every
+ * queue: a policy that cannot decide must not leave work stuck. */
+void policy__apply(struct sched *s, const struct sched_status *st,
+		   const unsigned char *run);
+
+/* The shared machine of up and pup (policy_up.c): partition by queue
+ * (by_process 0) or by xq_status.group (1). */
+int up__init(const char *name, const struct hs_param *params, size_t n,
+	     void **state, char *err, size_t errlen);
+void up__sched(struct sched *s, void *state, const struct sched_status *st);
+void up__fini(void *state);
 
 #endif

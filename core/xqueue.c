@@ -46,6 +46,7 @@ struct xq {
 	hs_ns ready_since_ns;
 	hs_ns deadline_ns;
 	double weight;
+	int group, foreground;
 	hs_ns expect_ns;                    /* sum over pending + in flight */
 
 	struct xq_stats st;
@@ -133,6 +134,8 @@ static const struct sched_status *build_status(struct sched *s, hs_ns now,
 		x->ready_since_ns = q->ready_since_ns;
 		x->expect_pending_ns = q->expect_ns;
 		x->weight = q->weight;
+		x->group = q->group;
+		x->foreground = q->foreground;
 		x->user = q->user;
 	}
 	st->now = now;
@@ -450,7 +453,9 @@ int xq_create(struct sched *s, const struct xq_config *cfg, struct xq **out)
 	q->user = cfg->user;
 	q->proxy = cfg->proxy;
 	q->deadline_ns = INT64_MAX;
-	q->weight = 1.0;
+	q->weight = cfg->weight > 0 ? cfg->weight : 1.0;
+	q->group = cfg->group;
+	q->foreground = cfg->foreground != 0;
 	s->q[s->nq++] = q;
 	*out = q;
 	sched__policy(s, 0, 0);
@@ -496,6 +501,12 @@ void xq_set_deadline(struct xq *q, hs_ns deadline_ns, hs_ns now)
 void xq_set_weight(struct xq *q, double weight, hs_ns now)
 {
 	q->weight = weight > 0 ? weight : 1.0;
+	sched__policy(q->s, now, 0);
+}
+
+void xq_set_foreground(struct xq *q, int foreground, hs_ns now)
+{
+	q->foreground = foreground != 0;
 	sched__policy(q->s, now, 0);
 }
 

@@ -311,9 +311,22 @@ static void key_tenant(struct parser *p, int ti, const char *k, const char *v)
 			t->process = PROCESS_OWN;
 		else
 			perr(p, p->line, "bad process '%s' (shared or own)", v);
+	} else if (strcmp(k, "weight") == 0) {
+		if (scenario__parse_double(v, &d) || !(d > 0) || d > 1e6)
+			perr(p, p->line, "bad weight '%s' (a positive number)", v);
+		else
+			t->weight = d;
+	} else if (strcmp(k, "foreground") == 0) {
+		if (strcmp(v, "yes") == 0)
+			t->foreground = 1;
+		else if (strcmp(v, "no") == 0)
+			t->foreground = 0;
+		else
+			perr(p, p->line, "bad foreground '%s' (yes or no)", v);
 	} else {
 		perr(p, p->line, "unknown key '%s' in [tenant %s] (known: trace, "
-		     "priority, arrival, rate, arrival_file, slo, deadline, process)", k, t->name);
+		     "priority, arrival, rate, arrival_file, slo, deadline, process, "
+		     "weight, foreground)", k, t->name);
 	}
 }
 
@@ -427,6 +440,7 @@ static void header(struct parser *p, const char *line)
 		t[sc->ntenants].name = xstrdup(tn);
 		t[sc->ntenants].line = p->line;
 		t[sc->ntenants].arrival = ARRIVAL_CLOSED;
+		t[sc->ntenants].weight = 1.0;
 		l1[sc->ntenants] = l2[sc->ntenants] = l3[sc->ntenants] = 0;
 		l4[sc->ntenants] = 0;
 		s->kind = SECT_TENANT;
@@ -683,6 +697,11 @@ void scenario_free(struct scenario *sc)
 	}
 	free(sc->crit);
 	free(sc);
+}
+
+int scenario_tenant_group(const struct scenario *sc, size_t tenant)
+{
+	return sc->tenants[tenant].process == PROCESS_OWN ? 1 + (int)tenant : 0;
 }
 
 int scenario_tenant_index(const struct scenario *sc, const char *name)

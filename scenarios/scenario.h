@@ -7,7 +7,8 @@
  *   [scenario] name, duration (e.g. 30s, 500ms), seed, device
  *   [policy]   name, level, threshold, batch, other keys = policy params
  *   [tenant NAME] trace, priority, arrival (periodic|poisson|closed|file),
- *              rate, arrival_file, slo, deadline, process (shared|own)
+ *              rate, arrival_file, slo, deadline, process (shared|own),
+ *              weight, foreground (yes|no)
  *   [verdict]  criteria (see struct criterion)
  * Trace paths are relative to the scenario file.
  */
@@ -50,6 +51,8 @@ struct tenant_spec {
 	hs_ns slo_ns;              /* latency objective, 0 = none */
 	hs_ns deadline_ns;         /* relative deadline (edf/lax), 0 = slo */
 	enum process_mode process;
+	double weight;             /* share for bp/cfs/up/pup, default 1 */
+	int foreground;            /* its process is in the foreground (awf) */
 	int line;                  /* where the section starts, for messages */
 };
 
@@ -107,6 +110,10 @@ int scenario_check_limits(const struct scenario *sc, hs_ns duration_ns,
  * nearest ns), or SCENARIO_EVALUE with the reason in why (a static
  * string). */
 int scenario_parse_duration(const char *s, hs_ns *out_ns, const char **why);
+/* The process a tenant's queues belong to (xq_config.group): 0 for the
+ * tenants sharing the runner's process, 1 + its index for `process = own`.
+ * The same numbering in sim and hw, so per-process policies decide alike. */
+int scenario_tenant_group(const struct scenario *sc, size_t tenant);
 /* Index of the tenant of that name, or -1. */
 int scenario_tenant_index(const struct scenario *sc, const char *name);
 /* Name of a criterion's metric ("p99_vs_standalone", ...), its comparison

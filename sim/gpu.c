@@ -15,7 +15,78 @@
  */
 #include <assert.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include "sim_internal.h"
+
+/* ---- what dispatch visits ------------------------------------------------- */
+int sim__gpu_setup(struct sim *s)
+{
+	int nw = (s->nhwq + 63) >> 6, total = 0;
+	s->ctxq = calloc((size_t)s->nctx, sizeof(*s->ctxq));
+	s->touched = calloc((size_t)nw + 1, sizeof(*s->touched));
+	if (!s->ctxq || !s->touched)
+		return HS_ENOMEM;
+	for (int c = 0; c < s->nctx; c++)
+		s->ctxq[c].w0 = -1;
+	for (int i = 0; i < s->nhwq; i++) {
+		struct sim_ctxq *q = &s->ctxq[s->hwqs[i]->ctx];
+		int w = i >> 6;
+		if (q->w0 < 0)
+			q->w0 = w;
+		q->nw = w - q->w0 + 1;
+	}
+	for (int c = 0; c < s->nctx; c++)
+		total += s->ctxq[c].nw;
+	s->ctxbits = calloc((size_t)total + 1, sizeof(*s->ctxbits));
+	if (!s->ctxbits)
+		return HS_ENOMEM;
+	total = 0;
+	for (int c = 0; c < s->nctx; c++) {
+		s->ctxq[c].bits = s->ctxbits + total;
+		total += s->ctxq[c].nw;
+	}
+	return HS_OK;
+}
+
+void sim__gpu_release(struct sim *s)
+{
+	free(s->ctxq);
+	free(s->ctxbits);
+	free(s->touched);
+	s->ctxq = NULL;
+	s->ctxbits = s->touched = NULL;
+}
+
+static inline void touch(struct sim_hwq *h)
+{
+	h->sim->touched[h->idx >> 6] |= 1ull << (h->idx & 63);
+}
+
+/* h->cur = c, keeping the context's bitmap in step. */
+static inline void set_cur(struct sim_hwq *h, struct sim_cmd *c)
+{
+	struct sim_ctxq *q = &h->sim->ctxq[h->ctx];
+	uint64_t bit = 1ull << (h->idx & 63);
+	uint64_t *w = &q->bits[(h->idx >> 6) - q->w0];
+	if (c && !h->cur) {
+		*w |= bit;
+		q->ncur++;
+	} else if (!c && h->cur) {
+		*w &= ~bit;
+		q->ncur--;
+	}
+	h->cur = c;
+	touch(h);
+}
+
+/* Visits, in idx order, the queues of context `ctx` with a current
+ * command. */
+#define FOR_CTX(s, ctx, h)                                                   \
+	for (struct sim_ctxq *q_ = &(s)->ctxq[ctx]; q_; q_ = NULL)           \
+		for (int w_ = 0; w_ < q_->nw; w_++)                          \
+			for (uint64_t m_ = q_->bits[w_]; m_; m_ &= m_ - 1)   \
+				if (((h) = (s)->hwqs[((q_->w0 + w_) << 6) +   \
+						     __builtin_ctzll(m_)]), 1)
 
 static inline struct sim_cmd *cmd_of(struct xcmd *x)
 {
@@ -89,6 +160,7 @@ static void ev_wake(struct sim_engine *e, void *obj, uint64_t arg, hs_ns now)
 {
 	struct sim_hwq *h = obj;
 	h->wake_ev = 0;
+	touch(h);
 	h->sim->dirty = 1;
 }
 
@@ -118,7 +190,7 @@ static void append(struct sim_hwq *h, struct sim_cmd *c, hs_ns ready,
 	h->tail = c;
 	if (h->cur)
 		return;            /* behind others: picked up at their end */
-	h->cur = c;
+	set_cur(h, c);
 	c->elig_ns = now;
 	if (ready > now && h->active)
 		arm_wake(h, ready);      /* nothing changes before then */
@@ -144,7 +216,8 @@ static void finalize_deact(struct sim_hwq *h, hs_ns now)
 			p->notify_ev = 0;
 			last = p;
 		}
-	h->head = h->tail = h->cur = NULL;
+	h->head = h->tail = NULL;
+	set_cur(h, NULL);
 	h->deact = 0;
 	h->deact_wait = 0;
 	sim_event_cancel(s->eng, h->wake_ev);
@@ -206,7 +279,7 @@ static void ev_end(struct sim_engine *e, void *obj, uint64_t arg, hs_ns now)
 	c->work = 0;
 	c->started = 0;
 	sim__emit_cmd(s, c, now);
-	h->cur = c->hnext;
+	set_cur(h, c->hnext);
 	if (h->cur)
 		h->cur->elig_ns = now;
 	if (c->x.flags & XCMD_F_SYNC)
@@ -228,8 +301,8 @@ static void ev_switched(struct sim_engine *e, void *obj, uint64_t arg, hs_ns now
 
 static void start_switch(struct sim *s, int next, hs_ns now)
 {
-	for (int i = 0; i < s->nhwq; i++) {
-		struct sim_hwq *h = s->hwqs[i];
+	struct sim_hwq *h;
+	FOR_CTX(s, s->active_ctx, h) {
 		struct sim_cmd *c = h->cur;
 		if (h->ctx != s->active_ctx || !c || !c->is_kernel ||
 		    c->state != SC_RUNNING || c->frozen)
@@ -246,30 +319,31 @@ static void start_switch(struct sim *s, int next, hs_ns now)
 	s->switch_ev = sim__at(s, now + s->dev.ctx_switch_ns, ev_switched, s, 0);
 }
 
-/* Marks in s->demand the contexts with kernel work that could run now. */
-static void find_demand(struct sim *s, hs_ns now)
+/* 1 if context ctx has kernel work that could run now. */
+static int ctx_demand(struct sim *s, int ctx, hs_ns now)
 {
-	for (int i = 0; i < s->nctx; i++)
-		s->demand[i] = 0;
-	for (int i = 0; i < s->nhwq; i++) {
-		struct sim_hwq *h = s->hwqs[i];
+	struct sim_hwq *h;
+	if (!s->ctxq[ctx].ncur)
+		return 0;
+	FOR_CTX(s, ctx, h) {
 		struct sim_cmd *c = h->cur;
-		if (!c || !c->is_kernel || c->frozen)
+		if (!c->is_kernel || c->frozen)
 			continue;
 		if (c->state == SC_RUNNING ||
 		    (h->active && c->state == SC_QUEUED && c->ready_ns <= now))
-			s->demand[h->ctx] = 1;
+			return 1;
 	}
+	return 0;
 }
 
 /* The next context after the active one with demand, or -1. */
-static int next_ctx(struct sim *s)
+static int next_ctx(struct sim *s, hs_ns now)
 {
 	int c = s->active_ctx;
 	for (int k = 1; k < s->nctx; k++) {
 		if (++c == s->nctx)
 			c = 0;
-		if (s->demand[c])
+		if (ctx_demand(s, c, now))
 			return c;
 	}
 	return -1;
@@ -279,8 +353,7 @@ static void ev_slice(struct sim_engine *e, void *obj, uint64_t arg, hs_ns now)
 {
 	struct sim *s = obj;
 	s->slice_ev = 0;
-	find_demand(s, now);
-	int n = next_ctx(s);
+	int n = next_ctx(s, now);
 	if (n >= 0)
 		start_switch(s, n, now);
 	else
@@ -317,8 +390,8 @@ static void ev_yield(struct sim_engine *e, void *obj, uint64_t arg, hs_ns now)
  * end of their current wave. A kernel in its last wave keeps its units. */
 static void arm_yields(struct sim *s, int prio, hs_ns now)
 {
-	for (int i = 0; i < s->nhwq; i++) {
-		struct sim_hwq *h = s->hwqs[i];
+	struct sim_hwq *h;
+	FOR_CTX(s, s->active_ctx, h) {
 		struct sim_cmd *k = h->cur;
 		if (h->prio >= prio || !k || !k->is_kernel || k->state != SC_RUNNING ||
 		    k->frozen || !k->alloc || !k->wave_work || k->yield_ev ||
@@ -353,8 +426,16 @@ void sim__dispatch(struct sim *s, hs_ns now)
 {
 	s->dirty = 0;
 	int nc = 0;
-	for (int i = 0; i < s->nhwq; i++) {
-		struct sim_hwq *h = s->hwqs[i];
+	/* The queues a scan of all would act on: those touched since the
+	 * last dispatch, and the active context's (candidates for units). */
+	const struct sim_ctxq *aq = &s->ctxq[s->active_ctx];
+	for (int w = 0, nw = (s->nhwq + 63) >> 6; w < nw; w++) {
+	uint64_t m = s->touched[w];
+	s->touched[w] = 0;
+	if (!s->switching && w >= aq->w0 && w < aq->w0 + aq->nw)
+		m |= aq->bits[w - aq->w0];
+	for (; m; m &= m - 1) {
+		struct sim_hwq *h = s->hwqs[(w << 6) + __builtin_ctzll(m)];
 		struct sim_cmd *c = h->cur;
 		if (!c)
 			continue;
@@ -363,6 +444,7 @@ void sim__dispatch(struct sim *s, hs_ns now)
 				continue;
 			if (c->ready_ns > now) {
 				arm_wake(h, c->ready_ns);
+				touch(h);        /* visited until its head shows */
 				continue;
 			}
 			if (!c->is_kernel) {
@@ -375,15 +457,15 @@ void sim__dispatch(struct sim *s, hs_ns now)
 		if (h->ctx == s->active_ctx && !s->switching)
 			s->cand[nc++] = h;
 	}
+	}
 	if (s->nctx > 1 && !s->switching) {
-		find_demand(s, now);
-		int n = next_ctx(s);
-		if (!s->demand[s->active_ctx]) {
+		if (!ctx_demand(s, s->active_ctx, now)) {
+			int n = next_ctx(s, now);
 			if (n >= 0)
 				start_switch(s, n, now);
 			return;
 		}
-		if (n >= 0 && !s->slice_ev) {
+		if (!s->slice_ev && next_ctx(s, now) >= 0) {
 			hs_ns at = s->slice_start + s->dev.timeslice_ns;
 			s->slice_ev = sim__at(s, at > now ? at : now, ev_slice, s, 0);
 		}
@@ -444,8 +526,10 @@ static void op_launch(void *be, void *hwq, struct xcmd *cmd, hs_ns now)
 	struct sim_hwq *h = hwq;
 	/* the core launches only on an active queue; it restarts a queue that
 	 * had nothing in flight without calling reactivate */
-	if (!h->deact)
+	if (!h->deact && !h->active) {
 		h->active = 1;
+		touch(h);
+	}
 	append(h, cmd_of(cmd), now + s->dev.launch_ns, now);
 }
 
@@ -465,6 +549,7 @@ static void op_deactivate(void *be, void *hwq, hs_ns now)
 	struct sim_hwq *h = hwq;
 	assert(!h->deact);
 	h->active = 0;
+	touch(h);
 	h->deact = 2;
 	h->deact_wait = 0;
 	/* every launched command the queue had not started still passes
@@ -480,6 +565,7 @@ static void relaunch(struct sim_hwq *h, struct xcmd *log, hs_ns ready,
 		     hs_ns now)
 {
 	h->active = 1;
+	touch(h);
 	for (struct xcmd *x = log; x; x = x->next)
 		append(h, cmd_of(x), ready, now);
 	h->sim->dirty = 1;
@@ -497,6 +583,7 @@ static void op_interrupt(void *be, void *hwq, hs_ns now)
 	struct sim_hwq *h = hwq;
 	assert(!h->deact);
 	h->active = 0;
+	touch(h);
 	h->deact = 3;
 	h->deact_wait = 0;
 	struct sim_cmd *c = h->cur;

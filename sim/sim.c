@@ -175,6 +175,9 @@ static int setup_queues(struct sim *s, char *err, size_t errlen)
 				.level = s->sc->level ? s->sc->level : 1,
 				.threshold = s->sc->threshold, .batch = s->sc->batch,
 				.user = t,
+				.group = scenario_tenant_group(s->sc, (size_t)(t - s->t)),
+				.weight = t->spec->weight,
+				.foreground = t->spec->foreground,
 			};
 			int rc = xq_create(s->sched, &cfg, &h->q);
 			if (rc) {
@@ -186,8 +189,7 @@ static int setup_queues(struct sim *s, char *err, size_t errlen)
 		}
 	}
 	s->nctx = ctx ? ctx : 1;
-	s->demand = calloc(s->nctx, 1);
-	if (!s->demand)
+	if (sim__gpu_setup(s))
 		return fail(err, errlen, HS_ENOMEM, "%s", hs_strerror(HS_ENOMEM));
 	return HS_OK;
 }
@@ -259,7 +261,7 @@ static void teardown(struct sim *s)
 	free(s->t);
 	free(s->hwqs);
 	free(s->cand);
-	free(s->demand);
+	sim__gpu_release(s);
 	for (size_t i = 0; i < s->nchunks; i++)
 		free(s->chunks[i]);
 	free(s->chunks);

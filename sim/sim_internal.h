@@ -70,6 +70,15 @@ struct sim_hwq {
 	hs_ns wake_ns;
 };
 
+/* The queues of one context with a current command (bitmap over the
+ * words [w0, w0 + nw) of the queue idx space: a context's queues are
+ * created together, so the span is short except for the shared one). */
+struct sim_ctxq {
+	int w0, nw;
+	int ncur;                  /* bits set */
+	uint64_t *bits;            /* [nw] */
+};
+
 struct sim_tenant {
 	struct sim *sim;
 	size_t idx;
@@ -123,7 +132,14 @@ struct sim {
 	hs_ns slice_start;
 	sim_event_id slice_ev, switch_ev;
 	struct sim_hwq **cand;     /* scratch for dispatch */
-	uint8_t *demand;           /* scratch: per context, has kernel work */
+	/* What dispatch visits (gpu.c): per context, the queues with a
+	 * current command; and the queues touched since the last dispatch
+	 * (current command changed, woke, (de)activated, or waiting for its
+	 * head to become visible). Bitmaps by queue idx, visited in idx
+	 * order, so the order of events is that of a scan of every queue. */
+	struct sim_ctxq *ctxq;     /* [nctx] */
+	uint64_t *ctxbits;         /* the ctxq bitmaps' storage */
+	uint64_t *touched;         /* [(nhwq + 63) / 64] */
 	int nbusy;
 	hs_ns busy_since;
 	/* core timer */
@@ -143,6 +159,11 @@ struct sim {
 /* gpu.c: the device model and the backend ops */
 extern const struct backend_ops sim__backend_ops;
 void sim__dispatch(struct sim *s, hs_ns now);
+/* After the queues are created (idx, ctx set; s->nctx known): the
+ * dispatch bitmaps. 0 or HS_ENOMEM; release frees them (also after a
+ * failed setup). */
+int sim__gpu_setup(struct sim *s);
+void sim__gpu_release(struct sim *s);
 void sim__busy(struct sim *s, struct sim_tenant *t, int delta, hs_ns now);
 
 /* host.c: tenants */

@@ -220,7 +220,7 @@ START_TEST(test_scaled_options)
 	    "trace = t.csv\narrival = closed\n");
 	char e[512];
 	ck_assert_ptr_null(scenario_load(at("s.ini"), e, sizeof(e)));
-	ck_assert_msg(strstr(e, "s.ini:3:") && strstr(e, "up to 1e9"), "%s", e);
+	ck_assert_msg(strstr(e, "s.ini:3:") && strstr(e, "at most 1e9"), "%s", e);
 	put("s.ini", "[policy]\nname = bp\nslice = 1e300\n[tenant a]\n"
 	    "trace = t.csv\narrival = closed\n");
 	ck_assert_ptr_null(scenario_load(at("s.ini"), e, sizeof(e)));

@@ -70,12 +70,13 @@ static void *fstream_main(void *arg)
 				uint64_t waves = (blocks + FAKE_SMS * FAKE_OCC - 1) / (FAKE_SMS * FAKE_OCC);
 				hs_ns t0 = hw__now();
 				hs_ns dur = op->k.spin_ns * (hs_ns)waves;
-				s->gpu_ns = (s->gpu_ns > op->submit_ns ? s->gpu_ns :
-					     op->submit_ns) + dur;
+				hs_ns start = s->gpu_ns > op->submit_ns ? s->gpu_ns :
+					op->submit_ns;
+				s->gpu_ns = start + dur;
 				hw__sleep_until(t0 + dur);
 				if (op->slot >= 0 && op->times) {
-					op->times[2 * op->slot] = t0;
-					op->times[2 * op->slot + 1] = hw__now();
+					op->times[2 * op->slot] = start;
+					op->times[2 * op->slot + 1] = s->gpu_ns;
 				}
 				pthread_mutex_lock(&fake_mu);
 				fake_kernels_run++;

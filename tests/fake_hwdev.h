@@ -4,10 +4,10 @@
  * number of waves (FAKE_OCC blocks per SM, FAKE_SMS SMs) and stamps its
  * start and end, unless the queue's flag (ctl->host[0]) is set at its
  * start: then it marks its abort slot and ends at once. Events complete in
- * stream order; their timestamps (event_elapsed) follow the stream's device
- * clock (each kernel starts at max(previous end, its submission) and lasts
- * as planned), as a GPU's event timer would, however late the host thread
- * wakes. Device 0 exists, no other.
+ * stream order. Event timestamps (event_elapsed) and kernel execution
+ * times (ctl->times) follow the stream's device clock (each kernel starts
+ * at max(previous end, its submission) and lasts as planned), as a GPU's
+ * timers would, however late the host thread wakes. Device 0 exists, no other.
  *
  * Faults to inject (fake_faults, set before the run; forked run processes
  * inherit them; counts are per process, from 1):

@@ -8,7 +8,8 @@
 #   three   vision 20/s + encoder Poisson 5/s + training job, hpf
 #   rt      60 frames/s with a 6 ms deadline + batch job, edf
 #   compat  shim_compat.py natively, pass-through and under hpf
-# DUR (s per mode, default 30), POLICY_ARGS (extra pytorch_plan.py args).
+# DUR (s per mode, default 30), POLICY_ARGS (extra pytorch_plan.py args),
+# COMPAT_ONLY (compat cases to run, comma-separated; default all).
 # Results in $R (default runs/h200), packed into $OUT/h200.tar.gz.
 set -u
 B=${B:-build/rel-nvidia-static}
@@ -26,7 +27,12 @@ step() { local t=$1; shift; echo "== $* (limit ${t}s)"; local s=$(date +%s%N)
 plan() { local t=$1; shift; step $t python3 hw/bench/pytorch_plan.py "$@" \
 	--hipsched $H --shim $SHIM ${POLICY_ARGS:-}; }
 nvidia-smi --query-gpu=name,driver_version --format=csv,noheader
-for s in $SECTIONS; do case $s in
+# BUDGET (s, default 560): a section is not started past it; the results
+# so far are packed after every section
+BUDGET=${BUDGET:-560}
+for s in $SECTIONS; do
+[ $SECONDS -gt $BUDGET ] && { echo "== $s skipped: ${SECONDS}s used of ${BUDGET}s"; continue; }
+case $s in
 dual)  plan 400 dual --duration $DUR --policies ${DUAL_POLICIES:-hpf} --param linger=0.2 \
 	--out $R/dual | tee $R/dual.txt ;;
 same)  plan 300 same --duration ${SAME_DUR:-20} --policies hpf --param linger=0.2 \
@@ -35,12 +41,14 @@ three) plan 400 three --duration ${THREE_DUR:-20} --policies hpf --param linger=
 	--out $R/three | tee $R/three.txt ;;
 rt)    plan 300 rt --duration ${RT_DUR:-20} --policies edf --out $R/rt | tee $R/rt.txt ;;
 compat)
-	C="python3 hw/bench/shim_compat.py --iters 3"
+	C="python3 hw/bench/shim_compat.py --iters 3 ${COMPAT_ONLY:+--only $COMPAT_ONLY}"
 	step 240 $C --profile --out $R/compat_prof.json 2> $R/compat_prof.log
 	step 200 $C --out $R/compat_native.json 2> $R/compat_native.log
 	step 200 env LD_PRELOAD=$SHIM $C --out $R/compat_pass.json 2> $R/compat_pass.log
 	step 200 env LD_PRELOAD=$SHIM HIPSCHED_POLICY=hpf $C --out $R/compat_hpf.json 2> $R/compat_hpf.log
 	python3 hw/bench/shim_compat_diff.py $R/compat_native.json $R/compat_pass.json \
 		$R/compat_hpf.json $R/compat_prof.json | tee $R/compat.txt ;;
-esac; done
-tar czf $OUT/h200.tar.gz $R 2>/dev/null; ls -la $OUT
+esac
+tar czf $OUT/h200.tar.gz $R 2>/dev/null
+done
+ls -la $OUT

@@ -318,7 +318,13 @@ int hw__group_setup(struct group *g, char *err, size_t errlen)
 		for (size_t i = 0; i < sc->ntenants && !first; i++)
 			if (g->member[i])
 				first = sc->tenants[i].name;
-		struct hs_hello h = { .name = first, .priority = 0, .level = sc->level };
+		/* the process's weight (pup): the largest of its tenants' */
+		double w = 0;
+		for (size_t i = 0; i < sc->ntenants; i++)
+			if (g->member[i] && sc->tenants[i].weight > w)
+				w = sc->tenants[i].weight;
+		struct hs_hello h = { .name = first, .priority = 0, .level = sc->level,
+				      .weight = w };
 		struct hs_client_lock lk = { g->e, engine_lock, engine_unlock, NULL };
 		int fd = g->relay_fd;
 		g->relay_fd = -1;    /* the client owns it now */
@@ -382,6 +388,9 @@ int hw__group_setup(struct group *g, char *err, size_t errlen)
 			.threshold = sc->threshold,
 			.batch = sc->batch,
 			.user = t->ep ? t->ep : (void *)t,
+			.group = scenario_tenant_group(sc, i),
+			.weight = t->spec->weight,
+			.foreground = t->spec->foreground,
 		};
 		if ((rc = hw__queue_create(g->e, sprio, &cfg, &t->hq, err, errlen)))
 			return rc;

@@ -167,8 +167,11 @@ struct sched *serve__sched_new(struct hs_server *s, const char *policy,
 int serve__proxy_xq(struct hs_server *s, struct sched *core, struct proxy *p,
 		    struct xq **out)
 {
+	/* one client connection is one process: per-process policies (pup,
+	 * awf) group its queues */
 	struct xq_config cfg = { .priority = p->priority, .level = p->level,
-				 .user = p, .proxy = 1 };
+				 .user = p, .proxy = 1, .weight = p->weight,
+				 .group = p->c ? (int)(p->c->id & 0x7fffffff) : 0 };
 	return xq_create(core, &cfg, out);
 }
 

@@ -117,6 +117,9 @@ static void *slot_get(void **slot)
 #define F_VOID_P (void)
 #define F_VOID_A ()
 #define F_VOID_S NULL
+#define F_CTX_P (CUcontext ctx)
+#define F_CTX_A (ctx)
+#define F_CTX_S NULL
 #define F_EVENT_P (CUevent ev)
 #define F_EVENT_A (ev)
 #define F_EVENT_S NULL
@@ -173,8 +176,12 @@ static void *slot_get(void **slot)
 	X(cuStreamWaitEvent_ptsz, "cuStreamWaitEvent", 1, 3020, F_WAIT, SHIM_WAIT)
 
 /* Host syncs: X(name, cuGetProcAddress name, ptds (2: either), first
- * version, family, all queues). */
+ * version, family, all queues). A name whose ABI changed has its newest
+ * row first (rows are looked up in order): CUDA 13's cuGetProcAddress
+ * answers "cuCtxSynchronize" at version 13000 with cuCtxSynchronize_v2
+ * (CUcontext), seen on the H200 under PyTorch 2.11 + CUDA 13.0. */
 #define SYNCS(X) \
+	X(cuCtxSynchronize_v2, "cuCtxSynchronize", 2, 13000, F_CTX, 1) \
 	X(cuStreamSynchronize, "cuStreamSynchronize", 0, 2000, F_STREAM, 0) \
 	X(cuStreamSynchronize_ptsz, "cuStreamSynchronize", 1, 2000, F_STREAM, 0) \
 	X(cuStreamQuery, "cuStreamQuery", 0, 2000, F_STREAM, 0) \
