@@ -280,39 +280,17 @@ out:
 }
 
 /* ---- collecting ------------------------------------------------------------ */
-struct cols {
-	char **name;
-	size_t n, cap;
-};
-
-static int cols_add(struct cols *c, const char *name)
+/* A set of names kept in first-seen order (struct lines, no duplicates). */
+static int cols_add(struct lines *c, const char *name)
 {
 	for (size_t i = 0; i < c->n; i++)
-		if (strcmp(c->name[i], name) == 0)
+		if (strcmp(c->v[i], name) == 0)
 			return 0;
-	if (c->n == c->cap) {
-		size_t nc = c->cap ? c->cap * 2 : 32;
-		char **nn = realloc(c->name, nc * sizeof(*nn));
-		if (!nn)
-			return -1;
-		c->name = nn;
-		c->cap = nc;
-	}
-	if (!(c->name[c->n] = strdup(name)))
-		return -1;
-	c->n++;
-	return 0;
-}
-
-static void cols_release(struct cols *c)
-{
-	for (size_t i = 0; i < c->n; i++)
-		free(c->name[i]);
-	free(c->name);
+	return lines_insert(c, c->n, name);
 }
 
 /* Column names of every scalar under js, "prefix.key" (arrays: .0, .1). */
-static int flat_names(json_t *js, const char *prefix, struct cols *c,
+static int flat_names(json_t *js, const char *prefix, struct lines *c,
 		      const char *const *skip)
 {
 	char name[512];
@@ -398,7 +376,7 @@ static int cmp_str(const void *a, const void *b)
 }
 
 /* The point directories of one sweep directory, sorted. */
-static int list_points(const char *dir, struct cols *out)
+static int list_points(const char *dir, struct lines *out)
 {
 	char p[PATH_MAX];
 	snprintf(p, sizeof(p), "%s/points", dir);
@@ -418,7 +396,7 @@ static int list_points(const char *dir, struct cols *out)
 		}
 	}
 	closedir(d);
-	qsort(out->name + first, out->n - first, sizeof(char *), cmp_str);
+	qsort(out->v + first, out->n - first, sizeof(char *), cmp_str);
 	return 0;
 }
 
@@ -484,8 +462,8 @@ static const char *setting(const struct sweep_point *pt, const char *key, char *
 
 /* Plot per swept key: mean policy P99 of each tenant over the points with
  * each value of the key. */
-static int write_plots(const struct sweep_result *r, const struct cols *keys,
-		       const struct cols *tenants, const char *out, char *err,
+static int write_plots(const struct sweep_result *r, const struct lines *keys,
+		       const struct lines *tenants, const char *out, char *err,
 		       size_t errlen)
 {
 	char path[PATH_MAX + 64];
@@ -498,43 +476,43 @@ static int write_plots(const struct sweep_result *r, const struct cols *keys,
 	fprintf(gp, "# hipsched sweep plots; run: gnuplot sweep.gp\nset grid\n"
 		    "set key outside right\nset style data linespoints\n");
 	for (size_t k = 0; k < keys->n; k++) {
-		struct cols vals = { 0 };
+		struct lines vals = { 0 };
 		char b[256], tk[300];
 		for (size_t i = 0; i < r->n; i++)
-			if (setting(&r->pt[i], keys->name[k], b, sizeof(b)))
+			if (setting(&r->pt[i], keys->v[k], b, sizeof(b)))
 				cols_add(&vals, b);
-		snprintf(tk, sizeof(tk), "%s", keys->name[k]);
+		snprintf(tk, sizeof(tk), "%s", keys->v[k]);
 		for (char *p = tk; *p; p++)
 			if (!isalnum((unsigned char)*p) && *p != '_' && *p != '-')
 				*p = '_';
 		snprintf(path, sizeof(path), "%s/sweep_%s.dat", out, tk);
 		FILE *d = fopen(path, "w");
 		if (!d) {
-			cols_release(&vals);
+			lines_release(&vals);
 			fclose(gp);
 			snprintf(err, errlen, "%.400s: %s", path, strerror(errno));
 			return ANALYSIS_EIO;
 		}
-		fprintf(d, "# %s", keys->name[k]);
+		fprintf(d, "# %s", keys->v[k]);
 		for (size_t t = 0; t < tenants->n; t++)
-			fprintf(d, " %s_p99_ms", tenants->name[t]);
+			fprintf(d, " %s_p99_ms", tenants->v[t]);
 		fprintf(d, "\n");
 		for (size_t v = 0; v < vals.n; v++) {
-			fprintf(d, "%s", vals.name[v]);
+			fprintf(d, "%s", vals.v[v]);
 			for (size_t t = 0; t < tenants->n; t++) {
 				double sum = 0;
 				size_t cnt = 0;
 				for (size_t i = 0; i < r->n; i++) {
 					const struct sweep_point *pt = &r->pt[i];
-					if (!pt->ran || !setting(pt, keys->name[k], b, sizeof(b)) ||
-					    strcmp(b, vals.name[v]) != 0)
+					if (!pt->ran || !setting(pt, keys->v[k], b, sizeof(b)) ||
+					    strcmp(b, vals.v[v]) != 0)
 						continue;
 					size_t j;
 					json_t *tj;
 					json_array_foreach(json_object_get(pt->summary, "tenants"), j, tj) {
 						const char *nm = json_string_value(json_object_get(tj, "name"));
 						json_t *p99 = at_path(tj, "latency_ms.p99");
-						if (nm && strcmp(nm, tenants->name[t]) == 0 && json_is_number(p99)) {
+						if (nm && strcmp(nm, tenants->v[t]) == 0 && json_is_number(p99)) {
 							sum += json_number_value(p99);
 							cnt++;
 						}
@@ -550,7 +528,7 @@ static int write_plots(const struct sweep_result *r, const struct cols *keys,
 		fclose(d);
 		fprintf(gp, "set title 'P99 latency by %s (mean over the other keys)'\n"
 			    "set xlabel '%s'\nset ylabel 'P99 latency (ms)'\n",
-			keys->name[k], keys->name[k]);
+			keys->v[k], keys->v[k]);
 		for (int fmt = 0; fmt < 2; fmt++) {
 			fprintf(gp, fmt ? "set terminal svg size 900,560 noenhanced\n"
 					  "set output 'sweep_%s.svg'\n"
@@ -559,10 +537,10 @@ static int write_plots(const struct sweep_result *r, const struct cols *keys,
 			fprintf(gp, "plot ");
 			for (size_t t = 0; t < tenants->n; t++)
 				fprintf(gp, "%s'sweep_%s.dat' using 0:%zu:xticlabels(1) lw 2 title '%s'",
-					t ? ", " : "", tk, t + 2, tenants->name[t]);
+					t ? ", " : "", tk, t + 2, tenants->v[t]);
 			fprintf(gp, "\nunset output\n");
 		}
-		cols_release(&vals);
+		lines_release(&vals);
 	}
 	fclose(gp);
 	return analysis_gnuplot(out, "sweep.gp", err, errlen);
@@ -571,7 +549,7 @@ static int write_plots(const struct sweep_result *r, const struct cols *keys,
 int sweep_merge(const char *const *dirs, size_t ndirs, const char *out,
 		struct sweep_result *r, char *err, size_t errlen)
 {
-	struct cols pts = { 0 }, keys = { 0 }, tenants = { 0 }, runc = { 0 }, tc = { 0 };
+	struct lines pts = { 0 }, keys = { 0 }, tenants = { 0 }, runc = { 0 }, tc = { 0 };
 	int rc = ANALYSIS_EIO;
 	memset(r, 0, sizeof(*r));
 	for (size_t i = 0; i < ndirs; i++)
@@ -589,7 +567,7 @@ int sweep_merge(const char *const *dirs, size_t ndirs, const char *out,
 	for (size_t i = 0; i < pts.n; i++) {
 		struct sweep_point *pt = &r->pt[i];
 		char b[512];
-		load_point(pts.name[i], pt);
+		load_point(pts.v[i], pt);
 		r->failed += !pt->ran;
 		/* swept keys in the order of point.txt */
 		for (const char *p = pt->settings; *p;) {
@@ -624,15 +602,15 @@ int sweep_merge(const char *const *dirs, size_t ndirs, const char *out,
 	fprintf(f, "point,status,error");
 	for (size_t k = 0; k < keys.n; k++) {
 		char b[300];
-		snprintf(b, sizeof(b), "set.%.250s", keys.name[k]);
+		snprintf(b, sizeof(b), "set.%.250s", keys.v[k]);
 		fputc(',', f);
 		csv_field(f, b);
 	}
 	fprintf(f, ",verdict,tenant");
 	for (size_t c = 0; c < runc.n; c++)
-		fprintf(f, ",%s", runc.name[c]);
+		fprintf(f, ",%s", runc.v[c]);
 	for (size_t c = 0; c < tc.n; c++)
-		fprintf(f, ",tenant.%s", tc.name[c]);
+		fprintf(f, ",tenant.%s", tc.v[c]);
 	fputc('\n', f);
 	for (size_t i = 0; i < r->n; i++) {
 		const struct sweep_point *pt = &r->pt[i];
@@ -645,7 +623,7 @@ int sweep_merge(const char *const *dirs, size_t ndirs, const char *out,
 			csv_field(f, pt->ran ? "" : pt->error);
 			for (size_t k = 0; k < keys.n; k++) {
 				fputc(',', f);
-				const char *v = setting(pt, keys.name[k], b, sizeof(b));
+				const char *v = setting(pt, keys.v[k], b, sizeof(b));
 				csv_field(f, v ? v : "");
 			}
 			fprintf(f, ",%s,", pt->ran ? (pt->pass ? "pass" : "fail") : "");
@@ -655,12 +633,12 @@ int sweep_merge(const char *const *dirs, size_t ndirs, const char *out,
 			for (size_t c = 0; c < runc.n; c++) {
 				fputc(',', f);
 				if (pt->ran)
-					csv_json(f, at_path(pt->summary, runc.name[c]));
+					csv_json(f, at_path(pt->summary, runc.v[c]));
 			}
 			for (size_t c = 0; c < tc.n; c++) {
 				fputc(',', f);
 				if (tj)
-					csv_json(f, at_path(tj, tc.name[c]));
+					csv_json(f, at_path(tj, tc.v[c]));
 			}
 			fputc('\n', f);
 		}
@@ -676,11 +654,11 @@ oom:
 	snprintf(err, errlen, "out of memory");
 	rc = HS_ENOMEM;
 out:
-	cols_release(&pts);
-	cols_release(&keys);
-	cols_release(&tenants);
-	cols_release(&runc);
-	cols_release(&tc);
+	lines_release(&pts);
+	lines_release(&keys);
+	lines_release(&tenants);
+	lines_release(&runc);
+	lines_release(&tc);
 	return rc;
 }
 

@@ -8,7 +8,7 @@
 #include <stdint.h>
 #include "sched_internal.h"
 
-static int before(const struct xq_status *a, const struct xq_status *b)
+int policy__deadline_before(const struct xq_status *a, const struct xq_status *b)
 {
 	if (a->deadline_ns != b->deadline_ns)
 		return a->deadline_ns < b->deadline_ns;
@@ -22,7 +22,7 @@ static void sched_edf(struct sched *s, void *state, const struct sched_status *s
 	(void)state;
 	const struct xq_status *best = NULL;
 	for (size_t i = 0; i < st->n; i++)
-		if (st->q[i].ready && (!best || before(&st->q[i], best)))
+		if (st->q[i].ready && (!best || policy__deadline_before(&st->q[i], best)))
 			best = &st->q[i];
 	for (size_t i = 0; i < st->n; i++) {
 		const struct xq_status *q = &st->q[i];

@@ -37,15 +37,6 @@ static int init_kedf(const struct hs_param *params, size_t n, void **state,
 	return HS_OK;
 }
 
-static int before(const struct xq_status *a, const struct xq_status *b)
-{
-	if (a->deadline_ns != b->deadline_ns)
-		return a->deadline_ns < b->deadline_ns;
-	if (a->priority != b->priority)
-		return a->priority > b->priority;
-	return a->id < b->id;
-}
-
 static void sched_kedf(struct sched *s, void *state, const struct sched_status *st)
 {
 	struct kedf *kd = state;
@@ -62,7 +53,7 @@ static void sched_kedf(struct sched *s, void *state, const struct sched_status *
 			size_t best = st->n;
 			for (size_t i = 0; i < st->n; i++)
 				if (st->q[i].ready && !run[i] &&
-				    (best == st->n || before(&st->q[i], &st->q[best])))
+				    (best == st->n || policy__deadline_before(&st->q[i], &st->q[best])))
 					best = i;
 			if (best == st->n)
 				break;

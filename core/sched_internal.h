@@ -55,6 +55,10 @@ unsigned char *policy__run_buf(struct policy_slots *t, size_t n);
 void policy__apply(struct sched *s, const struct sched_status *st,
 		   const unsigned char *run);
 
+/* edf's order (policy_edf.c), kedf's too: earlier absolute deadline (none
+ * = after every deadline), then higher priority, then lower id. */
+int policy__deadline_before(const struct xq_status *a, const struct xq_status *b);
+
 /* The shared machine of up and pup (policy_up.c): partition by queue
  * (by_process 0) or by xq_status.group (1). */
 int up__init(const char *name, const struct hs_param *params, size_t n,

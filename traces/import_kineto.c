@@ -14,6 +14,7 @@
 #include <string.h>
 #include <strings.h>
 #include <jansson.h>
+#include <zlib.h>
 #include "trace_internal.h"
 
 /* Bytes read at a time. The fuzz build sets it small (-DKINETO_CHUNK=509),
@@ -400,9 +401,14 @@ static int scan_chunk(struct scan *s, const char *buf, size_t n)
 int trace__read_kineto(const char *path, struct trace__import *im,
 		       struct trace_err *err)
 {
-	FILE *f = trace__fopen_read(path, err);
+	/* zlib reads gzip-compressed files (record.py writes .json.gz) and
+	 * plain ones alike; a directory would read as an empty file */
+	if (trace__not_dir(path, err) < 0)
+		return TRACE_EBAD;
+	gzFile f = gzopen(path, "rb");
 	if (!f)
-		return -1;
+		return trace__fail(err, "%s: cannot open: %s", path, strerror(errno));
+	gzbuffer(f, CHUNK);
 	struct scan s = { .path = path, .im = im, .err = err, .line = 1 };
 	char *buf = malloc(CHUNK);
 	int rc = 0;
@@ -410,12 +416,14 @@ int trace__read_kineto(const char *path, struct trace__import *im,
 		rc = trace__fail(err, "%s: out of memory", path);
 		goto out;
 	}
-	size_t n;
-	while ((n = fread(buf, 1, CHUNK, f)) > 0)
-		if ((rc = scan_chunk(&s, buf, n)) < 0)
+	int n, zerr;
+	while ((n = gzread(f, buf, CHUNK)) > 0)
+		if ((rc = scan_chunk(&s, buf, (size_t)n)) < 0)
 			goto out;
-	if (ferror(f)) {
-		rc = trace__fail(err, "%s: read error", path);
+	if (n < 0) {
+		const char *why = gzerror(f, &zerr);
+		rc = trace__fail(err, "%s: read error: %s", path,
+				 zerr == Z_ERRNO ? strerror(errno) : why);
 		goto out;
 	}
 	if (!s.top) {
@@ -434,6 +442,6 @@ int trace__read_kineto(const char *path, struct trace__import *im,
 out:
 	free(buf);
 	free(s.ev);
-	fclose(f);
+	gzclose(f);
 	return rc;
 }

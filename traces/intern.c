@@ -241,3 +241,11 @@ FILE *trace__fopen_read(const char *path, struct trace_err *err)
 	}
 	return f;
 }
+
+int trace__not_dir(const char *path, struct trace_err *err)
+{
+	struct stat st;
+	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+		return trace__fail(err, "%s: is a directory, not a trace file", path);
+	return 0;
+}

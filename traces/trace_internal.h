@@ -18,6 +18,9 @@ int trace__failc(struct trace_err *err, int code, const char *fmt, ...)
 /* fopen(path, "rb") of a file that is not a directory (a directory opens
  * on Linux and reads as an empty file). NULL with err filled. */
 FILE *trace__fopen_read(const char *path, struct trace_err *err);
+/* 0 if path is not a directory (or cannot be stat'ed: the open reports
+ * it), else TRACE_EBAD with err filled. */
+int trace__not_dir(const char *path, struct trace_err *err);
 
 /* ---- string interning: one copy of each distinct name ------------------ */
 struct trace_intern;
@@ -125,6 +128,12 @@ int trace__read_nsys(const char *path, struct trace__import *im,
 int trace__looks_rocprof(char **fields, size_t nf);
 int trace__looks_nsys(char **fields, size_t nf);
 int trace__looks_canonical(char **fields, size_t nf);
+
+/* Places the GPU intervals of out[0..k) (one request, new submit times set)
+ * after their launches: each command starts at its launch + lat_ns, or
+ * when the previous command of its stream ends, and keeps its duration.
+ * sync and marker rows are left alone. (host_times.c) */
+void trace__place_gpu(struct trace_rec *out, size_t k, int64_t lat_ns);
 
 /* Builds a struct trace around records and an intern pool (takes both). */
 struct trace *trace__from_recs(const char *path, struct trace_rec *recs,

@@ -619,3 +619,28 @@ hipError_t hipSetDevice(int d)
 	__atomic_store_n(&device, d, __ATOMIC_RELAXED);
 	return hipSuccess;
 }
+
+/* ROCm 6.1's lookup, for a few names: the fake's own functions. */
+hipError_t hipGetProcAddress(const char *symbol, void **pfn, int hip_version,
+			     uint64_t flags, int *status);
+hipError_t hipGetProcAddress(const char *symbol, void **pfn, int hip_version,
+			     uint64_t flags, int *status)
+{
+	static const struct { const char *name; void *fn; } fns[] = {
+		{ "hipLaunchKernel", (void *)hipLaunchKernel },
+		{ "hipMemsetAsync", (void *)hipMemsetAsync },
+		{ "hipStreamSynchronize", (void *)hipStreamSynchronize },
+	};
+	flog("hipGetProcAddress %s v=%d fl=%llu", symbol, hip_version, (unsigned long long)flags);
+	for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++)
+		if (strcmp(fns[i].name, symbol) == 0) {
+			*pfn = fns[i].fn;
+			if (status)
+				*status = 0;
+			return hipSuccess;
+		}
+	*pfn = NULL;
+	if (status)
+		*status = 1;
+	return hipErrorNotFound;
+}

@@ -12,6 +12,8 @@
  *   rtldnext  an interposer's dlsym(RTLD_NEXT) still finds the next one
  *   xwait     the high-priority stream waits on an event recorded on the
  *             low-priority one while it is held back (must not hang)
+ *   gpa       hipLaunchKernel and hipMemsetAsync through hipGetProcAddress
+ *             (ROCm 6.1's, found with dlsym as a newer-ROCm probe would)
  *   bench     prints ns per hipLaunchKernel (APP_N calls, default 1e6)
  *   flood     40 kernels on one stream, then a sync
  *   prio      a low-priority stream floods 60 kernels; 10 ms in, a
@@ -239,6 +241,26 @@ static void rocblas(void)
 	}
 }
 
+static void gpa(void)
+{
+	typedef hipError_t (*gpa_fn)(const char *, void **, int, uint64_t, int *);
+	gpa_fn get = (gpa_fn)dlsym(RTLD_DEFAULT, "hipGetProcAddress");
+	__typeof__(hipLaunchKernel) *launch = NULL;
+	__typeof__(hipMemsetAsync) *set = NULL;
+	if (!get || get("hipLaunchKernel", (void **)&launch, 601, 0, NULL) != hipSuccess ||
+	    get("hipMemsetAsync", (void **)&set, 601, 0, NULL) != hipSuccess || !launch || !set) {
+		fprintf(stderr, "app: hipGetProcAddress failed\n");
+		failures++;
+		return;
+	}
+	hipStream_t s;
+	OK(hipStreamCreate(&s));
+	OK(launch(F(0x100), d3(1, 1, 1), d3(1, 1, 1), NULL, 0, s));
+	OK(set(P(0xa00), 0, 1, s));
+	OK(hipStreamSynchronize(s));
+	OK(hipStreamDestroy(s));
+}
+
 static void bench(void)
 {
 	hipStream_t s;
@@ -307,13 +329,13 @@ int main(int argc, char **argv)
 		{ "paths", paths }, { "order", order }, { "wait", wait_case },
 		{ "capture", capture }, { "rocblas", rocblas }, { "rtldnext", rtldnext },
 		{ "xwait", xwait }, { "flood", flood }, { "prio", prio },
-		{ "bench", bench },
+		{ "bench", bench }, { "gpa", gpa },
 	};
 	for (size_t i = 0; argc == 2 && i < sizeof modes / sizeof modes[0]; i++)
 		if (strcmp(argv[1], modes[i].name) == 0) {
 			modes[i].fn();
 			return failures ? 1 : 0;
 		}
-	fprintf(stderr, "usage: hip_app paths|order|wait|capture|rocblas|rtldnext|xwait|flood|prio|bench\n");
+	fprintf(stderr, "usage: hip_app paths|order|wait|capture|rocblas|rtldnext|xwait|flood|prio|bench|gpa\n");
 	return 2;
 }
