@@ -5,14 +5,21 @@
 #include <string.h>
 #include "fuzz.h"
 #include "scenario.h"
+#include "trace.h"
 
 static struct scenario *sc;
+static struct trace *tr;
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	static const char ini[] =
 		"[tenant a]\ntrace = t.csv\narrival = file\narrival_file = a.txt\n";
 	sc = fuzz_scenario(ini);
+	char path[600];
+	struct trace_err te;
+	snprintf(path, sizeof(path), "%s/t.csv", fuzz_dir());
+	if (!(tr = trace_load(path, &te)))
+		fuzz_fail("trace: %s", te.msg);
 	return 0;
 }
 
@@ -21,7 +28,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t n)
 	fuzz_write("a.txt", data, n);
 	struct workload *w;
 	char err[512];
-	if (workload_create(sc, 0, 1, 3, &w, err, sizeof(err)) != 0) {
+	if (workload_create(sc, 0, 1, tr, &w, err, sizeof(err)) != 0) {
 		if (!strstr(err, "a.txt"))
 			fuzz_fail("an error without FILE: '%s'", err);
 		return 0;
@@ -32,7 +39,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t n)
 		if (a < prev || a < 0)
 			fuzz_fail("arrival %zu: %lld after %lld", k, (long long)a,
 				  (long long)prev);
-		if (workload_request(w, k) >= 3)
+		if (workload_request(w, k) >= tr->nreqs)
 			fuzz_fail("arrival %zu: request %zu", k, workload_request(w, k));
 		prev = a;
 		if (++k > SCENARIO_REQUESTS_MAX)
