@@ -21,6 +21,7 @@ static const struct win wins[] = {
 	{ "fair_share.ini", "bp" },         /* cfs */
 	{ "quota_teams.ini", "bp" },        /* up */
 	{ "process_quota.ini", "up" },      /* pup */
+	{ "unknown_priorities.ini", "hpf" }, /* mlfq */
 	{ "desktop.ini", "hpf" },           /* awf */
 };
 
