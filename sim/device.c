@@ -10,6 +10,7 @@
 #include "sim.h"
 
 enum { F_NS, F_INT, F_BOOL };
+#define DEVICE_NS_MAX (60LL * 1000000000LL)
 
 struct field {
 	const char *key;
@@ -80,6 +81,14 @@ static int on_kv(void *user, const char *section, const char *key,
 		}
 		char *p = (char *)c->dev + f->off;
 		if (f->type == F_NS) {
+			/* the simulator adds these to event times: a bound far
+			 * above any device's (microseconds) keeps sums in range */
+			if (x > DEVICE_NS_MAX) {
+				snprintf(c->msg, sizeof(c->msg), "%s: %lld ns out of "
+					 "range (at most %lld, 60 s)", key, x,
+					 (long long)DEVICE_NS_MAX);
+				return 0;
+			}
 			*(hs_ns *)p = x;
 		} else {
 			if (x > 100000000 || (f->type == F_BOOL && x > 1)) {

@@ -148,7 +148,7 @@ END_TEST
  * compressed output decompresses to the plain one's bytes. */
 START_TEST(test_host_times_gzip)
 {
-	char dir[200], cmd[2048];
+	char dir[200], cmd[4096];
 	test_mkdtemp(dir, sizeof(dir), "check_trace_host");
 	snprintf(cmd, sizeof(cmd), "gzip -nc " FIX "kineto_midsync.json > %s/k.json.gz && "
 		 "gzip -nc " FIX "times_per_request.csv > %s/t.csv.gz && "

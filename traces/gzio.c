@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <zlib.h>
 #include "trace_internal.h"
 
@@ -56,11 +57,19 @@ int trace__is_gz_name(const char *path)
 	return n > 3 && strcmp(path + n - 3, ".gz") == 0;
 }
 
-FILE *trace__fopen_read(const char *path)
+FILE *trace__fopen_read(const char *path, struct trace_err *err)
 {
 	FILE *f = fopen(path, "rb");
-	if (!f)
+	if (!f) {
+		trace__fail(err, "%s: cannot open: %s", path, strerror(errno));
 		return NULL;
+	}
+	struct stat st;
+	if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
+		fclose(f);
+		trace__fail(err, "%s: is a directory, not a trace file", path);
+		return NULL;
+	}
 	unsigned char magic[2] = { 0, 0 };
 	size_t got = fread(magic, 1, 2, f);
 	if (got < 2 || magic[0] != 0x1f || magic[1] != 0x8b) {
@@ -70,15 +79,18 @@ FILE *trace__fopen_read(const char *path)
 	fclose(f);
 	gzFile z = gzopen(path, "rb");
 	if (!z) {
-		errno = errno ? errno : ENOMEM;
+		trace__fail(err, "%s: cannot open: %s", path,
+			    strerror(errno ? errno : ENOMEM));
 		return NULL;
 	}
 	gzbuffer(z, 1 << 17);
 	static const cookie_io_functions_t io = { .read = gz_read,
 						  .close = gz_close };
 	FILE *cf = fopencookie(z, "rb", io);
-	if (!cf)
+	if (!cf) {
+		trace__fail(err, "%s: out of memory", path);
 		gzclose(z);
+	}
 	return cf;
 }
 

@@ -187,3 +187,40 @@ int trace__parse_double(const char *s, double *v)
 	*v = x;
 	return 0;
 }
+
+int trace__ns_of(double v, double scale, int64_t *ns)
+{
+	double x = v * scale;
+	if (!isfinite(x) || x < 0 || x > (double)TRACE_TIME_MAX_NS)
+		return -1;
+	*ns = (int64_t)llround(x);
+	return 0;
+}
+
+int trace__ns_of_i64(int64_t v, int64_t scale, int64_t *ns)
+{
+	if (v < 0 || scale <= 0 || v > TRACE_TIME_MAX_NS / scale)
+		return -1;
+	*ns = v * scale;
+	return 0;
+}
+
+int trace__ns_end(int64_t start, int64_t dur, int64_t *end)
+{
+	if (start < 0 || dur < 0 || start > TRACE_TIME_MAX_NS ||
+	    dur > TRACE_TIME_MAX_NS - start)
+		return -1;
+	*end = start + dur;
+	return 0;
+}
+
+uint64_t trace__block_threads(const uint32_t block[3])
+{
+	uint64_t n = 1;
+	for (int i = 0; i < 3; i++) {
+		n *= block[i] ? block[i] : 1;
+		if (n > UINT32_MAX)            /* 2^32 * 2^32 still fits */
+			return UINT64_MAX;
+	}
+	return n;
+}

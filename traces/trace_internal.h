@@ -12,10 +12,12 @@
  * trace__fopen_read: path opened for reading; a gzip-compressed file (magic
  * 1f 8b) is decompressed on the fly, anything else read as is. A corrupt or
  * truncated compressed stream shows as a read error (ferror, errno EILSEQ).
- * trace__fopen_write: path created for writing, gzip-compressed when gz.
- * Both return a stdio stream the caller fcloses (which finishes the gzip
- * stream; its failure is reported by fclose), or NULL with errno set. */
-FILE *trace__fopen_read(const char *path);
+ * A directory is refused (on Linux it opens and reads as an empty file).
+ * NULL with err filled ("PATH: cannot open: ...", "PATH: is a directory").
+ * trace__fopen_write: path created for writing, gzip-compressed when gz;
+ * NULL with errno set. Both return a stdio stream the caller fcloses
+ * (which finishes the gzip stream; its failure is reported by fclose). */
+FILE *trace__fopen_read(const char *path, struct trace_err *err);
 FILE *trace__fopen_write(const char *path, int gz);
 /* 1 if path ends in ".gz". */
 int trace__is_gz_name(const char *path);
@@ -66,6 +68,15 @@ void trace__csvrows_close(struct trace_csvrows *r);
 int trace__parse_i64(const char *s, int64_t *v);
 /* Strict decimal number (integer or fraction, optional exponent). */
 int trace__parse_double(const char *s, double *v);
+/* v * scale rounded to ns, when finite and within [0, TRACE_TIME_MAX_NS]:
+ * 0, else -1 (nothing stored). The integer form is exact. */
+int trace__ns_of(double v, double scale, int64_t *ns);
+int trace__ns_of_i64(int64_t v, int64_t scale, int64_t *ns);
+/* block[0] * block[1] * block[2] (a 0 counts as 1), without overflow. */
+uint64_t trace__block_threads(const uint32_t block[3]);
+/* start + dur when it stays within TRACE_TIME_MAX_NS (both already within
+ * range): 0, else -1. */
+int trace__ns_end(int64_t start, int64_t dur, int64_t *end);
 
 /* ---- import pipeline --------------------------------------------------- */
 /* One GPU command as an importer collects it, before requests are known. */
@@ -107,9 +118,15 @@ struct trace__import {
 	struct trace__span *syncs;   /* host synchronization calls */
 	size_t nsyncs, capsyncs;
 	int has_host;                /* the format has host launch times */
+	int full;                    /* an add was refused: TRACE_MAX_RECS */
 };
 
+/* -1 when out of memory or when im holds TRACE_MAX_RECS ops (im->full). */
 int trace__imp_add_op(struct trace__import *im, const struct trace__op *op);
+/* The error for a failed add: "more than N commands" or "out of memory";
+ * returns -1. */
+int trace__imp_full(const struct trace__import *im, const char *path,
+		    struct trace_err *err);
 int trace__imp_add_launch(struct trace__import *im, const struct trace__launch *l);
 int trace__imp_add_step(struct trace__import *im, int64_t start_ns, int64_t end_ns);
 /* name: the synchronization call (copied into im->names). */
