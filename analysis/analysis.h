@@ -102,6 +102,8 @@ struct report {
 	struct run_result native, pol; /* owned */
 	struct mode_metrics m_standalone, m_native, m_policy;
 	struct verdict v_native, v_policy;
+	const struct seeds *seeds; /* not owned; non-NULL: summary.json gains
+	                            * "seeds" (figures over several seeds) */
 };
 
 /* Sets up an empty report for sc: run results zeroed, each to be filled
@@ -144,6 +146,43 @@ int analysis_gnuplot(const char *dir, const char *script, char *err, size_t errl
 int rundir_begin(const char *out, char *tmp, size_t tmplen, char *err, size_t errlen);
 int rundir_commit(const char *tmp, const char *out, char *err, size_t errlen);
 void rundir_abort(const char *tmp);
+
+/* ---- figures over seeds -------------------------------------------------------
+ * `sim --seeds N` (and sweeps): a scenario's report under seeds first,
+ * first + 1, ...; per tenant and mode (standalone, native, policy) P50, P99
+ * and throughput, each with its mean over seeds and the 95 % confidence
+ * interval of that mean (Student t with n - 1 degrees of freedom, the
+ * formula of analysis_lat_stats). A seed where a figure is undefined (no
+ * request completed) is left out of that figure's n. */
+enum { SEEDS_STANDALONE, SEEDS_NATIVE, SEEDS_POLICY, SEEDS_NMODE };
+enum { SEEDS_P50, SEEDS_P99, SEEDS_TPUT, SEEDS_NMETRIC };
+struct seed_stat {
+	size_t n;                  /* seeds with the figure defined */
+	double mean, ci95_lo, ci95_hi; /* CI NAN when n < 2 */
+	double min, max;
+};
+struct seeds {
+	uint64_t first_seed;
+	size_t ntenants, nseeds;   /* capacity in seeds */
+	size_t nadded;             /* reports added */
+	size_t npass;              /* of which the policy verdict passed */
+	double *x;                 /* [mode][tenant][metric][seed] */
+};
+/* Room for nseeds reports of ntenants tenants. 0 or HS_ENOMEM. */
+int analysis_seeds_init(struct seeds *s, size_t ntenants, size_t nseeds,
+			uint64_t first_seed);
+/* Keeps the figures of an analysed report (report_analyse) as the next
+ * seed's; rep may be released afterwards. 0, or HS_EINVAL when full or the
+ * tenant count differs. */
+int analysis_seeds_add(struct seeds *s, const struct report *rep);
+/* Mean, 95 % CI, min, max of x[0..n) (NAN values skipped). O(n log n). */
+void analysis_seed_stat(const double *x, size_t n, struct seed_stat *out);
+/* The statistic of one figure over the seeds added. */
+void analysis_seeds_stat(const struct seeds *s, int mode, size_t tenant,
+			 int metric, struct seed_stat *out);
+/* The "seeds" object of summary.json (analysis/README.md); NULL on ENOMEM. */
+struct json_t *analysis_seeds_json(const struct seeds *s, const struct scenario *sc);
+void analysis_seeds_release(struct seeds *s);
 
 /* ---- comparing two run directories ---------------------------------------- */
 struct cmp_row {

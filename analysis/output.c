@@ -125,6 +125,8 @@ json_t *analysis_summary_json(const struct report *rep)
 	json_object_set_new(o, "native", mode_json(&rep->m_native));
 	json_object_set_new(o, "verdict", verdict_json(&rep->v_policy));
 	json_object_set_new(o, "native_verdict", verdict_json(&rep->v_native));
+	if (rep->seeds)
+		json_object_set_new(o, "seeds", analysis_seeds_json(rep->seeds, sc));
 	return o;
 }
 

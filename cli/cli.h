@@ -24,6 +24,7 @@ int cmd_ctl(int argc, char **argv);
 /* `hipsched serve --bench`: the decision round trip over a Unix socket
  * (count decisions), printed as percentiles. Exit status. */
 int cli_serve_bench(size_t count);
+int cmd_record(int argc, char **argv);
 
 /* `hipsched sim SCENARIO --bench [--duration D]` (simulator only, not part
  * of the shared run driver): runs the scenario's policy run twice
@@ -49,6 +50,8 @@ struct drive_opts {
 	const char *policy;        /* NULL: the scenario's */
 	int have_seed;             /* 0: the scenario's seed */
 	unsigned long long seed;
+	size_t nseeds;             /* > 1: also run seeds seed+1 .. seed+n-1
+	                            * and report figures over them */
 	long long duration_ns;     /* <= 0: the scenario's */
 	const char *out_dir;       /* NULL: runs/<scenario name> */
 	int json;                  /* print summary.json instead of the table */

@@ -31,7 +31,8 @@ static void usage_import(FILE *f)
 {
 	fprintf(f,
 		"usage: hipsched trace import FILE [-o OUT.csv] [--format FMT]\n"
-		"                             [--split HOW] [--gap-us N]\n\n"
+		"                             [--split HOW] [--gap-us N]\n"
+		"                             [--host-times TIMES.csv]\n\n"
 		"Converts FILE into the canonical trace CSV (times in ns from 0,\n"
 		"commands in host submit order, grouped into requests).\n\n"
 		"  -o, --output OUT.csv  output (default: FILE with its extension\n"
@@ -42,7 +43,14 @@ static void usage_import(FILE *f)
 		"                        else host synchronizations, else none),\n"
 		"                        step, sync, gap, none\n"
 		"  --gap-us N            with --split gap: a GPU idle gap longer\n"
-		"                        than N us starts a new request (default 1000)\n");
+		"                        than N us starts a new request (default 1000)\n"
+		"  --host-times TIMES.csv  keep FILE's commands and GPU durations, take\n"
+		"                        the host side (launch times, request\n"
+		"                        boundaries) from an unprofiled timing of the\n"
+		"                        same loop: rows request,start_ns,end_ns (one\n"
+		"                        per iteration) or request,seq,submit_ns\n"
+		"                        [,return_ns] (one per command); request j\n"
+		"                        replays FILE's request j mod N (traces/README.md)\n");
 }
 
 static void usage_info(FILE *f)
@@ -68,6 +76,7 @@ struct common_opts {
 	const char *in, *out;
 	struct trace_import_opts imp;
 	long top;
+	const char *host_times;    /* import --host-times */
 };
 
 /* Parses the options shared by the subcommands; 0 ok, 2 usage error,
@@ -81,6 +90,7 @@ static int parse(int argc, char **argv, struct common_opts *o,
 		{ "split", required_argument, NULL, 's' },
 		{ "gap-us", required_argument, NULL, 'g' },
 		{ "top", required_argument, NULL, 't' },
+		{ "host-times", required_argument, NULL, 'H' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -130,6 +140,11 @@ static int parse(int argc, char **argv, struct common_opts *o,
 				cli_error("%s: --top needs a non-negative integer", argv[0]);
 				return 2;
 			}
+			break;
+		case 'H':
+			if (usage != usage_import)
+				goto bad;
+			o->host_times = optarg;
 			break;
 		case 'h':
 			usage(stdout);
@@ -215,6 +230,36 @@ static int cmd_import(int argc, char **argv)
 	}
 	struct trace_err err;
 	struct trace_import_stats st;
+	if (o.host_times) {
+		if (strcmp(o.host_times, o.out) == 0) {
+			cli_error("import: -o would overwrite %s", o.host_times);
+			free(def);
+			return 2;
+		}
+		struct trace_host_times_stats hs;
+		struct trace *prof = trace_import_load(o.in, &o.imp, &st, &err), *t = NULL;
+		if (prof)
+			t = trace_host_times(prof, o.host_times, &hs, &err);
+		trace_free(prof);
+		if (!t || trace_save(t, o.out, &err) < 0) {
+			cli_error("%s", err.msg);
+			trace_free(t);
+			free(def);
+			return 1;
+		}
+		fprintf(stderr, "%s: GPU side: ", o.out);
+		print_import(&st, stderr);
+		fprintf(stderr, "  host side from %s (%s): %zu requests cycling through "
+			"the %zu profiled ones", o.host_times, hs.per_command ?
+			"per command" : "per request", hs.nreqs, hs.src_reqs);
+		if (!hs.per_command)
+			fprintf(stderr, "; %.2f us %s each launch gap", fabs(hs.removed_per_gap_ns) / 1e3,
+				hs.removed_per_gap_ns >= 0 ? "taken off" : "added to");
+		fputc('\n', stderr);
+		trace_free(t);
+		free(def);
+		return 0;
+	}
 	if (trace_import(o.in, o.out, &o.imp, &st, &err) < 0) {
 		cli_error("%s", err.msg);
 		free(def);
@@ -283,6 +328,19 @@ static int cmd_info(int argc, char **argv)
 	printf("\n  host gaps  within requests: median %.1f us, max %.1f us; "
 	       "between requests: mean %.1f us\n", s.host_gap_p50_ns / 1e3,
 	       s.host_gap_max_ns / 1e3, s.req_gap_mean_ns / 1e3);
+	struct trace_shapes sh;
+	if (t->nreqs && trace_shapes_build(t, &sh) == 0) {
+		size_t most = 0;
+		for (size_t k = 0; k < sh.nshapes; k++)
+			if (sh.start[k + 1] - sh.start[k] > most)
+				most = sh.start[k + 1] - sh.start[k];
+		/* the host-jitter model draws within a shape: its tail is only
+		 * as good as the number of requests there */
+		printf("  shapes     %zu (largest: %zu requests; host timings are "
+		       "resampled within a shape%s)\n", sh.nshapes, most,
+		       most < 100 ? ", < 100: a P99 is one of few values" : "");
+		trace_shapes_release(&sh);
+	}
 	if (s.nreqs) {
 		int64_t *busy = malloc(s.nreqs * sizeof(*busy));
 		int64_t *span = malloc(s.nreqs * sizeof(*span));

@@ -155,6 +155,110 @@ static void print_table(const struct report *rep, const char *out)
 }
 
 /* ---- the driver ------------------------------------------------------------------ */
+/* Every run of one report under `seed` (standalone each, native, policy;
+ * the policy run writes timeline_path when non-NULL), then its metrics.
+ * pg counts the runs. 0, or -1 with the message printed. */
+static int run_report(const struct drive_opts *o, run_fn run,
+		      const struct scenario *sc, const char *policy, uint64_t seed,
+		      hs_ns dur, const char *timeline_path, struct report *rep,
+		      struct progress *pg)
+{
+	size_t nruns = sc->ntenants + 2;
+	int jobs = o->jobs > 1 ? o->jobs : 1;
+	unsigned char *active = calloc(sc->ntenants ? sc->ntenants : 1, sc->ntenants + 1);
+	struct cli_run *runs = calloc(nruns, sizeof(*runs));
+	if (!active || !runs) {
+		cli_error("out of memory");
+		free(active);
+		free(runs);
+		return -1;
+	}
+	for (size_t i = 0; i < nruns; i++) {
+		struct run_opts *ro = &runs[i].ro;
+		*ro = (struct run_opts){ .seed = seed, .duration_ns = dur,
+					 .policy = "native", .device = o->device };
+		if (jobs == 1) {
+			ro->progress = progress_cb;
+			ro->progress_ctx = pg;
+		}
+		if (i < sc->ntenants) {
+			active[i * sc->ntenants + i] = 1;
+			ro->mode = "standalone";
+			ro->active = &active[i * sc->ntenants];
+			runs[i].res = &rep->standalone[i];
+		} else if (i == sc->ntenants) {
+			ro->mode = "native";
+			runs[i].res = &rep->native;
+		} else {
+			ro->policy = policy;
+			ro->mode = "policy";
+			ro->timeline_path = timeline_path;
+			runs[i].res = &rep->pol;
+		}
+	}
+	int bad = 0;
+	if (jobs == 1) {
+		/* one at a time, with the progress line's labels */
+		for (size_t i = 0; i < nruns && !bad; i++) {
+			if (i < sc->ntenants)
+				snprintf(pg->label, sizeof(pg->label), "standalone %s",
+					 sc->tenants[i].name);
+			else
+				snprintf(pg->label, sizeof(pg->label), "%s",
+					 runs[i].ro.policy);
+			progress_cb(pg, 0);
+			bad = cli_runs(run, sc, &runs[i], 1, 1) >= 0 ? (int)i + 1 : 0;
+			pg->run++;
+		}
+	} else {
+		int f = cli_runs(run, sc, runs, nruns, jobs);
+		bad = f >= 0 ? f + 1 : 0;
+		pg->run += nruns;
+	}
+	if (bad) {
+		size_t i = (size_t)bad - 1;
+		progress_done(pg);
+		if (i < sc->ntenants)
+			cli_error("standalone %s run failed: %s", sc->tenants[i].name,
+				  runs[i].err);
+		else
+			cli_error("%s run failed: %s", runs[i].ro.policy, runs[i].err);
+	}
+	free(active);
+	free(runs);
+	if (bad)
+		return -1;
+	if (report_analyse(rep)) {
+		cli_error("out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+/* The figures over seeds, after the table. */
+static void print_seeds(const struct report *rep, const struct seeds *sd)
+{
+	static const char *const modes[SEEDS_NMODE] = { "standalone", "native", NULL };
+	const struct scenario *sc = rep->sc;
+	printf("\nover %zu seeds (%llu..%llu), mean [95%% CI]; policy verdict "
+	       "passes under %zu of them:\n", sd->nadded,
+	       (unsigned long long)sd->first_seed,
+	       (unsigned long long)(sd->first_seed + sd->nadded - 1), sd->npass);
+	printf("%-10s %-12s %9s %9s %-18s %9s %-18s\n", "tenant", "mode", "p50 ms",
+	       "p99 ms", " [95% CI]", "req/s", " [95% CI]");
+	for (size_t t = 0; t < sc->ntenants; t++)
+		for (int k = 0; k < SEEDS_NMODE; k++) {
+			struct seed_stat p50, p99, tp;
+			analysis_seeds_stat(sd, k, t, SEEDS_P50, &p50);
+			analysis_seeds_stat(sd, k, t, SEEDS_P99, &p99);
+			analysis_seeds_stat(sd, k, t, SEEDS_TPUT, &tp);
+			printf("%-10s %-12s %9.3f %9.3f [%7.3f, %7.3f] %9.2f [%7.2f, %7.2f]\n",
+			       sc->tenants[t].name, modes[k] ? modes[k] : rep->policy,
+			       p50.mean, p99.mean, p99.ci95_lo, p99.ci95_hi,
+			       tp.mean, tp.ci95_lo, tp.ci95_hi);
+		}
+}
+
 int cli_drive(const struct drive_opts *o, run_fn run)
 {
 	char err[1024];
@@ -172,6 +276,7 @@ int cli_drive(const struct drive_opts *o, run_fn run)
 		return 2;
 	}
 	uint64_t seed = o->have_seed ? o->seed : sc->seed;
+	size_t nseeds = o->nseeds > 1 ? o->nseeds : 1;
 	hs_ns dur = o->duration_ns > 0 ? o->duration_ns : sc->duration_ns;
 	char out[PATH_MAX - 32], tmp[PATH_MAX];
 	if (o->out_dir)
@@ -180,6 +285,7 @@ int cli_drive(const struct drive_opts *o, run_fn run)
 		snprintf(out, sizeof(out), "runs/%s", sc->name);
 
 	struct report rep;
+	struct seeds sd = { 0 };
 	int status = 1;
 	tmp[0] = 0;
 	if (report_init(&rep, sc, o->backend, policy, seed, dur)) {
@@ -187,86 +293,44 @@ int cli_drive(const struct drive_opts *o, run_fn run)
 		scenario_free(sc);
 		return 1;
 	}
+	if (nseeds > 1 && analysis_seeds_init(&sd, sc->ntenants, nseeds, seed)) {
+		cli_error("out of memory");
+		goto done;
+	}
 	if (rundir_begin(out, tmp, sizeof(tmp), err, sizeof(err))) {
 		cli_error("%s", err);
 		goto done;
 	}
 
 	/* standalone runs, native, policy: independent, so -j runs them at
-	 * once; the progress line is for serial runs only (one label) */
-	size_t nruns = sc->ntenants + 2;
-	int jobs = o->jobs > 1 ? o->jobs : 1;
-	struct progress pg = { .tty = isatty(2) && jobs == 1, .t0 = wall_s(),
-			       .nruns = nruns };
-	unsigned char *active = calloc(sc->ntenants ? sc->ntenants : 1, sc->ntenants + 1);
-	struct cli_run *runs = calloc(nruns, sizeof(*runs));
-	if (!active || !runs) {
-		cli_error("out of memory");
-		free(active);
-		free(runs);
-		goto done;
-	}
+	 * once; the progress line is for serial runs only (one label). The
+	 * first seed's report is the run directory's; the others only add
+	 * their figures. */
+	struct progress pg = { .tty = isatty(2) && o->jobs <= 1, .t0 = wall_s(),
+			       .nruns = (sc->ntenants + 2) * nseeds };
 	char tl[PATH_MAX + 16];
 	snprintf(tl, sizeof(tl), "%s/timeline.json", tmp);
-	for (size_t i = 0; i < nruns; i++) {
-		struct run_opts *ro = &runs[i].ro;
-		*ro = (struct run_opts){ .seed = seed, .duration_ns = dur,
-					 .policy = "native", .device = o->device };
-		if (jobs == 1) {
-			ro->progress = progress_cb;
-			ro->progress_ctx = &pg;
+	int bad = run_report(o, run, sc, policy, seed, dur, o->timeline ? tl : NULL,
+			     &rep, &pg);
+	if (!bad && nseeds > 1)
+		bad = analysis_seeds_add(&sd, &rep) ? -1 : 0;
+	for (size_t k = 1; k < nseeds && !bad; k++) {
+		struct report more;
+		if (report_init(&more, sc, o->backend, policy, seed + k, dur)) {
+			cli_error("out of memory");
+			bad = -1;
+			break;
 		}
-		if (i < sc->ntenants) {
-			active[i * sc->ntenants + i] = 1;
-			ro->mode = "standalone";
-			ro->active = &active[i * sc->ntenants];
-			runs[i].res = &rep.standalone[i];
-		} else if (i == sc->ntenants) {
-			ro->mode = "native";
-			runs[i].res = &rep.native;
-		} else {
-			ro->policy = policy;
-			ro->mode = "policy";
-			ro->timeline_path = o->timeline ? tl : NULL;
-			runs[i].res = &rep.pol;
-		}
+		bad = run_report(o, run, sc, policy, seed + k, dur, NULL, &more, &pg);
+		if (!bad)
+			bad = analysis_seeds_add(&sd, &more) ? -1 : 0;
+		report_release(&more);
 	}
-	int bad = 0;
-	if (jobs == 1) {
-		/* one at a time, with the progress line's labels */
-		for (size_t i = 0; i < nruns && !bad; i++) {
-			if (i < sc->ntenants)
-				snprintf(pg.label, sizeof(pg.label), "standalone %s",
-					 sc->tenants[i].name);
-			else
-				snprintf(pg.label, sizeof(pg.label), "%s",
-					 runs[i].ro.policy);
-			progress_cb(&pg, 0);
-			bad = cli_runs(run, sc, &runs[i], 1, 1) >= 0 ? (int)i + 1 : 0;
-			pg.run++;
-		}
-	} else {
-		int f = cli_runs(run, sc, runs, nruns, jobs);
-		bad = f >= 0 ? f + 1 : 0;
-	}
-	if (bad) {
-		size_t i = (size_t)bad - 1;
-		progress_done(&pg);
-		if (i < sc->ntenants)
-			cli_error("standalone %s run failed: %s", sc->tenants[i].name,
-				  runs[i].err);
-		else
-			cli_error("%s run failed: %s", runs[i].ro.policy, runs[i].err);
-	}
-	free(active);
-	free(runs);
 	progress_done(&pg);
 	if (bad)
 		goto done;
-	if (report_analyse(&rep)) {
-		cli_error("out of memory");
-		goto done;
-	}
+	if (nseeds > 1)
+		rep.seeds = &sd;
 	if (analysis_write_summary(&rep, tmp, err, sizeof(err)) ||
 	    analysis_write_requests(&rep, tmp, err, sizeof(err))) {
 		cli_error("%s", err);
@@ -290,13 +354,17 @@ int cli_drive(const struct drive_opts *o, run_fn run)
 		}
 	} else {
 		print_table(&rep, out);
+		if (nseeds > 1)
+			print_seeds(&rep, &sd);
 	}
 	fflush(stdout);
-	status = rep.v_policy.pass ? 0 : 1;
+	status = (nseeds > 1 ? sd.npass == sd.nadded : rep.v_policy.pass) ? 0 : 1;
 done:
 	if (tmp[0])
 		rundir_abort(tmp);
+	rep.seeds = NULL;
 	report_release(&rep);
+	analysis_seeds_release(&sd);
 	scenario_free(sc);
 	return status;
 }
@@ -306,8 +374,8 @@ static void usage(FILE *f, const char *backend)
 {
 	int hw = strcmp(backend, "hw") == 0;
 	fprintf(f,
-		"usage: hipsched %s SCENARIO [--policy P] [--seed N] [--duration D]\n"
-		"                   [--out DIR] [--json] [--timeline]%s\n\n"
+		"usage: hipsched %s SCENARIO [--policy P] [--seed N] [--seeds N]\n"
+		"                   [--duration D] [--out DIR] [--json] [--timeline]%s\n\n"
 		"Runs every tenant standalone, all under native, then all under the\n"
 		"scenario's policy; prints per tenant and mode latency percentiles,\n"
 		"throughput, ratios to standalone, SLO attainment, GPU utilization\n"
@@ -315,6 +383,11 @@ static void usage(FILE *f, const char *backend)
 		"  --policy P     policy for the policy run (default: the scenario's;\n"
 		"                 'help' lists the policies and their parameters)\n"
 		"  --seed N       random seed (default: the scenario's)\n"
+		"  --seeds N      run under N seeds (seed, seed+1, ...) and add each\n"
+		"                 tenant's P50, P99 and throughput over them, mean and\n"
+		"                 95%% confidence interval (summary.json \"seeds\"); the\n"
+		"                 run directory's other files are the first seed's;\n"
+		"                 exit 0 only when the verdict passes under every seed\n"
 		"  --duration D   run length, e.g. 10s, 500ms (a plain number is seconds)\n"
 		"  --out DIR      run directory (default: runs/<scenario name>)\n"
 		"  --json         print summary.json instead of the table\n"
@@ -341,6 +414,7 @@ int cli_drive_main(int argc, char **argv, const char *backend, run_fn run)
 	static const struct option lopts[] = {
 		{ "policy", required_argument, NULL, 'p' },
 		{ "seed", required_argument, NULL, 's' },
+		{ "seeds", required_argument, NULL, 'N' },
 		{ "duration", required_argument, NULL, 'd' },
 		{ "out", required_argument, NULL, 'o' },
 		{ "json", no_argument, NULL, 'S' },
@@ -386,6 +460,16 @@ int cli_drive_main(int argc, char **argv, const char *backend, run_fn run)
 			}
 			o.have_seed = 1;
 			break;
+		case 'N': {
+			char *e2;
+			long v = strtol(optarg, &e2, 10);
+			if (e2 == optarg || *e2 || v < 1 || v > 10000) {
+				cli_error("%s: bad --seeds '%s' (1 to 10000)", backend, optarg);
+				return 2;
+			}
+			o.nseeds = (size_t)v;
+			break;
+		}
 		case 'd':
 			if (cli_parse_duration(optarg, &o.duration_ns)) {
 				cli_error("%s: bad --duration '%s' (e.g. 10s, 500ms)",

@@ -19,6 +19,7 @@ static const struct subcommand subcommands[] = {
 	{ "run", cmd_run, "run an application under libhipsched.so, joined to it" },
 	{ "status", cmd_status, "clients, queues and decisions of the policy server" },
 	{ "ctl", cmd_ctl, "change hints or the policy of the server at run time" },
+	{ "record", cmd_record, "record an application's trace without a profiler" },
 };
 #define NSUB (sizeof(subcommands) / sizeof(subcommands[0]))
 

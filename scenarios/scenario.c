@@ -302,10 +302,17 @@ static void key_tenant(struct parser *p, int ti, const char *k, const char *v)
 			t->foreground = 0;
 		else
 			perr(p, p->line, "bad foreground '%s' (yes or no)", v);
+	} else if (strcmp(k, "host_timing") == 0) {
+		if (strcmp(v, "resample") == 0)
+			t->host_timing = HOST_TIMING_RESAMPLE;
+		else if (strcmp(v, "recorded") == 0)
+			t->host_timing = HOST_TIMING_RECORDED;
+		else
+			perr(p, p->line, "bad host_timing '%s' (resample or recorded)", v);
 	} else {
 		perr(p, p->line, "unknown key '%s' in [tenant %s] (known: trace, "
 		     "priority, arrival, rate, arrival_file, slo, deadline, process, "
-		     "weight, foreground)", k, t->name);
+		     "weight, foreground, host_timing)", k, t->name);
 	}
 }
 

@@ -8,7 +8,8 @@
  *   [policy]   name, level, threshold, batch, other keys = policy params
  *   [tenant NAME] trace, priority, arrival (periodic|poisson|closed|file),
  *              rate, arrival_file, slo, deadline, process (shared|own),
- *              weight, foreground (yes|no)
+ *              weight, foreground (yes|no),
+ *              host_timing (resample|recorded)
  *   [verdict]  criteria (see struct criterion)
  * Trace paths are relative to the scenario file.
  */
@@ -27,6 +28,8 @@ enum scenario_err {
 
 enum arrival_kind { ARRIVAL_PERIODIC, ARRIVAL_POISSON, ARRIVAL_CLOSED, ARRIVAL_FILE };
 enum process_mode { PROCESS_SHARED, PROCESS_OWN };
+/* Where a request's host timing comes from (the workload model below). */
+enum host_timing { HOST_TIMING_RESAMPLE, HOST_TIMING_RECORDED };
 
 struct tenant_spec {
 	char *name;
@@ -40,6 +43,7 @@ struct tenant_spec {
 	enum process_mode process;
 	double weight;             /* share for bp/cfs/up/pup, default 1 */
 	int foreground;            /* its process is in the foreground (awf) */
+	enum host_timing host_timing; /* default: resample */
 	int line;                  /* where the section starts, for messages */
 };
 
@@ -117,23 +121,38 @@ size_t scenario_policy_params(const struct scenario *sc, const char *policy,
  *     sample too, not 0), closed (0, then each request's completion), file
  *     (arrival_file: one time in seconds a line, '#' comments; times must
  *     never decrease);
- *   - request choice: arrival k replays the trace's request k mod nreqs;
+ *   - request choice: arrival k replays the trace's request k mod nreqs
+ *     (its commands and GPU durations);
+ *   - host timing (the host-jitter model): arrival k takes its host
+ *     timing (the gaps between launch calls, the host side of syncs) from
+ *     a request drawn uniformly, with the tenant's own generator, among the
+ *     trace's requests of the same shape (trace_shapes: the same commands
+ *     in the same order) as the one it replays; `host_timing = recorded`
+ *     keeps the replayed request's own. Whole requests are resampled, not
+ *     single gaps, because host delays are correlated within a request:
+ *     in the H100 traces a request's host span varies 1.6x (ResNet-18 b1)
+ *     to 4.7x (ResNet-50 b32) more than independent per-gap jitter of the
+ *     same per-gap spread would give. The tail is then the recorded
+ *     requests' own: record >= 100 of them for a P99;
  *   - seeding: one GSL generator (mt19937) per tenant and stream of
- *     randomness, seeded from the run's seed and the tenant's NAME, never
- *     its index, so adding or removing a tenant leaves the other tenants'
- *     arrivals unchanged.
+ *     randomness (arrivals, host timing), seeded from the run's seed and
+ *     the tenant's NAME, never its index, so adding or removing a tenant
+ *     leaves the other tenants' draws unchanged; draws are made in arrival
+ *     order whatever order a backend asks in.
  * A plan is used by one thread at a time.
  */
 struct workload;
 
 #define WORKLOAD_NONE INT64_MAX    /* no further arrival */
 
-/* A plan for tenant `tenant` of `sc` whose trace has `nreqs` requests,
- * from the run's `seed`. Reads the arrival file (FILE:LINE messages).
- * 0 and *out (free with workload_free), or SCENARIO_EBAD / HS_ENOMEM with a
- * message in err. */
+struct trace;
+/* A plan for tenant `tenant` of `sc` replaying trace `tr` (kept by the
+ * caller, alive as long as the plan), from the run's `seed`. Reads the
+ * arrival file (FILE:LINE messages). 0 and *out (free with workload_free),
+ * or SCENARIO_EBAD / HS_ENOMEM with a message in err. O(trace). */
 int workload_create(const struct scenario *sc, size_t tenant, uint64_t seed,
-		    size_t nreqs, struct workload **out, char *err, size_t errlen);
+		    const struct trace *tr, struct workload **out, char *err,
+		    size_t errlen);
 void workload_free(struct workload *w);
 
 /* The next arrival (the k-th call gives arrival k), ns from the run's
@@ -145,6 +164,12 @@ hs_ns workload_next_arrival(struct workload *w, hs_ns prev_end_ns);
 int workload_closed(const struct workload *w);
 /* The trace request that arrival `k` replays (0 .. nreqs - 1). */
 size_t workload_request(const struct workload *w, uint64_t k);
+/* The trace request whose host timing arrival `k` uses: of the same shape
+ * as workload_request(w, k), so record j of the one stands for record j of
+ * the other. The same answer for the same k however often and in whatever
+ * order it is asked; (size_t)-1 when out of memory. Amortised O(1); keeps 4
+ * bytes per arrival drawn. */
+size_t workload_host_request(struct workload *w, uint64_t k);
 
 /* ---- run results -------------------------------------------------------- */
 struct req_record {

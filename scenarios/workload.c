@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "scenario.h"
+#include "trace.h"
 
 struct workload {
 	enum arrival_kind kind;
@@ -20,7 +21,18 @@ struct workload {
 	uint64_t k;                /* arrivals handed out */
 	hs_ns prev_ns;             /* the last one */
 	size_t nreqs;
+	/* host timing */
+	const struct trace *tr;
+	int resample;              /* HOST_TIMING_RESAMPLE and a shape with
+	                            * more than one request */
+	struct trace_shapes shapes;
+	gsl_rng *host;             /* the host-timing stream's generator */
+	uint32_t *hreq;            /* per arrival drawn: its host request */
+	size_t nhreq, caphreq;
 };
+
+/* Stream tags mixed into a tenant's seed, one per stream of randomness. */
+#define STREAM_HOST 0x686f737474696d65ull   /* "hosttime" */
 
 /* ---- seeds: from the run seed and the tenant's name ---------------------- */
 static uint64_t splitmix64(uint64_t x)
@@ -93,8 +105,10 @@ static int read_arrivals(struct workload *w, const char *path, char *err,
 }
 
 int workload_create(const struct scenario *sc, size_t tenant, uint64_t seed,
-		    size_t nreqs, struct workload **out, char *err, size_t errlen)
+		    const struct trace *tr, struct workload **out, char *err,
+		    size_t errlen)
 {
+	size_t nreqs = tr->nreqs;
 	const struct tenant_spec *sp = &sc->tenants[tenant];
 	const char *where = sc->path ? sc->path : "scenario";
 	*out = NULL;
@@ -123,6 +137,17 @@ int workload_create(const struct scenario *sc, size_t tenant, uint64_t seed,
 	if (sp->rate_per_s > 0)
 		w->mean_gap_ns = 1e9 / sp->rate_per_s;
 	gsl_rng_set(w->arrivals, (unsigned long)splitmix64(seed ^ fnv1a(sp->name)));
+	w->tr = tr;
+	if (sp->host_timing == HOST_TIMING_RESAMPLE) {
+		if (trace_shapes_build(tr, &w->shapes))
+			goto fail_msg;
+		w->resample = w->shapes.nshapes < nreqs;
+		if (w->resample && !(w->host = gsl_rng_alloc(gsl_rng_mt19937)))
+			goto fail_msg;
+		if (w->host)
+			gsl_rng_set(w->host, (unsigned long)splitmix64(
+				splitmix64(seed ^ fnv1a(sp->name)) ^ STREAM_HOST));
+	}
 	if (w->kind == ARRIVAL_FILE && (rc = read_arrivals(w, sp->arrival_file, err, errlen)))
 		goto fail;
 	*out = w;
@@ -140,6 +165,10 @@ void workload_free(struct workload *w)
 		return;
 	if (w->arrivals)
 		gsl_rng_free(w->arrivals);
+	if (w->host)
+		gsl_rng_free(w->host);
+	trace_shapes_release(&w->shapes);
+	free(w->hreq);
 	free(w->file_ns);
 	free(w);
 }
@@ -176,4 +205,26 @@ int workload_closed(const struct workload *w)
 size_t workload_request(const struct workload *w, uint64_t k)
 {
 	return (size_t)(k % w->nreqs);
+}
+
+size_t workload_host_request(struct workload *w, uint64_t k)
+{
+	if (!w->resample)
+		return workload_request(w, k);
+	while (w->nhreq <= k) {
+		if (w->nhreq == w->caphreq) {
+			size_t cap = w->caphreq ? w->caphreq * 2 : 1024;
+			uint32_t *n = realloc(w->hreq, cap * sizeof(*n));
+			if (!n)
+				return (size_t)-1;
+			w->hreq = n;
+			w->caphreq = cap;
+		}
+		size_t q = workload_request(w, w->nhreq);
+		size_t sh = w->shapes.shape[q];
+		size_t first = w->shapes.start[sh], n = w->shapes.start[sh + 1] - first;
+		size_t pick = n > 1 ? (size_t)gsl_rng_uniform_int(w->host, n) : 0;
+		w->hreq[w->nhreq++] = (uint32_t)w->shapes.members[first + pick];
+	}
+	return w->hreq[k];
 }

@@ -1,7 +1,8 @@
 /*
  * The host / tenant model (sim/MODEL.md): arrivals, one request at a time
  * per tenant (arrivals and request choice from the workload model,
- * scenarios/workload.c), replaying the trace's commands with the recorded host gaps,
+ * scenarios/workload.c), replaying the trace's commands with the host gaps
+ * of the request the workload model draws (host jitter),
  * host-blocking syncs, request completion.
  */
 #include <math.h>
@@ -144,7 +145,7 @@ int sim__tenant_setup(struct sim *s, struct sim_tenant *t, char *err,
 	int rc = index_trace(t, err, errlen);
 	if (rc)
 		return rc;
-	rc = workload_create(s->sc, t->idx, s->res->seed, t->tr->nreqs, &t->wl,
+	rc = workload_create(s->sc, t->idx, s->res->seed, t->tr, &t->wl,
 			     err, errlen);
 	if (rc)
 		return rc;
@@ -319,7 +320,7 @@ static void host_step(struct sim_tenant *t, hs_ns now)
 		if (t->sync_wait)
 			return;            /* cmd_done wakes us */
 		hs_ns due = t->ci == t->cfirst ? t->start_ns :
-			t->last_submit_ns + t->step[t->ci].gap_ns;
+			t->last_submit_ns + t->step[t->ci + t->host_off].gap_ns;
 		if (due > now) {
 			t->host_ev = sim__at(s, due, ev_host, t, 0);
 			return;
@@ -344,6 +345,15 @@ static void start_request(struct sim_tenant *t, hs_ns now)
 {
 	const struct trace_request *r =
 		&t->tr->reqs[workload_request(t->wl, (uint64_t)t->req_no)];
+	size_t hq = workload_host_request(t->wl, (uint64_t)t->req_no);
+	if (hq == (size_t)-1) {
+		if (!t->sim->err)
+			t->sim->err = HS_ENOMEM;
+		return;
+	}
+	/* the host timing of request hq, of r's shape: record i of r waits
+	 * the gap of record i + host_off */
+	t->host_off = (ptrdiff_t)t->tr->reqs[hq].first - (ptrdiff_t)r->first;
 	t->busy = 1;
 	t->arrival_ns = t->next_arrival;
 	t->recorded = t->arrival_ns < t->sim->duration_ns;

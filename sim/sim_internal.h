@@ -100,6 +100,8 @@ struct sim_tenant {
 	int64_t req_no;
 	hs_ns arrival_ns, start_ns, last_submit_ns;
 	size_t ci, cfirst, cend;   /* next / first / end record of the request */
+	ptrdiff_t host_off;        /* its host timing: record ci's gap is that
+	                            * of record ci + host_off (same shape) */
 	unsigned outstanding;      /* submitted, not done */
 	unsigned sync_wait;        /* host-blocking syncs not done */
 	sim_event_id host_ev;

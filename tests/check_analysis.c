@@ -593,6 +593,75 @@ START_TEST(test_dual_resnet_sim)
 }
 END_TEST
 
+/* Figures over seeds: mean and Student-t interval by hand, NAN skipped. */
+START_TEST(test_seed_stat)
+{
+	double x[] = { 5, 1, NAN, 4, 2, 3 };
+	struct seed_stat st;
+	analysis_seed_stat(x, 6, &st);
+	ck_assert_uint_eq(st.n, 5);
+	ck_assert_double_eq_tol(st.mean, 3.0, 1e-12);
+	/* t(0.975, 4) = 2.776445, sd = sqrt(2.5), n = 5 */
+	double h = 2.776445105 * sqrt(2.5) / sqrt(5.0);
+	ck_assert_double_eq_tol(st.ci95_lo, 3.0 - h, 1e-6);
+	ck_assert_double_eq_tol(st.ci95_hi, 3.0 + h, 1e-6);
+	ck_assert_double_eq(st.min, 1);
+	ck_assert_double_eq(st.max, 5);
+	ck_assert_double_eq(x[0], 5);          /* the input is not touched */
+	analysis_seed_stat(x, 1, &st);
+	ck_assert_uint_eq(st.n, 1);
+	ck_assert(isnan(st.ci95_lo) && isnan(st.ci95_hi));
+}
+END_TEST
+
+/* --seeds 3 on dual_resnet: summary.json's "seeds" holds three samples of
+ * each figure, the first that of the run directory's own (seed 1) run;
+ * the high-priority tenant's P99 next to the batch job differs between
+ * seeds (host jitter) and its mean lies in its interval. */
+START_TEST(test_seeds_over_sim)
+{
+	mkbase();
+	char out[300], path[400];
+	snprintf(out, sizeof(out), "%s/seeds", base);
+	struct drive_opts o = { .backend = "sim",
+		.scenario_path = "scenarios/dual_resnet.ini", .out_dir = out,
+		.duration_ns = 2000 * MS, .nseeds = 3, .have_seed = 1, .seed = 1 };
+	quiet();
+	int rc = cli_drive(&o, sim_run);
+	unquiet();
+	ck_assert_int_eq(rc, 0);
+	snprintf(path, sizeof(path), "%s/summary.json", out);
+	json_error_t je;
+	json_t *js = json_load_file(path, 0, &je);
+	ck_assert_msg(js != NULL, "%s", je.text);
+	json_t *sd = json_object_get(js, "seeds");
+	ck_assert_ptr_nonnull(sd);
+	ck_assert_int_eq(json_integer_value(json_object_get(sd, "first")), 1);
+	ck_assert_int_eq(json_integer_value(json_object_get(sd, "n")), 3);
+	ck_assert_int_eq(json_integer_value(json_object_get(sd, "verdict_pass")), 3);
+	json_t *hp = json_array_get(json_object_get(sd, "tenants"), 0);
+	ck_assert_str_eq(json_string_value(json_object_get(hp, "name")), "hp");
+	json_t *p99 = json_object_get(json_object_get(hp, "native"), "p99_ms");
+	json_t *vals = json_object_get(p99, "values");
+	ck_assert_uint_eq(json_array_size(vals), 3);
+	double v[3], sum = 0;
+	for (int i = 0; i < 3; i++)
+		sum += v[i] = json_real_value(json_array_get(vals, i));
+	ck_assert(v[0] != v[1] || v[1] != v[2]);
+	double mean = json_real_value(json_object_get(p99, "mean"));
+	ck_assert_double_eq_tol(mean, sum / 3, 1e-9);
+	json_t *ci = json_object_get(p99, "ci95");
+	ck_assert(json_real_value(json_array_get(ci, 0)) < mean &&
+		  json_real_value(json_array_get(ci, 1)) > mean);
+	json_t *t0 = json_array_get(json_object_get(js, "tenants"), 0);
+	double own = json_real_value(json_object_get(json_object_get(json_object_get(
+		t0, "native"), "latency_ms"), "p99"));
+	ck_assert_double_eq_tol(own, v[0], 1e-9);
+	json_decref(js);
+	rmbase();
+}
+END_TEST
+
 Suite *analysis_suite(void)
 {
 	Suite *s = suite_create("analysis");
@@ -600,6 +669,7 @@ Suite *analysis_suite(void)
 	tcase_add_test(tc, test_lat_stats);
 	tcase_add_test(tc, test_tenant_metrics);
 	tcase_add_test(tc, test_verdict);
+	tcase_add_test(tc, test_seed_stat);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("outputs");
 	tcase_set_timeout(tc, 60);
@@ -613,6 +683,7 @@ Suite *analysis_suite(void)
 	tc = tcase_create("sim");
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_dual_resnet_sim);
+	tcase_add_test(tc, test_seeds_over_sim);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -6,13 +6,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include "cli.h"
+#include "test_util.h"
 
-/* The binary under test: $HIPSCHED_BIN (set by make check) or ./hipsched. */
-static const char *bin(void)
-{
-	const char *b = getenv("HIPSCHED_BIN");
-	return b && *b ? b : "./hipsched";
-}
 
 /* Runs a shell command (from the repo root, where make check runs), puts
  * its stdout+stderr into out, returns its exit status. A leading
@@ -22,7 +17,7 @@ static int run(const char *cmd, char *out, size_t len)
 {
 	char full[4096];
 	if (strncmp(cmd, "./hipsched", 10) == 0)
-		snprintf(full, sizeof(full), "%s%s 2>&1", bin(), cmd + 10);
+		snprintf(full, sizeof(full), "%s%s 2>&1", test_bin(), cmd + 10);
 	else
 		snprintf(full, sizeof(full), "%s 2>&1", cmd);
 	FILE *p = popen(full, "r");
@@ -98,7 +93,7 @@ START_TEST(test_run_dir_deterministic)
 	for (int i = 0; i < 3; i++) {
 		snprintf(d[i], sizeof(d[i]), "/tmp/hipsched_det_%d_%d", (int)getpid(), i);
 		snprintf(c, sizeof(c), "rm -rf %s && %s sim scenarios/three_tenant.ini"
-			 " --duration 2s --timeline --seed %d --out %s", d[i], bin(),
+			 " --duration 2s --timeline --seed %d --out %s", d[i], test_bin(),
 			 i == 2 ? 7 : 3, d[i]);
 		int rc = run(c, out, sizeof(out));
 		ck_assert_msg(rc == 0 || rc == 1, "%s: %s", c, out);
@@ -112,6 +107,34 @@ START_TEST(test_run_dir_deterministic)
 	snprintf(a, sizeof(a), "%s/requests.csv", d[0]);
 	snprintf(b, sizeof(b), "%s/requests.csv", d[2]);
 	ck_assert_msg(!same_file(a, b), "seed 7 gave the same requests as seed 3");
+	snprintf(c, sizeof(c), "rm -rf %s %s %s", d[0], d[1], d[2]);
+	run(c, out, sizeof(out));
+}
+END_TEST
+
+/* Host jitter makes seeds matter where no arrival is random: dual_resnet
+ * (periodic + closed loop) under seed 7 and seed 8 gives other latencies
+ * (the requests draw other host timings), and seed 7 twice the same bytes.
+ * Before the host-jitter model both seeds gave byte-identical runs. */
+START_TEST(test_seed_changes_closed_workload)
+{
+	char d[3][64], c[512], a[256], b[256];
+	for (int i = 0; i < 3; i++) {
+		snprintf(d[i], sizeof(d[i]), "/tmp/hipsched_seed_%d_%d", (int)getpid(), i);
+		snprintf(c, sizeof(c), "rm -rf %s && %s sim scenarios/dual_resnet.ini"
+			 " --duration 2s --seed %d --out %s", d[i], test_bin(),
+			 i == 2 ? 8 : 7, d[i]);
+		int rc = run(c, out, sizeof(out));
+		ck_assert_msg(rc == 0 || rc == 1, "%s: %s", c, out);
+	}
+	const char *files[] = { "summary.json", "requests.csv" };
+	for (int f = 0; f < 2; f++) {
+		snprintf(a, sizeof(a), "%s/%s", d[0], files[f]);
+		snprintf(b, sizeof(b), "%s/%s", d[1], files[f]);
+		ck_assert_msg(same_file(a, b), "%s differs between two seed-7 runs", files[f]);
+		snprintf(b, sizeof(b), "%s/%s", d[2], files[f]);
+		ck_assert_msg(!same_file(a, b), "seed 8 gave the same %s as seed 7", files[f]);
+	}
 	snprintf(c, sizeof(c), "rm -rf %s %s %s", d[0], d[1], d[2]);
 	run(c, out, sizeof(out));
 }
@@ -148,6 +171,7 @@ Suite *cli_suite(void)
 	tcase_add_test(t, test_unknown_command);
 	tcase_add_test(t, test_subcommand_help);
 	tcase_add_test(t, test_run_dir_deterministic);
+	tcase_add_test(t, test_seed_changes_closed_workload);
 	tcase_add_test(t, test_bench_sim_only);
 	tcase_set_timeout(t, 120);
 	suite_add_tcase(s, t);

@@ -10,6 +10,7 @@
 #include "fake_hwdev.h"
 #include "run_internal.h"
 #include "sim.h"
+#include "trace.h"
 #include "test_util.h"
 
 static char dir[256];
@@ -195,7 +196,10 @@ START_TEST(test_plan_direct)
 		"[tenant y]\ntrace = t.csv\npriority = 1\narrival = poisson\nrate = 100\n");
 	struct workload *w, *v;
 	char err[256];
-	ck_assert_int_eq(workload_create(sc, 0, 1, 3, &w, err, sizeof(err)), 0);
+	struct trace_err te;
+	struct trace *tr = trace_load(sc->tenants[0].trace_path, &te);
+	ck_assert_msg(tr != NULL, "%s", te.msg);
+	ck_assert_int_eq(workload_create(sc, 0, 1, tr, &w, err, sizeof(err)), 0);
 	ck_assert_int_eq(workload_next_arrival(w, 0), 0);
 	ck_assert_int_eq(workload_next_arrival(w, 0), 333333333);
 	ck_assert_int_eq(workload_next_arrival(w, 0), 666666667);
@@ -203,8 +207,8 @@ START_TEST(test_plan_direct)
 	ck_assert(!workload_closed(w));
 	workload_free(w);
 	/* the same name and seed give the same stream; the mean gap is 1/rate */
-	ck_assert_int_eq(workload_create(sc, 1, 9, 3, &w, err, sizeof(err)), 0);
-	ck_assert_int_eq(workload_create(sc, 1, 9, 3, &v, err, sizeof(err)), 0);
+	ck_assert_int_eq(workload_create(sc, 1, 9, tr, &w, err, sizeof(err)), 0);
+	ck_assert_int_eq(workload_create(sc, 1, 9, tr, &v, err, sizeof(err)), 0);
 	hs_ns a = 0;
 	for (int i = 0; i < 2000; i++) {
 		a = workload_next_arrival(w, 0);
@@ -213,8 +217,122 @@ START_TEST(test_plan_direct)
 	ck_assert(a > 18 * (hs_ns)1000000000 && a < 22 * (hs_ns)1000000000);
 	workload_free(w);
 	workload_free(v);
-	ck_assert_int_eq(workload_create(sc, 0, 1, 0, &w, err, sizeof(err)), SCENARIO_EBAD);
+	struct trace empty = { .path = "t.csv" };
+	ck_assert_int_eq(workload_create(sc, 0, 1, &empty, &w, err, sizeof(err)), SCENARIO_EBAD);
 	ck_assert_ptr_null(w);
+	trace_free(tr);
+	scenario_free(sc);
+	test_rmtree(dir);
+}
+END_TEST
+
+/* Four requests of one shape (kernel, sync, kernel) with host gaps of 1, 2,
+ * 3, 4 ms before the second kernel, and one of another shape. */
+static const char *jitter_csv =
+	"request,seq,kind,name,stream,submit_ns,start_ns,end_ns,grid_x,grid_y,grid_z,"
+	"block_x,block_y,block_z,shmem,regs,bytes\n"
+	"0,0,kernel,k,1,0,0,100000,1,1,1,64,1,1,0,0,0\n"
+	"0,1,kernel,k,1,1000000,1000000,1100000,1,1,1,64,1,1,0,0,0\n"
+	"1,0,kernel,k,1,0,0,100000,1,1,1,64,1,1,0,0,0\n"
+	"1,1,kernel,k,1,2000000,2000000,2100000,1,1,1,64,1,1,0,0,0\n"
+	"2,0,kernel,k,1,0,0,100000,1,1,1,64,1,1,0,0,0\n"
+	"2,1,kernel,k,1,3000000,3000000,3100000,1,1,1,64,1,1,0,0,0\n"
+	"3,0,kernel,k,1,0,0,100000,1,1,1,64,1,1,0,0,0\n"
+	"3,1,kernel,k,1,4000000,4000000,4100000,1,1,1,64,1,1,0,0,0\n"
+	"4,0,kernel,other,1,0,0,100000,1,1,1,64,1,1,0,0,0\n";
+
+static struct scenario *load_jitter(const char *host_timing)
+{
+	char p[400], body[512];
+	snprintf(p, sizeof(p), "%s/j.csv", dir);
+	test_write_file(p, jitter_csv);
+	snprintf(body, sizeof(body), "[tenant x]\ntrace = j.csv\npriority = 1\n"
+		 "arrival = periodic\nrate = 100\n%s", host_timing);
+	return load(body);
+}
+
+/* The host-jitter draws: a request of the replayed one's shape, the same
+ * for one seed whatever the order asked, another sequence for another
+ * seed, every variant reached, never across shapes; `recorded` keeps the
+ * replayed request's own. */
+START_TEST(test_host_request_draws)
+{
+	test_mkdtemp(dir, sizeof(dir), "check_workload");
+	struct scenario *sc = load_jitter("");
+	char err[256];
+	struct trace_err te;
+	struct trace *tr = trace_load(sc->tenants[0].trace_path, &te);
+	ck_assert_msg(tr != NULL, "%s", te.msg);
+	struct workload *w, *v, *u;
+	ck_assert_int_eq(workload_create(sc, 0, 7, tr, &w, err, sizeof(err)), 0);
+	ck_assert_int_eq(workload_create(sc, 0, 7, tr, &v, err, sizeof(err)), 0);
+	ck_assert_int_eq(workload_create(sc, 0, 8, tr, &u, err, sizeof(err)), 0);
+	size_t late = workload_host_request(v, 999);   /* v asked backwards */
+	int seen[5] = { 0 }, differ = 0;
+	for (uint64_t k = 0; k < 1000; k++) {
+		size_t h = workload_host_request(w, k);
+		ck_assert_uint_eq(h, workload_host_request(w, k));
+		if (k % 5 == 4)
+			ck_assert_uint_eq(h, 4);          /* its own shape only */
+		else
+			ck_assert_uint_lt(h, 4);
+		seen[h]++;
+		differ += h != workload_host_request(u, k);
+	}
+	for (uint64_t k = 1000; k-- > 0;)
+		ck_assert_uint_eq(workload_host_request(v, k), workload_host_request(w, k));
+	ck_assert_uint_eq(late, workload_host_request(w, 999));
+	for (int i = 0; i < 4; i++)      /* 800 draws of 4: each ~200 */
+		ck_assert_msg(seen[i] > 140 && seen[i] < 260, "variant %d drawn %d times",
+			      i, seen[i]);
+	ck_assert_int_gt(differ, 400);   /* 3/4 of the 800 draws expected */
+	workload_free(w);
+	workload_free(v);
+	workload_free(u);
+	scenario_free(sc);
+	sc = load_jitter("host_timing = recorded\n");
+	ck_assert_int_eq(workload_create(sc, 0, 7, tr, &w, err, sizeof(err)), 0);
+	for (uint64_t k = 0; k < 20; k++)
+		ck_assert_uint_eq(workload_host_request(w, k), k % 5);
+	workload_free(w);
+	trace_free(tr);
+	scenario_free(sc);
+	test_rmtree(dir);
+}
+END_TEST
+
+/* The simulator applies the drawn host timing: a request's latency is the
+ * gap of the request it drew (1..4 ms) plus the last kernel (and the
+ * device's launch cost, microseconds), not that of the request it replays. */
+START_TEST(test_sim_uses_host_draw)
+{
+	test_mkdtemp(dir, sizeof(dir), "check_workload");
+	struct scenario *sc = load_jitter("");
+	struct trace_err te;
+	struct trace *tr = trace_load(sc->tenants[0].trace_path, &te);
+	ck_assert_msg(tr != NULL, "%s", te.msg);
+	char err[256];
+	struct workload *w;
+	ck_assert_int_eq(workload_create(sc, 0, 5, tr, &w, err, sizeof(err)), 0);
+	struct run_result res;
+	run(sc, 0, 5, &res);
+	const struct tenant_result *r = &res.t[0];
+	ck_assert_uint_ge(r->nreq, 15);
+	int moved = 0;
+	for (size_t i = 0; i < r->nreq; i++) {
+		if (r->req[i].end_ns < 0 || r->req[i].trace_req == 4)
+			continue;
+		size_t h = workload_host_request(w, (uint64_t)i);
+		hs_ns lat = r->req[i].end_ns - r->req[i].start_ns;
+		hs_ns want = (hs_ns)(h + 1) * 1000000 + 100000;  /* + launch cost */
+		ck_assert_msg(lat >= want && lat < want + 50000, "request %zu: %lld ns, "
+			      "host variant %zu", i, (long long)lat, h);
+		moved += h != (size_t)r->req[i].trace_req;
+	}
+	ck_assert_int_gt(moved, 0);
+	run_result_release(&res);
+	workload_free(w);
+	trace_free(tr);
 	scenario_free(sc);
 	test_rmtree(dir);
 }
@@ -230,6 +348,8 @@ Suite *workload_suite(void)
 	tcase_add_test(tc, test_add_tenant_keeps_arrivals);
 	tcase_add_test(tc, test_file_must_not_decrease);
 	tcase_add_test(tc, test_plan_direct);
+	tcase_add_test(tc, test_host_request_draws);
+	tcase_add_test(tc, test_sim_uses_host_draw);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -4,6 +4,12 @@
 #include <stdlib.h>
 #include "test_util.h"
 
+const char *test_bin(void)
+{
+	const char *b = getenv("HIPSCHED_BIN");
+	return b && *b ? b : "./hipsched";
+}
+
 void test_mkdtemp(char *buf, size_t len, const char *prefix)
 {
 	snprintf(buf, len, "/tmp/%s.XXXXXX", prefix);

@@ -1,9 +1,13 @@
-/* Small helpers shared by the Check suites: scratch folders and files. */
+/* Small helpers shared by the Check suites: the binary, scratch folders
+ * and files. */
 #ifndef HIPSCHED_TEST_UTIL_H
 #define HIPSCHED_TEST_UTIL_H
 
 #include <stddef.h>
 
+/* The hipsched binary under test: $HIPSCHED_BIN (set by make check) or
+ * ./hipsched. */
+const char *test_bin(void);
 /* Creates a fresh folder /tmp/PREFIX.XXXXXX into buf (fails the test
  * otherwise). */
 void test_mkdtemp(char *buf, size_t len, const char *prefix);

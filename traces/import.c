@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <zlib.h>
 #include "trace_internal.h"
 
 static const char *const format_names[] = {
@@ -310,9 +311,20 @@ int trace_detect_format(const char *path, enum trace_format *fmt,
 	long line = 1;
 	unsigned char magic[2] = { 0, 0 };
 	if (fread(magic, 1, 2, f) == 2 && magic[0] == 0x1f && magic[1] == 0x8b) {
+		/* gzip: only Kineto JSON is read compressed (zlib) */
 		fclose(f);
-		return trace__fail(err, "%s:1: gzip-compressed; decompress it first "
-				   "(gunzip -k)", path);
+		gzFile z = gzopen(path, "rb");
+		while (z && (c = gzgetc(z)) != -1 && (c == ' ' || c == '\t' ||
+			c == '\r' || c == '\n' || c == 0xEF || c == 0xBB || c == 0xBF))
+			;
+		if (z)
+			gzclose(z);
+		if (z && (c == '{' || c == '[')) {
+			*fmt = TRACE_FMT_KINETO;
+			return 0;
+		}
+		return trace__fail(err, "%s:1: gzip-compressed and not Kineto JSON; "
+				   "decompress it first (gunzip -k)", path);
 	}
 	rewind(f);
 	while ((c = fgetc(f)) != EOF && (c == ' ' || c == '\t' || c == '\r' ||

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <strings.h>
 #include <jansson.h>
+#include <zlib.h>
 #include "trace_internal.h"
 
 #define CHUNK (1 << 20)
@@ -385,9 +386,12 @@ static int scan_chunk(struct scan *s, const char *buf, size_t n)
 int trace__read_kineto(const char *path, struct trace__import *im,
 		       struct trace_err *err)
 {
-	FILE *f = fopen(path, "rb");
+	/* zlib reads gzip-compressed files (record.py writes .json.gz) and
+	 * plain ones alike */
+	gzFile f = gzopen(path, "rb");
 	if (!f)
 		return trace__fail(err, "%s: cannot open: %s", path, strerror(errno));
+	gzbuffer(f, CHUNK);
 	struct scan s = { .path = path, .im = im, .err = err, .line = 1 };
 	char *buf = malloc(CHUNK);
 	int rc = 0;
@@ -395,12 +399,14 @@ int trace__read_kineto(const char *path, struct trace__import *im,
 		rc = trace__fail(err, "%s: out of memory", path);
 		goto out;
 	}
-	size_t n;
-	while ((n = fread(buf, 1, CHUNK, f)) > 0)
-		if ((rc = scan_chunk(&s, buf, n)) < 0)
+	int n, zerr;
+	while ((n = gzread(f, buf, CHUNK)) > 0)
+		if ((rc = scan_chunk(&s, buf, (size_t)n)) < 0)
 			goto out;
-	if (ferror(f)) {
-		rc = trace__fail(err, "%s: read error", path);
+	if (n < 0) {
+		const char *why = gzerror(f, &zerr);
+		rc = trace__fail(err, "%s: read error: %s", path,
+				 zerr == Z_ERRNO ? strerror(errno) : why);
 		goto out;
 	}
 	if (!s.top) {
@@ -419,6 +425,6 @@ int trace__read_kineto(const char *path, struct trace__import *im,
 out:
 	free(buf);
 	free(s.ev);
-	fclose(f);
+	gzclose(f);
 	return rc;
 }

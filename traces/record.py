@@ -13,8 +13,16 @@ weights are downloaded).  CPU activity is recorded because the importer needs
 the runtime launch events (cudaLaunchKernel ...) for submit times; shapes and
 stacks are not (they only make the JSON bigger).
 
-usage: record.py --out DIR [--iters N] [--only NAME,...]
-Writes DIR/NAME.json.gz per workload and DIR/env.txt.
+With --times N, each workload's loop is also run N times WITHOUT the
+profiler, timing every iteration with time.perf_counter_ns() (before it,
+and after its synchronize returns), into DIR/NAME_times.csv, the
+per-iteration form of `hipsched trace import --host-times` (see
+traces/README.md): the profile gives the GPU side, the plain run the host
+side.
+
+usage: record.py --out DIR [--iters N] [--times N] [--only NAME,...]
+Writes DIR/NAME.json.gz per workload (DIR/NAME_times.csv with --times)
+and DIR/env.txt.
 """
 import argparse
 import gzip
@@ -113,6 +121,26 @@ def record_steps(name, step, iters, outdir, warmup):
     return raw + ".gz"
 
 
+def record_times(name, step, iters, outdir, warmup):
+    """The same loop without the profiler: one row per iteration,
+    request,start_ns,end_ns (perf_counter_ns; the step ends with its
+    synchronize)."""
+    for _ in range(warmup):
+        step()
+    torch.cuda.synchronize()
+    rows = []
+    for i in range(iters):
+        t0 = time.perf_counter_ns()
+        step()
+        rows.append((i, t0, time.perf_counter_ns()))
+    path = os.path.join(outdir, name + "_times.csv")
+    with open(path, "w") as f:
+        f.write("request,start_ns,end_ns\n")
+        for r in rows:
+            f.write("%d,%d,%d\n" % r)
+    return path
+
+
 def record_plain(name, step, iters, outdir, warmup):
     """No schedule, no ProfilerStep: requests must be split by the host
     synchronizations (a small fixture for that importer path)."""
@@ -155,6 +183,9 @@ def main():
     ap.add_argument("--iters", type=int, default=10)
     ap.add_argument("--warmup", type=int, default=10)
     ap.add_argument("--only", default="")
+    ap.add_argument("--times", type=int, default=0,
+                    help="also time N iterations without the profiler "
+                         "into NAME_times.csv (trace import --host-times)")
     ap.add_argument("--plain-fixture", action="store_true",
                     help="also record resnet18_b1 for 3 iterations without "
                          "ProfilerStep (sync-split fixture)")
@@ -167,9 +198,14 @@ def main():
     for n in names:
         t0 = time.time()
         try:
-            path = record_steps(n, WORKLOADS[n](), a.iters, a.out, a.warmup)
+            step = WORKLOADS[n]()
+            path = record_steps(n, step, a.iters, a.out, a.warmup)
             print("%s: %s %d bytes in %.1f s" % (n, path,
                   os.path.getsize(path), time.time() - t0), flush=True)
+            if a.times > 0:
+                path = record_times(n, step, a.times, a.out, a.warmup)
+                print("%s: %s (%d unprofiled iterations)" % (n, path, a.times),
+                      flush=True)
         except Exception as e:
             print("%s: FAILED %r" % (n, e), flush=True)
             rc = 1

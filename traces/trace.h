@@ -187,6 +187,103 @@ int trace_import(const char *in, const char *out,
 /* Writes a whole trace as canonical CSV (temp file renamed on success). */
 int trace_save(const struct trace *t, const char *path, struct trace_err *err);
 
+/* ---- host times from an unprofiled run (`trace import --host-times`) -----
+ * A profiler slows every launch call (CUPTI callbacks) but not the GPU. This
+ * keeps a profiled trace's commands, order and GPU durations and takes the
+ * host side from TIMES.csv, a timing of the same loop without the profiler,
+ * in one of two forms (by its header; ns on any one clock, rebased):
+ *   request,start_ns,end_ns        one row per iteration, e.g. taken with
+ *       time.perf_counter_ns() before the iteration and after its
+ *       synchronize returns. The profiled request's wall span (first launch
+ *       call to last GPU end) minus the unprofiled one is host overhead,
+ *       taken evenly off its launch gaps (none below 0); a slower
+ *       unprofiled iteration lengthens them evenly. The result is exact in
+ *       the iteration's span when the request is host-bound; when it is
+ *       GPU-bound the span only says the host was at least that fast.
+ *   request,seq,submit_ns[,return_ns]   one row per command of the request
+ *       (seq as in the imported trace, sync rows included): the exact
+ *       launch call times (and sync returns), e.g. from a record log.
+ * Output request j (TIMES's j-th, renumbered from 0) replays profiled
+ * request j mod N, so a long unprofiled timing gives as many requests as it
+ * has iterations (the host-jitter model wants >= 100). Request boundaries
+ * (start times) are TIMES's. GPU intervals are re-placed after their new
+ * launch (the trace's smallest launch latency, in stream order) with their
+ * recorded durations. */
+struct trace_host_times_stats {
+	int per_command;           /* TIMES.csv's form */
+	size_t nreqs;              /* requests written */
+	size_t src_reqs;           /* profiled requests they cycle through */
+	double removed_per_gap_ns; /* per-request form: mean host time taken
+	                            * off each launch gap (< 0: added) */
+};
+/* A new trace (free with trace_free) from prof's GPU side and TIMES.csv's
+ * host side; NULL with "FILE:LINE: ..." in err (bad TIMES row, a request
+ * whose command count differs from the profiled one's). st may be NULL. */
+struct trace *trace_host_times(const struct trace *prof, const char *times_path,
+			       struct trace_host_times_stats *st,
+			       struct trace_err *err);
+
+/* ---- the record log of libhipsched.so (`hipsched record`) ----------------
+ * Format and recording rules: hw/shim/record.h. Requests: the records
+ * between two marks (hipsched_mark_request; the first mark starts request
+ * 0, calls after the last one are dropped) when the log has any, else the
+ * records up to each host sync (which ends the request and is not written;
+ * syncs between marks are written as sync rows). The first `warmup`
+ * requests are dropped. Written: the requests that were not timed (their
+ * host times are free of the events' cost), at most `requests` of them,
+ * renumbered from 0; every request when all were timed (sample 1). Each
+ * command's GPU duration is the median, at its position, over the timed
+ * requests of its shape (trace_shapes); requests of a shape that no timed
+ * request has are left out. Kernels keep grid / block / shared memory /
+ * registers as the platform gave them; event records, stream waits and
+ * graph launches are not written (counted). Streams are numbered 0, 1, ...
+ * in order of first use. GPU intervals are placed after the launches as by
+ * --host-times. */
+struct trace_record_opts {
+	size_t warmup;             /* requests dropped at the start */
+	size_t requests;           /* at most this many written, 0 = all */
+};
+struct trace_record_stats {
+	size_t nrecs;              /* records in the log */
+	int marks;                 /* split by marks (else by host syncs) */
+	size_t requests;           /* requests found */
+	size_t empty;              /* boundaries with nothing before them */
+	size_t warmup;             /* dropped as warm-up */
+	size_t sampled;            /* timed, after the warm-up */
+	size_t written;
+	int timed_written;         /* all were timed: written with their own
+	                            * (event-inflated) host times */
+	size_t untimed_reqs;       /* left out: no timed request of their shape */
+	size_t untimed_cmds;       /* written with duration 0: no timing */
+	size_t skipped;            /* event / wait / graph records not written */
+	size_t nshapes;
+};
+/* Reads a record log into a canonical trace (free with trace_free); NULL
+ * with "LOG: ..." in err (not a log, an incomplete one, no request left).
+ * o and st may be NULL. O(records x shape size of the timed requests). */
+struct trace *trace_record_load(const char *path, const struct trace_record_opts *o,
+				struct trace_record_stats *st, struct trace_err *err);
+
+/* ---- request shapes (the host-jitter model's variants) -------------------
+ * Two requests have one shape when they issue the same commands in the same
+ * order: equal count, and per position equal kind and name. A simulated or
+ * replayed request may then take its host timing (launch gaps, syncs) from
+ * any request of its shape (scenarios/workload.c draws which). */
+struct trace_shapes {
+	size_t *shape;             /* per request: its shape, 0 .. nshapes - 1,
+	                            * numbered in order of first appearance */
+	size_t *members;           /* request indexes grouped by shape, each
+	                            * group ascending */
+	size_t *start;             /* shape k's members are members[start[k] ..
+	                            * start[k + 1]) */
+	size_t nshapes;
+};
+/* Fills s from t (arrays allocated; free with trace_shapes_release).
+ * O(commands) for traces whose requests fall into a few shapes. 0, or -1
+ * out of memory (s left empty). */
+int trace_shapes_build(const struct trace *t, struct trace_shapes *s);
+void trace_shapes_release(struct trace_shapes *s);
+
 /* ---- summary (`hipsched trace info`) ------------------------------------ */
 struct trace_req_summary {
 	int64_t id;

@@ -107,6 +107,12 @@ int trace__looks_rocprof(char **fields, size_t nf);
 int trace__looks_nsys(char **fields, size_t nf);
 int trace__looks_canonical(char **fields, size_t nf);
 
+/* Places the GPU intervals of out[0..k) (one request, new submit times set)
+ * after their launches: each command starts at its launch + lat_ns, or
+ * when the previous command of its stream ends, and keeps its duration.
+ * sync and marker rows are left alone. (host_times.c) */
+void trace__place_gpu(struct trace_rec *out, size_t k, int64_t lat_ns);
+
 /* Builds a struct trace around records and an intern pool (takes both). */
 struct trace *trace__from_recs(const char *path, struct trace_rec *recs,
 			       size_t nrecs, struct trace_intern *names,

@@ -23,6 +23,7 @@ usage: pytorch_app.py --model M [--batch B] [--arrival periodic|poisson|closed]
        [--deadline-ms D] [--seed N] [--name NAME]
 """
 import argparse
+import ctypes
 import faulthandler
 import hashlib
 import json
@@ -172,7 +173,25 @@ def sleep_until(t_ns):
         # the last millisecond is spun: time.sleep wakes late by 50-100 us
 
 
-def run_loop(step, a, t0, rows):
+def request_marker(enabled):
+    """hipsched_mark_request() of libhipsched.so when it is preloaded:
+    `hipsched record` then cuts requests exactly there (before each warm-up
+    and measured request, once after the last) instead of at every host
+    sync (model set-up makes hundreds). A no-op without the library, or
+    with several applications in one process (their threads would
+    interleave marks)."""
+    try:
+        f = ctypes.CDLL(None).hipsched_mark_request if enabled else None
+    except (OSError, AttributeError):
+        f = None
+    if f is None:
+        return lambda: None
+    f.restype = None
+    f.argtypes = []
+    return f
+
+
+def run_loop(step, a, t0, rows, mark):
     end = t0 + int(a.duration * 1e9)
     rng = random.Random(a.seed)
     period = int(1e9 / a.rate) if a.rate > 0 else 0
@@ -183,6 +202,7 @@ def run_loop(step, a, t0, rows):
     while arrival < end:
         if a.arrival != "closed":
             sleep_until(arrival)
+        mark()
         start = time.monotonic_ns()
         if a.arrival == "closed":
             arrival = start
@@ -196,6 +216,7 @@ def run_loop(step, a, t0, rows):
             arrival += int(rng.expovariate(a.rate) * 1e9)
         else:
             arrival = done
+    mark()
 
 
 def main():
@@ -245,15 +266,17 @@ def main():
               if x.stream_prio is not None else torch.cuda.default_stream())
         steps.append(Step(model, inp, x.train, x.amp, st))
     sums = {}
+    mark = request_marker(len(apps) == 1)
     for s, x in zip(steps, apps):
         for _ in range(a.warmup):
+            mark()
             s()
         if x.train:   # a fixed number of steps: deterministic parameters
             sums[x.name or x.model] = s.checksum()
     torch.cuda.synchronize()
     t0 = wait_go(a.ready, a.go)
     rows = [[] for _ in apps]
-    thr = [threading.Thread(target=run_loop, args=(s, x, t0, r))
+    thr = [threading.Thread(target=run_loop, args=(s, x, t0, r, mark))
            for s, x, r in zip(steps, apps, rows)]
     for t in thr:
         t.start()

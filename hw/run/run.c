@@ -218,7 +218,15 @@ static void *tenant_main(void *arg)
 			hw__engine_unlock(g->e);
 		}
 		const struct trace_request *rq = &tr->reqs[q];
-		int64_t base = tr->recs[rq->first].submit_ns;
+		/* host timing from the request the workload model drew, of
+		 * rq's shape: record i waits as record i + hoff did */
+		size_t hq = workload_host_request(t->wl, k);
+		if (hq == (size_t)-1) {
+			on_failed(g, hs_strerror(HS_ENOMEM));
+			break;
+		}
+		ptrdiff_t hoff = (ptrdiff_t)tr->reqs[hq].first - (ptrdiff_t)rq->first;
+		int64_t base = tr->recs[rq->first + hoff].submit_ns;
 		for (size_t i = rq->first; i < rq->first + rq->count && !g->failed; i++) {
 			const struct trace_rec *r = &tr->recs[i];
 			if (r->kind == TRACE_SYNC) {
@@ -228,7 +236,7 @@ static void *tenant_main(void *arg)
 			}
 			if ((int)t->kind[i] < 0)
 				continue;
-			hw__sleep_until(start + (r->submit_ns - base));
+			hw__sleep_until(start + (r[hoff].submit_ns - base));
 			struct xcmd *x = &t->xc[i];
 			memset(x, 0, sizeof(*x));
 			x->kind = t->hc[i].kind;
@@ -351,7 +359,7 @@ int hw__group_setup(struct group *g, char *err, size_t errlen)
 			return HW_ETRACE;
 		}
 		if ((rc = workload_create(sc, i, g->o->seed ? g->o->seed : sc->seed,
-					  t->tr->nreqs, &t->wl, err, errlen)))
+					  t->tr, &t->wl, err, errlen)))
 			return rc;
 		if ((rc = prepare_cmds(g, t))) {
 			snprintf(err, errlen, "%s: preparing replay commands: %s",

@@ -30,6 +30,7 @@
 #include <string.h>
 #include <cuda.h>
 #include "shim_internal.h"
+#include "record.h"
 
 #undef cuStreamDestroy
 #undef cuGetProcAddress
@@ -138,6 +139,41 @@ static void *slot_get(void **slot)
 #define F_B3D_P (const CUDA_MEMCPY3D *p)
 #define F_B3D_A (p)
 #define F_B3D_S NULL
+
+/* The recorder (record.h): what each family logs once the real call has
+ * returned; RS is the stream (per-thread default made explicit), T0/T1 the
+ * host times, SL the timing slot. */
+#define RK(g0, g1, g2, b0, b1, b2, shm_) shim__rec_kernel(f, \
+	(const uint32_t[3]){ g0, g1, g2 }, (const uint32_t[3]){ b0, b1, b2 }, shm_, RS, T0, T1, SL)
+#define RL_(kind, bytes) shim__rec_launch(kind, RS, NULL, NULL, NULL, 0, 0, bytes, T0, T1, SL)
+#define F_LAUNCH_REC RK(gx, gy, gz, bx, by, bz, shm)
+#define F_COOP_REC F_LAUNCH_REC
+#define F_LAUNCHEX_REC RK(cfg->gridDimX, cfg->gridDimY, cfg->gridDimZ, cfg->blockDimX, \
+	cfg->blockDimY, cfg->blockDimZ, cfg->sharedMemBytes)
+#define F_GRAPH_REC RL_(SHIM_REC_GRAPH, 0)
+#define F_DD_REC RL_(SHIM_REC_COPY, n)
+#define F_HD_REC F_DD_REC
+#define F_DH_REC F_DD_REC
+#define F_2D_REC RL_(SHIM_REC_COPY, p ? (uint64_t)p->WidthInBytes * p->Height : 0)
+#define F_3D_REC RL_(SHIM_REC_COPY, p ? (uint64_t)p->WidthInBytes * p->Height * p->Depth : 0)
+#define F_SET8_REC RL_(SHIM_REC_SET, n)
+#define F_SET16_REC RL_(SHIM_REC_SET, 2 * (uint64_t)n)
+#define F_SET32_REC RL_(SHIM_REC_SET, 4 * (uint64_t)n)
+#define F_EVREC_REC RL_(SHIM_REC_EVENT, 0)
+#define F_EVRECF_REC F_EVREC_REC
+#define F_WAIT_REC RL_(SHIM_REC_WAIT, 0)
+/* host syncs (queries are not recorded); a blocking copy is logged as a
+ * copy, then the sync */
+#define F_STREAM_RSYNC shim__rec_sync(RS, 0, T0, T1)
+#define F_VOID_RSYNC shim__rec_sync(NULL, 1, T0, T1)
+#define F_EVENT_RSYNC shim__rec_sync(NULL, 1, T0, T1)
+#define F_CTX_RSYNC shim__rec_sync(NULL, 1, T0, T1)
+#define RB(bytes) (RL_(SHIM_REC_COPY, bytes), shim__rec_sync(RS, 0, T0, T1))
+#define F_BDD_RSYNC RB(n)
+#define F_BHD_RSYNC RB(n)
+#define F_BDH_RSYNC RB(n)
+#define F_B2D_RSYNC RB(p ? (uint64_t)p->WidthInBytes * p->Height : 0)
+#define F_B3D_RSYNC RB(p ? (uint64_t)p->WidthInBytes * p->Height * p->Depth : 0)
 
 /* Stream-ordered calls: X(name, cuGetProcAddress name, ptds, first
  * version of this ABI, family, kind). */
@@ -251,15 +287,23 @@ static void cu_answer(const char *sym, void **pfn, int ver, cuuint64_t flags);
 #define ORD_HELD(fn, slot, name, ptds, F, kind) \
 	__attribute__((noinline)) static CUresult fn F##_P { \
 	REAL(slot, name, F) \
-	if (!shim__on()) \
+	uint64_t T0 = shim__rec_on() ? shim__rec_now() : 0; \
+	if (!shim__on() && !T0) \
 		return r F##_A; \
-	struct shim_cmd *c = shim__begin((void *)(F##_S), ptds, kind); \
+	struct shim_cmd *c = shim__on() ? shim__begin((void *)(F##_S), ptds, kind) : NULL; \
+	void *RS = (ptds) && !(F##_S) ? SHIM_STREAM_PER_THREAD : (void *)(F##_S); \
+	int SL = T0 ? shim__rec_gpu_begin(RS) : -1; \
 	CUresult e = r F##_A; \
-	shim__end(c, e == CUDA_SUCCESS); \
+	if (T0 && e == CUDA_SUCCESS) { \
+		uint64_t T1 = shim__rec_now(); \
+		F##_REC; \
+	} \
+	if (c) \
+		shim__end(c, e == CUDA_SUCCESS); \
 	return e; }
 #define ORD_BODY(slot, held, F) { \
 	CUresult (*r) F##_P = (__typeof__(r))slot_get((void **)&slot); \
-	if (__builtin_expect(!r || shim__on(), 0)) \
+	if (__builtin_expect(!r || shim__on() || shim__rec_on(), 0)) \
 		return held F##_A; \
 	return r F##_A; }
 #define DEF_ORD(name, base, ptds, v0, F, kind) \
@@ -273,18 +317,29 @@ static void cu_answer(const char *sym, void **pfn, int ver, cuuint64_t flags);
 		ORD_BODY(gp_##name##_real, gp_held_##name, F)
 ORDERED(DEF_ORD)
 
-#define SYNC_BODY(slot, name, ptds, F, all) { \
+#define SYNC_BODY(slot, name, ptds, F, all, rec) { \
 	REAL(slot, name, F) \
+	uint64_t T0 = (rec) && shim__rec_on() ? shim__rec_now() : 0; \
 	if (shim__on()) \
 		shim__host_sync((void *)(F##_S), (ptds) == 1, all); \
-	return r F##_A; }
+	CUresult e = r F##_A; \
+	if (T0 && e == CUDA_SUCCESS) { \
+		void *RS = (ptds) == 1 && !(F##_S) ? SHIM_STREAM_PER_THREAD : (void *)(F##_S); \
+		uint64_t T1 = shim__rec_now(); \
+		int SL = -1; \
+		(void)RS; \
+		(void)SL; \
+		F##_RSYNC; \
+	} \
+	return e; }
+/* cuStreamQuery / cuEventQuery poll: not a host sync for the recorder */
 #define DEF_SYNC(name, base, ptds, v0, F, all) \
 	static CUresult (*ex_##name) F##_P; \
 	static CUresult (*gp_##name##_real) F##_P; \
 	__attribute__((visibility("default"))) CUresult name F##_P \
-		SYNC_BODY(ex_##name, #name, ptds, F, all) \
+		SYNC_BODY(ex_##name, #name, ptds, F, all, !strstr(#name, "Query")) \
 	static CUresult gp_##name F##_P \
-		SYNC_BODY(gp_##name##_real, #name, ptds, F, all)
+		SYNC_BODY(gp_##name##_real, #name, ptds, F, all, !strstr(#name, "Query"))
 SYNCS(DEF_SYNC)
 
 #define LIFE_BODY(slot, name, F) { \
@@ -485,7 +540,16 @@ static void cu_created(CUstream st)
 	shim__stream_created(st, prio);
 }
 
+/* The recorder's resolver: real driver functions, never our wrappers. */
+static void *rec_real(const char *sym)
+{
+	void *(*d)(void *, const char *) = shim__real_dlsym();
+	void *h = dlopen("libcuda.so.1", RTLD_LAZY | RTLD_NOLOAD);
+	return d ? d(h ? h : RTLD_NEXT, sym) : NULL;
+}
+
 __attribute__((constructor)) static void cu_init(void)
 {
 	shim__init(&cu_plat);
+	shim__cuda_rec_init(rec_real);
 }

@@ -6,7 +6,8 @@
 #                     against the fake libcuda of the tests
 #
 # The library is the engine (hw/shim/engine*.c), a platform layer
-# (hw/shim/cuda.c) and core/ compiled again with -fPIC and hidden
+# (hw/shim/cuda.c), the recorder (hw/shim/record.c, cuda_record.c:
+# `hipsched record`) and core/ compiled again with -fPIC and hidden
 # visibility; only the intercepted names leave it (hw/shim/cuda.map). It
 # links libc, libdl and libpthread only, so it loads into any process
 # (PyTorch on a bare Ubuntu image); the server client (hw/serve/client.c,
@@ -21,7 +22,7 @@ SHIM_B      := $(B)/shim
 SHIM_SO     := $(B)/libhipsched.so
 SHIM_ENGINE := hw/shim/engine.c hw/shim/engine_life.c hw/shim/engine_py.c hw/shim/counts.c
 SHIM_SERVE  := $(wildcard hw/serve/client.c hw/serve/proto.c)
-SHIM_SRCS   := $(SHIM_ENGINE) hw/shim/cuda.c hw/shim/dlsym.c $(wildcard core/*.c) $(SHIM_SERVE)
+SHIM_SRCS   := $(SHIM_ENGINE) hw/shim/cuda.c hw/shim/dlsym.c hw/shim/record.c hw/shim/cuda_record.c $(wildcard core/*.c) $(SHIM_SERVE)
 SHIM_OBJS   := $(SHIM_SRCS:%.c=$(SHIM_B)/%.o)
 SHIM_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Wno-unused-parameter -MMD -MP \
                -fPIC -fvisibility=hidden
@@ -42,9 +43,9 @@ ifneq ($(SHIM_HAVE),)
 all: shim
 # check_all runs the shim's test programs: build them first.
 $(TEST_BIN): | $(SHIM_SO) $(SHIM_FAKE) $(SHIM_APPS) $(SHIM_INTERP)
-$(B)/tests/check_shim.o: CPPFLAGS += -DSHIM_BUILD_DIR='"$(B)"'
+$(B)/tests/check_shim.o $(B)/tests/check_e2e.o: CPPFLAGS += -DSHIM_BUILD_DIR='"$(B)"'
 else
-$(B)/tests/check_shim.o: CPPFLAGS += -DSHIM_NO_CUDA_H
+$(B)/tests/check_shim.o $(B)/tests/check_e2e.o: CPPFLAGS += -DSHIM_NO_CUDA_H
 endif
 
 $(SHIM_B)/%.o: %.c
@@ -90,3 +91,7 @@ bench-shim: $(SHIM_SO) $(SHIM_FAKE) $(SHIM_APPS)
 	  FAKECUDA_NOP=1 LD_LIBRARY_PATH=$(SHIM_T) LD_PRELOAD=$(abspath $(SHIM_SO)) HIPSCHED_POLICY=hpf \
 	    $$app bench 200000; \
 	done
+	@echo "GPU-bound (the fake's kernels take 20 us), one stream:"
+	$(Q)printf 'native:     '; LD_LIBRARY_PATH=$(SHIM_T) $(SHIM_T)/app_gpa throughput 20000 20
+	$(Q)printf 'shim, hpf:  '; LD_LIBRARY_PATH=$(SHIM_T) LD_PRELOAD=$(abspath $(SHIM_SO)) \
+	  HIPSCHED_POLICY=hpf $(SHIM_T)/app_gpa throughput 20000 20
