@@ -520,8 +520,7 @@ int main(int argc, char **argv)
 {
 	if (argc < 2) {
 		fprintf(stderr, "usage: %s paths|order|threshold|suspend|eventwait|fork|exit|"
-			"capture|puts|bench [N] | throughput N US | load|same [SPEC]
-", argv[0]);
+			"capture|puts|bench [N] | throughput N US | load|same [SPEC]\n", argv[0]);
 		return 2;
 	}
 	int n = argc > 2 ? atoi(argv[2]) : 0;
