@@ -61,6 +61,7 @@ struct sched {
 	struct xq_status *status;
 	size_t status_cap;
 	int in_policy, resched;
+	hs_ns now;                          /* latest time the policy ran at */
 };
 
 /* ---- one-line wrappers around the backend ops (SQLite os.c style) ------- */
@@ -154,6 +155,8 @@ static void sched__policy(struct sched *s, hs_ns now, int timer)
 		s->resched = 1;
 		return;
 	}
+	if (now > s->now)
+		s->now = now;
 	s->in_policy = 1;
 	do {
 		struct sched_status st;
@@ -458,7 +461,7 @@ int xq_create(struct sched *s, const struct xq_config *cfg, struct xq **out)
 	q->foreground = cfg->foreground != 0;
 	s->q[s->nq++] = q;
 	*out = q;
-	sched__policy(s, 0, 0);
+	sched__policy(s, s->now, 0);
 	return HS_OK;
 }
 
@@ -471,7 +474,7 @@ int xq_free(struct xq *q)
 	struct sched *s = q->s;
 	s->q[q->id] = NULL;
 	free(q);
-	sched__policy(s, 0, 0);
+	sched__policy(s, s->now, 0);
 	return HS_OK;
 }
 
