@@ -13,6 +13,7 @@
  * the others complete.
  */
 #include <errno.h>
+#include <signal.h>
 #include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
@@ -375,29 +376,65 @@ int cmd_sweep(int argc, char **argv)
 		status = 0;
 		goto done;
 	}
-	/* run them, `jobs` at once */
+	/* run them, `jobs` at once; SIGINT / SIGTERM are passed on to the
+	 * running points (each `hipsched sim` then ends cleanly: no temp
+	 * left, its run directory not written) and no sweep.csv is written */
+	pid_t *pids = calloc((size_t)jobs, sizeof(*pids));
+	if (!pids) {
+		cli_error("sweep: out of memory");
+		goto done;
+	}
+	cli_signals_init();
 	size_t next = 0, running = 0;
-	while (next < npts || running) {
-		while (running < (size_t)jobs && next < npts) {
+	int passed = 0;
+	while ((next < npts && !cli_stop) || running) {
+		while (!cli_stop && running < (size_t)jobs && next < npts) {
 			char pdir[PATH_MAX];
 			snprintf(pdir, sizeof(pdir), "%.4000s/points/%04zu", out, ++next);
-			if (start_point(self, pdir) < 0) {
+			pid_t pid = start_point(self, pdir);
+			if (pid < 0) {
 				cli_error("sweep: fork: %s", strerror(errno));
 				break;
 			}
+			for (int k = 0; k < jobs; k++)
+				if (!pids[k]) {
+					pids[k] = pid;
+					break;
+				}
 			running++;
 		}
+		if (cli_stop && !passed) {     /* once: a second signal would
+		                                * end a point without its cleanup */
+			passed = 1;
+			for (int k = 0; k < jobs; k++)
+				if (pids[k])
+					kill(pids[k], (int)cli_stop);
+		}
 		int st;
-		if (running && wait(&st) > 0)
+		pid_t w = running ? wait(&st) : -1;
+		if (w > 0) {
 			running--;
-		else if (running && errno != EINTR)
+			for (int k = 0; k < jobs; k++)
+				if (pids[k] == w)
+					pids[k] = 0;
+		} else if (running && errno != EINTR) {
 			break;
+		}
+		if (cli_stop)
+			continue;
 		if (isatty(2))
 			fprintf(stderr, "\r\033[Khipsched: sweep %zu/%zu points done",
 				next - running, npts);
 	}
 	if (isatty(2))
 		fprintf(stderr, "\r\033[K");
+	free(pids);
+	if (cli_stop) {
+		cli_error("sweep: interrupted: %zu of %zu points started, no sweep.csv written",
+			  next, npts);
+		status = cli_signal_exit();
+		goto done;
+	}
 	const char *dirs[1] = { out };
 	printf("sweep of %s: %zu points\n", sc->path, npts);
 	status = merge(dirs, 1, out);

@@ -292,9 +292,12 @@ struct xq_config {
 #define XQ_DEFAULT_BATCH 8u
 
 /* Creates a queue. Errors: HS_EINVAL (threshold < batch, level not 1..3),
- * HS_ELEVEL (level above the backend's max_level for hwq), HS_ENOMEM. */
+ * HS_ELEVEL (level above the backend's max_level for hwq), HS_ENOMEM.
+ * Runs the policy, at the latest time it ran at before (0 at first): the
+ * backend ops it calls never go back in time. */
 int xq_create(struct sched *s, const struct xq_config *cfg, struct xq **out);
-/* Frees an idle queue (HS_EBUSY if it still has commands). */
+/* Frees an idle queue (HS_EBUSY if it still has commands); runs the policy
+ * as xq_create does. */
 int xq_free(struct xq *q);
 
 /* Queues a command; never blocks. Launches at once if the queue is not

@@ -63,6 +63,7 @@ struct sched {
 	int in_policy, resched;
 	int why, why_q;                     /* trigger of the current policy call */
 	int next_why, next_why_q;           /* a trigger folded into resched */
+	hs_ns now;                          /* latest time the policy ran at */
 };
 
 /* ---- one-line wrappers around the backend ops (SQLite os.c style) ------- */
@@ -159,6 +160,8 @@ static void sched__policy(struct sched *s, hs_ns now, int why, int qid)
 		s->next_why_q = qid;
 		return;
 	}
+	if (now > s->now)
+		s->now = now;
 	s->in_policy = 1;
 	s->next_why = why;
 	s->next_why_q = qid;
@@ -487,7 +490,7 @@ int xq_create(struct sched *s, const struct xq_config *cfg, struct xq **out)
 	q->foreground = cfg->foreground != 0;
 	s->q[s->nq++] = q;
 	*out = q;
-	sched__policy(s, 0, SCHED_WHY_QUEUES, q->id);
+	sched__policy(s, s->now, SCHED_WHY_QUEUES, q->id);
 	return HS_OK;
 }
 
@@ -501,7 +504,7 @@ int xq_free(struct xq *q)
 	s->q[q->id] = NULL;
 	int id = q->id;
 	free(q);
-	sched__policy(s, 0, SCHED_WHY_QUEUES, id);
+	sched__policy(s, s->now, SCHED_WHY_QUEUES, id);
 	return HS_OK;
 }
 

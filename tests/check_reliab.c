@@ -495,6 +495,66 @@ START_TEST(test_sigterm_sim)
 }
 END_TEST
 
+/* Processes whose command line has an argument containing `s` (from
+ * /proc/PID/cmdline). */
+static int procs_with_arg(const char *s)
+{
+	DIR *pd = opendir("/proc");
+	ck_assert_ptr_nonnull(pd);
+	struct dirent *e;
+	int n = 0;
+	while ((e = readdir(pd))) {
+		if (e->d_name[0] < '0' || e->d_name[0] > '9')
+			continue;
+		char path[300], buf[4096];
+		snprintf(path, sizeof(path), "/proc/%s/cmdline", e->d_name);
+		FILE *f = fopen(path, "r");
+		if (!f)
+			continue;
+		size_t len = fread(buf, 1, sizeof(buf) - 1, f);
+		fclose(f);
+		buf[len] = '\0';
+		for (size_t i = 0; i < len; i += strlen(buf + i) + 1)
+			if (strstr(buf + i, s)) {
+				n++;
+				break;
+			}
+	}
+	closedir(pd);
+	return n;
+}
+
+/* `hipsched sweep` passes SIGTERM on to its running points: it exits 143
+ * by itself, after every point ended cleanly (no `hipsched sim` of it
+ * left, no temp folder), and writes no sweep.csv. */
+START_TEST(test_sigterm_sweep)
+{
+	pid_t pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		int nul = open("/dev/null", O_WRONLY);
+		dup2(nul, 1);
+		dup2(nul, 2);
+		execl(bin(), bin(), "sweep", "scenarios/dual_resnet.ini", "--set",
+		      "threshold=8,16,32", "--set", "duration=3600s", "-j", "2",
+		      "--out", at("sweep"), (char *)NULL);
+		_exit(127);
+	}
+	struct timespec d = { 1, 0 };
+	nanosleep(&d, NULL);
+	ck_assert_int_eq(kill(pid, SIGTERM), 0);
+	int st;
+	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+	ck_assert(WIFEXITED(st));
+	ck_assert_int_eq(WEXITSTATUS(st), 143);
+	ck_assert_int_eq(procs_with_arg(at("sweep")), 0);  /* no point left */
+	char cmd[600];
+	snprintf(cmd, sizeof(cmd), "test -z \"$(find '%s' -name '*.tmp.*')\"", at("sweep"));
+	ck_assert_int_eq(system(cmd), 0);      /* no temp folder of a point */
+	ck_assert_int_eq(access(at("sweep/sweep.csv"), F_OK), -1);
+}
+END_TEST
+
 /* A previous run directory survives an interrupted run unchanged. */
 START_TEST(test_signal_keeps_previous_run)
 {
@@ -537,6 +597,7 @@ Suite *reliab_suite(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_sigint_sim);
 	tcase_add_test(tc, test_sigterm_sim);
+	tcase_add_test(tc, test_sigterm_sweep);
 	tcase_add_test(tc, test_signal_keeps_previous_run);
 	suite_add_tcase(s, tc);
 	return s;

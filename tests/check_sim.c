@@ -601,6 +601,35 @@ START_TEST(level_above_device)
 }
 END_TEST
 
+/* The run ends (at its cap) with c's kernel running at level 3 while b,
+ * above it, lingers in hpf's view since 3000. Freeing a's queue at the end
+ * runs the policy again; it must run at the latest time, where b no longer
+ * lingers, not at 0, where it would interrupt c in the engine's past. */
+START_TEST(level3_teardown_policy_time)
+{
+	static struct world w;
+	static struct hs_param linger = { "linger", "0.001" };
+	world_init(&w, 3);
+	w.sc.policy = "hpf";
+	w.sc.level = 3;
+	w.sc.params = &linger;
+	w.sc.nparams = 1;
+	w.dev.l3_interrupt_ns = 30;
+	w.dev.l3_restore_ns = 40;
+	kern(&w.tb[0], "a", 0, 0, 1000, 10);
+	kern(&w.tb[1], "b", 0, 0, 1000, 10);
+	kern(&w.tb[2], "c", 0, 0, 2000000000, 10);
+	w.ts[0].priority = 2;
+	w.ts[1].priority = 1;
+	ck_assert_int_eq(world_run(&w), 0);
+	SPAN(&w, "a", 0, 1000);
+	SPAN(&w, "b", 2000, 3000);     /* after a's linger */
+	for (int i = 0; i < w.nsp; i++)     /* c still runs at the cap */
+		ck_assert_str_ne(w.sp[i].name, "c");
+	run_result_release(&w.res);
+}
+END_TEST
+
 static void on_progress(void *ctx, double f)
 {
 	double *last = ctx;
@@ -886,6 +915,7 @@ Suite *sim_suite(void)
 	tcase_add_test(tc, level2_cost);
 	tcase_add_test(tc, level3_cost);
 	tcase_add_test(tc, level_above_device);
+	tcase_add_test(tc, level3_teardown_policy_time);
 	tcase_add_test(tc, deadline_hints);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("determinism");
