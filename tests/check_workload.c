@@ -110,12 +110,22 @@ START_TEST(test_sim_hw_same_open_loop)
 }
 END_TEST
 
-/* Closed loop: arrival 0 at 0, then each at the previous completion, in
- * both backends; the request order is the same. */
+/* Closed loop: arrival 0 at 0, then each at the previous completion plus
+ * the think time of the request whose host timing it takes (the trace's
+ * end of the previous request -> its first launch: 299 us before request
+ * 1, 99 us before request 2, their mean for request 0), in both backends;
+ * the request order is the same. */
 START_TEST(test_sim_hw_same_closed_loop)
 {
+	static const hs_ns think[3] = { 199000, 299000, 99000 };
 	test_mkdtemp(dir, sizeof(dir), "check_workload");
 	struct scenario *sc = load("[tenant x]\ntrace = t.csv\npriority = 1\narrival = closed\n");
+	struct trace_err te;
+	struct trace *tr = trace_load(sc->tenants[0].trace_path, &te);
+	ck_assert_msg(tr != NULL, "%s", te.msg);
+	char err[256];
+	struct workload *w;
+	ck_assert_int_eq(workload_create(sc, 0, 3, tr, NULL, &w, err, sizeof(err)), 0);
 	struct run_result r[2];
 	for (int hw = 0; hw < 2; hw++) {
 		run(sc, hw, 3, &r[hw]);
@@ -125,9 +135,12 @@ START_TEST(test_sim_hw_same_closed_loop)
 		for (size_t i = 0; i < t->nreq; i++) {
 			ck_assert_int_eq(t->req[i].trace_req, (int64_t)(i % 3));
 			if (i && t->req[i - 1].end_ns >= 0)
-				ck_assert_int_eq(t->req[i].arrival_ns, t->req[i - 1].end_ns);
+				ck_assert_int_eq(t->req[i].arrival_ns, t->req[i - 1].end_ns +
+						 think[workload_host_request(w, i)]);
 		}
 	}
+	workload_free(w);
+	trace_free(tr);
 	run_result_release(&r[0]);
 	run_result_release(&r[1]);
 	scenario_free(sc);
@@ -199,7 +212,7 @@ START_TEST(test_plan_direct)
 	struct trace_err te;
 	struct trace *tr = trace_load(sc->tenants[0].trace_path, &te);
 	ck_assert_msg(tr != NULL, "%s", te.msg);
-	ck_assert_int_eq(workload_create(sc, 0, 1, tr, &w, err, sizeof(err)), 0);
+	ck_assert_int_eq(workload_create(sc, 0, 1, tr, NULL, &w, err, sizeof(err)), 0);
 	ck_assert_int_eq(workload_next_arrival(w, 0), 0);
 	ck_assert_int_eq(workload_next_arrival(w, 0), 333333333);
 	ck_assert_int_eq(workload_next_arrival(w, 0), 666666667);
@@ -207,8 +220,8 @@ START_TEST(test_plan_direct)
 	ck_assert(!workload_closed(w));
 	workload_free(w);
 	/* the same name and seed give the same stream; the mean gap is 1/rate */
-	ck_assert_int_eq(workload_create(sc, 1, 9, tr, &w, err, sizeof(err)), 0);
-	ck_assert_int_eq(workload_create(sc, 1, 9, tr, &v, err, sizeof(err)), 0);
+	ck_assert_int_eq(workload_create(sc, 1, 9, tr, NULL, &w, err, sizeof(err)), 0);
+	ck_assert_int_eq(workload_create(sc, 1, 9, tr, NULL, &v, err, sizeof(err)), 0);
 	hs_ns a = 0;
 	for (int i = 0; i < 2000; i++) {
 		a = workload_next_arrival(w, 0);
@@ -218,7 +231,7 @@ START_TEST(test_plan_direct)
 	workload_free(w);
 	workload_free(v);
 	struct trace empty = { .path = "t.csv" };
-	ck_assert_int_eq(workload_create(sc, 0, 1, &empty, &w, err, sizeof(err)), SCENARIO_EBAD);
+	ck_assert_int_eq(workload_create(sc, 0, 1, &empty, NULL, &w, err, sizeof(err)), SCENARIO_EBAD);
 	ck_assert_ptr_null(w);
 	trace_free(tr);
 	scenario_free(sc);
@@ -264,9 +277,9 @@ START_TEST(test_host_request_draws)
 	struct trace *tr = trace_load(sc->tenants[0].trace_path, &te);
 	ck_assert_msg(tr != NULL, "%s", te.msg);
 	struct workload *w, *v, *u;
-	ck_assert_int_eq(workload_create(sc, 0, 7, tr, &w, err, sizeof(err)), 0);
-	ck_assert_int_eq(workload_create(sc, 0, 7, tr, &v, err, sizeof(err)), 0);
-	ck_assert_int_eq(workload_create(sc, 0, 8, tr, &u, err, sizeof(err)), 0);
+	ck_assert_int_eq(workload_create(sc, 0, 7, tr, NULL, &w, err, sizeof(err)), 0);
+	ck_assert_int_eq(workload_create(sc, 0, 7, tr, NULL, &v, err, sizeof(err)), 0);
+	ck_assert_int_eq(workload_create(sc, 0, 8, tr, NULL, &u, err, sizeof(err)), 0);
 	size_t late = workload_host_request(v, 999);   /* v asked backwards */
 	int seen[5] = { 0 }, differ = 0;
 	for (uint64_t k = 0; k < 1000; k++) {
@@ -291,7 +304,7 @@ START_TEST(test_host_request_draws)
 	workload_free(u);
 	scenario_free(sc);
 	sc = load_jitter("host_timing = recorded\n");
-	ck_assert_int_eq(workload_create(sc, 0, 7, tr, &w, err, sizeof(err)), 0);
+	ck_assert_int_eq(workload_create(sc, 0, 7, tr, NULL, &w, err, sizeof(err)), 0);
 	for (uint64_t k = 0; k < 20; k++)
 		ck_assert_uint_eq(workload_host_request(w, k), k % 5);
 	workload_free(w);
@@ -313,7 +326,7 @@ START_TEST(test_sim_uses_host_draw)
 	ck_assert_msg(tr != NULL, "%s", te.msg);
 	char err[256];
 	struct workload *w;
-	ck_assert_int_eq(workload_create(sc, 0, 5, tr, &w, err, sizeof(err)), 0);
+	ck_assert_int_eq(workload_create(sc, 0, 5, tr, NULL, &w, err, sizeof(err)), 0);
 	struct run_result res;
 	run(sc, 0, 5, &res);
 	const struct tenant_result *r = &res.t[0];
