@@ -276,6 +276,8 @@ static void submit(struct sim_tenant *t, size_t i, hs_ns now)
 	struct sim *s = t->sim;
 	const struct trace_rec *rec = &t->tr->recs[i];
 	const struct sim_step *st = &t->step[i];
+	if (s->hooks && s->hooks->on_submit)
+		s->hooks->on_submit(s->hooks->ctx, t->idx, rec, now);
 	if (st->kind == TRACE_SYNC) {
 		/* like torch.cuda.synchronize: wait for all the tenant's
 		 * streams */

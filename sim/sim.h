@@ -108,6 +108,10 @@ struct sim_hooks {
 	void (*on_cmd)(void *ctx, size_t tenant, int stream,
 		       const struct trace_rec *rec, hs_ns start_ns, hs_ns end_ns);
 	void (*on_request)(void *ctx, size_t tenant, const struct req_record *r);
+	/* optional: the host submits trace record rec (sync rows included)
+	 * at now */
+	void (*on_submit)(void *ctx, size_t tenant, const struct trace_rec *rec,
+			  hs_ns now);
 };
 
 /* Everything sim_run() finds by itself, given explicitly (tests, tools). */
