@@ -10,6 +10,8 @@
 #   make shim         build/<flavor>/libhipsched.so, the interception library
 #   make bench-shim   its cost per intercepted call (against a fake libcuda)
 #   make shim-amd     build/<flavor>/libhipsched-amd.so, the same for ROCm
+#   make fuzz         libFuzzer harnesses (clang, ASan + UBSan) of every parser;
+#                     FUZZ_TIME=S: then run each for S seconds (tests/fuzz/)
 #   make deps         install the Debian packages the project needs
 #
 # Sources are found by wildcard: a new .c file in core/ sim/ traces/
@@ -30,7 +32,7 @@ Q :=
 endif
 
 DEB_PKGS := build-essential pkg-config libgsl-dev libcsv-dev check \
-            libinih-dev libjansson-dev gnuplot-nox zlib1g-dev libamdhip64-dev
+            libinih-dev libjansson-dev gnuplot-nox zlib1g-dev libamdhip64-dev clang
 DEB_PKGS_AMD := libamdhip64-dev
 
 FLAVOR := $(if $(filter 1,$(SANITIZE)),san,rel)$(if $(HW),-$(HW))$(if $(filter 1,$(STATIC)),-static)
@@ -86,7 +88,7 @@ TEST_BIN    := $(B)/check_all
 # --- the interception library (hw/shim/) ---------------------------------
 include hw/shim/shim.mk
 
-.PHONY: all check run bench bench-serve deps deps-amd deps-ensure clean hwcheck help
+.PHONY: all check run bench bench-serve deps deps-amd deps-ensure clean hwcheck help fuzz
 all: hipsched
 
 help:
@@ -171,4 +173,41 @@ bench-serve: deps-ensure
 clean:
 	rm -rf build hipsched
 
--include $(shell find $(B) -name '*.d' 2>/dev/null)
+# --- fuzzing (tests/fuzz/README.md) -------------------------------------
+# The library folders rebuilt by clang with coverage for libFuzzer, one
+# binary per tests/fuzz/fuzz_NAME.c; FUZZ_TIME=S runs each S seconds on a
+# corpus seeded from tests/fixtures (build/fuzz/corpus/NAME, kept between
+# runs), crashes into build/fuzz/crash/.
+FUZZ_CC    ?= clang
+FUZZ_TIME  ?= 0
+FUZZ_B     := build/fuzz
+FUZZ_SAN   := -fsanitize=address,undefined -fno-sanitize-recover=undefined
+FUZZ_CFLAGS := -std=gnu11 -g -O1 -fno-omit-frame-pointer $(FUZZ_SAN) -DKINETO_CHUNK=509 \
+               -fsanitize=fuzzer-no-link $(shell pkg-config --cflags $(PKG_LIBS) 2>/dev/null)
+FUZZ_NAMES := $(patsubst tests/fuzz/fuzz_%.c,%,$(filter-out tests/fuzz/fuzz_util.c,$(wildcard tests/fuzz/fuzz_*.c)))
+FUZZ_BINS  := $(FUZZ_NAMES:%=$(FUZZ_B)/fuzz_%)
+FUZZ_LIB   := $(LIB_SRCS:%.c=$(FUZZ_B)/%.o) $(FUZZ_B)/tests/fuzz/fuzz_util.o
+FUZZ_LIBS  := $(shell pkg-config --libs $(PKG_LIBS) 2>/dev/null) -lcsv -lm -lpthread
+
+$(FUZZ_B)/%.o: %.c
+	@mkdir -p $(dir $@)
+	@echo "  FUZZCC  $<"
+	$(Q)$(FUZZ_CC) $(CPPFLAGS) -iquote tests/fuzz $(FUZZ_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(FUZZ_B)/fuzz_%: $(FUZZ_B)/tests/fuzz/fuzz_%.o $(FUZZ_LIB)
+	@echo "  LD      $@"
+	$(Q)$(FUZZ_CC) -fsanitize=fuzzer $(FUZZ_SAN) -o $@ $^ $(FUZZ_LIBS)
+
+# the wire protocol's harness also links the policy server (hw/serve/)
+FUZZ_SERVE := $(patsubst %.c,$(FUZZ_B)/%.o,$(wildcard hw/serve/*.c))
+$(FUZZ_B)/fuzz_wire: $(FUZZ_SERVE)
+$(FUZZ_B)/hw/%.o $(FUZZ_B)/tests/fuzz/fuzz_wire.o: CPPFLAGS += $(HW_IQUOTE)
+
+.SECONDARY: $(FUZZ_LIB) $(FUZZ_SERVE) $(FUZZ_NAMES:%=$(FUZZ_B)/tests/fuzz/fuzz_%.o)
+
+fuzz: deps-ensure
+	$(Q)command -v $(FUZZ_CC) >/dev/null || $(MAKE) --no-print-directory deps
+	$(Q)$(MAKE) --no-print-directory $(FUZZ_BINS)
+	$(Q)if [ "$(FUZZ_TIME)" != 0 ]; then tests/fuzz/run.sh $(FUZZ_TIME) $(FUZZ_NAMES); fi
+
+-include $(shell find $(B) $(wildcard $(FUZZ_B)) -name '*.d' 2>/dev/null)

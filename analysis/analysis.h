@@ -21,6 +21,7 @@
 enum analysis_err {
 	ANALYSIS_EIO = HS_ERANGE_ANALYSIS,        /* a run directory file not written */
 	ANALYSIS_EBAD = HS_ERANGE_ANALYSIS - 1,   /* a run directory not readable */
+	ANALYSIS_EOUT = HS_ERANGE_ANALYSIS - 2,   /* an --out that cannot be one */
 };
 
 /* ---- statistics ---------------------------------------------------------- */
@@ -141,8 +142,10 @@ int analysis_gnuplot(const char *dir, const char *script, char *err, size_t errl
 /* Run directory written whole or not at all: begin creates a fresh
  * temporary folder next to `out` (its path into tmp); commit moves it to
  * `out`, replacing a previous run directory there (one holding a
- * summary.json; anything else there is refused); abort removes it.
- * 0 or ANALYSIS_EIO (err filled). */
+ * summary.json; anything else there is refused, by begin already, before
+ * the run); abort removes it. 0, ANALYSIS_EOUT when out is refused
+ * (empty path, too long, not a run directory) or ANALYSIS_EIO (err
+ * filled). */
 int rundir_begin(const char *out, char *tmp, size_t tmplen, char *err, size_t errlen);
 int rundir_commit(const char *tmp, const char *out, char *err, size_t errlen);
 void rundir_abort(const char *tmp);

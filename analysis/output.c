@@ -1,4 +1,5 @@
 /* summary.json, requests.csv and the run directory (temp folder, renamed). */
+#include <dirent.h>
 #include <errno.h>
 #include <ftw.h>
 #include <jansson.h>
@@ -15,6 +16,7 @@
 static const char *const analysis_messages[] = {
 	[HS_ERANGE_ANALYSIS - ANALYSIS_EIO] = "cannot write the run directory",
 	[HS_ERANGE_ANALYSIS - ANALYSIS_EBAD] = "cannot read the run directory",
+	[HS_ERANGE_ANALYSIS - ANALYSIS_EOUT] = "not a path for a run directory",
 };
 
 HS_ERR_BLOCK(HS_ERANGE_ANALYSIS, analysis_messages);
@@ -135,6 +137,21 @@ static void path_join(char *buf, size_t len, const char *dir, const char *name)
 	snprintf(buf, len, "%s/%s", dir, name);
 }
 
+/* 1 if dir is a folder with nothing in it. */
+static int empty_dir(const char *dir)
+{
+	DIR *d = opendir(dir);
+	if (!d)
+		return 0;
+	struct dirent *e;
+	int n = 0;
+	while ((e = readdir(d)))
+		if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+			n++;
+	closedir(d);
+	return n == 0;
+}
+
 int analysis_write_summary(const struct report *rep, const char *dir,
 			   char *err, size_t errlen)
 {
@@ -201,8 +218,36 @@ int analysis_write_requests(const struct report *rep, const char *dir,
 
 /* ---- run directory ---------------------------------------------------------- */
 
+/* Whether out may become the run directory: absent, an empty folder, or
+ * a previous run directory (holds summary.json). 0 or -1 (err filled). */
+static int replaceable(const char *out, char *err, size_t errlen)
+{
+	struct stat st;
+	if (lstat(out, &st) != 0)
+		return 0;
+	char probe[PATH_MAX];
+	path_join(probe, sizeof(probe), out, "summary.json");
+	if (!S_ISDIR(st.st_mode) || (access(probe, F_OK) != 0 && !empty_dir(out))) {
+		snprintf(err, errlen, "%s: exists and is not a run directory (no "
+			 "summary.json); not replacing it", out);
+		return ANALYSIS_EOUT;
+	}
+	return 0;
+}
+
 int rundir_begin(const char *out, char *tmp, size_t tmplen, char *err, size_t errlen)
 {
+	if (!out[0]) {
+		snprintf(err, errlen, "the run directory path is empty");
+		return ANALYSIS_EOUT;
+	}
+	if (strlen(out) + 16 > PATH_MAX || strlen(out) + 16 > tmplen) {
+		snprintf(err, errlen, "%.64s...: path too long", out);
+		return ANALYSIS_EOUT;
+	}
+	int rc = replaceable(out, err, errlen);
+	if (rc)
+		return rc;
 	/* the parent folders of out, so the rename stays on one file system */
 	char parent[PATH_MAX];
 	snprintf(parent, sizeof(parent), "%s", out);
@@ -259,12 +304,14 @@ int rundir_commit(const char *tmp, const char *out, char *err, size_t errlen)
 	if (lstat(out, &st) == 0) {
 		char probe[PATH_MAX];
 		path_join(probe, sizeof(probe), out, "summary.json");
-		if (!S_ISDIR(st.st_mode) || access(probe, F_OK) != 0) {
+		int rc = replaceable(out, err, errlen);
+		if (rc)
+			return rc;
+		if (access(probe, F_OK) != 0) {
 			/* an empty folder is fine to replace */
-			if (!(S_ISDIR(st.st_mode) && rmdir(out) == 0)) {
-				snprintf(err, errlen, "%s: exists and is not a run "
-					 "directory (no summary.json); not replacing it",
-					 out);
+			if (rmdir(out) != 0) {
+				snprintf(err, errlen, "%s: cannot replace: %s", out,
+					 strerror(errno));
 				return ANALYSIS_EIO;
 			}
 		} else {

@@ -79,14 +79,15 @@ static int bench(const struct scenario *sc, long long duration_ns)
 	struct trace **tr = calloc(sc->ntenants ? sc->ntenants : 1, sizeof(*tr));
 	if (!tr) {
 		cli_error("out of memory");
-		return 1;
+		return CLI_RUN;
 	}
-	int status = 1;
+	int status = CLI_RUN;
 	for (size_t i = 0; i < sc->ntenants; i++) {
 		struct trace_err te;
 		tr[i] = trace_load(sc->tenants[i].trace_path, &te);
 		if (!tr[i]) {
 			cli_error("%s", te.msg);
+			status = CLI_INPUT;
 			goto out;
 		}
 	}
@@ -160,7 +161,7 @@ int cli_sim_bench_main(int argc, char **argv)
 	struct scenario *sc = scenario_load(argv[optind], err, sizeof(err));
 	if (!sc) {
 		cli_error("%s", err);
-		return 1;
+		return CLI_INPUT;
 	}
 	int rc = bench(sc, dur);
 	scenario_free(sc);

@@ -1,15 +1,28 @@
 /*
  * The hipsched command line: git-style subcommands. Each cmd_* takes the
  * arguments after its own name (argv[0] is the subcommand) and returns the
- * process exit status (0 ok, 1 failure or failed verdict, 2 usage error).
- * Only this layer prints to the user and exits.
+ * process exit status (enum cli_exit). Only this layer prints to the user
+ * and exits.
  */
 #ifndef HIPSCHED_CLI_H
 #define HIPSCHED_CLI_H
 
 #define HIPSCHED_VERSION "0.1.0"
 
+#include <signal.h>
 #include "scenario.h"
+
+/* Exit statuses every command uses, so a script can tell them apart
+ * (README.md, "Exit status"). A signal ends a command with 128 + signal
+ * (130 for SIGINT, 143 for SIGTERM). */
+enum cli_exit {
+	CLI_OK = 0,         /* done; a verdict passed */
+	CLI_FAIL = 1,       /* the verdict failed (the run itself went fine) */
+	CLI_USAGE = 2,      /* bad command line */
+	CLI_INPUT = 3,      /* bad input: scenario, trace, profile, arrival file,
+	                     * an output path that would overwrite an input */
+	CLI_RUN = 4,        /* the run failed: backend, device, I/O, memory */
+};
 
 int cmd_sim(int argc, char **argv);
 int cmd_hw(int argc, char **argv);
@@ -84,6 +97,30 @@ int cli_jobs_default(void);
  * cli_drive_main(argc, argv, "sim", sim_run) unless --bench is given;
  * cmd_hw() calls it with "hw" and hw_run. */
 int cli_drive_main(int argc, char **argv, const char *backend, run_fn run);
+
+/* ---- signals (cli/util.c) --------------------------------------------
+ * A long command (sim, hw, sweep, serve, trace import) calls
+ * cli_signals_init() once: SIGINT and SIGTERM then only set cli_stop (the
+ * signal number), which the command polls (run_opts.stop for a backend's
+ * run) to end early: it removes its temp files, writes nothing half done,
+ * ends its children, and returns cli_signal_exit(). A second signal while
+ * the command is still winding down ends the process at once (default
+ * action). */
+extern volatile sig_atomic_t cli_stop;
+/* The exit status for a run's error code (0 or a negative hs_err / hw
+ * code): a signal's, CLI_INPUT for bad input (invalid scenario values,
+ * traces), CLI_RUN otherwise. */
+int cli_exit_status(int rc);
+void cli_signals_init(void);
+/* 128 + the signal received (130, 143), or 0 if none. */
+int cli_signal_exit(void);
+
+/* ---- paths that must not alias an input (cli/util.c) -------------------- */
+/* 1 if a and b name the same existing file (same st_dev and st_ino). */
+int cli_same_file(const char *a, const char *b);
+/* 1 if path exists and is dir or lies inside it (following the real path
+ * of path upwards, compared by st_dev / st_ino). */
+int cli_path_within(const char *path, const char *dir);
 
 /* Prints "hipsched: " + message to stderr. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -57,7 +57,7 @@ int cmd_compare(int argc, char **argv)
 	char err[1024];
 	if (analysis_compare(dir[0], dir[1], &t, err, sizeof(err))) {
 		cli_error("%s", err);
-		return 1;
+		return CLI_INPUT;
 	}
 	printf("A: %s\nB: %s\n\n", dir[0], dir[1]);
 	int w = 6;

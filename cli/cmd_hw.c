@@ -35,7 +35,7 @@ static int no_backend(void)
 {
 	cli_error("hw: this hipsched was built without a GPU backend "
 		  "(rebuild with `make HW=nvidia` or `make HW=amd`)");
-	return 1;
+	return CLI_RUN;
 }
 
 static int parse_int(const char *s, int *out)
@@ -86,17 +86,22 @@ static int cmd_calibrate(int argc, char **argv)
 		cli_error("hw calibrate: unexpected argument '%s'", argv[optind]);
 		return 2;
 	}
+	if (out && base && cli_same_file(out, base)) {
+		cli_error("hw calibrate: %s is the --base profile; write the new one "
+			  "elsewhere", out);
+		return CLI_INPUT;
+	}
 	if (!strcmp(hw_backend_name(), "none"))
 		return no_backend();
 	struct hw_calib *cal = calloc(1, sizeof(*cal));
 	char err[512] = "";
 	if (!cal)
-		return 1;
+		return CLI_RUN;
 	int rc = hw_calibrate(device, cal, err, sizeof(err));
 	if (rc) {
 		cli_error("hw calibrate: %s", err);
 		free(cal);
-		return 1;
+		return CLI_RUN;
 	}
 	printf("device %d: %s, %d SMs/CUs, stream priorities %d (least) .. %d (greatest)\n",
 	       device, cal->device, cal->sms, cal->prio_lo, cal->prio_hi);
@@ -122,7 +127,7 @@ static int cmd_calibrate(int argc, char **argv)
 		if (rc) {
 			cli_error("hw calibrate: %s", err);
 			free(cal);
-			return 1;
+			return CLI_RUN;
 		}
 		printf("profile written to %s\n", out);
 	}
@@ -155,7 +160,12 @@ static int cmd_direct(int argc, char **argv)
 		case 't':
 			if (scenario_parse_duration(optarg, &dur, &why)) {
 				cli_error("hw direct: --duration: %s", why);
-				return 2;
+				return CLI_USAGE;
+			}
+			if (dur > SCENARIO_DURATION_MAX_NS) {
+				cli_error("hw direct: --duration longer than %.0f s",
+					  SCENARIO_DURATION_MAX_NS / 1e9);
+				return CLI_USAGE;
 			}
 			break;
 		case 'n':
@@ -179,7 +189,7 @@ static int cmd_direct(int argc, char **argv)
 	struct scenario *sc = scenario_load(argv[optind], err, sizeof(err));
 	if (!sc) {
 		cli_error("%s", err);
-		return 1;
+		return CLI_INPUT;
 	}
 	unsigned char *active = calloc(sc->ntenants ? sc->ntenants : 1, 1);
 	int ti = -1;
@@ -191,8 +201,9 @@ static int cmd_direct(int argc, char **argv)
 	}
 	for (size_t i = 0; i < sc->ntenants; i++)
 		active[i] = ti < 0 || (int)i == ti;
+	cli_signals_init();
 	struct run_opts o = { .mode = "direct", .seed = sc->seed, .duration_ns = dur,
-			      .active = active, .device = device };
+			      .active = active, .device = device, .stop = &cli_stop };
 	struct run_result res = { 0 };
 	int rc = hw_run_direct(sc, &o, &res, err, sizeof(err));
 	if (rc) {
@@ -226,7 +237,7 @@ static int cmd_direct(int argc, char **argv)
 	run_result_release(&res);
 	free(active);
 	scenario_free(sc);
-	return rc ? 1 : 0;
+	return cli_exit_status(rc);
 }
 
 int cmd_hw(int argc, char **argv)

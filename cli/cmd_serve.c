@@ -255,7 +255,7 @@ static void run_usage(FILE *f)
 		"ours. The library is $HIPSCHED_SHIM, else the platform's one\n"
 		"(libhipsched.so for NVIDIA, libhipsched-amd.so for AMD) next to this\n"
 		"hipsched binary, else the newest build/*/ one there. Without a server\n"
-		"CMD runs unscheduled (a warning says so).\n\n"
+		"CMD runs unscheduled, without the library (a warning says so).\n\n"
 		"  --name N        client name in `hipsched status` (default: CMD's name)\n"
 		"  --priority P    integer, larger = more important (default 0)\n"
 		"  --level L       preemption level 1..3 (default 1)\n"
@@ -342,6 +342,26 @@ static int set_long(const char *var, const char *opt, const char *v, long lo, lo
 	return 0;
 }
 
+/* The environment CMD gets to join the server at path under the library
+ * shim: 0, or 1 (out of memory, said). */
+static int run_env(const char *shim, const char *path, const char *name, const char *cmd)
+{
+	const char *base = strrchr(cmd, '/');
+	setenv(HS_ENV_SOCKET, path, 1);
+	setenv(HS_ENV_NAME, name ? name : base ? base + 1 : cmd, 1);
+	const char *pre = getenv("LD_PRELOAD");
+	size_t l = strlen(shim) + (pre ? strlen(pre) : 0) + 2;
+	char *ld = malloc(l);
+	if (!ld) {
+		cli_error("out of memory");
+		return 1;
+	}
+	snprintf(ld, l, "%s%s%s", shim, pre && *pre ? ":" : "", pre ? pre : "");
+	setenv("LD_PRELOAD", ld, 1);
+	free(ld);
+	return 0;
+}
+
 int cmd_run(int argc, char **argv)
 {
 	static const struct option lopts[] = {
@@ -423,25 +443,17 @@ int cmd_run(int argc, char **argv)
 	}
 	char def[PATH_MAX];
 	const char *path = sock_path(sockopt, def, sizeof(def));
-	const char *base = strrchr(cmd[0], '/');
-	setenv(HS_ENV_SOCKET, path, 1);
-	setenv(HS_ENV_NAME, name ? name : base ? base + 1 : cmd[0], 1);
-	const char *pre = getenv("LD_PRELOAD");
-	size_t l = strlen(shim) + (pre ? strlen(pre) : 0) + 2;
-	char *ld = malloc(l);
-	if (!ld) {
-		cli_error("out of memory");
-		return 1;
-	}
-	snprintf(ld, l, "%s%s%s", shim, pre && *pre ? ":" : "", pre ? pre : "");
-	setenv("LD_PRELOAD", ld, 1);
-	free(ld);
+	/* no server: CMD runs without the library, so that this is the one
+	 * warning (the library would say it again at its first call) */
 	int fd = hs_connect(path);
 	if (fd < 0)
 		fprintf(stderr, "hipsched run: warning: no policy server at %s (%s): %s "
 			"runs unscheduled\n", path, strerror(-fd), cmd[0]);
-	else
+	else {
 		close(fd);
+		if (run_env(shim, path, name, cmd[0]))
+			return 1;
+	}
 	fflush(NULL);
 	execvp(cmd[0], cmd);
 	cli_error("run: cannot run '%s': %s", cmd[0], strerror(errno));

@@ -126,9 +126,9 @@ static int parse(int argc, char **argv, struct common_opts *o,
 			break;
 		case 'g': {
 			double us = strtod(optarg, &end);
-			if (*end || end == optarg || !(us > 0)) {
-				cli_error("%s: --gap-us needs a positive number, not '%s'",
-					  argv[0], optarg);
+			if (*end || end == optarg || !(us > 0) || !(us <= 1e12)) {
+				cli_error("%s: --gap-us needs a positive number up to 1e12, "
+					  "not '%s'", argv[0], optarg);
 				return 2;
 			}
 			o->imp.gap_ns = (int64_t)(us * 1000.0);
@@ -228,13 +228,21 @@ static int cmd_import(int argc, char **argv)
 		}
 		o.out = def;
 	}
+	if (cli_same_file(o.in, o.out)) {
+		cli_error("import: %s is the input; give another output with -o",
+			  o.out);
+		free(def);
+		return CLI_INPUT;
+	}
+	cli_signals_init();
 	struct trace_err err;
 	struct trace_import_stats st;
 	if (o.host_times) {
-		if (strcmp(o.host_times, o.out) == 0) {
+		if (strcmp(o.host_times, o.out) == 0 ||
+		    cli_same_file(o.host_times, o.out)) {
 			cli_error("import: -o would overwrite %s", o.host_times);
 			free(def);
-			return 2;
+			return CLI_INPUT;
 		}
 		struct trace_host_times_stats hs;
 		struct trace *prof = trace_import_load(o.in, &o.imp, &st, &err), *t = NULL;
@@ -245,7 +253,7 @@ static int cmd_import(int argc, char **argv)
 			cli_error("%s", err.msg);
 			trace_free(t);
 			free(def);
-			return 1;
+			return t ? CLI_RUN : CLI_INPUT;
 		}
 		fprintf(stderr, "%s: GPU side: ", o.out);
 		print_import(&st, stderr);
@@ -258,17 +266,35 @@ static int cmd_import(int argc, char **argv)
 		fputc('\n', stderr);
 		trace_free(t);
 		free(def);
-		return 0;
+		return CLI_OK;
 	}
-	if (trace_import(o.in, o.out, &o.imp, &st, &err) < 0) {
+	struct trace *t = trace_import_load(o.in, &o.imp, &st, &err);
+	if (!t) {
+	cli_error("%s", err.msg);
+		free(def);
+		return cli_signal_exit() ? cli_signal_exit() : CLI_INPUT;
+	}
+	/* written here rather than by trace_save(), so that a signal while
+	 * writing drops the temp file instead of renaming it into place */
+	struct trace_writer *w = cli_stop ? NULL : trace_writer_open(o.out, &err);
+	for (size_t i = 0; w && i < t->nrecs && !cli_stop; i++)
+		if (trace_writer_write(w, &t->recs[i]) < 0)
+			break;
+	rc = w ? trace_writer_close(w, !cli_stop, &err) : -1;
+	trace_free(t);
+	if (cli_stop) {
+		free(def);
+		return cli_signal_exit();
+	}
+	if (rc < 0) {
 		cli_error("%s", err.msg);
 		free(def);
-		return 1;
+		return CLI_RUN;
 	}
 	fprintf(stderr, "%s: ", o.out);
 	print_import(&st, stderr);
 	free(def);
-	return 0;
+	return CLI_OK;
 }
 
 static double ms(int64_t ns)
@@ -300,13 +326,13 @@ static int cmd_info(int argc, char **argv)
 	struct trace *t = trace_import_load(o.in, &o.imp, &st, &err);
 	if (!t) {
 		cli_error("%s", err.msg);
-		return 1;
+		return CLI_INPUT;
 	}
 	struct trace_summary s;
 	if (trace_summarize(t, (size_t)o.top, &s) < 0) {
 		cli_error("info: out of memory");
 		trace_free(t);
-		return 1;
+		return CLI_RUN;
 	}
 	printf("%s\n", o.in);
 	if (st.format != TRACE_FMT_CANONICAL) {
@@ -390,19 +416,24 @@ static int cmd_export(int argc, char **argv)
 		usage_export(stderr);
 		return 2;
 	}
+	if (cli_same_file(o.in, o.out)) {
+		cli_error("export: %s is the input; give another output with -o",
+			  o.out);
+		return CLI_INPUT;
+	}
 	struct trace_err err;
 	struct trace *t = trace_import_load(o.in, &o.imp, NULL, &err);
 	if (!t) {
 		cli_error("%s", err.msg);
-		return 1;
+		return CLI_INPUT;
 	}
 	rc = trace_export_chrome(t, o.out, &err);
 	trace_free(t);
 	if (rc < 0) {
 		cli_error("%s", err.msg);
-		return 1;
+		return CLI_RUN;
 	}
-	return 0;
+	return CLI_OK;
 }
 
 int cmd_trace(int argc, char **argv)

@@ -157,7 +157,8 @@ static void print_table(const struct report *rep, const char *out)
 /* ---- the driver ------------------------------------------------------------------ */
 /* Every run of one report under `seed` (standalone each, native, policy;
  * the policy run writes timeline_path when non-NULL), then its metrics.
- * pg counts the runs. 0, or -1 with the message printed. */
+ * pg counts the runs. 0, or the exit status of the failure (message
+ * printed; CLI_RUN for one of memory). */
 static int run_report(const struct drive_opts *o, run_fn run,
 		      const struct scenario *sc, const char *policy, uint64_t seed,
 		      hs_ns dur, const char *timeline_path, struct report *rep,
@@ -171,12 +172,13 @@ static int run_report(const struct drive_opts *o, run_fn run,
 		cli_error("out of memory");
 		free(active);
 		free(runs);
-		return -1;
+		return CLI_RUN;
 	}
 	for (size_t i = 0; i < nruns; i++) {
 		struct run_opts *ro = &runs[i].ro;
 		*ro = (struct run_opts){ .seed = seed, .duration_ns = dur,
-					 .policy = "native", .device = o->device };
+					 .policy = "native", .device = o->device,
+					 .stop = &cli_stop };
 		if (jobs == 1) {
 			ro->progress = progress_cb;
 			ro->progress_ctx = pg;
@@ -215,10 +217,14 @@ static int run_report(const struct drive_opts *o, run_fn run,
 		bad = f >= 0 ? f + 1 : 0;
 		pg->run += nruns;
 	}
+	int status = 0;
 	if (bad) {
 		size_t i = (size_t)bad - 1;
 		progress_done(pg);
-		if (i < sc->ntenants)
+		status = cli_exit_status(runs[i].rc);
+		if (cli_stop || runs[i].rc == HS_EINTR)
+			;                  /* interrupted: no run failed */
+		else if (i < sc->ntenants)
 			cli_error("standalone %s run failed: %s", sc->tenants[i].name,
 				  runs[i].err);
 		else
@@ -227,12 +233,30 @@ static int run_report(const struct drive_opts *o, run_fn run,
 	free(active);
 	free(runs);
 	if (bad)
-		return -1;
+		return status;
 	if (report_analyse(rep)) {
 		cli_error("out of memory");
-		return -1;
+		return CLI_RUN;
 	}
 	return 0;
+}
+
+/* An input the run reads (scenario, traces, arrival files) inside the
+ * run directory that the run replaces: refused up front. */
+static int input_in_out(const struct scenario *sc, const char *out)
+{
+	const char *bad = cli_path_within(sc->path, out) ? sc->path : NULL;
+	for (size_t i = 0; !bad && i < sc->ntenants; i++) {
+		const struct tenant_spec *t = &sc->tenants[i];
+		if (t->trace_path && cli_path_within(t->trace_path, out))
+			bad = t->trace_path;
+		else if (t->arrival_file && cli_path_within(t->arrival_file, out))
+			bad = t->arrival_file;
+	}
+	if (bad)
+		cli_error("%s: the run directory %s holds the input %s, which the "
+			  "run would replace; choose another --out", sc->path, out, bad);
+	return bad != NULL;
 }
 
 /* The figures over seeds, after the table. */
@@ -265,7 +289,7 @@ int cli_drive(const struct drive_opts *o, run_fn run)
 	struct scenario *sc = scenario_load(o->scenario_path, err, sizeof(err));
 	if (!sc) {
 		cli_error("%s", err);
-		return 1;
+		return CLI_INPUT;
 	}
 	const char *policy = o->policy ? o->policy : sc->policy;
 	if (!policy_find(policy)) {
@@ -273,32 +297,44 @@ int cli_drive(const struct drive_opts *o, run_fn run)
 		policy_unknown(policy, msg, sizeof(msg));
 		cli_error("%s", msg);
 		scenario_free(sc);
-		return 2;
+		return CLI_USAGE;
 	}
 	uint64_t seed = o->have_seed ? o->seed : sc->seed;
 	size_t nseeds = o->nseeds > 1 ? o->nseeds : 1;
 	hs_ns dur = o->duration_ns > 0 ? o->duration_ns : sc->duration_ns;
+	if (scenario_check_limits(sc, dur, err, sizeof(err))) {
+		cli_error("%s", err);
+		scenario_free(sc);
+		return CLI_INPUT;
+	}
 	char out[PATH_MAX - 32], tmp[PATH_MAX];
 	if (o->out_dir)
 		snprintf(out, sizeof(out), "%s", o->out_dir);
 	else
 		snprintf(out, sizeof(out), "runs/%s", sc->name);
+	if (input_in_out(sc, out)) {
+		scenario_free(sc);
+		return CLI_INPUT;
+	}
 
 	struct report rep;
 	struct seeds sd = { 0 };
-	int status = 1;
+	int status = CLI_RUN;
 	tmp[0] = 0;
 	if (report_init(&rep, sc, o->backend, policy, seed, dur)) {
 		cli_error("out of memory");
 		scenario_free(sc);
-		return 1;
+		return CLI_RUN;
 	}
 	if (nseeds > 1 && analysis_seeds_init(&sd, sc->ntenants, nseeds, seed)) {
 		cli_error("out of memory");
 		goto done;
 	}
-	if (rundir_begin(out, tmp, sizeof(tmp), err, sizeof(err))) {
+	cli_signals_init();
+	int brc = rundir_begin(out, tmp, sizeof(tmp), err, sizeof(err));
+	if (brc) {
 		cli_error("%s", err);
+		status = brc == ANALYSIS_EOUT ? CLI_INPUT : CLI_RUN;
 		goto done;
 	}
 
@@ -313,22 +349,24 @@ int cli_drive(const struct drive_opts *o, run_fn run)
 	int bad = run_report(o, run, sc, policy, seed, dur, o->timeline ? tl : NULL,
 			     &rep, &pg);
 	if (!bad && nseeds > 1)
-		bad = analysis_seeds_add(&sd, &rep) ? -1 : 0;
+		bad = analysis_seeds_add(&sd, &rep) ? CLI_RUN : 0;
 	for (size_t k = 1; k < nseeds && !bad; k++) {
 		struct report more;
 		if (report_init(&more, sc, o->backend, policy, seed + k, dur)) {
 			cli_error("out of memory");
-			bad = -1;
+			bad = CLI_RUN;
 			break;
 		}
 		bad = run_report(o, run, sc, policy, seed + k, dur, NULL, &more, &pg);
 		if (!bad)
-			bad = analysis_seeds_add(&sd, &more) ? -1 : 0;
+			bad = analysis_seeds_add(&sd, &more) ? CLI_RUN : 0;
 		report_release(&more);
 	}
 	progress_done(&pg);
-	if (bad)
+	if (bad) {
+		status = bad;
 		goto done;
+	}
 	if (nseeds > 1)
 		rep.seeds = &sd;
 	if (analysis_write_summary(&rep, tmp, err, sizeof(err)) ||
@@ -336,9 +374,11 @@ int cli_drive(const struct drive_opts *o, run_fn run)
 		cli_error("%s", err);
 		goto done;
 	}
-	int prc = analysis_write_plots(&rep, tmp, err, sizeof(err));
+	int prc = cli_stop ? 0 : analysis_write_plots(&rep, tmp, err, sizeof(err));
 	if (prc)
 		cli_error("warning: %s", err);
+	if (cli_stop)             /* nothing half done is put in place */
+		goto done;
 	if (rundir_commit(tmp, out, err, sizeof(err))) {
 		cli_error("%s", err);
 		goto done;
@@ -358,10 +398,13 @@ int cli_drive(const struct drive_opts *o, run_fn run)
 			print_seeds(&rep, &sd);
 	}
 	fflush(stdout);
-	status = (nseeds > 1 ? sd.npass == sd.nadded : rep.v_policy.pass) ? 0 : 1;
+	status = (nseeds > 1 ? sd.npass == sd.nadded : rep.v_policy.pass) ?
+		 CLI_OK : CLI_FAIL;
 done:
 	if (tmp[0])
 		rundir_abort(tmp);
+	if (cli_stop)
+		status = cli_signal_exit();
 	rep.seeds = NULL;
 	report_release(&rep);
 	analysis_seeds_release(&sd);
@@ -393,7 +436,8 @@ static void usage(FILE *f, const char *backend)
 		"  --json         print summary.json instead of the table\n"
 		"  --timeline     also write timeline.json (Chrome trace, Perfetto)\n"
 		"%s"
-		"\nexit status: 0 the verdict passes, 1 it fails or an error, 2 usage\n",
+		"\nexit status: 0 the verdict passes, 1 it fails, 2 usage error, 3 bad\n"
+		"input, 4 the run failed, 130/143 interrupted (SIGINT/SIGTERM)\n",
 		backend, hw ? " [--device N]" : " [-j N]",
 		hw ? "  --device N     GPU ordinal (default 0)\n" :
 		     "  -j, --jobs N   runs at once (standalone, native, policy; default:\n"
@@ -474,10 +518,20 @@ int cli_drive_main(int argc, char **argv, const char *backend, run_fn run)
 			if (cli_parse_duration(optarg, &o.duration_ns)) {
 				cli_error("%s: bad --duration '%s' (e.g. 10s, 500ms)",
 					  backend, optarg);
-				return 2;
+				return CLI_USAGE;
+			}
+			if (o.duration_ns > SCENARIO_DURATION_MAX_NS) {
+				cli_error("%s: --duration '%s' is longer than %.0f s, the "
+					  "longest run hipsched accepts", backend, optarg,
+					  SCENARIO_DURATION_MAX_NS / 1e9);
+				return CLI_USAGE;
 			}
 			break;
 		case 'o':
+			if (!optarg[0]) {
+				cli_error("%s: --out needs a directory path", backend);
+				return CLI_USAGE;
+			}
 			o.out_dir = optarg;
 			break;
 		case 'S':

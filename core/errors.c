@@ -11,6 +11,7 @@ static const char *const messages[HS_ERR_COUNT_] = {
 	[-HS_EEXIST] = "name already registered",
 	[-HS_EBUSY] = "queue still has commands",
 	[-HS_EPARAM] = "bad policy parameter",
+	[-HS_EINTR] = "interrupted",
 };
 
 static struct {

@@ -83,6 +83,12 @@ int policy__param_double(const struct hs_param *params, size_t n,
 				 key, params[i].val);
 			return HS_EPARAM;
 		}
+		/* bounded: policies scale these to ns (ms * 1e6) */
+		if (!(v <= 1e9)) {
+			snprintf(err, errlen, "%s: '%s' is too large (at most 1e9)", key,
+				 params[i].val);
+			return HS_EPARAM;
+		}
 		*out = v;
 	}
 	return HS_OK;

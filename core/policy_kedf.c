@@ -5,7 +5,11 @@
  * suspended. With k = 1 it is edf. A GPU has room for more than one model
  * at a time: when one tenant alone does not fill the device, running the
  * two most urgent keeps the GPU busy without letting the least urgent
- * queues in. Parameter k (default 2, 1..1024).
+ * queues in. A queue without a deadline takes no slot while a queue with
+ * one is ready, even when slots are free: it would share the device with
+ * (or, in another process, time-slice against) the deadline work. When no
+ * ready queue has a deadline, the k best by priority, then id, run.
+ * Parameter k (default 2, 1..1024).
  *
  * Cost: O(n * k) per call, n the number of queues.
  */
@@ -37,22 +41,37 @@ static int init_kedf(const struct hs_param *params, size_t n, void **state,
 	return HS_OK;
 }
 
+/* A ready queue that may take one of the k slots: every ready queue when
+ * none has a deadline, else only those with one. */
+static int kedf_candidate(const struct xq_status *q, int any_deadline)
+{
+	return q->ready && (!any_deadline || q->deadline_ns != INT64_MAX);
+}
+
 static void sched_kedf(struct sched *s, void *state, const struct sched_status *st)
 {
 	struct kedf *kd = state;
 	unsigned char *run = policy__run_buf(&kd->run, st->n);
-	size_t nready = 0;
+	size_t ncand = 0;
+	int any_deadline = 0;
 	for (size_t i = 0; i < st->n; i++)
-		nready += st->q[i].ready != 0;
-	if (run && nready <= kd->k) {
-		for (size_t i = 0; i < st->n; i++)
-			run[i] = 1;        /* room for all: nobody waits */
+		any_deadline |= st->q[i].ready && st->q[i].deadline_ns != INT64_MAX;
+	for (size_t i = 0; i < st->n; i++)
+		ncand += kedf_candidate(&st->q[i], any_deadline);
+	if (run && ncand <= kd->k) {
+		/* room for all of them; an idle queue stays resumed unless it
+		 * would be a deadline-less one let in beside deadline work */
+		for (size_t i = 0; i < st->n; i++) {
+			const struct xq_status *q = &st->q[i];
+			run[i] = kedf_candidate(q, any_deadline) ||
+				 (!q->ready && (!any_deadline || q->deadline_ns != INT64_MAX));
+		}
 	} else if (run) {
 		/* pick the k best, one selection pass each */
 		for (unsigned r = 0; r < kd->k; r++) {
 			size_t best = st->n;
 			for (size_t i = 0; i < st->n; i++)
-				if (st->q[i].ready && !run[i] &&
+				if (kedf_candidate(&st->q[i], any_deadline) && !run[i] &&
 				    (best == st->n || policy__deadline_before(&st->q[i], &st->q[best])))
 					best = i;
 			if (best == st->n)

@@ -48,7 +48,8 @@ enum hs_err {
 	HS_EEXIST = -5,      /* name already registered */
 	HS_EBUSY = -6,       /* queue still has commands */
 	HS_EPARAM = -7,      /* bad policy parameter */
-	HS_ERR_COUNT_ = 8
+	HS_EINTR = -8,       /* stopped early: a signal (run_opts.stop) */
+	HS_ERR_COUNT_ = 9
 };
 #define HS_ERANGE_SIZE 100
 #define HS_ERANGE_HW (-100)

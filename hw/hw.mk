@@ -69,6 +69,7 @@ hwcheck:
 HW_IQUOTE := -iquote hw/dev -iquote hw/run -iquote hw/serve
 HW_TEST_OBJS := $(B)/tests/check_hw.o $(B)/tests/check_hwcalib.o $(B)/tests/check_workload.o \
                 $(B)/tests/check_serve.o $(B)/tests/check_policies_hw.o \
+                $(B)/tests/check_hwfault.o \
                 $(B)/tests/fake_hwdev.o
 
 # core/sched.h shadows the C library's <sched.h> under -Icore, and

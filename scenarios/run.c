@@ -48,9 +48,12 @@ int run_result_add_req(struct run_result *r, size_t tenant,
 	if (tenant >= r->ntenants)
 		return HS_EINVAL;
 	struct tenant_result *t = &r->t[tenant];
+	if (r->nreq_all >= SCENARIO_REQUESTS_MAX)
+		return SCENARIO_ELIMIT;
 	if (grow((void **)&t->req, &t->cap, t->nreq, sizeof(*t->req)))
 		return HS_ENOMEM;
 	t->req[t->nreq++] = *rec;
+	r->nreq_all++;
 	return HS_OK;
 }
 

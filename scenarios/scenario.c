@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include "scenario.h"
 #include "scenario_internal.h"
@@ -177,6 +178,10 @@ static void key_scenario(struct parser *p, const char *k, const char *v)
 		set_duration(p, k, v, &sc->duration_ns);
 		if (!p->err_line && sc->duration_ns <= 0)
 			perr(p, p->line, "duration must be positive");
+		else if (!p->err_line && sc->duration_ns > SCENARIO_DURATION_MAX_NS)
+			perr(p, p->line, "duration %s is longer than %.0f s, the "
+			     "longest run hipsched accepts", v,
+			     SCENARIO_DURATION_MAX_NS / 1e9);
 	} else if (strcmp(k, "seed") == 0) {
 		if (scenario__parse_u64(v, &sc->seed))
 			perr(p, p->line, "bad seed '%s' (an unsigned integer)", v);
@@ -239,6 +244,16 @@ static void key_policy(struct parser *p, const char *k, const char *v)
 	}
 }
 
+/* An input file named by a key: readable and not a directory. */
+static void check_input(struct parser *p, const char *what, const char *path)
+{
+	struct stat st;
+	if (access(path, R_OK) != 0)
+		perr(p, p->line, "%s '%s' not found (%s)", what, path, strerror(errno));
+	else if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+		perr(p, p->line, "%s '%s' is a directory", what, path);
+}
+
 static void key_tenant(struct parser *p, int ti, const char *k, const char *v)
 {
 	struct tenant_spec *t = &p->sc->tenants[ti];
@@ -248,8 +263,8 @@ static void key_tenant(struct parser *p, int ti, const char *k, const char *v)
 		free(t->trace_path);
 		t->trace_path = resolve(p->dir, v);
 		p->line_trace[ti] = p->line;
-		if (t->trace_path && access(t->trace_path, R_OK) != 0)
-			perr(p, p->line, "trace file '%s' not found (%s)", t->trace_path, strerror(errno));
+		if (t->trace_path)
+			check_input(p, "trace file", t->trace_path);
 	} else if (strcmp(k, "priority") == 0) {
 		if (scenario__parse_long(v, INT_MIN, INT_MAX, &n))
 			perr(p, p->line, "bad priority '%s' (an integer)", v);
@@ -271,18 +286,24 @@ static void key_tenant(struct parser *p, int ti, const char *k, const char *v)
 			perr(p, p->line, "bad rate '%s' (requests per second)", v);
 		else if (d <= 0)
 			perr(p, p->line, "rate must be positive (got %s)", v);
+		else if (d > SCENARIO_RATE_MAX)
+			perr(p, p->line, "rate %s is above %.0f requests per second, "
+			     "the most hipsched accepts", v, SCENARIO_RATE_MAX);
 		else
 			t->rate_per_s = d;
 	} else if (strcmp(k, "arrival_file") == 0) {
 		free(t->arrival_file);
 		t->arrival_file = resolve(p->dir, v);
 		p->line_afile[ti] = p->line;
-		if (t->arrival_file && access(t->arrival_file, R_OK) != 0)
-			perr(p, p->line, "arrival file '%s' not found (%s)", t->arrival_file, strerror(errno));
-	} else if (strcmp(k, "slo") == 0) {
-		set_duration(p, k, v, &t->slo_ns);
-	} else if (strcmp(k, "deadline") == 0) {
-		set_duration(p, k, v, &t->deadline_ns);
+		if (t->arrival_file)
+			check_input(p, "arrival file", t->arrival_file);
+	} else if (strcmp(k, "slo") == 0 || strcmp(k, "deadline") == 0) {
+		hs_ns *dst = k[0] == 's' ? &t->slo_ns : &t->deadline_ns;
+		set_duration(p, k, v, dst);
+		/* added to arrival times: bounded so the sum cannot overflow */
+		if (*dst > SCENARIO_DURATION_MAX_NS)
+			perr(p, p->line, "%s %s is longer than %.0f s", k, v,
+			     SCENARIO_DURATION_MAX_NS / 1e9);
 	} else if (strcmp(k, "process") == 0) {
 		if (strcmp(v, "shared") == 0)
 			t->process = PROCESS_SHARED;
@@ -404,6 +425,10 @@ static void header(struct parser *p, const char *line)
 		int dup = scenario_tenant_index(sc, tn);
 		if (dup >= 0) {
 			perr(p, p->line, "duplicate tenant '%s' (first at line %d)", tn, sc->tenants[dup].line);
+			return;
+		}
+		if (sc->ntenants == SCENARIO_TENANTS_MAX) {
+			perr(p, p->line, "more than %d tenants", SCENARIO_TENANTS_MAX);
 			return;
 		}
 		size_t nt = sc->ntenants + 1;
@@ -602,6 +627,11 @@ static struct scenario *load(const char *path, int policy_only, char *err,
 		snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
 		goto fail;
 	}
+	struct stat st;
+	if (fstat(fileno(p.f), &st) == 0 && S_ISDIR(st.st_mode)) {
+		snprintf(err, errlen, "%s: is a directory, not a scenario file", path);
+		goto fail;
+	}
 	/* Indented lines are ordinary lines, not continuations. */
 	ini_allow_multiline = false;
 	int rc = ini_parse_stream(reader, &p, handler, &p);
@@ -695,4 +725,29 @@ int scenario_tenant_index(const struct scenario *sc, const char *name)
 		if (strcmp(sc->tenants[i].name, name) == 0)
 			return (int)i;
 	return -1;
+}
+
+int scenario_check_limits(const struct scenario *sc, hs_ns duration_ns,
+			  char *err, size_t errlen)
+{
+	const char *path = sc->path ? sc->path : "scenario";
+	if (duration_ns <= 0 || duration_ns > SCENARIO_DURATION_MAX_NS) {
+		snprintf(err, errlen, "%s: duration %.3f s outside (0, %.0f s]", path,
+			 (double)duration_ns / 1e9, SCENARIO_DURATION_MAX_NS / 1e9);
+		return -1;
+	}
+	double reqs = 0;
+	for (size_t i = 0; i < sc->ntenants; i++) {
+		const struct tenant_spec *t = &sc->tenants[i];
+		if (t->arrival == ARRIVAL_PERIODIC || t->arrival == ARRIVAL_POISSON)
+			reqs += t->rate_per_s * ((double)duration_ns / 1e9);
+	}
+	if (reqs > SCENARIO_REQUESTS_MAX) {
+		snprintf(err, errlen, "%s: the tenants' rates bring about %.3g requests "
+			 "in %.0f s, more than the %d a run keeps; shorten the "
+			 "duration or lower the rates", path, reqs,
+			 (double)duration_ns / 1e9, SCENARIO_REQUESTS_MAX);
+		return -1;
+	}
+	return 0;
 }

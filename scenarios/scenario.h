@@ -16,6 +16,7 @@
 #ifndef HIPSCHED_SCENARIO_H
 #define HIPSCHED_SCENARIO_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 #include "sched.h"
@@ -24,7 +25,19 @@
 enum scenario_err {
 	SCENARIO_EBAD = HS_ERANGE_SCENARIO,        /* a scenario that cannot run */
 	SCENARIO_EVALUE = HS_ERANGE_SCENARIO - 1,  /* a value that does not parse */
+	SCENARIO_ELIMIT = HS_ERANGE_SCENARIO - 2,  /* more requests than a run
+	                                            * keeps (SCENARIO_REQUESTS_MAX) */
 };
+
+/* Limits: what a run can hold in reasonable memory and time. A scenario
+ * or command line beyond them is refused up front with a message (by
+ * scenario_load() and scenario_check_limits()), not attempted. A run keeps
+ * about 32 bytes per request, three runs' worth at once (standalone,
+ * native, policy): SCENARIO_REQUESTS_MAX is about 1 GB. */
+#define SCENARIO_DURATION_MAX_NS (86400LL * 1000000000LL) /* 24 h per run */
+#define SCENARIO_RATE_MAX 1e6                             /* requests/s */
+#define SCENARIO_TENANTS_MAX 1024
+#define SCENARIO_REQUESTS_MAX 10000000                    /* per run */
 
 enum arrival_kind { ARRIVAL_PERIODIC, ARRIVAL_POISSON, ARRIVAL_CLOSED, ARRIVAL_FILE };
 enum process_mode { PROCESS_SHARED, PROCESS_OWN };
@@ -92,6 +105,13 @@ void scenario_free(struct scenario *sc);
  * optional: what `hipsched serve --config` reads its [policy] from (the
  * policy name, its parameters, level / threshold / batch). */
 struct scenario *scenario_load_policy(const char *path, char *err, size_t errlen);
+
+/* Checks sc run for duration_ns against the limits above: the duration,
+ * and the requests its open-loop tenants would bring (rate x duration,
+ * arrival file lines are checked when read). 0, or -1 with
+ * "FILE:LINE: what is wrong" in err. */
+int scenario_check_limits(const struct scenario *sc, hs_ns duration_ns,
+			  char *err, size_t errlen);
 
 /* Parses a span with a unit: "30s", "1.5ms", "250us", "100ns", "2m"; "0"
  * alone is allowed. Returns 0 and the span in *out_ns (rounded to the
@@ -250,6 +270,9 @@ struct run_result {
 	hs_ns gpu_busy_ns;         /* time with >= 1 command running */
 	size_t ntenants;           /* == scenario's ntenants */
 	struct tenant_result *t;
+	size_t nreq_all;           /* requests of every tenant, at most
+	                            * SCENARIO_REQUESTS_MAX (then
+	                            * SCENARIO_ELIMIT) */
 	/* preemption latencies observed (suspend -> queue idle), ns */
 	hs_ns *preempt_ns;
 	size_t npreempt, preempt_cap;
@@ -291,6 +314,9 @@ struct run_opts {
 	void (*progress)(void *ctx, double fraction);
 	void *progress_ctx;
 	int device;                /* hw: GPU ordinal (--device N); sim: unused */
+	/* when non-NULL and *stop turns non-zero (a signal), the run ends as
+	 * soon as it can, children and threads ended, and returns HS_EINTR */
+	const volatile sig_atomic_t *stop;
 };
 /* A backend's whole run of a scenario (sim_run, hw_run).
  * res: the caller passes it zeroed (no allocation in it); the run_fn calls

@@ -21,6 +21,8 @@ static const char *skip_ws(const char *s)
 static const char *const scenario_messages[] = {
 	[HS_ERANGE_SCENARIO - SCENARIO_EBAD] = "bad scenario",
 	[HS_ERANGE_SCENARIO - SCENARIO_EVALUE] = "bad value",
+	[HS_ERANGE_SCENARIO - SCENARIO_ELIMIT] = "more requests than a run keeps "
+		"(SCENARIO_REQUESTS_MAX); shorten the duration",
 };
 
 HS_ERR_BLOCK(HS_ERANGE_SCENARIO, scenario_messages);

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include "scenario.h"
 #include "trace.h"
 
@@ -113,12 +114,31 @@ static int read_arrivals(struct workload *w, const char *path, char *err,
 		snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
 		return SCENARIO_EBAD;
 	}
+	struct stat st;
+	if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
+		snprintf(err, errlen, "%s: is a directory, not an arrival file", path);
+		fclose(f);
+		return SCENARIO_EBAD;
+	}
 	char line[256];
 	size_t cap = 0;
 	long ln = 0;
 	int rc = HS_OK;
 	while (fgets(line, sizeof(line), f)) {
 		ln++;
+		size_t len = strlen(line);
+		if (len == sizeof(line) - 1 && line[len - 1] != '\n' && !feof(f)) {
+			snprintf(err, errlen, "%s:%ld: line longer than %zu characters",
+				 path, ln, sizeof(line) - 2);
+			rc = SCENARIO_EBAD;
+			break;
+		}
+		if (w->nfile == SCENARIO_REQUESTS_MAX) {
+			snprintf(err, errlen, "%s:%ld: more than %d arrivals, more than "
+				 "a run keeps", path, ln, SCENARIO_REQUESTS_MAX);
+			rc = SCENARIO_ELIMIT;
+			break;
+		}
 		char *p = line, *end;
 		while (*p == ' ' || *p == '\t')
 			p++;

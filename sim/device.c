@@ -10,6 +10,7 @@
 #include "sim.h"
 
 enum { F_NS, F_US, F_INT, F_BOOL };   /* F_US: integer us, kept in ns */
+#define DEVICE_NS_MAX (60LL * 1000000000LL)
 
 struct field {
 	const char *key;
@@ -82,11 +83,20 @@ static int on_kv(void *user, const char *section, const char *key,
 		}
 		char *p = (char *)c->dev + f->off;
 		if (f->type == F_NS) {
+			/* the simulator adds these to event times: a bound far
+			 * above any device's (microseconds) keeps sums in range */
+			if (x > DEVICE_NS_MAX) {
+				snprintf(c->msg, sizeof(c->msg), "%s: %lld ns out of "
+					 "range (at most %lld, 60 s)", key, x,
+					 (long long)DEVICE_NS_MAX);
+				return 0;
+			}
 			*(hs_ns *)p = x;
 		} else if (f->type == F_US) {
-			if (x > 1000000000) {
-				snprintf(c->msg, sizeof(c->msg),
-					 "%s: %lld out of range", key, x);
+			if (x > DEVICE_NS_MAX / 1000) {
+				snprintf(c->msg, sizeof(c->msg), "%s: %lld us out of "
+					 "range (at most %lld, 60 s)", key, x,
+					 (long long)(DEVICE_NS_MAX / 1000));
 				return 0;
 			}
 			*(hs_ns *)p = x * 1000;

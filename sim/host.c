@@ -128,6 +128,11 @@ int sim__tenant_setup(struct sim *s, struct sim_tenant *t, char *err,
 		}
 		t->own_trace = 1;
 	}
+	struct trace_err te;
+	if (trace_check_replay(t->tr, SCENARIO_DURATION_MAX_NS, &te)) {
+		snprintf(err, errlen, "%s", te.msg);
+		return HS_EINVAL;
+	}
 	int rc = index_trace(t, err, errlen);
 	if (rc)
 		return rc;
@@ -222,8 +227,9 @@ static void complete_request(struct sim_tenant *t, hs_ns now)
 		.arrival_ns = t->arrival_ns,
 		.start_ns = t->start_ns, .end_ns = now,
 	};
-	if (t->recorded && run_result_add_req(s->res, t->idx, &r) && !s->err)
-		s->err = HS_ENOMEM;
+	int rc = t->recorded ? run_result_add_req(s->res, t->idx, &r) : HS_OK;
+	if (rc && !s->err)
+		s->err = rc;
 	sim__emit_request(s, t, &r);
 	t->req_no++;
 	t->busy = 0;

@@ -276,8 +276,14 @@ static void loop(struct sim *s)
 	while (s->owed && !s->err && sim_engine_step(s->eng, s->cap_ns)) {
 		if (s->dirty)
 			sim__dispatch(s, sim_engine_now(s->eng));
-		if (o->progress && ++n == PROGRESS_EVERY) {
+		if (++n == PROGRESS_EVERY) {
 			n = 0;
+			if (o->stop && *o->stop) {
+				s->err = HS_EINTR;
+				break;
+			}
+			if (!o->progress)
+				continue;
 			double f = (double)sim_engine_now(s->eng) / (double)s->duration_ns;
 			o->progress(o->progress_ctx, f < 1 ? f : 1);
 		}

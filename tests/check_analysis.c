@@ -443,14 +443,14 @@ START_TEST(test_rundir)
 	f = fopen(stale, "w");
 	fputs("keep\n", f);
 	fclose(f);
-	ck_assert_int_eq(drive(out, NULL, 0), 1);
+	ck_assert_int_eq(drive(out, NULL, 0), CLI_INPUT);
 	ck_assert_int_eq(access(stale, F_OK), 0);
 	ck_assert_int_eq(count_named(".tmp."), 0);
 
 	/* a failing run leaves nothing */
 	snprintf(out, sizeof(out), "%s/failed", base);
 	fake_fail = 1;
-	ck_assert_int_eq(drive(out, NULL, 0), 1);
+	ck_assert_int_eq(drive(out, NULL, 0), CLI_INPUT);    /* HS_EINVAL */
 	fake_fail = 0;
 	ck_assert_int_eq(access(out, F_OK), -1);
 	ck_assert_int_eq(count_named(".tmp."), 0);
@@ -531,7 +531,7 @@ START_TEST(test_compare)
 	ck_assert_int_eq(analysis_compare(a, c, &t, err, sizeof(err)), ANALYSIS_EBAD);
 	ck_assert_ptr_nonnull(strstr(err, "not a hipsched summary"));
 
-	/* the command: exit 0 on two runs, 1 on a bad one, 2 on usage */
+	/* the command: exit 0 on two runs, 3 (bad input) on a bad one, 2 on usage */
 	char *argv_ok[] = { "compare", a, b, NULL };
 	char *argv_bad[] = { "compare", a, c, NULL };
 	char *argv_use[] = { "compare", a, NULL };
@@ -540,7 +540,7 @@ START_TEST(test_compare)
 	    r3 = cmd_compare(2, argv_use);
 	unquiet();
 	ck_assert_int_eq(r1, 0);
-	ck_assert_int_eq(r2, 1);
+	ck_assert_int_eq(r2, CLI_INPUT);
 	ck_assert_int_eq(r3, 2);
 	rmbase();
 }
@@ -566,7 +566,7 @@ START_TEST(test_options)
 	ck_assert_int_eq(r[1], 2);
 	ck_assert_int_eq(r[2], 2);
 	ck_assert_int_eq(r[3], 2);
-	ck_assert_int_eq(r[4], 1);
+	ck_assert_int_eq(r[4], CLI_INPUT);
 }
 END_TEST
 

@@ -9,23 +9,10 @@
 #include "test_util.h"
 
 
-/* Runs a shell command (from the repo root, where make check runs), puts
- * its stdout+stderr into out, returns its exit status. A leading
- * "./hipsched" stands for the binary of the flavor under test
- * ($HIPSCHED_BIN, set by make check). */
+/* The command's output and exit status (test_util.h). */
 static int run(const char *cmd, char *out, size_t len)
 {
-	char full[4096];
-	if (strncmp(cmd, "./hipsched", 10) == 0)
-		snprintf(full, sizeof(full), "%s%s 2>&1", test_bin(), cmd + 10);
-	else
-		snprintf(full, sizeof(full), "%s 2>&1", cmd);
-	FILE *p = popen(full, "r");
-	ck_assert_ptr_nonnull(p);
-	size_t n = fread(out, 1, len - 1, p);
-	out[n] = '\0';
-	int st = pclose(p);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+	return test_run(cmd, out, len);
 }
 
 static char out[65536];

@@ -144,6 +144,27 @@ START_TEST(test_kedf_two_run)
 }
 END_TEST
 
+/* kedf: a queue without a deadline takes no free slot while one with a
+ * deadline is ready (it would share the device with it); it runs again
+ * once no deadline work is ready. */
+START_TEST(test_kedf_no_deadline_waits)
+{
+	struct hs_param p = { "k", "2" };
+	struct sched *s = mksched("kedf", &p, 1);
+	struct xq *a = mk(s, &h1, 1, 0, 1, 0);
+	struct xq *batch = mk(s, &h2, 5, 0, 1, 0);   /* no deadline */
+	xq_set_deadline(a, 100, 0);
+	submit_n(batch, cmds[1], 1, 0);
+	ck_assert_int_eq(SUSP(batch), 0);    /* alone: it runs */
+	submit_n(a, cmds[0], 1, 1);
+	ck_assert_int_eq(SUSP(a), 0);
+	ck_assert_int_eq(SUSP(batch), 1);    /* a slot is free, yet it waits */
+	xq_complete(a, &cmds[0][0], 2);
+	ck_assert_int_eq(SUSP(batch), 0);
+	sched_free(s);
+}
+END_TEST
+
 /* cfs: weight 2 earns twice the time; a sleeper gets no credit. */
 START_TEST(test_cfs_weighted)
 {
@@ -314,6 +335,7 @@ Suite *policies_suite(void)
 	tcase_add_test(t, test_lax_least_slack);
 	tcase_add_test(t, test_lax_no_deadline_last);
 	tcase_add_test(t, test_kedf_two_run);
+	tcase_add_test(t, test_kedf_no_deadline_waits);
 	tcase_add_test(t, test_cfs_weighted);
 	tcase_add_test(t, test_cfs_sleeper_no_credit);
 	tcase_add_test(t, test_up_shares);

@@ -998,11 +998,17 @@ START_TEST(test_cmd_run)
 	int rc = sh(
 		"so=$(ldd $H | awk '/libc\\.so/ { print $3 }')\n"
 		"[ -f \"$so\" ] || exit 20\n"
+		"$H serve --socket $D/s.sock >$D/srv 2>&1 & sp=$!\n"
+		"i=0; while [ ! -S $D/s.sock ] && [ $i -lt 200 ]; do sleep 0.01; i=$((i+1)); done\n"
 		"HIPSCHED_SHIM=$so $H run --name web --priority 5 --slo 50ms --deadline 6ms "
-		"--weight 2 --level 1 --threshold 8 --batch 4 --socket $D/none.sock -- "
+		"--weight 2 --level 1 --threshold 8 --batch 4 --socket $D/s.sock -- "
 		"sh -c 'echo \"env $HIPSCHED_SOCKET $HIPSCHED_NAME $HIPSCHED_PRIORITY "
 		"$HIPSCHED_SLO_MS $HIPSCHED_DEADLINE_MS $HIPSCHED_WEIGHT $HIPSCHED_LEVEL "
 		"$HIPSCHED_THRESHOLD $HIPSCHED_BATCH\"; echo \"pre $LD_PRELOAD\"; exit 7'\n"
+		"echo \"exit=$?\"\n"
+		"kill -TERM $sp; wait $sp\n"
+		"HIPSCHED_SHIM=$so $H run --socket $D/none.sock -- "
+		"sh -c 'echo \"nopre $LD_PRELOAD.\"; exit 6'\n"
 		"echo \"exit=$?\"\n"
 		"HIPSCHED_SHIM=$D/missing.so $H run -- true; echo \"missing=$?\"\n"
 		"$H run --platform arm -- true; echo \"plat=$?\"\n"
@@ -1012,13 +1018,16 @@ START_TEST(test_cmd_run)
 		out, sizeof(out));
 	ck_assert_msg(rc == 0, "script failed (%d):\n%s", rc, out);
 	char want[256];
-	snprintf(want, sizeof(want), "env %s/none.sock web 5 50.000000 6.000000 2 1 8 4",
+	snprintf(want, sizeof(want), "env %s/s.sock web 5 50.000000 6.000000 2 1 8 4",
 		 tmpdir);
 	ck_assert_msg(strstr(out, want), "no '%s' in:\n%s", want, out);
 	ck_assert_ptr_nonnull(strstr(out, "pre /"));
 	ck_assert_ptr_nonnull(strstr(out, "libc.so"));
 	ck_assert_ptr_nonnull(strstr(out, "warning: no policy server at"));
 	ck_assert_ptr_nonnull(strstr(out, "exit=7"));
+	/* no server: no library either */
+	ck_assert_ptr_nonnull(strstr(out, "nopre ."));
+	ck_assert_ptr_nonnull(strstr(out, "exit=6"));
 	ck_assert_ptr_nonnull(strstr(out, "libhipsched.so not found"));
 	ck_assert_ptr_nonnull(strstr(out, "bad --platform 'arm'"));
 	ck_assert_ptr_nonnull(strstr(out, "plat=2"));

@@ -1,5 +1,7 @@
 /* The fake device layer of the hw/ tests (see fake_hwdev.h). */
 #include <pthread.h>
+#include <signal.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +22,7 @@ struct fop {
 	volatile int64_t *times;
 	int slot;
 	struct fev *ev;
+	int hang;                  /* fake_faults.kernel_hang_at */
 	hs_ns submit_ns;           /* when the host enqueued it */
 	struct fop *next;
 };
@@ -35,6 +38,8 @@ struct fstream {
 };
 
 static int fake_kernels_run, fake_kernels_aborted;
+struct fake_faults fake_faults;
+static int fake_launches;          /* kernel launch calls in this process */
 static pthread_mutex_t fake_mu = PTHREAD_MUTEX_INITIALIZER;
 static hs_ns *log_buf;             /* fake_hwdev_log */
 static size_t log_cap, *log_n;
@@ -62,6 +67,10 @@ static void *fstream_main(void *arg)
 		struct fop *op = s->head;
 		s->busy = 1;
 		pthread_mutex_unlock(&s->mu);
+		if (op->kind == FOP_KERNEL && op->hang) {
+			for (;;)               /* a stream that never completes */
+				pause();
+		}
 		if (op->kind == FOP_KERNEL) {
 			if (op->ctl[0]) {
 				if (op->slot >= 0)
@@ -206,7 +215,13 @@ static int fake_ctl_flag(void *dev, struct hw_ctl *ctl, int on, void *st)
 static int fake_kernel(void *dev, void *st, const struct hw_kernel *k,
 		       const struct hw_ctl *ctl, int slot)
 {
+	int nth = __atomic_add_fetch(&fake_launches, 1, __ATOMIC_SEQ_CST);
+	if (nth == fake_faults.die_at)
+		raise(SIGKILL);
+	if (nth == fake_faults.kernel_fail_at)
+		return HW_EDEVICE;
 	struct fop *op = calloc(1, sizeof(*op));
+	op->hang = nth == fake_faults.kernel_hang_at;
 	op->kind = FOP_KERNEL;
 	op->k = *k;
 	op->ctl = ctl->host;
@@ -261,6 +276,8 @@ static int fake_event_record(void *dev, void *ev, void *st)
 
 static int fake_event_wait(void *dev, void *ev)
 {
+	if (fake_faults.event_wait_fail)
+		return HW_EDEVICE;
 	struct fev *e = ev;
 	pthread_mutex_lock(&e->mu);
 	while (!e->done)
@@ -287,6 +304,10 @@ static int fake_stream_sync(void *dev, void *st)
 
 static const char *fake_error(void *dev)
 {
+	if (fake_faults.kernel_fail_at)
+		return "fake device error: kernel launch failed (injected)";
+	if (fake_faults.event_wait_fail)
+		return "fake device error: event synchronize failed (injected)";
 	return "fake device error";
 }
 

@@ -8,6 +8,13 @@
  * times (ctl->times) follow the stream's device clock (each kernel starts
  * at max(previous end, its submission) and lasts as planned), as a GPU's
  * timers would, however late the host thread wakes. Device 0 exists, no other.
+ *
+ * Faults to inject (fake_faults, set before the run; forked run processes
+ * inherit them; counts are per process, from 1):
+ *   kernel_fail_at  the Nth kernel launch call returns HW_EDEVICE
+ *   event_wait_fail every event wait returns HW_EDEVICE
+ *   kernel_hang_at  the Nth kernel never completes (its stream hangs)
+ *   die_at          the process kills itself (SIGKILL) at the Nth launch
  */
 #ifndef HIPSCHED_FAKE_HWDEV_H
 #define HIPSCHED_FAKE_HWDEV_H
@@ -16,6 +23,11 @@
 
 #define FAKE_SMS 4
 #define FAKE_OCC 2
+
+struct fake_faults {
+	int kernel_fail_at, event_wait_fail, kernel_hang_at, die_at;
+};
+extern struct fake_faults fake_faults;
 
 extern const struct hw_devops fake_hwdev_ops;
 void fake_hwdev_info(void *dev, struct hw_devinfo *in);

@@ -8,6 +8,11 @@
 /* The hipsched binary under test: $HIPSCHED_BIN (set by make check) or
  * ./hipsched. */
 const char *test_bin(void);
+/* Runs a shell command (from the repo root, where make check runs), puts
+ * its stdout+stderr into out (NUL-terminated, cut at len - 1), returns
+ * its exit status (-1 if it did not exit). A leading "./hipsched" stands
+ * for test_bin(). */
+int test_run(const char *cmd, char *out, size_t len);
 /* Creates a fresh folder /tmp/PREFIX.XXXXXX into buf (fails the test
  * otherwise). */
 void test_mkdtemp(char *buf, size_t len, const char *prefix);

@@ -168,6 +168,11 @@ int trace_reader_next(struct trace_reader *r, struct trace_rec *rec,
 	rec->submit_ns = v[C_SUBMIT];
 	rec->start_ns = v[C_START];
 	rec->end_ns = v[C_END];
+	for (int c = C_SUBMIT; c <= C_END; c++)
+		if (v[c] > TRACE_TIME_MAX_NS)
+			return trace__fail(err, "%s:%ld: %s %lld beyond 2^62 ns (about "
+					   "146 years)", r->path, line, col_names[c],
+					   (long long)v[c]);
 	if (rec->end_ns < rec->start_ns)
 		return trace__fail(err, "%s:%ld: end_ns %lld is before start_ns %lld",
 				   r->path, line, (long long)rec->end_ns,
@@ -184,6 +189,9 @@ int trace_reader_next(struct trace_reader *r, struct trace_rec *rec,
 		rec->grid[i] = (uint32_t)g;
 		rec->block[i] = (uint32_t)b;
 	}
+	if (k == TRACE_KERNEL && trace__block_threads(rec->block) > TRACE_BLOCK_MAX)
+		return trace__fail(err, "%s:%ld: more than %d threads per block",
+				   r->path, line, TRACE_BLOCK_MAX);
 	rec->shmem = v[C_SHMEM];
 	rec->regs = v[C_REGS];
 	rec->bytes = v[C_BYTES];
@@ -383,6 +391,12 @@ struct trace *trace_load(const char *path, struct trace_err *err)
 	if (!names)
 		goto oom;
 	while ((rc = trace_reader_next(r, &rec, err)) == 1) {
+		if (n == TRACE_MAX_RECS) {
+			trace__fail(err, "%s:%ld: more than %zu commands: too large "
+				    "to replay in memory", path, trace_reader_line(r),
+				    TRACE_MAX_RECS);
+			goto fail;
+		}
 		if (n == cap) {
 			size_t c = cap ? cap * 2 : 1024;
 			struct line_rec *p = realloc(lr, c * sizeof(*p));
@@ -400,7 +414,8 @@ struct trace *trace_load(const char *path, struct trace_err *err)
 	}
 	if (rc < 0)
 		goto fail;
-	qsort(lr, n, sizeof(*lr), cmp_line_rec);
+	if (n)                   /* qsort's base must not be NULL, even for 0 */
+		qsort(lr, n, sizeof(*lr), cmp_line_rec);
 	for (size_t i = 1; i < n; i++)
 		if (lr[i].rec.request == lr[i - 1].rec.request &&
 		    lr[i].rec.seq == lr[i - 1].rec.seq) {
@@ -436,4 +451,23 @@ void trace_free(struct trace *t)
 	free(t->reqs);
 	free(t->path);
 	free(tf);
+}
+
+int trace_check_replay(const struct trace *t, int64_t max_ns, struct trace_err *err)
+{
+	for (size_t q = 0; q < t->nreqs; q++) {
+		const struct trace_request *rq = &t->reqs[q];
+		for (size_t i = rq->first; i < rq->first + rq->count; i++) {
+			const struct trace_rec *r = &t->recs[i];
+			int64_t gap = i > rq->first ? r->submit_ns - t->recs[i - 1].submit_ns : 0;
+			const char *what = r->end_ns - r->start_ns > max_ns ? "lasts" :
+					   gap > max_ns ? "comes after a host gap of" : NULL;
+			if (what)
+				return trace__fail(err, "%s: request %lld seq %lld %s more "
+						   "than %.0f s, longer than a run can be",
+						   t->path, (long long)r->request,
+						   (long long)r->seq, what, (double)max_ns / 1e9);
+		}
+	}
+	return 0;
 }

@@ -85,9 +85,13 @@ struct trace_csvrows *trace__csvrows_open(const char *path, struct trace_err *er
 		return NULL;
 	}
 	r->path = strdup(path);
-	r->f = fopen(path, "rb");
-	if (!r->path || !r->f) {
-		trace__fail(err, "%s: cannot open: %s", path, strerror(errno));
+	if (!r->path) {
+		trace__fail(err, "%s: out of memory", path);
+		trace__csvrows_close(r);
+		return NULL;
+	}
+	r->f = trace__fopen_read(path, err);
+	if (!r->f) {
 		trace__csvrows_close(r);
 		return NULL;
 	}

@@ -62,11 +62,25 @@ int trace_split_parse(const char *s)
 
 int trace__imp_add_op(struct trace__import *im, const struct trace__op *op)
 {
+	if (im->nops >= TRACE_MAX_RECS) {
+		im->full = 1;
+		return -1;
+	}
 	GROW(im->ops, im->nops, im->capops);
 	im->ops[im->nops] = *op;
 	im->ops[im->nops].order = (int64_t)im->nops;
 	im->nops++;
 	return 0;
+}
+
+int trace__imp_full(const struct trace__import *im, const char *path,
+		    struct trace_err *err)
+{
+	if (im->full)
+		return trace__fail(err, "%s: more than %zu GPU commands: too large "
+				   "to replay in memory (profile fewer steps)", path,
+				   TRACE_MAX_RECS);
+	return trace__fail(err, "%s: out of memory", path);
 }
 
 int trace__imp_add_launch(struct trace__import *im, const struct trace__launch *l)
@@ -177,6 +191,11 @@ static int pair_launches(struct trace__import *im, const char *path,
 shape:
 		if (o->shmem < 0)
 			o->shmem = 0;
+		if (o->kind == TRACE_KERNEL && trace__block_threads(o->block) >
+		    TRACE_BLOCK_MAX)
+			return trace__fail(err, "%s:%ld: kernel event \"%.80s\": more "
+					   "than %d threads per block", path, o->line,
+					   o->name, TRACE_BLOCK_MAX);
 		if (o->kind == TRACE_KERNEL && o->grid[0] == 0)
 			return trace__fail(err, "%s:%ld: kernel event \"%.80s\": no "
 					   "args.grid / args.block, and no launch call "
@@ -304,9 +323,9 @@ static void import_release(struct trace__import *im)
 int trace_detect_format(const char *path, enum trace_format *fmt,
 			struct trace_err *err)
 {
-	FILE *f = fopen(path, "rb");
+	FILE *f = trace__fopen_read(path, err);
 	if (!f)
-		return trace__fail(err, "%s: cannot open: %s", path, strerror(errno));
+		return -1;
 	int c;
 	long line = 1;
 	unsigned char magic[2] = { 0, 0 };
@@ -453,7 +472,7 @@ struct trace *trace_import_load(const char *in, const struct trace_import_opts *
 		qsort(im.syncs, im.nsyncs, sizeof(*im.syncs), cmp_span);
 		long added = add_inner_syncs(&im);
 		if (added < 0) {
-			trace__fail(err, "%s: out of memory", in);
+			trace__imp_full(&im, in, err);
 			goto fail;
 		}
 		if (added)

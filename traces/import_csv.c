@@ -130,6 +130,11 @@ int trace__read_rocprof(const char *path, struct trace__import *im,
 		for (int i = 1; i < R_NREQ; i++)
 			if (field_i64(&m, col[i], rocprof_req[i], &v[i], err) < 0)
 				goto fail;
+		if (v[R_START] > TRACE_TIME_MAX_NS || v[R_END] > TRACE_TIME_MAX_NS) {
+			trace__fail(err, "%s:%ld: Start_Timestamp / End_Timestamp beyond "
+				    "2^62 ns", path, m.line);
+			goto fail;
+		}
 		if (v[R_END] < v[R_START]) {
 			trace__fail(err, "%s:%ld: End_Timestamp %lld is before "
 				    "Start_Timestamp %lld", path, m.line,
@@ -148,6 +153,11 @@ int trace__read_rocprof(const char *path, struct trace__import *im,
 			}
 			op.block[d] = (uint32_t)wg;
 			op.grid[d] = (uint32_t)((g + wg - 1) / wg);
+		}
+		if (trace__block_threads(op.block) > TRACE_BLOCK_MAX) {
+			trace__fail(err, "%s:%ld: more than %d threads per workgroup",
+				    path, m.line, TRACE_BLOCK_MAX);
+			goto fail;
 		}
 		int64_t x;
 		if (field_i64(&m, c_stream, "Stream_Id/Queue_Id", &x, err) < 0)
@@ -168,7 +178,7 @@ int trace__read_rocprof(const char *path, struct trace__import *im,
 		}
 		op.name = trace__intern(im->names, name, strlen(name));
 		if (!op.name || trace__imp_add_op(im, &op) < 0) {
-			trace__fail(err, "%s: out of memory", path);
+			trace__imp_full(im, path, err);
 			goto fail;
 		}
 	}
@@ -283,8 +293,15 @@ int trace__read_nsys(const char *path, struct trace__import *im,
 		if (field_num(&m, col[N_START], "Start", &t, err) < 0 ||
 		    field_num(&m, col[N_DUR], "Duration", &d, err) < 0)
 			goto fail;
-		op.start_ns = llround(t * tscale);
-		op.end_ns = op.start_ns + llround(d * dscale);
+		int64_t dns;
+		if (trace__ns_of(t, tscale, &op.start_ns) < 0 ||
+		    trace__ns_of(d, dscale, &dns) < 0 ||
+		    trace__ns_end(op.start_ns, dns, &op.end_ns) < 0) {
+			trace__fail(err, "%s:%ld: Start %s / Duration %s out of range "
+				    "(times must lie within 0 and 2^62 ns)", path,
+				    m.line, m.f[col[N_START]], m.f[col[N_DUR]]);
+			goto fail;
+		}
 		int64_t v;
 		if (field_i64(&m, col[N_STRM], "Strm", &v, err) < 0)
 			goto fail;
@@ -309,6 +326,11 @@ int trace__read_nsys(const char *path, struct trace__import *im,
 				op.grid[dd] = (uint32_t)g;
 				op.block[dd] = (uint32_t)b;
 			}
+			if (trace__block_threads(op.block) > TRACE_BLOCK_MAX) {
+				trace__fail(err, "%s:%ld: more than %d threads per block",
+					    path, m.line, TRACE_BLOCK_MAX);
+				goto fail;
+			}
 			if (c_regs >= 0 && *m.f[c_regs] &&
 			    field_i64(&m, c_regs, "Reg/Trd", &op.regs, err) < 0)
 				goto fail;
@@ -323,15 +345,23 @@ int trace__read_nsys(const char *path, struct trace__import *im,
 					goto fail;
 				sm += x * dsm_s;
 			}
-			op.shmem = llround(sm);
+			if (trace__ns_of(sm, 1, &op.shmem) < 0) {
+				trace__fail(err, "%s:%ld: shared memory size out of "
+					    "range", path, m.line);
+				goto fail;
+			}
 		} else if (c_bytes >= 0 && *m.f[c_bytes]) {
 			if (field_num(&m, c_bytes, "Bytes", &x, err) < 0)
 				goto fail;
-			op.bytes = llround(x * bytes_s);
+			if (trace__ns_of(x, bytes_s, &op.bytes) < 0) {
+				trace__fail(err, "%s:%ld: Bytes '%s' out of range",
+					    path, m.line, m.f[c_bytes]);
+				goto fail;
+			}
 		}
 		op.name = trace__intern(im->names, name, strlen(name));
 		if (!op.name || trace__imp_add_op(im, &op) < 0) {
-			trace__fail(err, "%s: out of memory", path);
+			trace__imp_full(im, path, err);
 			goto fail;
 		}
 	}

@@ -17,7 +17,12 @@
 #include <zlib.h>
 #include "trace_internal.h"
 
-#define CHUNK (1 << 20)
+/* Bytes read at a time. The fuzz build sets it small (-DKINETO_CHUNK=509),
+ * so that events straddle chunk ends and no megabyte is mapped per run. */
+#ifndef KINETO_CHUNK
+#define KINETO_CHUNK (1 << 20)
+#endif
+#define CHUNK KINETO_CHUNK
 #define MAX_DEPTH 256
 
 struct scan {
@@ -68,7 +73,11 @@ static int get_i64(json_t *v, int64_t *out)
 		return 0;
 	}
 	if (json_is_real(v)) {
-		*out = llround(json_real_value(v));
+		/* beyond +-2^63 llround() has no defined result */
+		double d = json_real_value(v);
+		if (!(d > -9.2e18 && d < 9.2e18))
+			return -1;
+		*out = llround(d);
 		return 0;
 	}
 	if (json_is_string(v)) /* some exporters write numbers as strings */
@@ -76,25 +85,26 @@ static int get_i64(json_t *v, int64_t *out)
 	return -1;
 }
 
-/* Chrome-trace times are microseconds, possibly fractional. */
+/* Chrome-trace times are microseconds, possibly fractional. 0, -1 (not a
+ * number) or -2 (negative or beyond TRACE_TIME_MAX_NS). */
 static int get_us_as_ns(json_t *v, int64_t *out)
 {
-	if (json_is_integer(v)) {
-		*out = json_integer_value(v) * 1000;
-		return 0;
-	}
-	if (json_is_real(v)) {
-		*out = llround(json_real_value(v) * 1000.0);
-		return 0;
-	}
-	if (json_is_string(v)) {
-		double d;
-		if (trace__parse_double(json_string_value(v), &d) < 0)
-			return -1;
-		*out = llround(d * 1000.0);
-		return 0;
-	}
-	return -1;
+	if (json_is_integer(v))
+		return trace__ns_of_i64(json_integer_value(v), 1000, out) ? -2 : 0;
+	double d;
+	if (json_is_real(v))
+		d = json_real_value(v);
+	else if (!json_is_string(v) ||
+		 trace__parse_double(json_string_value(v), &d) < 0)
+		return -1;
+	return trace__ns_of(d, 1000.0, out) ? -2 : 0;
+}
+
+/* The message for a get_us_as_ns() failure of key. */
+static const char *us_why(int rc)
+{
+	return rc == -2 ? "negative or out of range (0 to 2^62 ns)" :
+	       "missing or not a number";
 }
 
 static int dim3(json_t *a, uint32_t out[3])
@@ -159,17 +169,18 @@ static int gpu_event(struct scan *s, json_t *ev, int kind, const char *name,
 {
 	struct trace__op op = { .submit_ns = -1, .corr = -1, .kind = kind };
 	int64_t ts, dur;
-	if (get_us_as_ns(json_object_get(ev, "ts"), &ts) < 0)
-		return EVFAIL(s, "%s event \"%s\": \"ts\" missing or not a number",
-			      s->path, s->ev_line, cat, name);
-	if (get_us_as_ns(json_object_get(ev, "dur"), &dur) < 0)
-		return EVFAIL(s, "%s event \"%s\": \"dur\" missing or not a number",
-			      s->path, s->ev_line, cat, name);
-	if (ts < 0 || dur < 0)
-		return EVFAIL(s, "%s event \"%s\": negative %s", s->path,
-			      s->ev_line, cat, name, ts < 0 ? "ts" : "dur");
+	int rc = get_us_as_ns(json_object_get(ev, "ts"), &ts);
+	if (rc < 0)
+		return EVFAIL(s, "%s event \"%s\": \"ts\" %s", s->path,
+			      s->ev_line, cat, name, us_why(rc));
+	rc = get_us_as_ns(json_object_get(ev, "dur"), &dur);
+	if (rc < 0)
+		return EVFAIL(s, "%s event \"%s\": \"dur\" %s", s->path,
+			      s->ev_line, cat, name, us_why(rc));
 	op.start_ns = ts;
-	op.end_ns = ts + dur;
+	if (trace__ns_end(ts, dur, &op.end_ns) < 0)
+		return EVFAIL(s, "%s event \"%s\": ts + dur beyond 2^62 ns",
+			      s->path, s->ev_line, cat, name);
 	op.line = s->ev_line;
 	op.shmem = -1;
 	json_t *args = json_object_get(ev, "args");
@@ -207,27 +218,31 @@ static int gpu_event(struct scan *s, json_t *ev, int kind, const char *name,
 	}
 	op.name = trace__intern(s->im->names, name, strlen(name));
 	if (!op.name || trace__imp_add_op(s->im, &op) < 0)
-		return trace__fail(s->err, "%s: out of memory", s->path);
+		return trace__imp_full(s->im, s->path, s->err);
 	return 0;
 }
 
 static int host_event(struct scan *s, json_t *ev, const char *name, const char *cat)
 {
-	int64_t ts, dur = 0;
-	if (get_us_as_ns(json_object_get(ev, "ts"), &ts) < 0)
-		return EVFAIL(s, "%s event \"%s\": \"ts\" missing or not a number",
-			      s->path, s->ev_line, cat, name);
+	int64_t ts, dur = 0, end;
+	int rc = get_us_as_ns(json_object_get(ev, "ts"), &ts);
+	if (rc < 0)
+		return EVFAIL(s, "%s event \"%s\": \"ts\" %s", s->path,
+			      s->ev_line, cat, name, us_why(rc));
 	json_t *d = json_object_get(ev, "dur");
-	if (d && (get_us_as_ns(d, &dur) < 0 || dur < 0))
-		return EVFAIL(s, "%s event \"%s\": \"dur\" is not a non-negative "
-			      "number", s->path, s->ev_line, cat, name);
-	int rc = 0;
+	if (d && (rc = get_us_as_ns(d, &dur)) < 0)
+		return EVFAIL(s, "%s event \"%s\": \"dur\" %s", s->path,
+			      s->ev_line, cat, name, us_why(rc));
+	if (trace__ns_end(ts, dur, &end) < 0)
+		return EVFAIL(s, "%s event \"%s\": ts + dur beyond 2^62 ns",
+			      s->path, s->ev_line, cat, name);
+	rc = 0;
 	if (strncmp(name, "ProfilerStep#", 13) == 0) {
-		rc = trace__imp_add_step(s->im, ts, ts + dur);
+		rc = trace__imp_add_step(s->im, ts, end);
 	} else if (is_runtime(cat)) {
 		s->im->has_host = 1;
 		if (is_sync(name)) {
-			rc = trace__imp_add_sync(s->im, ts, ts + dur, name);
+			rc = trace__imp_add_sync(s->im, ts, end, name);
 		} else if (is_launch(name)) {
 			json_t *args = json_object_get(ev, "args");
 			struct trace__launch l = { .ts_ns = ts, .shmem = -1 };
@@ -387,7 +402,9 @@ int trace__read_kineto(const char *path, struct trace__import *im,
 		       struct trace_err *err)
 {
 	/* zlib reads gzip-compressed files (record.py writes .json.gz) and
-	 * plain ones alike */
+	 * plain ones alike; a directory would read as an empty file */
+	if (trace__not_dir(path, err) < 0)
+		return TRACE_EBAD;
 	gzFile f = gzopen(path, "rb");
 	if (!f)
 		return trace__fail(err, "%s: cannot open: %s", path, strerror(errno));

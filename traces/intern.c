@@ -8,6 +8,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include "trace_internal.h"
 
 #define ARENA_CHUNK (64 * 1024)
@@ -185,5 +186,66 @@ int trace__parse_double(const char *s, double *v)
 	if (errno || *end || !isfinite(x))
 		return -1;
 	*v = x;
+	return 0;
+}
+
+int trace__ns_of(double v, double scale, int64_t *ns)
+{
+	double x = v * scale;
+	if (!isfinite(x) || x < 0 || x > (double)TRACE_TIME_MAX_NS)
+		return -1;
+	*ns = (int64_t)llround(x);
+	return 0;
+}
+
+int trace__ns_of_i64(int64_t v, int64_t scale, int64_t *ns)
+{
+	if (v < 0 || scale <= 0 || v > TRACE_TIME_MAX_NS / scale)
+		return -1;
+	*ns = v * scale;
+	return 0;
+}
+
+int trace__ns_end(int64_t start, int64_t dur, int64_t *end)
+{
+	if (start < 0 || dur < 0 || start > TRACE_TIME_MAX_NS ||
+	    dur > TRACE_TIME_MAX_NS - start)
+		return -1;
+	*end = start + dur;
+	return 0;
+}
+
+uint64_t trace__block_threads(const uint32_t block[3])
+{
+	uint64_t n = 1;
+	for (int i = 0; i < 3; i++) {
+		n *= block[i] ? block[i] : 1;
+		if (n > UINT32_MAX)            /* 2^32 * 2^32 still fits */
+			return UINT64_MAX;
+	}
+	return n;
+}
+
+FILE *trace__fopen_read(const char *path, struct trace_err *err)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f) {
+		trace__fail(err, "%s: cannot open: %s", path, strerror(errno));
+		return NULL;
+	}
+	struct stat st;
+	if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
+		fclose(f);
+		trace__fail(err, "%s: is a directory, not a trace file", path);
+		return NULL;
+	}
+	return f;
+}
+
+int trace__not_dir(const char *path, struct trace_err *err)
+{
+	struct stat st;
+	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+		return trace__fail(err, "%s: is a directory, not a trace file", path);
 	return 0;
 }

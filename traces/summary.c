@@ -50,6 +50,17 @@ static int64_t union_len(struct ival *v, size_t n)
 	return total + (ce - cs);
 }
 
+/* a + b, held at the int64 limits instead of wrapping: a sum over up to
+ * TRACE_MAX_RECS durations of up to TRACE_TIME_MAX_NS each can exceed
+ * them. */
+static int64_t sat_add(int64_t a, int64_t b)
+{
+	int64_t r;
+	if (__builtin_add_overflow(a, b, &r))
+		return b > 0 ? INT64_MAX : INT64_MIN;
+	return r;
+}
+
 static int cmp_name(const void *a, const void *b)
 {
 	const struct trace_rec *const *x = a, *const *y = b;
@@ -113,7 +124,8 @@ int trace_summarize(const struct trace *t, size_t top_n, struct trace_summary *s
 			iv[i] = gpu_ival(r);
 			if (r->kind == TRACE_KERNEL) {
 				rs->nkernels++;
-				rs->kernel_ns += r->end_ns - r->start_ns;
+				rs->kernel_ns = sat_add(rs->kernel_ns,
+							r->end_ns - r->start_ns);
 			}
 			if (r->submit_ns < first)
 				first = r->submit_ns;
@@ -132,7 +144,7 @@ int trace_summarize(const struct trace *t, size_t top_n, struct trace_summary *s
 		rs->host_span_ns = last_sub - first;
 		rs->span_ns = end - first;
 		if (q > 0)
-			req_gap_sum += first - prev_end;
+			req_gap_sum = sat_add(req_gap_sum, first - prev_end);
 		prev_end = end;
 	}
 	if (t->nreqs > 1)
@@ -158,7 +170,7 @@ int trace_summarize(const struct trace *t, size_t top_n, struct trace_summary *s
 		int64_t dur = kern[i]->end_ns - kern[i]->start_ns;
 		k->name = kern[i]->name;
 		k->count++;
-		k->total_ns += dur;
+		k->total_ns = sat_add(k->total_ns, dur);
 		if (dur > k->max_ns)
 			k->max_ns = dur;
 	}

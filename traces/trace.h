@@ -16,6 +16,13 @@
  * trace_err; nothing is printed here (the CLI prints). Functions returning
  * int give 0 or a negative code: TRACE_EBAD / TRACE_EIO below (traces/'
  * block of the one error numbering, core/sched.h), HS_ENOMEM.
+ *
+ * Limits, checked by every reader and importer: each time and duration lies
+ * in [0, TRACE_TIME_MAX_NS] (so the sum or difference of two never
+ * overflows an int64_t), a block has at most TRACE_BLOCK_MAX threads, and a
+ * trace holds at most TRACE_MAX_RECS commands (about 100 bytes of memory
+ * each while loading). A value beyond them is an error with its line, not
+ * a wrapped number.
  */
 #ifndef HIPSCHED_TRACE_H
 #define HIPSCHED_TRACE_H
@@ -29,6 +36,10 @@ enum trace_errcode {
 	TRACE_EBAD = HS_ERANGE_TRACE,      /* malformed or unreadable input */
 	TRACE_EIO = HS_ERANGE_TRACE - 1,   /* an output could not be written */
 };
+
+#define TRACE_TIME_MAX_NS (INT64_C(1) << 62)   /* ns, about 146 years */
+#define TRACE_BLOCK_MAX 65536                  /* threads per block (GPUs: 1024) */
+#define TRACE_MAX_RECS ((size_t)1 << 24)       /* commands per trace */
 
 enum trace_kind {
 	TRACE_KERNEL, TRACE_MEMCPY, TRACE_MEMSET, TRACE_SYNC, TRACE_MARKER,
@@ -109,6 +120,11 @@ struct trace {
 /* Loads a canonical trace (validated). Caller frees with trace_free(). */
 struct trace *trace_load(const char *path, struct trace_err *err);
 void trace_free(struct trace *t);
+/* Whether a run of at most max_ns can replay t: every command's duration
+ * and the host gap before it at most max_ns (a longer one could never
+ * finish, and the simulator scales durations by widths). 0, or TRACE_EBAD
+ * with "FILE: request R seq S: ..." in err. O(n). */
+int trace_check_replay(const struct trace *t, int64_t max_ns, struct trace_err *err);
 
 /* ---- Chrome trace event JSON (opens in Perfetto) ------------------------
  * Used by `trace export` and by the simulator's / hw backend's --timeline.

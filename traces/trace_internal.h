@@ -15,6 +15,13 @@ int trace__failc(struct trace_err *err, int code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 #define trace__fail(err, ...) trace__failc((err), TRACE_EBAD, __VA_ARGS__)
 
+/* fopen(path, "rb") of a file that is not a directory (a directory opens
+ * on Linux and reads as an empty file). NULL with err filled. */
+FILE *trace__fopen_read(const char *path, struct trace_err *err);
+/* 0 if path is not a directory (or cannot be stat'ed: the open reports
+ * it), else TRACE_EBAD with err filled. */
+int trace__not_dir(const char *path, struct trace_err *err);
+
 /* ---- string interning: one copy of each distinct name ------------------ */
 struct trace_intern;
 struct trace_intern *trace__intern_new(void);
@@ -44,6 +51,15 @@ void trace__csvrows_close(struct trace_csvrows *r);
 int trace__parse_i64(const char *s, int64_t *v);
 /* Strict decimal number (integer or fraction, optional exponent). */
 int trace__parse_double(const char *s, double *v);
+/* v * scale rounded to ns, when finite and within [0, TRACE_TIME_MAX_NS]:
+ * 0, else -1 (nothing stored). The integer form is exact. */
+int trace__ns_of(double v, double scale, int64_t *ns);
+int trace__ns_of_i64(int64_t v, int64_t scale, int64_t *ns);
+/* block[0] * block[1] * block[2] (a 0 counts as 1), without overflow. */
+uint64_t trace__block_threads(const uint32_t block[3]);
+/* start + dur when it stays within TRACE_TIME_MAX_NS (both already within
+ * range): 0, else -1. */
+int trace__ns_end(int64_t start, int64_t dur, int64_t *end);
 
 /* ---- import pipeline --------------------------------------------------- */
 /* One GPU command as an importer collects it, before requests are known. */
@@ -85,9 +101,15 @@ struct trace__import {
 	struct trace__span *syncs;   /* host synchronization calls */
 	size_t nsyncs, capsyncs;
 	int has_host;                /* the format has host launch times */
+	int full;                    /* an add was refused: TRACE_MAX_RECS */
 };
 
+/* -1 when out of memory or when im holds TRACE_MAX_RECS ops (im->full). */
 int trace__imp_add_op(struct trace__import *im, const struct trace__op *op);
+/* The error for a failed add: "more than N commands" or "out of memory";
+ * returns -1. */
+int trace__imp_full(const struct trace__import *im, const char *path,
+		    struct trace_err *err);
 int trace__imp_add_launch(struct trace__import *im, const struct trace__launch *l);
 int trace__imp_add_step(struct trace__import *im, int64_t start_ns, int64_t end_ns);
 /* name: the synchronization call (copied into im->names). */

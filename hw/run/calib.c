@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 #include "run_internal.h"
@@ -359,6 +360,13 @@ int hw_calib_load(const char *path, struct hw_calib *c, char *err, size_t errlen
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		return HW_EIO;
 	}
+	struct stat st;
+	if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
+		snprintf(err, errlen, "%s: is a directory, not a calibration profile",
+			 path);
+		fclose(f);
+		return HS_EINVAL;
+	}
 	memset(c, 0, sizeof(*c));
 	char line[512];
 	long ln = 0;
@@ -372,11 +380,20 @@ int hw_calib_load(const char *path, struct hw_calib *c, char *err, size_t errlen
 		if (sscanf(line + 5, " %63s = %lf", key, &a) != 2)
 			continue;
 		if (strcmp(key, "fit_offset_ns") == 0) {
+			/* replay durations are (requested - offset) / slope,
+			 * converted to integer ns: both bounded */
+			if (!(a > -1e9 && a < 1e9)) {
+				snprintf(err, errlen, "%s:%ld: fit_offset_ns must lie "
+					 "within +-1e9 ns", path, ln);
+				fclose(f);
+				return HS_EINVAL;
+			}
 			c->fit_offset_ns = a;
 			have_off = 1;
 		} else if (strcmp(key, "fit_slope") == 0) {
-			if (!(a > 0)) {
-				snprintf(err, errlen, "%s:%ld: fit_slope must be > 0", path, ln);
+			if (!(a > 1e-3 && a < 1e3)) {
+				snprintf(err, errlen, "%s:%ld: fit_slope must lie within "
+					 "0.001 and 1000", path, ln);
 				fclose(f);
 				return HS_EINVAL;
 			}

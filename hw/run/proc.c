@@ -18,6 +18,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <execinfo.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -207,6 +208,10 @@ static int spawn_group(const struct hw_devops *ops, int direct, const struct sce
 	close(p[0]);
 	if (relay[0] >= 0)
 		close(relay[0]);
+	/* the parent decides what a signal means (guard_check): the child,
+	 * which writes no file, ends at once when told */
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
 	if (getenv("HIPSCHED_HW_DEBUG")) {
 		signal(SIGSEGV, crash);
 		signal(SIGBUS, crash);
@@ -267,6 +272,110 @@ static int write_timeline(const struct scenario *sc, const struct run_result *re
 		return HW_EIO;
 	}
 	return HS_OK;
+}
+
+/* ---- the parent's watch over its children ---------------------------------
+ * A signal (run_opts.stop) ends the children (SIGTERM, then SIGKILL 2 s
+ * later) and the run returns HS_EINTR. The watchdog: a child that has not
+ * delivered its results HIPSCHED_HW_WATCHDOG_S seconds (default 10) after
+ * the window ended -- a GPU stream that never completes, a hung driver
+ * call -- is killed and the run fails with a message saying so. Either
+ * way nothing waits forever. */
+struct guard {
+	const struct run_opts *o;
+	pid_t *pid;
+	int *fd;
+	size_t ng;
+	hs_ns grace_ns;
+	hs_ns deadline;            /* kill the children at this time */
+	hs_ns killed_at;           /* when SIGTERM went out (stop) */
+	int why;                   /* 0, HS_EINTR or HW_EDEVICE (watchdog) */
+	hs_ns t0, dur;             /* the window, for progress */
+};
+
+static void guard_init(struct guard *g, const struct run_opts *o, pid_t *pid,
+		       int *fd, size_t ng, hs_ns dur)
+{
+	memset(g, 0, sizeof(*g));
+	g->o = o;
+	g->pid = pid;
+	g->fd = fd;
+	g->ng = ng;
+	g->dur = dur;
+	const char *w = getenv("HIPSCHED_HW_WATCHDOG_S");
+	double secs = w && *w ? atof(w) : 10.0;
+	g->grace_ns = (hs_ns)((secs > 0 ? secs : 10.0) * 1e9);
+	/* setting up (trace loading, device, calibration) gets a minute */
+	g->deadline = hw__now() + 60 * (hs_ns)1000000000 + g->grace_ns;
+}
+
+static void guard_kill(struct guard *g, int sig)
+{
+	for (size_t gi = 0; gi < g->ng; gi++)
+		if (g->fd[gi] >= 0 && g->pid[gi] > 0)
+			kill(g->pid[gi], sig);
+}
+
+/* Called every 100 ms or so while the parent waits for its children. */
+static void guard_check(struct guard *g)
+{
+	hs_ns now = hw__now();
+	if (g->why) {
+		if (g->why == HS_EINTR && now > g->killed_at + 2000000000LL) {
+			guard_kill(g, SIGKILL);
+			g->killed_at = INT64_MAX / 2;
+		}
+		return;
+	}
+	if (g->o->stop && *g->o->stop) {
+		g->why = HS_EINTR;
+		g->killed_at = now;
+		guard_kill(g, SIGTERM);
+	} else if (now > g->deadline) {
+		g->why = HW_EDEVICE;
+		guard_kill(g, SIGKILL);
+	}
+}
+
+static void tick(void *ctx)
+{
+	struct guard *g = ctx;
+	hs_ns now = hw__now();
+	if (g->o->progress && now >= g->t0 && now < g->t0 + g->dur)
+		g->o->progress(g->o->progress_ctx, (double)(now - g->t0) / (double)g->dur);
+	guard_check(g);
+}
+
+/* Waits until every child's result is ready to read (or the child is
+ * gone), watching the guard. */
+static void wait_results(struct guard *g)
+{
+	struct pollfd *pf = calloc(g->ng ? g->ng : 1, sizeof(*pf));
+	unsigned char *ready = calloc(g->ng ? g->ng : 1, 1);
+	if (!pf || !ready) {
+		free(pf);
+		free(ready);
+		return;             /* the blocking reads then wait */
+	}
+	for (;;) {
+		nfds_t n = 0;
+		size_t map[64];
+		for (size_t gi = 0; gi < g->ng && n < 64; gi++)
+			if (g->fd[gi] >= 0 && !ready[gi]) {
+				pf[n].fd = g->fd[gi];
+				pf[n].events = POLLIN;
+				map[n++] = gi;
+			}
+		if (!n)
+			break;
+		int r = poll(pf, n, 100);
+		for (nfds_t k = 0; r > 0 && k < n; k++)
+			if (pf[k].revents)
+				ready[map[k]] = 1;
+		tick(g);
+	}
+	free(pf);
+	free(ready);
 }
 
 /* The policy server's thread: serves until every child's socket closed. */
@@ -382,9 +491,12 @@ int hw__run_with(const struct hw_devops *ops, int direct, const struct scenario 
 		}
 	}
 	/* all set up: one t0 for everyone, 20 ms ahead */
+	struct guard gd;
+	guard_init(&gd, o, pid, fd, ng, dur);
 	while (!rc && __atomic_load_n(&sa->ready, __ATOMIC_SEQ_CST) < (int)nproc &&
-	       !__atomic_load_n(&sa->failed, __ATOMIC_SEQ_CST)) {
+	       !__atomic_load_n(&sa->failed, __ATOMIC_SEQ_CST) && !gd.why) {
 		usleep(1000);
+		guard_check(&gd);
 		/* a child that died while setting up never becomes ready */
 		for (size_t gi = 0; gi < ng; gi++)
 			if (fd[gi] >= 0 && kill(pid[gi], 0) == 0 &&
@@ -394,13 +506,11 @@ int hw__run_with(const struct hw_devops *ops, int direct, const struct scenario 
 			}
 	}
 	hs_ns t0 = hw__now() + 20000000;
+	gd.t0 = t0;
+	if (!gd.why)
+		gd.deadline = t0 + dur + gd.grace_ns;
 	__atomic_store_n(&sa->t0, t0, __ATOMIC_SEQ_CST);
-	if (!rc && o->progress) {
-		while (hw__now() < t0 + dur && !__atomic_load_n(&sa->failed, __ATOMIC_SEQ_CST)) {
-			usleep(100000);
-			o->progress(o->progress_ctx, (double)(hw__now() - t0) / (double)dur);
-		}
-	}
+	wait_results(&gd);
 	for (size_t gi = 0; gi < ng; gi++) {
 		if (fd[gi] < 0)
 			continue;
@@ -416,6 +526,15 @@ int hw__run_with(const struct hw_devops *ops, int direct, const struct scenario 
 			rc = crc;
 			snprintf(err, errlen, "%s", e2);
 		}
+	}
+	if (gd.why == HS_EINTR) {
+		rc = HS_EINTR;
+		snprintf(err, errlen, "interrupted");
+	} else if (gd.why) {
+		rc = gd.why;
+		snprintf(err, errlen, "watchdog: a run process had not finished %.0f s "
+			 "after the run's window ended (a GPU stream that never "
+			 "completes?); it was killed", (double)gd.grace_ns / 1e9);
 	}
 	/* one device timer for every context: the union over processes */
 	res->gpu_busy_ns = hw__ivs_merge(&ivs);

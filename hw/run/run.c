@@ -365,6 +365,14 @@ int hw__group_setup(struct group *g, char *err, size_t errlen)
 			snprintf(err, errlen, "%s", te.msg);
 			return HW_ETRACE;
 		}
+		if (t->tr->nreqs == 0) {
+			snprintf(err, errlen, "%s: no requests in the trace", t->spec->trace_path);
+			return HW_ETRACE;
+		}
+		if (trace_check_replay(t->tr, SCENARIO_DURATION_MAX_NS, &te)) {
+			snprintf(err, errlen, "%s", te.msg);
+			return HW_ETRACE;
+		}
 		if ((rc = workload_create(sc, i, g->o->seed ? g->o->seed : sc->seed,
 					  t->tr, NULL, &t->wl, err, errlen)))
 			return rc;

@@ -352,8 +352,10 @@ static void on_load(struct hs_server *s, struct conn *c, const struct hs_m_load 
 	/* a client without deadlines of its own but a relative one from
 	 * HELLO / ctl: each busy period is due that long after it began */
 	hs_ns rel = c->deadline_ns ? c->deadline_ns : c->slo_ns;
+	/* both from the wire: the sum saturates (no deadline) rather than
+	 * wrapping into the past */
 	if (l->deadline_ns == INT64_MAX && rel > 0 && ready && !was_ready)
-		dl = l->sent_ns + rel;
+		dl = l->sent_ns > INT64_MAX - rel ? INT64_MAX : l->sent_ns + rel;
 	if (dl != p->deadline_ns) {
 		p->deadline_ns = dl;
 		xq_set_deadline(p->xq, dl, now);

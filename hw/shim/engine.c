@@ -127,7 +127,11 @@ static struct squeue *queue_new(void *stream, int ptds, int plat_prio)
 	q->ptds = is_ptds(stream, ptds);
 	q->owner = pthread_self();
 	q->plat_prio = plat_prio;
-	pthread_cond_init(&q->cv, NULL);
+	pthread_condattr_t ca;
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&q->cv, &ca);
+	pthread_condattr_destroy(&ca);
 	if (shim__queue_attach(q)) {
 		pthread_cond_destroy(&q->cv);
 		free(q);
@@ -278,6 +282,69 @@ void shim__record(struct shim_cmd *c)
 	shim__kick();
 }
 
+void shim__fifo_pop(struct squeue *q, hs_ns now)
+{
+	struct shim_cmd *c = q->fifo_head;
+	q->fifo_head = c->next;
+	if (!q->fifo_head)
+		q->fifo_tail = NULL;
+	q->fifo_pops++;
+	c->in_fifo = 0;
+	if (g_eng.conf.log > 1)
+		shim__log("done q%d #%llu%s", xq_id(q->xq), (unsigned long long)c->x.seq,
+			  c->core_done ? " (reported before)" : "");
+	if (!c->core_done)
+		xq_complete(q->xq, &c->x, now);
+	shim__cmd_release(c);
+}
+
+/* A caller held at q's threshold: queries q's oldest marker itself (the
+ * lock dropped meanwhile). 1 when it completed. */
+static int poll_head(struct squeue *q)
+{
+	struct shim_cmd *c = q->fifo_head;
+	uint64_t pops = q->fifo_pops;
+	pthread_mutex_unlock(&g_eng.mu);
+	int r = g_eng.plat->event_query(c->ev);
+	pthread_mutex_lock(&g_eng.mu);
+	if (r == 1 || q->fifo_pops != pops || g_eng.stop)
+		return 0;
+	shim__fifo_pop(q, shim__now());
+	return 1;
+}
+
+/* Waits (lock held) until c may make its call: on the condvar while its
+ * queue is suspended; while it is only at its threshold, by querying the
+ * queue's oldest marker itself, back to back for conf.spin_ns (the GPU is
+ * draining the commands ahead: the marker is due within their run time,
+ * and a sleep's wake-up would leave the GPU dry for as long), then once
+ * per poll period. */
+static void await_call(struct squeue *q, struct shim_cmd *c)
+{
+#define MAY_CALL (c->launched && q->next_call == c->x.seq)
+	hs_ns spin_until = shim__now() + g_eng.conf.spin_ns;
+	while (!MAY_CALL && !g_eng.stop) {
+		struct xq_stats st;
+		xq_get_stats(q->xq, &st);
+		int polling = !st.suspended && q->fifo_head && !c->launched;
+		if (polling && (poll_head(q) || MAY_CALL || g_eng.stop || !q->fifo_head ||
+				shim__now() < spin_until))
+			continue;       /* the lock was dropped: look again */
+		q->nwait++;
+		if (polling) {
+			struct timespec ts;
+			hs_ns t = shim__now() + g_eng.conf.poll_ns;
+			ts.tv_sec = t / 1000000000;
+			ts.tv_nsec = t % 1000000000;
+			pthread_cond_timedwait(&q->cv, &g_eng.mu, &ts);
+		} else {
+			pthread_cond_wait(&q->cv, &g_eng.mu);
+		}
+		q->nwait--;
+	}
+#undef MAY_CALL
+}
+
 void shim__mark(struct shim_cmd *c)
 {
 	struct squeue *q = c->q;
@@ -362,11 +429,7 @@ static struct shim_cmd *begin_slow(void *stream, int ptds, enum shim_kind k)
 		py = shim__py_release();
 		pthread_mutex_lock(&g_eng.mu);
 	}
-	while (!(c->launched && q->next_call == c->x.seq) && !g_eng.stop) {
-		q->nwait++;
-		pthread_cond_wait(&q->cv, &g_eng.mu);
-		q->nwait--;
-	}
+	await_call(q, c);
 out:
 	pthread_mutex_unlock(&g_eng.mu);
 	shim__py_restore(py);

@@ -15,9 +15,11 @@
  * op: the caller may make its real call, once every earlier command of the
  * queue has made its own: calls keep the queue's order) -> called
  * (shim__end) -> done (cmd_done) -> pool. A marked command (XCMD_F_SYNC)
- * also sits in its queue's marker FIFO from its event's record until the
- * poller sees the event complete; it returns to the pool only when it is
- * both done and out of the FIFO.
+ * also sits in its queue's marker FIFO from its event's record until its
+ * event is seen complete (by the poller, or by a caller held at its
+ * queue's threshold, which polls its own queue's head rather than wait for
+ * the poller); it returns to the pool only when it is both done and out of
+ * the FIFO.
  */
 #ifndef HIPSCHED_SHIM_ENGINE_INTERNAL_H
 #define HIPSCHED_SHIM_ENGINE_INTERNAL_H
@@ -56,6 +58,9 @@ struct squeue {
 	uint64_t next_call;       /* seq of the command whose call is next */
 	struct shim_cmd *free;    /* pool */
 	struct shim_cmd *fifo_head, *fifo_tail;  /* recorded markers, in order */
+	uint64_t fifo_pops;       /* heads popped so far: whoever queried a head
+	                           * without the lock pops it only if this did
+	                           * not move meanwhile */
 	struct shim_cmd *tail;    /* last launched command not yet done */
 	hs_ns last_ns;            /* last submission or call */
 	int tail_req;             /* ptds: the owner should mark its tail */
@@ -82,6 +87,8 @@ struct shim_conf {
 	double weight;            /* HIPSCHED_WEIGHT */
 	hs_ns quiet_ns;           /* tail of a quiet queue marked after this */
 	hs_ns poll_ns;            /* poller's sleep while events are out */
+	hs_ns spin_ns;            /* a caller at its threshold polls this long
+	                           * before it sleeps */
 };
 
 struct shim_engine {
@@ -138,6 +145,9 @@ void shim__mark(struct shim_cmd *c);
 /* Records c's event on its stream and appends it to the FIFO (lock held;
  * c called). */
 void shim__record(struct shim_cmd *c);
+/* The head of q's marker FIFO is complete: pop it and report it to the
+ * core (lock held). */
+void shim__fifo_pop(struct squeue *q, hs_ns now);
 /* Puts c back into its pool if nothing refers to it any more. */
 void shim__cmd_release(struct shim_cmd *c);
 /* Forgets every queue (the child after fork). */

@@ -43,9 +43,9 @@ ifneq ($(SHIM_HAVE),)
 all: shim
 # check_all runs the shim's test programs: build them first.
 $(TEST_BIN): | $(SHIM_SO) $(SHIM_FAKE) $(SHIM_APPS) $(SHIM_INTERP)
-$(B)/tests/check_shim.o: CPPFLAGS += -DSHIM_BUILD_DIR='"$(B)"'
+$(B)/tests/check_shim.o $(B)/tests/check_e2e.o: CPPFLAGS += -DSHIM_BUILD_DIR='"$(B)"'
 else
-$(B)/tests/check_shim.o: CPPFLAGS += -DSHIM_NO_CUDA_H
+$(B)/tests/check_shim.o $(B)/tests/check_e2e.o: CPPFLAGS += -DSHIM_NO_CUDA_H
 endif
 
 $(SHIM_B)/%.o: %.c
@@ -91,3 +91,7 @@ bench-shim: $(SHIM_SO) $(SHIM_FAKE) $(SHIM_APPS)
 	  FAKECUDA_NOP=1 LD_LIBRARY_PATH=$(SHIM_T) LD_PRELOAD=$(abspath $(SHIM_SO)) HIPSCHED_POLICY=hpf \
 	    $$app bench 200000; \
 	done
+	@echo "GPU-bound (the fake's kernels take 20 us), one stream:"
+	$(Q)printf 'native:     '; LD_LIBRARY_PATH=$(SHIM_T) $(SHIM_T)/app_gpa throughput 20000 20
+	$(Q)printf 'shim, hpf:  '; LD_LIBRARY_PATH=$(SHIM_T) LD_PRELOAD=$(abspath $(SHIM_SO)) \
+	  HIPSCHED_POLICY=hpf $(SHIM_T)/app_gpa throughput 20000 20

@@ -6,7 +6,8 @@
  *              the per-thread flag for the _ptsz ones (cudart);
  *   APP_DLSYM  dlopen + dlsym of every name (Triton);
  *   APP_LINK   linked against libcuda.so.1.
- * Usage: app SCENARIO [N]; see main() for the scenarios. A kernel's
+ * Usage: app SCENARIO [N] (load and same: app SCENARIO k=v,k=v); see
+ * main() for the scenarios. A kernel's
  * CUfunction is its duration in us on the fake (tests/shim/fakecuda.c),
  * gridDimY its sequence number. Exit 0 on success.
  */
@@ -339,6 +340,149 @@ static int capture(void)
 	return 0;
 }
 
+/* ---- load and same: one stream's requests, and two of one process ---------- */
+/* One request: an async host-to-device copy when `copy`, `k` kernels of
+ * `us` on s (sequence numbers from *seq), a stream sync; its latency from
+ * `arrival` in us. */
+static double request(CUstream s, int copy, int k, unsigned us, unsigned *seq,
+		      int64_t arrival)
+{
+	static char host[256];
+	if (copy && d.htod(0, host, sizeof(host), s))
+		die("htod");
+	for (int i = 0; i < k; i++)
+		kern(s, us, (*seq)++);
+	if (d.ssync(s))
+		die("sync");
+	return (double)(now_ns() - arrival) / 1e3;
+}
+
+static int cmp_dbl(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return (x > y) - (x < y);
+}
+
+/* Requests on s: every `period_us` from the start (0: back to back), n of
+ * them, or for `ms` when n is 0; latencies (from the scheduled arrival)
+ * into *lat (malloc'ed), their count returned. */
+static size_t requests(CUstream s, int copy, int k, unsigned us, unsigned *seq,
+		       long period_us, long n, long ms, double **lat)
+{
+	size_t cap = 64, cnt = 0;
+	*lat = malloc(cap * sizeof(**lat));
+	int64_t t0 = now_ns(), stop = t0 + (int64_t)ms * 1000000;
+	for (long i = 0; n ? i < n : now_ns() < stop; i++) {
+		int64_t arrival = period_us ? t0 + (int64_t)i * period_us * 1000 : now_ns();
+		if (period_us) {
+			if (!n && arrival >= stop)
+				break;
+			int64_t w = arrival - now_ns();
+			if (w > 0) {
+				struct timespec ts = { w / 1000000000, w % 1000000000 };
+				nanosleep(&ts, NULL);
+			}
+		}
+		if (cnt == cap)
+			*lat = realloc(*lat, (cap *= 2) * sizeof(**lat));
+		(*lat)[cnt++] = request(s, copy, k, us, seq, arrival);
+	}
+	return cnt;
+}
+
+/* "load: NAME R requests, K kernels, p50 .. p99 .. max .. us" and, with
+ * `each`, one "lat I US" line per request. */
+static void report(const char *name, double *lat, size_t n, unsigned kernels, int each)
+{
+	if (each)
+		for (size_t i = 0; i < n; i++)
+			printf("lat %zu %.1f\n", i, lat[i]);
+	qsort(lat, n, sizeof(*lat), cmp_dbl);
+	double p50 = n ? lat[n / 2] : 0, p99 = n ? lat[(n * 99) / 100] : 0;
+	printf("load: %s %zu requests, %u kernels, p50 %.1f p99 %.1f max %.1f us\n", name, n,
+	       kernels, p50, p99, n ? lat[n - 1] : 0);
+	fflush(stdout);
+}
+
+/* Value of `key=` in a "k=v,k=v" spec, or def. */
+static long spec_get(const char *spec, const char *key, long def)
+{
+	size_t kl = strlen(key);
+	for (const char *p = spec; p && *p; p = strchr(p, ',') ? strchr(p, ',') + 1 : NULL)
+		if (!strncmp(p, key, kl) && p[kl] == '=')
+			return strtol(p + kl + 1, NULL, 10);
+	return def;
+}
+
+/* load SPEC: requests of k kernels of us on one stream (created with
+ * priority prio; legacy=1: the NULL stream), every period us (0: back to
+ * back), n of them or for ms; copy=1: an async copy first. Prints
+ * "load: start" once the stream exists, then each latency and a summary. */
+static int load_run(const char *spec)
+{
+	CUstream s = NULL;
+	if (!spec_get(spec, "legacy", 0) && d.screatep(&s, 0, (int)spec_get(spec, "prio", 0)))
+		die("stream create");
+	printf("load: start\n");
+	fflush(stdout);
+	unsigned seq = 0;
+	double *lat;
+	size_t n = requests(s, (int)spec_get(spec, "copy", 0), (int)spec_get(spec, "k", 1),
+			    (unsigned)spec_get(spec, "us", 1000), &seq,
+			    spec_get(spec, "period", 0), spec_get(spec, "n", 0),
+			    spec_get(spec, "ms", 1000), &lat);
+	report("stream", lat, n, seq, 1);
+	free(lat);
+	return 0;
+}
+
+/* The pattern of a PyTorch server with two streams of one process: first,
+ * with legacy=1, weights copied on the legacy stream; then one thread runs
+ * 30 requests (an async copy, 50 kernels, a sync) on a stream of priority
+ * -5, then 30 on a stream of priority 0; then both at once from two
+ * threads for ms: the high one every 10 ms, the low one back to back.
+ * High kernels are hus, low ones lus. */
+struct same_low { CUstream s; unsigned us, seq; long ms; double *lat; size_t n; };
+
+static void *same_low_thread(void *arg)
+{
+	struct same_low *l = arg;
+	l->n = requests(l->s, 1, 50, l->us, &l->seq, 0, 0, l->ms, &l->lat);
+	return NULL;
+}
+
+static int same(const char *spec)
+{
+	unsigned hus = (unsigned)spec_get(spec, "hus", 20), lus = (unsigned)spec_get(spec, "lus", 100);
+	long ms = spec_get(spec, "ms", 2000);
+	unsigned lseq = 0, hseq = 0, gseq = 0;
+	double *lat;
+	if (spec_get(spec, "legacy", 0)) {
+		size_t n = requests(NULL, 1, 20, 10, &gseq, 0, 10, 0, &lat);
+		free(lat);
+		printf("same: legacy %zu\n", n);
+	}
+	CUstream hi, lo;
+	if (d.screatep(&hi, 0, -5) || d.screatep(&lo, 0, 0))
+		die("stream create");
+	requests(hi, 1, 50, hus, &hseq, 0, 30, 0, &lat);
+	free(lat);
+	requests(lo, 1, 50, lus, &lseq, 0, 30, 0, &lat);
+	free(lat);
+	printf("same: warm-up done\n");
+	fflush(stdout);
+	struct same_low l = { .s = lo, .us = lus, .seq = lseq, .ms = ms };
+	pthread_t t;
+	pthread_create(&t, NULL, same_low_thread, &l);
+	size_t n = requests(hi, 1, 50, hus, &hseq, 10000, 0, ms, &lat);
+	pthread_join(t, NULL);
+	report("high", lat, n, hseq, 0);
+	report("low", l.lat, l.n, l.seq, 0);
+	free(lat);
+	free(l.lat);
+	return 0;
+}
+
 /* ns per cuLaunchKernel on the legacy stream: the best of 5 rounds of n. */
 static int bench(int n)
 {
@@ -356,11 +500,27 @@ static int bench(int n)
 	return 0;
 }
 
+/* n kernels of us each on one stream, then a sync: wall time, which is
+ * the fake GPU's busy time when the library keeps it fed. */
+static int throughput(int n, unsigned us)
+{
+	CUstream s;
+	d.screate(&s, 0);
+	int64_t t0 = now_ns();
+	for (int i = 0; i < n; i++)
+		kern(s, us, (unsigned)i);
+	d.ssync(s);
+	double ms = (double)(now_ns() - t0) / 1e6;
+	printf("%8.2f ms for %d kernels of %u us (GPU busy %.2f ms)\n", ms, n, us,
+	       (double)n * us / 1e3);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
 		fprintf(stderr, "usage: %s paths|order|threshold|suspend|eventwait|fork|exit|"
-			"capture|puts|bench [N]\n", argv[0]);
+			"capture|puts|bench [N] | throughput N US | load|same [SPEC]\n", argv[0]);
 		return 2;
 	}
 	int n = argc > 2 ? atoi(argv[2]) : 0;
@@ -382,8 +542,14 @@ int main(int argc, char **argv)
 		return exitnow();
 	if (!strcmp(s, "capture"))
 		return capture();
+	if (!strcmp(s, "throughput"))
+		return throughput(n ? n : 10000, argc > 3 ? (unsigned)atoi(argv[3]) : 20);
 	if (!strcmp(s, "puts"))
 		return puts("app: puts") < 0;
+	if (!strcmp(s, "load"))
+		return load_run(argc > 2 ? argv[2] : "");
+	if (!strcmp(s, "same"))
+		return same(argc > 2 ? argv[2] : "");
 	if (!strcmp(s, "bench"))
 		return bench(n ? n : 1000000);
 	fprintf(stderr, "%s: unknown scenario '%s'\n", argv[0], s);

@@ -57,6 +57,15 @@ static __thread struct fstream *tl_stream;
 static int logfd = -2;
 static int64_t copy_ns = -1;
 
+/* Fork-safe like a real library must be: a thread of the parent (the
+ * shim's poller) may be inside a call holding mu when another forks. */
+static void fork_lock(void) { pthread_mutex_lock(&mu); }
+static void fork_unlock(void) { pthread_mutex_unlock(&mu); }
+__attribute__((constructor)) static void fake_init(void)
+{
+	pthread_atfork(fork_lock, fork_unlock, fork_unlock);
+}
+
 static int64_t now_ns(void)
 {
 	struct timespec ts;

@@ -1,0 +1,9 @@
+/* libFuzzer: the nsys trace reader through trace_import_load(). */
+#include <string.h>
+#include "traces_check.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t n)
+{
+	fuzz_import(data, n, TRACE_FMT_NSYS, TRACE_SPLIT_GAP);
+	return 0;
+}
