@@ -144,12 +144,19 @@ run: deps-ensure
 	./hipsched sim scenarios/dual_resnet.ini --out runs/dual_resnet
 
 bench: deps-ensure
-	$(Q)$(MAKE) --no-print-directory hipsched $(B)/sim_ceiling
+	$(Q)$(MAKE) --no-print-directory hipsched $(B)/sim_ceiling $(B)/wake_late
 	sim/bench/run.sh ./hipsched $(B)/sim_ceiling
 	./hipsched serve --bench
+	$(B)/wake_late 10000
 
 # The event-loop ceiling `make bench` compares the simulator with.
 $(B)/sim_ceiling: sim/bench/ceiling.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	$(Q)$(CC) $(CFLAGS) -o $@ $<
+
+# How late a sleeping server loop wakes (the wake_late model's figures).
+$(B)/wake_late: sim/bench/wake_late.c
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
 	$(Q)$(CC) $(CFLAGS) -o $@ $<

@@ -263,8 +263,10 @@ struct sweep_result {
 /* Collects the point directories under dirs[i]/points/ into out/sweep.csv
  * (one row per point and tenant: point, status (ok / error), error,
  * set.KEY for each swept key, verdict (pass / fail), tenant, every run-level scalar of summary.json, then every
- * tenant scalar as tenant.PATH; a failed point gets one row with its
- * error), and out/sweep_KEY.{png,svg} (mean P99 per tenant by the key's
+ * tenant scalar as tenant.PATH, and, for points run with `--seeds N`, the
+ * run's seeds.n / seeds.verdict_pass and the tenant's figures over the
+ * seeds as seeds.MODE.METRIC.{mean,ci95_lo,ci95_hi} (analysis_seeds_json);
+ * a failed point gets one row with its error), and out/sweep_KEY.{png,svg} (mean P99 per tenant by the key's
  * value) through gnuplot. Fills r (release with sweep_result_release).
  * 0, or ANALYSIS_EIO (not a sweep directory, write error) / HS_ENOMEM
  * with err. */

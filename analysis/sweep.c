@@ -338,6 +338,56 @@ static json_t *at_path(json_t *js, const char *path)
 	return js;
 }
 
+/* The "seeds" entry of tenant `name` in a summary (sim --seeds), or NULL. */
+static json_t *seeds_tenant(json_t *summary, const char *name)
+{
+	size_t i;
+	json_t *tj;
+	json_array_foreach(at_path(summary, "seeds.tenants"), i, tj) {
+		const char *nm = json_string_value(json_object_get(tj, "name"));
+		if (nm && name && strcmp(nm, name) == 0)
+			return tj;
+	}
+	return NULL;
+}
+
+/* Columns of a seeds tenant entry: MODE.METRIC.{mean,ci95.0,ci95.1} (the
+ * mean over seeds and its 95 % CI; the per-seed values stay in the
+ * point's summary.json). */
+static int seeds_names(json_t *st, struct lines *c)
+{
+	static const char *const part[] = { "mean", "ci95.0", "ci95.1" };
+	const char *mode, *metric;
+	json_t *mo, *me;
+	char b[512];
+	json_object_foreach(st, mode, mo) {
+		if (!json_is_object(mo))
+			continue;
+		json_object_foreach(mo, metric, me) {
+			if (!json_is_object(me))
+				continue;
+			for (size_t i = 0; i < 3; i++) {
+				snprintf(b, sizeof(b), "%s.%s.%s", mode, metric, part[i]);
+				if (cols_add(c, b))
+					return -1;
+			}
+		}
+	}
+	return 0;
+}
+
+/* "MODE.METRIC.ci95.0" -> "MODE.METRIC.ci95_lo" (.1: _hi) for headers. */
+static void seeds_header(FILE *f, const char *col)
+{
+	size_t n = strlen(col);
+	if (n > 7 && strcmp(col + n - 7, ".ci95.0") == 0)
+		fprintf(f, ",seeds.%.*s.ci95_lo", (int)(n - 7), col);
+	else if (n > 7 && strcmp(col + n - 7, ".ci95.1") == 0)
+		fprintf(f, ",seeds.%.*s.ci95_hi", (int)(n - 7), col);
+	else
+		fprintf(f, ",seeds.%s", col);
+}
+
 /* A CSV field: quoted when it holds a comma, quote or newline. */
 static void csv_field(FILE *f, const char *s)
 {
@@ -549,7 +599,8 @@ static int write_plots(const struct sweep_result *r, const struct lines *keys,
 int sweep_merge(const char *const *dirs, size_t ndirs, const char *out,
 		struct sweep_result *r, char *err, size_t errlen)
 {
-	struct lines pts = { 0 }, keys = { 0 }, tenants = { 0 }, runc = { 0 }, tc = { 0 };
+	struct lines pts = { 0 }, keys = { 0 }, tenants = { 0 }, runc = { 0 }, tc = { 0 },
+		sdc = { 0 };             /* the seeds columns */
 	int rc = ANALYSIS_EIO;
 	memset(r, 0, sizeof(*r));
 	for (size_t i = 0; i < ndirs; i++)
@@ -562,7 +613,8 @@ int sweep_merge(const char *const *dirs, size_t ndirs, const char *out,
 		goto oom;
 	r->n = pts.n;
 	static const char *const run_skip[] = { "tenants", "verdict", "native_verdict",
-						"hipsched_version", "scenario_path", NULL };
+						"hipsched_version", "scenario_path", "seeds",
+						NULL };
 	static const char *const t_skip[] = { "name", NULL };
 	for (size_t i = 0; i < pts.n; i++) {
 		struct sweep_point *pt = &r->pt[i];
@@ -584,11 +636,17 @@ int sweep_merge(const char *const *dirs, size_t ndirs, const char *out,
 			continue;
 		if (flat_names(pt->summary, "", &runc, run_skip))
 			goto oom;
+		if (at_path(pt->summary, "seeds.n") &&
+		    (cols_add(&runc, "seeds.n") || cols_add(&runc, "seeds.verdict_pass")))
+			goto oom;
 		size_t j;
 		json_t *tj;
 		json_array_foreach(json_object_get(pt->summary, "tenants"), j, tj) {
 			const char *nm = json_string_value(json_object_get(tj, "name"));
 			if ((nm && cols_add(&tenants, nm)) || flat_names(tj, "", &tc, t_skip))
+				goto oom;
+			json_t *st = seeds_tenant(pt->summary, nm);
+			if (st && seeds_names(st, &sdc))
 				goto oom;
 		}
 	}
@@ -611,6 +669,8 @@ int sweep_merge(const char *const *dirs, size_t ndirs, const char *out,
 		fprintf(f, ",%s", runc.v[c]);
 	for (size_t c = 0; c < tc.n; c++)
 		fprintf(f, ",tenant.%s", tc.v[c]);
+	for (size_t c = 0; c < sdc.n; c++)
+		seeds_header(f, sdc.v[c]);
 	fputc('\n', f);
 	for (size_t i = 0; i < r->n; i++) {
 		const struct sweep_point *pt = &r->pt[i];
@@ -640,6 +700,13 @@ int sweep_merge(const char *const *dirs, size_t ndirs, const char *out,
 				if (tj)
 					csv_json(f, at_path(tj, tc.v[c]));
 			}
+			json_t *st = tj ? seeds_tenant(pt->summary, json_string_value(
+				json_object_get(tj, "name"))) : NULL;
+			for (size_t c = 0; c < sdc.n; c++) {
+				fputc(',', f);
+				if (st)
+					csv_json(f, at_path(st, sdc.v[c]));
+			}
 			fputc('\n', f);
 		}
 	}
@@ -659,6 +726,7 @@ out:
 	lines_release(&tenants);
 	lines_release(&runc);
 	lines_release(&tc);
+	lines_release(&sdc);
 	return rc;
 }
 

@@ -3,9 +3,10 @@
  * [--out DIR] [--jobs-file F]` and `hipsched sweep --merge DIR...`.
  *
  * Every point of the grid (the product of the --set lists, last key
- * fastest, and of the seeds) gets a point directory DIR/points/NNNN with
+ * fastest) gets a point directory DIR/points/NNNN with
  * its scenario (point.ini, analysis/sweep.c writes it) and is run as
- * `hipsched sim point.ini --out .../run --json -j 1`: a child process per
+ * `hipsched sim point.ini --out .../run --json -j 1 [--seeds N]` (the
+ * point's figures over seeds, analysis/seeds.c): a child process per
  * point, N at once. --jobs-file writes those command lines instead, for
  * GNU parallel or a Slurm array; --merge then collects the directories.
  * Either way the result is DIR/sweep.csv, one plot per swept key and the
@@ -41,7 +42,7 @@ static void usage(FILE *f)
 		"                      [--seeds N] [-j N] [--out DIR] [--jobs-file F]\n"
 		"       hipsched sweep --merge DIR... [--out DIR]\n\n"
 		"Runs the scenario in the simulator at every point of the grid of the\n"
-		"--set lists (and of the seeds), N points at once, and writes\n"
+		"--set lists, N points at once, and writes\n"
 		"DIR/sweep.csv (one row per point and tenant, every metric of\n"
 		"summary.json), DIR/sweep_KEY.png per swept key, and prints the\n"
 		"verdict of each point. A point that fails is reported with its\n"
@@ -50,7 +51,9 @@ static void usage(FILE *f)
 		"                   a policy parameter (linger, slice, k, ...), seed,\n"
 		"                   duration, device, or TENANT.KEY (hp.rate=5,10,20);\n"
 		"                   several --set make a grid (last one fastest)\n"
-		"  --seeds N        also run seeds S..S+N-1 (S: the scenario's seed)\n"
+		"  --seeds N        run every point under seeds S..S+N-1 (S: the point's\n"
+		"                   seed) and add each tenant's P50, P99 and throughput\n"
+		"                   mean and 95 %% CI over them to sweep.csv\n"
 		"  -j, --jobs N     points at once (default: the machine's cores)\n"
 		"  --out DIR        sweep directory (default: runs/<scenario>-sweep)\n"
 		"  --jobs-file F    write the point directories and one command per\n"
@@ -142,9 +145,9 @@ static void shq(FILE *f, const char *s)
 	fputc('\'', f);
 }
 
-/* Starts `self sim INI --out RUN --json -j 1 > LOG 2>&1`; returns the pid
- * or -1. */
-static pid_t start_point(const char *self, const char *pdir)
+/* Starts `self sim INI --out RUN --json -j 1 [--seeds N] > LOG 2>&1`;
+ * returns the pid or -1. */
+static pid_t start_point(const char *self, const char *pdir, const char *seeds)
 {
 	char ini[PATH_MAX], run[PATH_MAX], log[PATH_MAX];
 	snprintf(ini, sizeof(ini), "%.4000s/point.ini", pdir);
@@ -160,7 +163,12 @@ static pid_t start_point(const char *self, const char *pdir)
 		dup2(fd, 2);
 		close(fd);
 	}
-	execl(self, "hipsched", "sim", ini, "--out", run, "--json", "-j", "1", (char *)NULL);
+	if (seeds)
+		execl(self, "hipsched", "sim", ini, "--out", run, "--json", "-j", "1",
+		      "--seeds", seeds, (char *)NULL);
+	else
+		execl(self, "hipsched", "sim", ini, "--out", run, "--json", "-j", "1",
+		      (char *)NULL);
 	fprintf(stderr, "hipsched: cannot run %s: %s\n", self, strerror(errno));
 	_exit(1);
 }
@@ -194,6 +202,7 @@ int cmd_sweep(int argc, char **argv)
 	struct axis ax[MAX_AXES + 1];
 	size_t nax = 0;
 	long seeds = 0;
+	char seeds_arg[24] = "";
 	int jobs = cli_jobs_default(), domerge = 0, status = 1;
 	const char *out_opt = NULL, *jobs_file = NULL;
 	char *end;
@@ -219,6 +228,7 @@ int cmd_sweep(int argc, char **argv)
 				cli_error("sweep: bad --seeds '%s' (1..100000)", optarg);
 				goto usage_err;
 			}
+			snprintf(seeds_arg, sizeof(seeds_arg), "%ld", seeds);
 			break;
 		case 'j':
 			jobs = (int)strtol(optarg, &end, 10);
@@ -278,20 +288,6 @@ int cmd_sweep(int argc, char **argv)
 				cli_error("sweep: --set %s given twice", ax[i].key);
 				goto done;
 			}
-		if (seeds && strcmp(ax[i].key, "seed") == 0) {
-			cli_error("sweep: --seeds and --set seed=... together");
-			goto done;
-		}
-	}
-	if (seeds) {
-		struct axis *s = &ax[nax++];
-		s->key = strdup("seed");
-		s->val = calloc((size_t)seeds, sizeof(*s->val));
-		for (long k = 0; s->val && k < seeds; k++) {
-			char b[32];
-			snprintf(b, sizeof(b), "%llu", (unsigned long long)sc->seed + (unsigned long long)k);
-			s->val[s->n++] = strdup(b);
-		}
 	}
 	size_t npts = 1;
 	for (size_t i = 0; i < nax; i++) {
@@ -358,7 +354,10 @@ int cmd_sweep(int argc, char **argv)
 			fputs(" --out ", jf);
 			snprintf(path, sizeof(path), "%s/run", pdir);
 			shq(jf, path);
-			fputs(" --json -j 1 > ", jf);
+			fputs(" --json -j 1", jf);
+			if (seeds)
+				fprintf(jf, " --seeds %ld", seeds);
+			fputs(" > ", jf);
 			snprintf(path, sizeof(path), "%s/log.txt", pdir);
 			shq(jf, path);
 			fputs(" 2>&1\n", jf);
@@ -391,7 +390,7 @@ int cmd_sweep(int argc, char **argv)
 		while (!cli_stop && running < (size_t)jobs && next < npts) {
 			char pdir[PATH_MAX];
 			snprintf(pdir, sizeof(pdir), "%.4000s/points/%04zu", out, ++next);
-			pid_t pid = start_point(self, pdir);
+			pid_t pid = start_point(self, pdir, seeds ? seeds_arg : NULL);
 			if (pid < 0) {
 				cli_error("sweep: fork: %s", strerror(errno));
 				break;

@@ -330,10 +330,18 @@ static void key_tenant(struct parser *p, int ti, const char *k, const char *v)
 			t->host_timing = HOST_TIMING_RECORDED;
 		else
 			perr(p, p->line, "bad host_timing '%s' (resample or recorded)", v);
+	} else if (strcmp(k, "wake_late") == 0) {
+		if (strcmp(v, "auto") == 0) {
+			t->wake_late = WAKE_LATE_AUTO;
+		} else {
+			set_duration(p, k, v, &t->wake_late_ns);
+			t->wake_late = t->wake_late_ns > 0 ? WAKE_LATE_FIXED :
+				WAKE_LATE_NONE;
+		}
 	} else {
 		perr(p, p->line, "unknown key '%s' in [tenant %s] (known: trace, "
 		     "priority, arrival, rate, arrival_file, slo, deadline, process, "
-		     "weight, foreground, host_timing)", k, t->name);
+		     "weight, foreground, host_timing, wake_late)", k, t->name);
 	}
 }
 

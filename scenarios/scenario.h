@@ -9,7 +9,7 @@
  *   [tenant NAME] trace, priority, arrival (periodic|poisson|closed|file),
  *              rate, arrival_file, slo, deadline, process (shared|own),
  *              weight, foreground (yes|no),
- *              host_timing (resample|recorded)
+ *              host_timing (resample|recorded), wake_late (auto|0|DURATION)
  *   [verdict]  criteria (see struct criterion)
  * Trace paths are relative to the scenario file.
  */
@@ -43,6 +43,8 @@ enum arrival_kind { ARRIVAL_PERIODIC, ARRIVAL_POISSON, ARRIVAL_CLOSED, ARRIVAL_F
 enum process_mode { PROCESS_SHARED, PROCESS_OWN };
 /* Where a request's host timing comes from (the workload model below). */
 enum host_timing { HOST_TIMING_RESAMPLE, HOST_TIMING_RECORDED };
+/* How late an open-loop tenant's timer wakes (the workload model below). */
+enum wake_late { WAKE_LATE_NONE, WAKE_LATE_FIXED, WAKE_LATE_AUTO };
 
 struct tenant_spec {
 	char *name;
@@ -57,6 +59,8 @@ struct tenant_spec {
 	double weight;             /* share for bp/cfs/up/pup, default 1 */
 	int foreground;            /* its process is in the foreground (awf) */
 	enum host_timing host_timing; /* default: resample */
+	enum wake_late wake_late;  /* default: none (0) */
+	hs_ns wake_late_ns;        /* WAKE_LATE_FIXED: the lateness */
 	int line;                  /* where the section starts, for messages */
 };
 
@@ -143,6 +147,36 @@ size_t scenario_policy_params(const struct scenario *sc, const char *policy,
  *     never decrease);
  *   - request choice: arrival k replays the trace's request k mod nreqs
  *     (its commands and GPU durations);
+ *   - host gaps (the one definition both backends replay): a record's
+ *     host gap is the time from the host's previous action in its request
+ *     to its submission, where that action is the previous record's
+ *     submission (its launch call, markers included), or the return of
+ *     the previous record when that is a sync row (the sync row's end_ns):
+ *     gap(i) = submit(i) - (sync(i-1) ? end(i-1) : submit(i-1)), >= 0.
+ *     A backend submits record i at (its previous submission, or the
+ *     moment the previous sync returned in the replay) + gap(i); the
+ *     first record at the request's start. So a sync that takes longer
+ *     in the replay than recorded delays what follows it rather than
+ *     bunching it, as in the application. The time from a request's
+ *     arrival to its first GPU command (the application's host work
+ *     before it, e.g. preprocessing) is the gap of the records before it:
+ *     a request whose first row is a `marker` (its start stamp, e.g. at
+ *     hipsched_mark_request) waits from arrival to its first command as
+ *     recorded; without one the first command is submitted at once;
+ *   - think time (closed loop): arrival k > 0 is the completion of
+ *     request k - 1 plus the host request's think time, the recorded
+ *     time from the previous trace request's host end (the latest end_ns
+ *     or submit_ns of its rows, when its final sync returned) to its own
+ *     first row; trace request 0, which has none, takes the mean of the
+ *     others'. Open-loop arrivals are not moved by it;
+ *   - timer wake-up (`wake_late`, open-loop kinds only; closed-loop
+ *     arrivals are no timer): a server loop sleeping until an arrival
+ *     wakes late, so the request starts at arrival + lateness (its latency
+ *     still counts from the arrival). 0 (the default): none; DURATION: that
+ *     constant; auto: a lognormal per arrival fitted to the device
+ *     profile's wake_late_p50_us / wake_late_p99_us (sigma = ln(p99 / p50)
+ *     / 2.326), drawn with its own generator. Only a simulated host needs
+ *     it (workload_env.apply_wake_late): the hw replay sleeps for real;
  *   - host timing (the host-jitter model): arrival k takes its host
  *     timing (the gaps between launch calls, the host side of syncs) from
  *     a request drawn uniformly, with the tenant's own generator, among the
@@ -166,13 +200,22 @@ struct workload;
 #define WORKLOAD_NONE INT64_MAX    /* no further arrival */
 
 struct trace;
+/* What the backend's host is like, for the parts of the plan that depend
+ * on it. NULL in workload_create: no wake-up model. */
+struct workload_env {
+	int apply_wake_late;       /* 1: a simulated host (the wake_late model
+	                            * applies); 0: a real one (it sleeps) */
+	hs_ns wake_late_p50_ns, wake_late_p99_ns; /* the device profile's, 0:
+	                            * not in it (wake_late = auto fails) */
+};
 /* A plan for tenant `tenant` of `sc` replaying trace `tr` (kept by the
- * caller, alive as long as the plan), from the run's `seed`. Reads the
- * arrival file (FILE:LINE messages). 0 and *out (free with workload_free),
- * or SCENARIO_EBAD / HS_ENOMEM with a message in err. O(trace). */
+ * caller, alive as long as the plan), from the run's `seed`, for a backend
+ * whose host is `env` (may be NULL). Reads the arrival file (FILE:LINE
+ * messages). 0 and *out (free with workload_free), or SCENARIO_EBAD /
+ * HS_ENOMEM with a message in err. O(trace). */
 int workload_create(const struct scenario *sc, size_t tenant, uint64_t seed,
-		    const struct trace *tr, struct workload **out, char *err,
-		    size_t errlen);
+		    const struct trace *tr, const struct workload_env *env,
+		    struct workload **out, char *err, size_t errlen);
 void workload_free(struct workload *w);
 
 /* The next arrival (the k-th call gives arrival k), ns from the run's
@@ -180,6 +223,13 @@ void workload_free(struct workload *w);
  * tenant's arrival k > 0 is `prev_end_ns`, the completion of request k - 1
  * (open-loop kinds ignore it). Arrivals never decrease. O(1). */
 hs_ns workload_next_arrival(struct workload *w, hs_ns prev_end_ns);
+/* How late the host's timer wakes for the arrival last handed out by
+ * workload_next_arrival (0 without the model): the request starts at
+ * arrival + this. O(1). */
+hs_ns workload_wake_late(const struct workload *w);
+/* The host gap before trace record `rec` (index into tr->recs; the
+ * definition above), 0 for a request's first record. O(1). */
+hs_ns workload_gap(const struct workload *w, size_t rec);
 /* Whether the tenant's arrivals follow its completions (closed loop). */
 int workload_closed(const struct workload *w);
 /* The trace request that arrival `k` replays (0 .. nreqs - 1). */

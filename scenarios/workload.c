@@ -30,10 +30,24 @@ struct workload {
 	gsl_rng *host;             /* the host-timing stream's generator */
 	uint32_t *hreq;            /* per arrival drawn: its host request */
 	size_t nhreq, caphreq;
+	hs_ns *gap_ns;             /* per trace record: its host gap */
+	hs_ns *think_ns;           /* per trace request: end of the previous
+	                            * one -> its first row (closed loop) */
+	/* timer wake-up of open-loop arrivals */
+	int wake;                  /* 0: none, 1: wake_ns, 2: lognormal(mu, sigma) ns */
+	double wake_mu, wake_sigma;
+	hs_ns wake_ns;
+	gsl_rng *wakes;            /* the wake-up stream's generator */
+	hs_ns last_wake_ns;        /* of the arrival last handed out */
 };
 
 /* Stream tags mixed into a tenant's seed, one per stream of randomness. */
 #define STREAM_HOST 0x686f737474696d65ull   /* "hosttime" */
+#define STREAM_WAKE 0x77616b656c617465ull   /* "wakelate" */
+
+/* z of the 0.99 quantile of the standard normal: the lognormal fitted to a
+ * P50 and a P99 has sigma = ln(P99 / P50) / Z99. */
+#define Z99 2.3263478740408408
 
 /* ---- seeds: from the run seed and the tenant's name ---------------------- */
 static uint64_t splitmix64(uint64_t x)
@@ -50,6 +64,45 @@ static uint64_t fnv1a(const char *s)
 	for (; s && *s; s++)
 		h = (h ^ (unsigned char)*s) * 0x100000001b3ull;
 	return h;
+}
+
+/* ---- host timing: gaps and think times (the one definition, scenario.h) */
+static int host_tables(struct workload *w, const struct trace *tr)
+{
+	w->gap_ns = calloc(tr->nrecs ? tr->nrecs : 1, sizeof(*w->gap_ns));
+	w->think_ns = calloc(tr->nreqs, sizeof(*w->think_ns));
+	if (!w->gap_ns || !w->think_ns)
+		return HS_ENOMEM;
+	double sum = 0;
+	hs_ns prev_end = -1;
+	for (size_t q = 0; q < tr->nreqs; q++) {
+		const struct trace_request *r = &tr->reqs[q];
+		hs_ns end = -1;
+		for (size_t i = r->first; i < r->first + r->count; i++) {
+			const struct trace_rec *b = &tr->recs[i];
+			if (i > r->first) {
+				const struct trace_rec *a = b - 1;
+				int64_t from = a->submit_ns;
+				if (a->kind == TRACE_SYNC && a->end_ns > from)
+					from = a->end_ns;
+				w->gap_ns[i] = b->submit_ns > from ? b->submit_ns - from : 0;
+			}
+			if (b->end_ns > end)
+				end = b->end_ns;
+			if (b->submit_ns > end)
+				end = b->submit_ns;
+		}
+		if (q && r->count && prev_end >= 0) {
+			int64_t f = tr->recs[r->first].submit_ns;
+			w->think_ns[q] = f > prev_end ? f - prev_end : 0;
+			sum += (double)w->think_ns[q];
+		}
+		prev_end = end;
+	}
+	/* the first request has no predecessor: the others' mean */
+	if (tr->nreqs > 1)
+		w->think_ns[0] = (hs_ns)llround(sum / (double)(tr->nreqs - 1));
+	return HS_OK;
 }
 
 /* ---- arrival files: one time in seconds a line, non-decreasing ---------- */
@@ -125,8 +178,8 @@ static int read_arrivals(struct workload *w, const char *path, char *err,
 }
 
 int workload_create(const struct scenario *sc, size_t tenant, uint64_t seed,
-		    const struct trace *tr, struct workload **out, char *err,
-		    size_t errlen)
+		    const struct trace *tr, const struct workload_env *env,
+		    struct workload **out, char *err, size_t errlen)
 {
 	size_t nreqs = tr->nreqs;
 	const struct tenant_spec *sp = &sc->tenants[tenant];
@@ -168,6 +221,32 @@ int workload_create(const struct scenario *sc, size_t tenant, uint64_t seed,
 			gsl_rng_set(w->host, (unsigned long)splitmix64(
 				splitmix64(seed ^ fnv1a(sp->name)) ^ STREAM_HOST));
 	}
+	if ((rc = host_tables(w, tr)))
+		goto fail_msg;
+	rc = HS_ENOMEM;
+	if (sp->wake_late != WAKE_LATE_NONE && w->kind != ARRIVAL_CLOSED && env &&
+	    env->apply_wake_late) {
+		if (sp->wake_late == WAKE_LATE_AUTO) {
+			if (!(env->wake_late_p50_ns > 0) ||
+			    env->wake_late_p99_ns < env->wake_late_p50_ns) {
+				snprintf(err, errlen, "%s:%d: tenant '%s': wake_late = auto "
+					 "needs the device profile's wake_late_p50_us and "
+					 "wake_late_p99_us (p99 >= p50 > 0)", where, sp->line,
+					 sp->name);
+				rc = SCENARIO_EBAD;
+				goto fail;
+			}
+			w->wake_mu = log((double)env->wake_late_p50_ns);
+			w->wake_sigma = log((double)env->wake_late_p99_ns /
+					    (double)env->wake_late_p50_ns) / Z99;
+		}
+		w->wake = sp->wake_late == WAKE_LATE_AUTO ? 2 : 1;
+		w->wake_ns = sp->wake_late_ns;
+		if (!(w->wakes = gsl_rng_alloc(gsl_rng_mt19937)))
+			goto fail_msg;
+		gsl_rng_set(w->wakes, (unsigned long)splitmix64(
+			splitmix64(seed ^ fnv1a(sp->name)) ^ STREAM_WAKE));
+	}
 	if (w->kind == ARRIVAL_FILE && (rc = read_arrivals(w, sp->arrival_file, err, errlen)))
 		goto fail;
 	*out = w;
@@ -187,6 +266,10 @@ void workload_free(struct workload *w)
 		gsl_rng_free(w->arrivals);
 	if (w->host)
 		gsl_rng_free(w->host);
+	if (w->wakes)
+		gsl_rng_free(w->wakes);
+	free(w->gap_ns);
+	free(w->think_ns);
 	trace_shapes_release(&w->shapes);
 	free(w->hreq);
 	free(w->file_ns);
@@ -209,12 +292,34 @@ hs_ns workload_next_arrival(struct workload *w, hs_ns prev_end_ns)
 		a = k < w->nfile ? w->file_ns[k] : WORKLOAD_NONE;
 		break;
 	case ARRIVAL_CLOSED:
-		a = k ? (prev_end_ns > w->prev_ns ? prev_end_ns : w->prev_ns) : 0;
+		if (k) {
+			size_t hq = workload_host_request(w, k);
+			hs_ns think = hq == (size_t)-1 ? 0 : w->think_ns[hq];
+			a = (prev_end_ns > w->prev_ns ? prev_end_ns : w->prev_ns) + think;
+		} else {
+			a = 0;
+		}
 		break;
 	}
 	if (a != WORKLOAD_NONE)
 		w->prev_ns = a;
+	w->last_wake_ns = 0;
+	if (w->wake && a != WORKLOAD_NONE)
+		w->last_wake_ns = w->wake == 2 ?
+			(hs_ns)llround(gsl_ran_lognormal(w->wakes, w->wake_mu,
+							 w->wake_sigma)) :
+			w->wake_ns;
 	return a;
+}
+
+hs_ns workload_wake_late(const struct workload *w)
+{
+	return w->last_wake_ns;
+}
+
+hs_ns workload_gap(const struct workload *w, size_t rec)
+{
+	return w->gap_ns[rec];
 }
 
 int workload_closed(const struct workload *w)

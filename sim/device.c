@@ -9,7 +9,7 @@
 #include <sys/stat.h>
 #include "sim.h"
 
-enum { F_NS, F_INT, F_BOOL };
+enum { F_NS, F_US, F_INT, F_BOOL };   /* F_US: integer us, kept in ns */
 #define DEVICE_NS_MAX (60LL * 1000000000LL)
 
 struct field {
@@ -32,6 +32,8 @@ static const struct field fields[] = {
 	{ "max_threads_per_unit", F_INT, offsetof(struct sim_device, max_threads_per_unit), 0 },
 	{ "regs_per_unit", F_INT, offsetof(struct sim_device, regs_per_unit), 0 },
 	{ "shmem_per_unit", F_INT, offsetof(struct sim_device, shmem_per_unit), 0 },
+	{ "wake_late_p50_us", F_US, offsetof(struct sim_device, wake_late_p50_ns), 0 },
+	{ "wake_late_p99_us", F_US, offsetof(struct sim_device, wake_late_p99_ns), 0 },
 };
 #define NFIELDS (sizeof(fields) / sizeof(fields[0]))
 
@@ -90,6 +92,14 @@ static int on_kv(void *user, const char *section, const char *key,
 				return 0;
 			}
 			*(hs_ns *)p = x;
+		} else if (f->type == F_US) {
+			if (x > DEVICE_NS_MAX / 1000) {
+				snprintf(c->msg, sizeof(c->msg), "%s: %lld us out of "
+					 "range (at most %lld, 60 s)", key, x,
+					 (long long)(DEVICE_NS_MAX / 1000));
+				return 0;
+			}
+			*(hs_ns *)p = x * 1000;
 		} else {
 			if (x > 100000000 || (f->type == F_BOOL && x > 1)) {
 				snprintf(c->msg, sizeof(c->msg),

@@ -33,19 +33,6 @@ static uint64_t blocks_per_unit(const struct sim_device *d,
 	return lim ? lim : 1;
 }
 
-/* Host gap before record i: from the previous submission, or from the
- * return of a previous sync row (its end_ns), recorded times. */
-static hs_ns host_gap(const struct trace *tr, size_t i)
-{
-	if (i == 0)
-		return 0;
-	const struct trace_rec *a = &tr->recs[i - 1], *b = &tr->recs[i];
-	int64_t from = a->submit_ns;
-	if (a->kind == TRACE_SYNC && a->end_ns > from)
-		from = a->end_ns;
-	return b->submit_ns > from ? b->submit_ns - from : 0;
-}
-
 /* Builds the tenant's compact replay steps: the trace's streams mapped to
  * local indexes, per record its host gap, work, width, waves and whether it
  * is the last command of its request on its stream (the core must report
@@ -84,7 +71,6 @@ static int index_trace(struct sim_tenant *t, char *err, size_t errlen)
 		}
 		st->stream = (uint16_t)k;
 		st->kind = (uint8_t)rec->kind;
-		st->gap_ns = host_gap(tr, i);
 		st->dur_ns = rec->end_ns > rec->start_ns ? rec->end_ns - rec->start_ns : 0;
 		if (rec->kind == TRACE_KERNEL) {
 			uint64_t blocks = (uint64_t)(rec->grid[0] ? rec->grid[0] : 1) *
@@ -150,10 +136,17 @@ int sim__tenant_setup(struct sim *s, struct sim_tenant *t, char *err,
 	int rc = index_trace(t, err, errlen);
 	if (rc)
 		return rc;
-	rc = workload_create(s->sc, t->idx, s->res->seed, t->tr, &t->wl,
+	struct workload_env env = {
+		.apply_wake_late = 1,
+		.wake_late_p50_ns = s->dev.wake_late_p50_ns,
+		.wake_late_p99_ns = s->dev.wake_late_p99_ns,
+	};
+	rc = workload_create(s->sc, t->idx, s->res->seed, t->tr, &env, &t->wl,
 			     err, errlen);
 	if (rc)
 		return rc;
+	for (size_t i = 0; i < t->tr->nrecs; i++)
+		t->step[i].gap_ns = workload_gap(t->wl, i);
 	t->next_arrival = WORKLOAD_NONE;
 	return HS_OK;
 }
@@ -209,15 +202,19 @@ static void arm_arrival(struct sim_tenant *t, hs_ns now)
 {
 	struct sim *s = t->sim;
 	update_owed(t);
+	/* a host that sleeps until the arrival wakes late; one that is
+	 * still busy past it does not sleep */
 	if (t->next_arrival <= now)
 		start_request(t, now);
 	else if (t->next_arrival < s->cap_ns)
-		t->arrival_ev = sim__at(s, t->next_arrival, ev_arrival, t, 0);
+		t->arrival_ev = sim__at(s, t->next_arrival + t->next_wake_ns,
+					ev_arrival, t, 0);
 }
 
 void sim__tenant_start(struct sim_tenant *t)
 {
 	t->next_arrival = workload_next_arrival(t->wl, 0);
+	t->next_wake_ns = workload_wake_late(t->wl);
 	arm_arrival(t, 0);
 }
 
@@ -239,6 +236,7 @@ static void complete_request(struct sim_tenant *t, hs_ns now)
 	set_deadline(t, -1, now);
 	if (workload_closed(t->wl))
 		t->next_arrival = workload_next_arrival(t->wl, now);
+	t->next_wake_ns = workload_wake_late(t->wl);
 	arm_arrival(t, now);
 }
 
@@ -284,6 +282,8 @@ static void submit(struct sim_tenant *t, size_t i, hs_ns now)
 	struct sim *s = t->sim;
 	const struct trace_rec *rec = &t->tr->recs[i];
 	const struct sim_step *st = &t->step[i];
+	if (s->hooks && s->hooks->on_submit)
+		s->hooks->on_submit(s->hooks->ctx, t->idx, rec, now);
 	if (st->kind == TRACE_SYNC) {
 		/* like torch.cuda.synchronize: wait for all the tenant's
 		 * streams */
@@ -373,6 +373,7 @@ static void start_request(struct sim_tenant *t, hs_ns now)
 	t->sync_wait = 0;
 	t->next_arrival = workload_closed(t->wl) ? WORKLOAD_NONE :
 		workload_next_arrival(t->wl, 0);   /* closed: at completion */
+	t->next_wake_ns = workload_wake_late(t->wl);
 	update_owed(t);
 	set_deadline(t, t->arrival_ns, now);
 	host_step(t, now);

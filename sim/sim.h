@@ -76,11 +76,17 @@ struct sim_device {
 	int max_threads_per_unit;
 	int regs_per_unit;        /* 32-bit registers */
 	int shmem_per_unit;       /* bytes */
+	/* how late a host thread sleeping until an absolute time wakes, P50
+	 * and P99 (keys wake_late_p50_us / wake_late_p99_us, integer us;
+	 * 0 = not measured): the `wake_late = auto` model (scenario.h);
+	 * `make bench` measures it (sim/bench/wake_late.c) */
+	hs_ns wake_late_p50_ns, wake_late_p99_ns;
 };
 
 /* Reads a profile ([device] section, keys as the struct fields plus `name`).
- * Every key is required but name, max_level (default 3) and the occupancy
- * keys (default 0, no limit); unknown keys are errors. Returns 0, or HS_EINVAL with "FILE:LINE: what is wrong" in err. */
+ * Every key is required but name, max_level (default 3), the occupancy
+ * keys (default 0, no limit) and wake_late_p50_us / wake_late_p99_us
+ * (default 0); unknown keys are errors. Returns 0, or HS_EINVAL with "FILE:LINE: what is wrong" in err. */
 int sim_device_load(const char *path, struct sim_device *dev, char *err,
 		    size_t errlen);
 /* Turns a scenario's `device` value into a profile path: a value with a '/'
@@ -102,6 +108,10 @@ struct sim_hooks {
 	void (*on_cmd)(void *ctx, size_t tenant, int stream,
 		       const struct trace_rec *rec, hs_ns start_ns, hs_ns end_ns);
 	void (*on_request)(void *ctx, size_t tenant, const struct req_record *r);
+	/* optional: the host submits trace record rec (sync rows included)
+	 * at now */
+	void (*on_submit)(void *ctx, size_t tenant, const struct trace_rec *rec,
+			  hs_ns now);
 };
 
 /* Everything sim_run() finds by itself, given explicitly (tests, tools). */

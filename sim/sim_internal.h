@@ -94,6 +94,7 @@ struct sim_tenant {
 	/* arrivals */
 	struct workload *wl;       /* arrivals and request choice */
 	hs_ns next_arrival;        /* WORKLOAD_NONE: none */
+	hs_ns next_wake_ns;        /* its timer's lateness (workload_wake_late) */
 	sim_event_id arrival_ev;
 	/* the request in progress (one at a time) */
 	int busy;

@@ -146,12 +146,12 @@ START_TEST(test_progress_lines)
 	char c[1024], f[128];
 	snprintf(f, sizeof(f), "/tmp/hipsched_prog_%d", (int)getpid());
 	snprintf(c, sizeof(c), "HIPSCHED_PROGRESS_EVERY=0.02 %s sim scenarios/dual_resnet.ini"
-		 " --duration 5s --out %s.d 2>%s >/dev/null; grep -cE '^hipsched: (run [1-4]/4 |4 runs at once)' %s"
+		 " --duration 20s --out %s.d 2>%s >/dev/null; grep -cE '^hipsched: (run [1-4]/4 |4 runs at once)' %s"
 		 " && ! grep -q \"$(printf '\\r')\" %s", test_bin(), f, f, f, f);
 	ck_assert_int_eq(run(c, out, sizeof(out)), 0);
 	ck_assert_int_ge(atoi(out), 2);
 	snprintf(c, sizeof(c), "HIPSCHED_PROGRESS_EVERY=0.02 %s sim scenarios/dual_resnet.ini"
-		 " -j 1 --duration 5s --out %s.d 2>%s >/dev/null; grep -c '^hipsched: run [1-4]/4 ' %s",
+		 " -j 1 --duration 20s --out %s.d 2>%s >/dev/null; grep -c '^hipsched: run [1-4]/4 ' %s",
 		 test_bin(), f, f, f);
 	ck_assert_int_eq(run(c, out, sizeof(out)), 0);
 	ck_assert_int_ge(atoi(out), 2);

@@ -258,14 +258,15 @@ END_TEST
 static char tmpdir[256];
 
 
-/* Two requests of a 1 ms and a 0.5 ms kernel, 100 us of host gap. */
+/* Two requests of a 1 ms and a 0.5 ms kernel, 100 us of host gap; request
+ * 1 starts 90 us after request 0 ends (a closed loop's think time). */
 static const char *trace_csv =
 	"request,seq,kind,name,stream,submit_ns,start_ns,end_ns,grid_x,grid_y,grid_z,"
 	"block_x,block_y,block_z,shmem,regs,bytes\n"
 	"0,0,kernel,a,7,0,10000,1010000,8,1,1,128,1,1,0,32,0\n"
 	"0,1,kernel,b,7,100000,1010000,1510000,16,1,1,128,1,1,0,32,0\n"
-	"1,0,kernel,a,7,5000000,5010000,6010000,8,1,1,128,1,1,0,32,0\n"
-	"1,1,kernel,b,7,5100000,6010000,6510000,16,1,1,128,1,1,0,32,0\n";
+	"1,0,kernel,a,7,1600000,1610000,2610000,8,1,1,128,1,1,0,32,0\n"
+	"1,1,kernel,b,7,1700000,2610000,3110000,16,1,1,128,1,1,0,32,0\n";
 
 static struct scenario *load_sc(const char *body)
 {

@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "test_util.h"
+#include "trace.h"
 
 static char dir[PATH_MAX + 16]; /* build/FLAVOR/shimamd */
 static char tmp[PATH_MAX];
@@ -633,6 +634,60 @@ START_TEST(every_mode_runs)
 		RUN_OK(modes[i], 1, e);
 }
 END_TEST
+/* `hipsched record` on AMD: hip.c's hooks log a small run (12 requests
+ * of a copy, a kernel launched by pointer and a module kernel, ended by a
+ * stream sync; the query in between is not a sync), hip_record.c names
+ * the kernels and times every other request with hipEvent*; the log
+ * converts to a trace whose requests, shapes, names and GPU times are the
+ * fake runtime's (each kernel FAKE_HIP_KERNEL_US = 300 us on its stream). */
+START_TEST(record_small_run)
+{
+	char log[PATH_MAX + 16];
+	snprintf(log, sizeof log, "%s/rec.log", tmp);
+	/* 2 x 8 timing events: the fake runtime holds FAKE_MAX at once */
+	const char *e[] = { env_kv("HIPSCHED_RECORD", log), env_kv("FAKE_HIP_KERNEL_US", "300"),
+			    env_kv("HIPSCHED_RECORD_EVENTS", "8"), NULL };
+	RUN_OK("record", 1, e);
+	struct trace_record_opts o = { .warmup = 2 };
+	struct trace_record_stats st;
+	struct trace_err te;
+	struct trace *tr = trace_record_load(log, &o, &st, &te);
+	ck_assert_msg(tr != NULL, "%s", te.msg);
+	ck_assert_int_eq(st.marks, 0);
+	ck_assert_uint_eq(st.requests, 12);      /* one per stream sync */
+	ck_assert_uint_eq(st.warmup, 2);
+	ck_assert_uint_eq(st.sampled, 5);        /* every other one timed */
+	ck_assert_uint_eq(tr->nreqs, 5);         /* the others written */
+	for (size_t q = 0; q < tr->nreqs; q++) {
+		const struct trace_request *rq = &tr->reqs[q];
+		ck_assert_uint_eq(rq->count, 3);
+		const struct trace_rec *c = &tr->recs[rq->first], *k = c + 1, *m = c + 2;
+		ck_assert_int_eq(c->kind, TRACE_MEMCPY);
+		ck_assert_int_eq(c->bytes, 4096);
+		ck_assert_int_eq(k->kind, TRACE_KERNEL);
+		ck_assert_str_eq(k->name, "kernel_0x200");
+		ck_assert_uint_eq(k->grid[0], 8);
+		ck_assert_uint_eq(k->grid[1], 2);
+		ck_assert_uint_eq(k->block[0], 256);
+		ck_assert_int_eq(k->shmem, 64);
+		ck_assert_int_eq(m->kind, TRACE_KERNEL);
+		ck_assert_str_eq(m->name, "module_0x300");
+		ck_assert_uint_eq(m->grid[0], 4);
+		ck_assert_uint_eq(m->block[0], 64);
+		ck_assert_int_eq(m->regs, 24);
+		ck_assert_int_eq(m->shmem, 512);
+		ck_assert_int_eq(k->stream, c->stream);
+		for (int i = 1; i < 3; i++) {   /* the fake's device clock */
+			int64_t d = c[i].end_ns - c[i].start_ns;
+			ck_assert_msg(d >= 299000 && d <= 301000, "request %zu row %d: "
+				      "%lld ns on the GPU", q, i, (long long)d);
+			ck_assert_int_ge(c[i].submit_ns, c[i - 1].submit_ns);
+		}
+	}
+	trace_free(tr);
+}
+END_TEST
+
 START_TEST(hang_fails)
 {
 	/* The harness itself: a run past its deadline is killed and reported. */
@@ -660,6 +715,7 @@ Suite *shimamd_suite(void)
 	tcase_add_test(tc, suspend_holds_back);
 	tcase_add_test(tc, cross_stream_wait_completes);
 	tcase_add_test(tc, every_mode_runs);
+	tcase_add_test(tc, record_small_run);
 	tcase_add_test(tc, hang_fails);
 	suite_add_tcase(s, tc);
 	return s;

@@ -6,7 +6,9 @@
  */
 #include <check.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include "fake_hwdev.h"
 #include "run_internal.h"
 #include "sim.h"
@@ -110,12 +112,22 @@ START_TEST(test_sim_hw_same_open_loop)
 }
 END_TEST
 
-/* Closed loop: arrival 0 at 0, then each at the previous completion, in
- * both backends; the request order is the same. */
+/* Closed loop: arrival 0 at 0, then each at the previous completion plus
+ * the think time of the request whose host timing it takes (the trace's
+ * end of the previous request -> its first launch: 299 us before request
+ * 1, 99 us before request 2, their mean for request 0), in both backends;
+ * the request order is the same. */
 START_TEST(test_sim_hw_same_closed_loop)
 {
+	static const hs_ns think[3] = { 199000, 299000, 99000 };
 	test_mkdtemp(dir, sizeof(dir), "check_workload");
 	struct scenario *sc = load("[tenant x]\ntrace = t.csv\npriority = 1\narrival = closed\n");
+	struct trace_err te;
+	struct trace *tr = trace_load(sc->tenants[0].trace_path, &te);
+	ck_assert_msg(tr != NULL, "%s", te.msg);
+	char err[256];
+	struct workload *w;
+	ck_assert_int_eq(workload_create(sc, 0, 3, tr, NULL, &w, err, sizeof(err)), 0);
 	struct run_result r[2];
 	for (int hw = 0; hw < 2; hw++) {
 		run(sc, hw, 3, &r[hw]);
@@ -125,9 +137,12 @@ START_TEST(test_sim_hw_same_closed_loop)
 		for (size_t i = 0; i < t->nreq; i++) {
 			ck_assert_int_eq(t->req[i].trace_req, (int64_t)(i % 3));
 			if (i && t->req[i - 1].end_ns >= 0)
-				ck_assert_int_eq(t->req[i].arrival_ns, t->req[i - 1].end_ns);
+				ck_assert_int_eq(t->req[i].arrival_ns, t->req[i - 1].end_ns +
+						 think[workload_host_request(w, i)]);
 		}
 	}
+	workload_free(w);
+	trace_free(tr);
 	run_result_release(&r[0]);
 	run_result_release(&r[1]);
 	scenario_free(sc);
@@ -199,7 +214,7 @@ START_TEST(test_plan_direct)
 	struct trace_err te;
 	struct trace *tr = trace_load(sc->tenants[0].trace_path, &te);
 	ck_assert_msg(tr != NULL, "%s", te.msg);
-	ck_assert_int_eq(workload_create(sc, 0, 1, tr, &w, err, sizeof(err)), 0);
+	ck_assert_int_eq(workload_create(sc, 0, 1, tr, NULL, &w, err, sizeof(err)), 0);
 	ck_assert_int_eq(workload_next_arrival(w, 0), 0);
 	ck_assert_int_eq(workload_next_arrival(w, 0), 333333333);
 	ck_assert_int_eq(workload_next_arrival(w, 0), 666666667);
@@ -207,8 +222,8 @@ START_TEST(test_plan_direct)
 	ck_assert(!workload_closed(w));
 	workload_free(w);
 	/* the same name and seed give the same stream; the mean gap is 1/rate */
-	ck_assert_int_eq(workload_create(sc, 1, 9, tr, &w, err, sizeof(err)), 0);
-	ck_assert_int_eq(workload_create(sc, 1, 9, tr, &v, err, sizeof(err)), 0);
+	ck_assert_int_eq(workload_create(sc, 1, 9, tr, NULL, &w, err, sizeof(err)), 0);
+	ck_assert_int_eq(workload_create(sc, 1, 9, tr, NULL, &v, err, sizeof(err)), 0);
 	hs_ns a = 0;
 	for (int i = 0; i < 2000; i++) {
 		a = workload_next_arrival(w, 0);
@@ -218,7 +233,7 @@ START_TEST(test_plan_direct)
 	workload_free(w);
 	workload_free(v);
 	struct trace empty = { .path = "t.csv" };
-	ck_assert_int_eq(workload_create(sc, 0, 1, &empty, &w, err, sizeof(err)), SCENARIO_EBAD);
+	ck_assert_int_eq(workload_create(sc, 0, 1, &empty, NULL, &w, err, sizeof(err)), SCENARIO_EBAD);
 	ck_assert_ptr_null(w);
 	trace_free(tr);
 	scenario_free(sc);
@@ -264,9 +279,9 @@ START_TEST(test_host_request_draws)
 	struct trace *tr = trace_load(sc->tenants[0].trace_path, &te);
 	ck_assert_msg(tr != NULL, "%s", te.msg);
 	struct workload *w, *v, *u;
-	ck_assert_int_eq(workload_create(sc, 0, 7, tr, &w, err, sizeof(err)), 0);
-	ck_assert_int_eq(workload_create(sc, 0, 7, tr, &v, err, sizeof(err)), 0);
-	ck_assert_int_eq(workload_create(sc, 0, 8, tr, &u, err, sizeof(err)), 0);
+	ck_assert_int_eq(workload_create(sc, 0, 7, tr, NULL, &w, err, sizeof(err)), 0);
+	ck_assert_int_eq(workload_create(sc, 0, 7, tr, NULL, &v, err, sizeof(err)), 0);
+	ck_assert_int_eq(workload_create(sc, 0, 8, tr, NULL, &u, err, sizeof(err)), 0);
 	size_t late = workload_host_request(v, 999);   /* v asked backwards */
 	int seen[5] = { 0 }, differ = 0;
 	for (uint64_t k = 0; k < 1000; k++) {
@@ -291,7 +306,7 @@ START_TEST(test_host_request_draws)
 	workload_free(u);
 	scenario_free(sc);
 	sc = load_jitter("host_timing = recorded\n");
-	ck_assert_int_eq(workload_create(sc, 0, 7, tr, &w, err, sizeof(err)), 0);
+	ck_assert_int_eq(workload_create(sc, 0, 7, tr, NULL, &w, err, sizeof(err)), 0);
 	for (uint64_t k = 0; k < 20; k++)
 		ck_assert_uint_eq(workload_host_request(w, k), k % 5);
 	workload_free(w);
@@ -313,7 +328,7 @@ START_TEST(test_sim_uses_host_draw)
 	ck_assert_msg(tr != NULL, "%s", te.msg);
 	char err[256];
 	struct workload *w;
-	ck_assert_int_eq(workload_create(sc, 0, 5, tr, &w, err, sizeof(err)), 0);
+	ck_assert_int_eq(workload_create(sc, 0, 5, tr, NULL, &w, err, sizeof(err)), 0);
 	struct run_result res;
 	run(sc, 0, 5, &res);
 	const struct tenant_result *r = &res.t[0];
@@ -338,6 +353,176 @@ START_TEST(test_sim_uses_host_draw)
 }
 END_TEST
 
+/* Mixed host gaps, a request-start marker and a sync in the middle whose
+ * replay returns later than recorded (the recorded return, 3.0 ms, is
+ * before the kernels it waits for end in the replay, ~5.5 ms): both
+ * backends submit each command at the host's previous action plus the
+ * recorded gap (scenario.h; the simulator checked to the ns, hw within
+ * its real-time noise), so the first kernel 0.5 ms after the arrival
+ * (the marker's lead), the next 1.0 ms later, and the one after the sync 3
+ * ms after its return in the replay, not at its recorded offset. */
+static const char *gaps_csv =
+	"request,seq,kind,name,stream,submit_ns,start_ns,end_ns,grid_x,grid_y,grid_z,"
+	"block_x,block_y,block_z,shmem,regs,bytes\n"
+	"0,0,marker,start,1,0,0,0,0,0,0,0,0,0,0,0,0\n"
+	"0,1,kernel,a,1,500000,510000,4510000,4,1,1,128,1,1,0,32,0\n"
+	"0,2,kernel,b,1,1500000,4510000,5510000,4,1,1,128,1,1,0,32,0\n"
+	"0,3,sync,sync,1,2000000,2000000,3000000,0,0,0,0,0,0,0,0,0\n"
+	"0,4,kernel,c,1,6000000,6010000,6110000,4,1,1,128,1,1,0,32,0\n"
+	"0,5,kernel,d,1,6200000,6210000,6310000,4,1,1,128,1,1,0,32,0\n";
+
+struct submits {
+	hs_ns t[64];
+	int kernel[64];
+	size_t n;
+};
+
+static void on_submit(void *ctx, size_t tenant, const struct trace_rec *rec,
+		      hs_ns now)
+{
+	struct submits *s = ctx;
+	if (s->n < 64) {
+		s->kernel[s->n] = rec->kind == TRACE_KERNEL;
+		s->t[s->n++] = now;
+	}
+}
+
+START_TEST(test_sim_hw_same_gaps)
+{
+	test_mkdtemp(dir, sizeof(dir), "check_workload");
+	char p[400], err[512];
+	snprintf(p, sizeof(p), "%s/g.csv", dir);
+	test_write_file(p, gaps_csv);
+	struct scenario *sc = load("[tenant x]\ntrace = g.csv\npriority = 1\n"
+				   "arrival = periodic\nrate = 10\nhost_timing = recorded\n");
+	/* simulator: every row's submission, kernels picked out */
+	struct submits ss = { .n = 0 };
+	struct sim_hooks hk = { .ctx = &ss, .on_submit = on_submit };
+	struct sim_inputs in = { .hooks = &hk };
+	struct run_opts o = { .mode = "native", .seed = 1 };
+	struct run_result rs = { 0 }, rh = { 0 };
+	ck_assert_msg(sim_run_with(sc, &o, &in, &rs, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_uint_eq(rs.t[0].nreq, 2);
+	hs_ns sim_k[8];
+	size_t nk = 0;
+	for (size_t i = 0; i < ss.n; i++)
+		if (ss.kernel[i] && nk < 8)
+			sim_k[nk++] = ss.t[i];
+	ck_assert_uint_eq(nk, 8);
+	ck_assert_uint_eq(ss.n, 12);      /* marker, 4 kernels, sync; twice */
+	/* the exact offsets from the arrival: lead 0.5 ms, gap 1 ms, then
+	 * the sync returns once a and b ran (~5.5 ms), c 3 ms after */
+	for (int r = 0; r < 2; r++) {
+		hs_ns a = rs.t[0].req[r].arrival_ns, *k = &sim_k[4 * r];
+		ck_assert_int_eq(ss.t[6 * r], a);             /* the marker */
+		ck_assert_int_eq(k[0] - a, 500000);
+		ck_assert_int_eq(k[1] - a, 1500000);
+		ck_assert_int_eq(ss.t[6 * r + 3] - a, 2000000); /* the sync */
+		ck_assert_int_gt(k[2] - a, 5500000 + 3000000);
+		ck_assert_int_lt(k[2] - a, 5500000 + 3000000 + 50000);
+		ck_assert_int_eq(k[3] - k[2], 200000);
+	}
+	/* hw on the fake device: the same offsets (real time: within 0.5 ms),
+	 * never the recorded ones (c at 6.0 ms) */
+	struct { size_t n; hs_ns t[16]; } *log = mmap(NULL, sizeof(*log),
+		PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	ck_assert(log != MAP_FAILED);     /* shared: the run forks its groups */
+	fake_hwdev_log(log->t, 16, &log->n);
+	int rc = hw__run_with(&fake_hwdev_ops, 0, sc, &o, &rh, err, sizeof(err));
+	fake_hwdev_log(NULL, 0, NULL);
+	ck_assert_msg(rc == 0, "hw run: %s", err);
+	ck_assert_uint_eq(rh.t[0].nreq, 2);
+	ck_assert_uint_eq(log->n, 8);
+	const hs_ns *hw_k = log->t;
+	for (int r = 0; r < 2; r++) {
+		/* device pushes in real time on a shared machine: the core's
+		 * launch adds up to ~1 ms here, and a loaded machine delays the
+		 * fake's kernels (the sync's return) by up to ~10 ms, so only
+		 * the lower bound is checked (and d's push is not): c waits 3 ms
+		 * from the return
+		 * (the recorded-offset replay puts it ~2.5 ms early); b's push,
+		 * behind a running kernel, is the core's choice */
+		const hs_ns *h = &hw_k[4 * r], *k = &sim_k[4 * r];
+		hs_ns dc = h[2] - h[0];
+		ck_assert_msg(dc > k[2] - k[0] - 600000,
+			      "request %d: c %lld ns after a on hw, %lld in sim", r,
+			      (long long)dc, (long long)(k[2] - k[0]));
+		/* the lead is in both: arrival -> end */
+		hs_ns lat_s = rs.t[0].req[r].end_ns - rs.t[0].req[r].arrival_ns;
+		hs_ns lat_h = rh.t[0].req[r].end_ns - rh.t[0].req[r].arrival_ns;
+		ck_assert_msg(lat_h > lat_s - 600000,
+			      "request %d: latency hw %lld, sim %lld", r,
+			      (long long)lat_h, (long long)lat_s);
+	}
+	munmap(log, sizeof(*log));
+	run_result_release(&rs);
+	run_result_release(&rh);
+	scenario_free(sc);
+	test_rmtree(dir);
+}
+END_TEST
+
+/* Timer wake-up: off by default (start == arrival when idle), a constant
+ * with `wake_late = 1ms`, and with `auto` a lognormal fitted to the
+ * profile's P50 / P99 (sample median within 15 %, P99 within 0.6-1.6x of
+ * 80 draws), refused with a
+ * message when the profile has no figures; arrival stays the planned
+ * time, so the lateness is latency. The first arrival, at 0, is no sleep. */
+START_TEST(test_wake_late)
+{
+	test_mkdtemp(dir, sizeof(dir), "check_workload");
+	static const char *const keys[] = { "", "wake_late = 1ms\n", "wake_late = auto\n" };
+	char err[512], t[256];
+	struct sim_device dev;
+	ck_assert_msg(sim_device_load("sim/devices/h100.ini", &dev, err, sizeof(err)) == 0,
+		      "%s", err);
+	for (int k = 0; k < 3; k++) {
+		snprintf(t, sizeof(t), "[tenant x]\ntrace = t.csv\npriority = 1\n"
+			 "arrival = periodic\nrate = 400\n%s", keys[k]);
+		struct scenario *sc = load(t);
+		struct run_opts o = { .mode = "native", .seed = 4 };
+		struct run_result r = { 0 };
+		if (k == 2) {   /* h100.ini has no wake-up figures */
+			struct sim_inputs in0 = { .dev = &dev };
+			ck_assert_int_ne(sim_run_with(sc, &o, &in0, &r, err, sizeof(err)), 0);
+			ck_assert_msg(strstr(err, "wake_late = auto needs") != NULL, "%s", err);
+			run_result_release(&r);
+			memset(&r, 0, sizeof(r));
+		}
+		struct sim_device d2 = dev;
+		d2.wake_late_p50_ns = 60000;
+		d2.wake_late_p99_ns = 300000;
+		struct sim_inputs in = { .dev = &d2 };
+		ck_assert_msg(sim_run_with(sc, &o, &in, &r, err, sizeof(err)) == 0, "%s", err);
+		const struct tenant_result *tr = &r.t[0];
+		ck_assert_uint_eq(tr->nreq, 80);
+		double late[80];
+		for (size_t i = 0; i < tr->nreq; i++) {
+			ck_assert_int_eq(tr->req[i].arrival_ns, (hs_ns)i * 2500000);
+			late[i] = (double)(tr->req[i].start_ns - tr->req[i].arrival_ns);
+			if (k == 0)
+				ck_assert_int_eq(late[i], 0);
+			if (k == 1)     /* the loop starts at 0: no sleep for 0 */
+				ck_assert_int_eq(late[i], i ? 1000000 : 0);
+		}
+		if (k == 2) {
+			static const double q[2] = { 0.5, 0.99 };
+			double v[2];
+			/* requests are 0.1-0.3 ms long, every 2.5 ms: a busy
+			 * host (which does not sleep) only after > 2.2 ms late */
+			run_quantiles(late, tr->nreq, q, v, 2);
+			ck_assert_msg(v[0] > 60000 * 0.85 && v[0] < 60000 * 1.15,
+				      "median lateness %.0f ns", v[0]);
+			ck_assert_msg(v[1] > 300000 * 0.6 && v[1] < 300000 * 1.6,
+				      "P99 lateness %.0f ns", v[1]);
+		}
+		run_result_release(&r);
+		scenario_free(sc);
+	}
+	test_rmtree(dir);
+}
+END_TEST
+
 Suite *workload_suite(void)
 {
 	Suite *s = suite_create("workload");
@@ -350,6 +535,8 @@ Suite *workload_suite(void)
 	tcase_add_test(tc, test_plan_direct);
 	tcase_add_test(tc, test_host_request_draws);
 	tcase_add_test(tc, test_sim_uses_host_draw);
+	tcase_add_test(tc, test_sim_hw_same_gaps);
+	tcase_add_test(tc, test_wake_late);
 	suite_add_tcase(s, tc);
 	return s;
 }

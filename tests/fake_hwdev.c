@@ -41,6 +41,19 @@ static int fake_kernels_run, fake_kernels_aborted;
 struct fake_faults fake_faults;
 static int fake_launches;          /* kernel launch calls in this process */
 static pthread_mutex_t fake_mu = PTHREAD_MUTEX_INITIALIZER;
+static hs_ns *log_buf;             /* fake_hwdev_log */
+static size_t log_cap, *log_n;
+
+void fake_hwdev_log(hs_ns *buf, size_t cap, size_t *n)
+{
+	pthread_mutex_lock(&fake_mu);
+	log_buf = buf;
+	log_cap = cap;
+	log_n = n;
+	if (n)
+		*n = 0;
+	pthread_mutex_unlock(&fake_mu);
+}
 
 static void *fstream_main(void *arg)
 {
@@ -215,6 +228,10 @@ static int fake_kernel(void *dev, void *st, const struct hw_kernel *k,
 	op->times = ctl->times;
 	op->slot = slot;
 	push(st, op);
+	pthread_mutex_lock(&fake_mu);
+	if (log_buf && *log_n < log_cap)
+		log_buf[(*log_n)++] = op->submit_ns;
+	pthread_mutex_unlock(&fake_mu);
 	return HS_OK;
 }
 

@@ -31,5 +31,9 @@ extern struct fake_faults fake_faults;
 
 extern const struct hw_devops fake_hwdev_ops;
 void fake_hwdev_info(void *dev, struct hw_devinfo *in);
+/* Appends each replay kernel's submission time (hw__now(), when the host
+ * enqueued it) to buf[*n], up to cap, from now on (*n reset to 0); NULL
+ * stops. Not thread-safe against itself: one test at a time. */
+void fake_hwdev_log(hs_ns *buf, size_t cap, size_t *n);
 
 #endif

@@ -4,7 +4,8 @@
  * Each active tenant is a host thread that, per request, submits the
  * commands of one of its trace's requests (arrivals and request choice
  * from the workload model, scenarios/workload.c) to
- * its XQueue with the recorded host gaps between submissions, then waits
+ * its XQueue with the recorded host gaps (the one definition of
+ * scenarios/scenario.h: from the previous submission or sync return), then waits
  * until the request's last command completed (a trace `sync` record makes
  * it wait for everything submitted so far in the middle of a request too).
  * Arrivals run on the monotonic clock; a
@@ -226,17 +227,23 @@ static void *tenant_main(void *arg)
 			break;
 		}
 		ptrdiff_t hoff = (ptrdiff_t)tr->reqs[hq].first - (ptrdiff_t)rq->first;
-		int64_t base = tr->recs[rq->first + hoff].submit_ns;
+		hs_ns prev = start;   /* the host's previous action (scenario.h) */
 		for (size_t i = rq->first; i < rq->first + rq->count && !g->failed; i++) {
 			const struct trace_rec *r = &tr->recs[i];
+			hs_ns due = prev + workload_gap(t->wl, (size_t)((ptrdiff_t)i + hoff));
 			if (r->kind == TRACE_SYNC) {
+				hw__sleep_until(due);
 				if (!g->direct)   /* direct: waited at the marked one */
 					wait_done(t, submitted);
+				prev = hw__now();     /* the sync returns */
 				continue;
 			}
-			if ((int)t->kind[i] < 0)
+			if ((int)t->kind[i] < 0) {
+				prev = due;           /* a marker: host time only */
 				continue;
-			hw__sleep_until(start + (r[hoff].submit_ns - base));
+			}
+			hw__sleep_until(due);
+			prev = hw__now();
 			struct xcmd *x = &t->xc[i];
 			memset(x, 0, sizeof(*x));
 			x->kind = t->hc[i].kind;
@@ -367,7 +374,7 @@ int hw__group_setup(struct group *g, char *err, size_t errlen)
 			return HW_ETRACE;
 		}
 		if ((rc = workload_create(sc, i, g->o->seed ? g->o->seed : sc->seed,
-					  t->tr, &t->wl, err, errlen)))
+					  t->tr, NULL, &t->wl, err, errlen)))
 			return rc;
 		if ((rc = prepare_cmds(g, t))) {
 			snprintf(err, errlen, "%s: preparing replay commands: %s",

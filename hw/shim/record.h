@@ -99,7 +99,8 @@ struct shim_rec {
  * shim__rec_init; each is safe from any thread.
  *
  * Where a platform layer calls them (cuda.c; hip.c alike):
- *   - once, at load: shim__cuda_rec_init(resolver of real driver symbols);
+ *   - once, at load: shim__cuda_rec_init(resolver of real driver symbols)
+ *     (hip.c: shim__hip_rec_init);
  *   - a stream-ordered call (launch, async copy / memset, event record,
  *     stream wait, graph launch): t_enter = shim__rec_now() at the
  *     wrapper's entry (before the engine may hold the thread); stream =
@@ -184,6 +185,18 @@ int shim__rec_flush(void);
  * libcuda.so.1, never our wrappers). Call it from cuda.c's constructor.
  * (cuda_record.c) */
 void shim__cuda_rec_init(void *(*real)(const char *sym));
+
+/* AMD: the same with ops over libamdhip64's real functions, `real` being
+ * hip.c's resolver (dlvsym on the real library, which it binds first).
+ * Call it from hip.c's constructor. (hip_record.c) */
+void shim__hip_rec_init(void *(*real)(const char *sym, const char *ver));
+/* shim__rec_launch for a HIP kernel launched by host function pointer
+ * (hipLaunchKernel and kin): the name from hipKernelNameRefByPtr (asked
+ * every launch: HIP keeps the table), registers unknown (0); shmem as
+ * passed (dynamic only: the static size is not known for a pointer). */
+void shim__hip_rec_kernel_ptr(const void *f, const uint32_t grid[3],
+			      const uint32_t block[3], uint32_t shmem, void *stream,
+			      uint64_t t_enter, uint64_t t_return, int slot);
 
 /* Exported for applications (ctypes: CDLL(None).hipsched_mark_request()):
  * a request boundary. Harmless when the library does not record. */

@@ -28,7 +28,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t n)
 	fuzz_write("a.txt", data, n);
 	struct workload *w;
 	char err[512];
-	if (workload_create(sc, 0, 1, tr, &w, err, sizeof(err)) != 0) {
+	if (workload_create(sc, 0, 1, tr, NULL, &w, err, sizeof(err)) != 0) {
 		if (!strstr(err, "a.txt"))
 			fuzz_fail("an error without FILE: '%s'", err);
 		return 0;

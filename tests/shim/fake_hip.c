@@ -523,6 +523,64 @@ hipError_t hipEventQuery(hipEvent_t e)
 	return event_until(e, 1, "hipEventQuery");
 }
 
+/* GPU ms between two recorded events (the streams' device clocks). */
+hipError_t hipEventElapsedTime(float *ms, hipEvent_t a, hipEvent_t b)
+{
+	pthread_mutex_lock(&mu);
+	struct fevent *x = fe(a), *y = fe(b);
+	flog("hipEventElapsedTime a=%p b=%p", (void *)a, (void *)b);
+	hipError_t r = !x || !y ? hipErrorInvalidHandle :
+		!x->recorded || !y->recorded ? hipErrorNotReady : hipSuccess;
+	if (r == hipSuccess && ms)
+		*ms = (float)((double)(y->t_ns > x->t_ns ? y->t_ns - x->t_ns : 0) / 1e6);
+	pthread_mutex_unlock(&mu);
+	return r;
+}
+
+/* Kernel names: "kernel_0x..." for a host function, "module_0x..." for a
+ * module function; one stable string per pointer (as HIP's tables). */
+static const char *fake_name(const void *f, const char *prefix)
+{
+	static struct { const void *f; char name[40]; } names[64];
+	static int n;
+	const char *r = NULL;
+	pthread_mutex_lock(&mu);
+	for (int i = 0; i < n && !r; i++)
+		if (names[i].f == f && strncmp(names[i].name, prefix, strlen(prefix)) == 0)
+			r = names[i].name;
+	if (!r && n < 64) {
+		names[n].f = f;
+		snprintf(names[n].name, sizeof names[n].name, "%s_%p", prefix, f);
+		r = names[n++].name;
+	}
+	pthread_mutex_unlock(&mu);
+	return r;
+}
+
+const char *hipKernelNameRefByPtr(const void *f, hipStream_t s)
+{
+	return fake_name(f, "kernel");
+}
+
+const char *hipKernelNameRef(const hipFunction_t f)
+{
+	return fake_name(f, "module");
+}
+
+/* Every module function: 24 registers, 512 bytes of static LDS. */
+hipError_t hipFuncGetAttribute(int *v, hipFunction_attribute a, hipFunction_t f)
+{
+	if (!v)
+		return hipErrorInvalidValue;
+	if (a == HIP_FUNC_ATTRIBUTE_NUM_REGS)
+		*v = 24;
+	else if (a == HIP_FUNC_ATTRIBUTE_SHARED_SIZE_BYTES)
+		*v = 512;
+	else
+		return hipErrorNotSupported;
+	return hipSuccess;
+}
+
 /* --- streams, capture, device ------------------------------------------------ */
 
 hipError_t hipStreamCreateWithPriority(hipStream_t *s, unsigned int fl, int prio)

@@ -16,6 +16,9 @@
  *             (ROCm 6.1's, found with dlsym as a newer-ROCm probe would)
  *   bench     prints ns per hipLaunchKernel (APP_N calls, default 1e6)
  *   flood     40 kernels on one stream, then a sync
+ *   record    12 requests of a copy, a kernel by pointer and a module
+ *             kernel on a created stream, a query (not a sync), ended
+ *             by hipStreamSynchronize (FAKE_HIP_KERNEL_US)
  *   prio      a low-priority stream floods 60 kernels; 10 ms in, a
  *             high-priority stream (hipStreamCreateWithPriority -1, or
  *             APP_HP_PRIO) runs 5
@@ -58,6 +61,21 @@ static dim3 d3(unsigned x, unsigned y, unsigned z)
 {
 	dim3 d = { x, y, z };
 	return d;
+}
+
+static void record(void)
+{
+	hipStream_t s;
+	OK(hipStreamCreate(&s));
+	for (int r = 0; r < 12; r++) {
+		OK(hipMemcpyAsync(P(0x5000), P(0x6000), 4096, hipMemcpyHostToDevice, s));
+		OK(hipLaunchKernel(F(0x200), d3(8, 2, 1), d3(256, 1, 1), P(0x900), 64, s));
+		OK(hipModuleLaunchKernel((hipFunction_t)P(0x300), 4, 1, 1, 64, 1, 1, 0, s,
+					 P(0x900), NULL));
+		hipStreamQuery(s);
+		OK(hipStreamSynchronize(s));
+	}
+	OK(hipStreamDestroy(s));
 }
 
 static void paths(void)
@@ -329,13 +347,13 @@ int main(int argc, char **argv)
 		{ "paths", paths }, { "order", order }, { "wait", wait_case },
 		{ "capture", capture }, { "rocblas", rocblas }, { "rtldnext", rtldnext },
 		{ "xwait", xwait }, { "flood", flood }, { "prio", prio },
-		{ "bench", bench }, { "gpa", gpa },
+		{ "bench", bench }, { "gpa", gpa }, { "record", record },
 	};
 	for (size_t i = 0; argc == 2 && i < sizeof modes / sizeof modes[0]; i++)
 		if (strcmp(argv[1], modes[i].name) == 0) {
 			modes[i].fn();
 			return failures ? 1 : 0;
 		}
-	fprintf(stderr, "usage: hip_app paths|order|wait|capture|rocblas|rtldnext|xwait|flood|prio|bench|gpa\n");
+	fprintf(stderr, "usage: hip_app paths|order|wait|capture|rocblas|rtldnext|xwait|flood|prio|bench|gpa|record\n");
 	return 2;
 }
