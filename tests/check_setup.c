@@ -76,15 +76,20 @@ static void teardown(void)
 	test_rmtree(dir);
 }
 
-static int run_setup(const char *env, char **out, char **errs)
+static int run_setup_args(const char *env, const char *args, char **out, char **errs)
 {
 	char c[2048];
-	snprintf(c, sizeof(c), "cd %s && env -i PATH=%s/bin STUB=%s %s sh repo/setup "
-		 ">%s/out 2>%s/err", dir, dir, dir, env, dir, dir);
+	snprintf(c, sizeof(c), "cd %s && env -i PATH=%s/bin STUB=%s %s sh repo/setup %s "
+		 ">%s/out 2>%s/err", dir, dir, dir, env, args, dir, dir);
 	int rc = sh(c);
 	*out = slurp("out");
 	*errs = slurp("err");
 	return rc;
+}
+
+static int run_setup(const char *env, char **out, char **errs)
+{
+	return run_setup_args(env, "", out, errs);
 }
 
 START_TEST(test_installs_missing_quietly)
@@ -157,6 +162,32 @@ START_TEST(test_nothing_missing)
 }
 END_TEST
 
+/* `./setup run`: the packages, then `make run` (one command on a bare
+ * machine), make's exit status; something that is not a target is refused
+ * before anything is installed. */
+START_TEST(test_then_make)
+{
+	put("bin/make", "#!/bin/sh\necho \"make $*\" >> \"$STUB/make.calls\"\nexit 7\n");
+	char *out, *err;
+	ck_assert_int_eq(run_setup_args("", "run", &out, &err), 7);
+	ck_assert_ptr_nonnull(strstr(out, "setup: done\n"));
+	char *calls = slurp("make.calls");
+	ck_assert_str_eq(calls, "make run\n");
+	free(calls);
+	free(out);
+	free(err);
+	char *apt1 = slurp("apt.calls");
+	ck_assert_int_eq(run_setup_args("", "a/b", &out, &err), 2);
+	ck_assert_ptr_nonnull(strstr(err, "is not a make target"));
+	char *apt2 = slurp("apt.calls");
+	ck_assert_str_eq(apt1, apt2);           /* nothing installed */
+	free(apt1);
+	free(apt2);
+	free(out);
+	free(err);
+}
+END_TEST
+
 Suite *setup_suite(void)
 {
 	Suite *s = suite_create("setup");
@@ -166,6 +197,7 @@ Suite *setup_suite(void)
 	tcase_add_test(tc, test_failure_shows_log_end);
 	tcase_add_test(tc, test_not_root);
 	tcase_add_test(tc, test_nothing_missing);
+	tcase_add_test(tc, test_then_make);
 	suite_add_tcase(s, tc);
 	return s;
 }
