@@ -337,6 +337,32 @@ START_TEST(test_suspend_holds_back)
 }
 END_TEST
 
+/* The core's preemption latencies reach $HIPSCHED_STATS: a low stream
+ * suspended with kernels in flight while a high one runs (the "same"
+ * pattern, both streams busy at once) gives samples, one per preemption
+ * counted, each >= 0 and below the run's length. */
+START_TEST(test_preemption_latency_stats)
+{
+	const char *env[] = { "HIPSCHED_POLICY=hpf", stats_env(), NULL };
+	double wall;
+	ck_assert_int_eq(run(apps[0], "same", "ms=300", 1, env, 20, &wall), 0);
+	json_t *j = read_stats("st.json");
+	json_t *n = json_object_get(j, "preempt_count");
+	json_t *v = json_object_get(j, "preempt_ns");
+	ck_assert(json_is_integer(n) && json_is_array(v));
+	ck_assert_int_ge(json_integer_value(n), 1);
+	ck_assert_int_eq(json_array_size(v), json_integer_value(n));
+	size_t i;
+	json_t *x;
+	json_array_foreach(v, i, x) {
+		ck_assert(json_is_integer(x));
+		ck_assert_int_ge(json_integer_value(x), 0);
+		ck_assert_int_lt(json_integer_value(x), (long long)(wall * 1e9));
+	}
+	json_decref(j);
+}
+END_TEST
+
 /* Stream A waits on an event recorded on stream B while B is suspended
  * (A busy, higher priority): completes, and A's kernel after the wait
  * starts after B's kernel ended. */
@@ -511,6 +537,7 @@ Suite *shim_suite(void)
 	tcase_add_loop_test(t, test_fork_child, 0, NAPPS);
 	tcase_add_loop_test(t, test_exit_no_hang, 0, NAPPS);
 	tcase_add_loop_test(t, test_capture_passes_through, 0, NAPPS);
+	tcase_add_test(t, test_preemption_latency_stats);
 	tcase_add_test(t, test_bad_config);
 	tcase_add_test(t, test_dlsym_rtld_next);
 	tcase_add_test(t, test_python_gil_released);

@@ -388,9 +388,12 @@ def main():
               ("decisions", "suspends", "resumes", "rtt_p50_us", "rtt_p99_us",
                "refused") if k in srv})))
         for n, st in sorted(ext[p].get("shim", {}).items()):
-            pl = st.get("preempt_us")
+            pl = sorted(x / 1e3 for x in st.get("preempt_ns", []))
             if pl:
-                print("preemption latency (%s, %s): %s" % (p, n, json.dumps(pl)))
+                print("preemption latency (%s, %s; suspend -> last in-flight "
+                      "command seen done): %d, p50 %.1f us, p99 %.1f us, max "
+                      "%.1f us" % (p, n, st.get("preempt_count", len(pl)),
+                                   quantile(pl, .5), quantile(pl, .99), pl[-1]))
         same = all(ext[p]["checksums"].get(n) == ext.get("native", {}).get(
             "checksums", {}).get(n) for n in names) if "native" in ext else None
         print("outputs bitwise equal to native (%s): %s" % (p, same))

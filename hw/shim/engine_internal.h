@@ -24,6 +24,7 @@
 #ifndef HIPSCHED_SHIM_ENGINE_INTERNAL_H
 #define HIPSCHED_SHIM_ENGINE_INTERNAL_H
 #include <pthread.h>
+#include <stdio.h>
 #include "sched.h"
 #include "shim_internal.h"
 
@@ -137,6 +138,11 @@ void shim__kick_quiet(hs_ns now);
 extern const struct backend_ops shim__backend;
 void shim__cmd_done(void *ctx, struct xcmd *x, hs_ns now);
 void shim__decided(void *ctx, struct xq *q, int suspended, hs_ns now);
+/* preempt.c: the core's preemption latencies, kept for $HIPSCHED_STATS
+ * (lock held); reset in a forked child. */
+void shim__preempted(void *ctx, struct xq *q, hs_ns suspend_ns, hs_ns idle_ns);
+void shim__preempt_json(FILE *f);
+void shim__preempt_reset(void);
 void shim__timer_set(void *ctx, hs_ns when);
 /* Marks c (launched, not yet done): its event is recorded now if its call
  * was made and this thread may record on its stream, by its caller after

@@ -415,6 +415,7 @@ int shim__start(void)
 	struct sched_env env = {
 		.ops = &shim__backend, .timer_set = shim__timer_set,
 		.cmd_done = shim__cmd_done, .decided = shim__decided,
+		.preempted = shim__preempted,
 	};
 	struct sched *s = NULL;
 	char err[256];
@@ -477,6 +478,7 @@ static void fork_child(void)
 	g_eng.started = g_eng.poller_up = g_eng.poller_sleeping = 0;
 	g_eng.t_when = -1;
 	g_eng.gen++;
+	shim__preempt_reset();
 	shim__enabled = !g_eng.failed && !g_eng.stop &&
 		    (g_eng.conf.policy || g_eng.conf.socket);
 }
@@ -588,9 +590,13 @@ static void write_stats(void)
 	}
 	if (f)
 		fprintf(f, "{\"pid\": %d, \"platform\": \"%s\", \"policy\": \"%s\", "
-			"\"threshold\": %u, \"batch\": %u, \"queues\": [", (int)getpid(),
+			"\"threshold\": %u, \"batch\": %u, ", (int)getpid(),
 			g_eng.plat->name, sched_policy(g_eng.s)->name,
 			g_eng.conf.threshold, g_eng.conf.batch);
+	if (f) {
+		shim__preempt_json(f);
+		fprintf(f, "\"queues\": [");
+	}
 	int first = 1;
 	FILE *sink = f ? f : fopen("/dev/null", "w");
 	if (!sink)

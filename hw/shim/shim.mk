@@ -20,7 +20,7 @@
 # cuGetProcAddress like cudart, through dlsym like Triton, linked directly).
 SHIM_B      := $(B)/shim
 SHIM_SO     := $(B)/libhipsched.so
-SHIM_ENGINE := hw/shim/engine.c hw/shim/engine_life.c hw/shim/engine_py.c hw/shim/counts.c
+SHIM_ENGINE := hw/shim/engine.c hw/shim/engine_life.c hw/shim/engine_py.c hw/shim/counts.c hw/shim/preempt.c
 SHIM_SERVE  := $(wildcard hw/serve/client.c hw/serve/proto.c)
 SHIM_SRCS   := $(SHIM_ENGINE) hw/shim/cuda.c hw/shim/dlsym.c hw/shim/record.c hw/shim/cuda_record.c $(wildcard core/*.c) $(SHIM_SERVE)
 SHIM_OBJS   := $(SHIM_SRCS:%.c=$(SHIM_B)/%.o)
