@@ -20,10 +20,7 @@ DUR=${DUR:-30}
 SECTIONS=${SECTIONS:-dual same three}
 mkdir -p $R
 export CUBLAS_WORKSPACE_CONFIG=:4096:8 HIPSCHED_SHIM=$SHIM
-step() { local t=$1; shift; echo "== $* (limit ${t}s)"; local s=$(date +%s%N)
-	timeout -s USR1 -k 10 $t "$@"; local rc=$?
-	[ $rc = 124 ] && { pkill -USR1 -f pytorch_app.py; sleep 3; pkill -9 -f pytorch_app.py; pkill -9 -f "hipsched serve"; }
-	echo "== rc $rc, $(( ($(date +%s%N) - s) / 1000000 )) ms"; return 0; }
+. "$(dirname "$0")/step.sh"
 plan() { local t=$1; shift; step $t python3 hw/bench/pytorch_plan.py "$@" \
 	--hipsched $H --shim $SHIM ${POLICY_ARGS:-}; }
 nvidia-smi --query-gpu=name,driver_version --format=csv,noheader

@@ -10,12 +10,7 @@ SHIM=$(realpath $B/libhipsched.so)
 R=${R:-runs/h200_shim}
 mkdir -p $R
 export CUBLAS_WORKSPACE_CONFIG=:4096:8
-# step LIMIT CMD...: runs CMD; past LIMIT seconds every python3 child gets
-# SIGUSR1 (pytorch_app.py prints its threads' stacks), then all are killed
-step() { local t=$1; shift; echo "== $* (limit ${t}s)"; local s=$(date +%s%N)
-	timeout -s USR1 -k 10 $t "$@"; local rc=$?
-	[ $rc = 124 ] && { pkill -USR1 -f pytorch_app.py; sleep 3; pkill -9 -f pytorch_app.py; }
-	echo "== rc $rc, $(( ($(date +%s%N) - s) / 1000000 )) ms"; return 0; }
+. "$(dirname "$0")/step.sh"
 
 nvidia-smi --query-gpu=name,driver_version --format=csv,noheader
 echo "== 0. smoke: a matmul under the shim, hpf, log on"

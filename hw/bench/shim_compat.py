@@ -17,7 +17,6 @@ only), CUBLAS_WORKSPACE_CONFIG set by the caller.
 usage: shim_compat.py [--only a,b] [--iters N] [--profile] [--out FILE]
 """
 import argparse
-import hashlib
 import json
 import sys
 import time
@@ -26,7 +25,7 @@ import torch
 import torch.nn as nn
 
 sys.path.insert(0, __import__("os").path.dirname(__file__))
-from pytorch_app import make_model  # noqa: E402
+from pytorch_app import digest, make_model  # noqa: E402
 
 INFER = ["resnet18", "resnet50", "mobilenet_v3", "vgg16", "densenet121",
          "efficientnet_b0", "convnext_tiny", "regnet_y_8gf", "shufflenet",
@@ -34,14 +33,6 @@ INFER = ["resnet18", "resnet50", "mobilenet_v3", "vgg16", "densenet121",
          "vit_b_16", "swin_t", "transformer", "gpt"]
 TRAIN = ["resnet18", "vit_b_16", "transformer", "gpt"]
 AMP = ["resnet50", "vit_b_16", "gpt"]
-
-
-def h(tensors):
-    d = hashlib.sha256()
-    for t in tensors:
-        t = t.detach().contiguous().cpu().reshape(-1)
-        d.update(t.view(torch.uint8).numpy().tobytes())
-    return d.hexdigest()
 
 
 def case_infer(name, iters, amp=None):
@@ -170,7 +161,7 @@ def main():
                 out = fn(a.iters)
                 kern = None
             c1 = counts() if counts else None
-            res[name] = {"sha256": h(out), "s": round(time.time() - t, 3),
+            res[name] = {"sha256": digest(out), "s": round(time.time() - t, 3),
                          "kernels_profiler": kern}
             if c0 and c1:
                 res[name]["kernels_shim"] = c1[0] - c0[0]
