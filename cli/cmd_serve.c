@@ -508,6 +508,9 @@ static void print_json(const struct hs_status *st)
 		"rtt_p50_us", us_or_null(s->rtt_p50_ns), "rtt_p99_us", us_or_null(s->rtt_p99_ns),
 		"queue_list", qs);
 	json_object_set_new(o, "roundtrips", json_integer((json_int_t)s->nrtt));
+	json_object_set_new(o, "deferred", json_integer((json_int_t)s->deferred));
+	json_object_set_new(o, "back_p99_us", us_or_null(s->back_p99_ns));
+	json_object_set_new(o, "lock_p99_us", us_or_null(s->lock_p99_ns));
 	char *txt = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	printf("%s\n", txt ? txt : "{}");
 	free(txt);
@@ -520,14 +523,17 @@ static void print_table(const struct hs_status *st, const char *path)
 	printf("policy server %s (pid %d, up %.0f s): policy %s, %u clients, %u queues\n",
 	       path, (int)s->pid, (double)s->uptime_ns / 1e9, s->policy, s->clients, s->queues);
 	printf("decisions %llu (suspend %llu, resume %llu, timers %llu), loads %llu, "
-	       "refused %llu\n", (unsigned long long)(s->suspends + s->resumes),
+	       "refused %llu, deferred %llu\n", (unsigned long long)(s->suspends + s->resumes),
 	       (unsigned long long)s->suspends, (unsigned long long)s->resumes,
 	       (unsigned long long)s->timers, (unsigned long long)s->loads,
-	       (unsigned long long)s->refused);
+	       (unsigned long long)s->refused, (unsigned long long)s->deferred);
 	if (s->rtt_p50_ns >= 0)
-		printf("decision round trip: p50 %.1f us, p99 %.1f us (%llu measured)\n",
+		printf("decision round trip: p50 %.1f us, p99 %.1f us (%llu measured); "
+		       "p99 of its way back %.1f us, of that waiting for the client's "
+		       "lock %.1f us\n",
 		       (double)s->rtt_p50_ns / 1e3, (double)s->rtt_p99_ns / 1e3,
-		       (unsigned long long)s->nrtt);
+		       (unsigned long long)s->nrtt, (double)s->back_p99_ns / 1e3,
+		       (double)s->lock_p99_ns / 1e3);
 	else
 		printf("decision round trip: none measured yet\n");
 	if (!st->n)

@@ -173,3 +173,40 @@ unsigned char *policy__run_buf(struct policy_slots *t, size_t n)
 		memset(t->a, 0, n + 1);
 	return r ? t->a : NULL;
 }
+
+int policy__linger_init(struct policy_linger *l, const struct hs_param *params,
+			size_t n, char *err, size_t errlen)
+{
+	double ms = 0;
+	int e = policy__param_double(params, n, "linger", &ms, err, errlen);
+	*l = (struct policy_linger){ .ns = (hs_ns)(ms * 1e6),
+				     .until = { .elem = sizeof(hs_ns) } };
+	return e;
+}
+
+int policy__busy(struct policy_linger *l, const struct xq_status *q, hs_ns now,
+		 hs_ns *next)
+{
+	if (l->ns <= 0)
+		return q->ready;
+	hs_ns *b = policy__slot(&l->until, q->id);
+	if (!b)
+		return q->ready;
+	if (q->ready) {
+		*b = INT64_MAX;
+		return 1;
+	}
+	if (*b == INT64_MAX)
+		*b = now + l->ns;            /* just went idle */
+	if (*b > now) {
+		if (*b < *next)
+			*next = *b;
+		return 1;
+	}
+	return 0;
+}
+
+void policy__linger_release(struct policy_linger *l)
+{
+	policy__slots_release(&l->until);
+}

@@ -16,75 +16,32 @@
 #include <stdlib.h>
 #include "sched_internal.h"
 
-struct hpf {
-	hs_ns linger_ns;
-	hs_ns *busy_until;         /* by queue id: INT64_MAX while ready */
-	size_t n;
-};
-
 static int init_hpf(const struct hs_param *params, size_t n, void **state,
 		    char *err, size_t errlen)
 {
 	static const char *const known[] = { "linger", NULL };
-	double linger_ms = 0;
 	int e = policy__check_keys("hpf", params, n, known, err, errlen);
-	if (!e)
-		e = policy__param_double(params, n, "linger", &linger_ms, err, errlen);
 	if (e)
 		return e;
-	struct hpf *h = calloc(1, sizeof(*h));
+	struct policy_linger *h = calloc(1, sizeof(*h));
 	if (!h)
 		return HS_ENOMEM;
-	h->linger_ns = (hs_ns)(linger_ms * 1e6);
+	e = policy__linger_init(h, params, n, err, errlen);
+	if (e) {
+		free(h);
+		return e;
+	}
 	*state = h;
 	return HS_OK;
 }
 
-/* busy_until for id, growing the table on first sight (0 = never busy). */
-static hs_ns *slot(struct hpf *h, int id)
-{
-	if ((size_t)id >= h->n) {
-		size_t nn = (size_t)id + 8;
-		hs_ns *nb = realloc(h->busy_until, nn * sizeof(*nb));
-		if (!nb)
-			return NULL;
-		for (size_t i = h->n; i < nn; i++)
-			nb[i] = 0;
-		h->busy_until = nb;
-		h->n = nn;
-	}
-	return &h->busy_until[id];
-}
-
-/* Whether q counts as busy now; arms *next with the earliest linger end. */
-static int busy(struct hpf *h, const struct xq_status *q, hs_ns now, hs_ns *next)
-{
-	if (h->linger_ns <= 0)
-		return q->ready;
-	hs_ns *b = slot(h, q->id);
-	if (!b)
-		return q->ready;
-	if (q->ready) {
-		*b = INT64_MAX;
-		return 1;
-	}
-	if (*b == INT64_MAX)
-		*b = now + h->linger_ns;     /* just went idle */
-	if (*b > now) {
-		if (*b < *next)
-			*next = *b;
-		return 1;
-	}
-	return 0;
-}
-
 static void sched_hpf(struct sched *s, void *state, const struct sched_status *st)
 {
-	struct hpf *h = state;
+	struct policy_linger *h = state;
 	int top = INT_MIN;
 	hs_ns next = INT64_MAX;
 	for (size_t i = 0; i < st->n; i++)
-		if (busy(h, &st->q[i], st->now, &next) && st->q[i].priority > top)
+		if (policy__busy(h, &st->q[i], st->now, &next) && st->q[i].priority > top)
 			top = st->q[i].priority;
 	for (size_t i = 0; i < st->n; i++) {
 		const struct xq_status *q = &st->q[i];
@@ -99,9 +56,9 @@ static void sched_hpf(struct sched *s, void *state, const struct sched_status *s
 
 static void fini_hpf(void *state)
 {
-	struct hpf *h = state;
+	struct policy_linger *h = state;
 	if (h)
-		free(h->busy_until);
+		policy__linger_release(h);
 	free(h);
 }
 

@@ -46,6 +46,23 @@ struct policy_slots {
 void *policy__slot(struct policy_slots *t, int id);
 void policy__slots_release(struct policy_slots *t);
 
+/* linger (hpf, edf): a queue still counts as busy for ns after it went
+ * idle, so that the host gaps of an eager application between its kernels
+ * do not hand the GPU to other queues and back (policy.c). Zero-initialise;
+ * ns <= 0: busy means ready. */
+struct policy_linger {
+	hs_ns ns;
+	struct policy_slots until;   /* hs_ns by queue id: INT64_MAX while ready, 0 never */
+};
+/* Reads param "linger" (ms) of params into l. */
+int policy__linger_init(struct policy_linger *l, const struct hs_param *params,
+			size_t n, char *err, size_t errlen);
+/* Whether q counts as busy at now; lowers *next to the earliest linger end
+ * (for sched_timer()). */
+int policy__busy(struct policy_linger *l, const struct xq_status *q, hs_ns now,
+		 hs_ns *next);
+void policy__linger_release(struct policy_linger *l);
+
 /* A zeroed scratch array of n bytes kept in t (elem 1), or NULL when out
  * of memory. */
 unsigned char *policy__run_buf(struct policy_slots *t, size_t n);

@@ -8,6 +8,10 @@
 #   three   vision 20/s + encoder Poisson 5/s + training job, hpf
 #   rt      60 frames/s with a 6 ms deadline + batch job, edf
 #   compat  shim_compat.py natively, pass-through and under hpf
+#   overhead ResNet-50 b32 closed loop, 10 s: native, pass-through, hpf
+#           in the process at thresholds $OVH_THRESHOLDS (default 16 64)
+#   record  `hipsched record` of the plan's models (traces for the
+#           simulator, no profiler) and `hipsched hw calibrate`
 # DUR (s per mode, default 30), POLICY_ARGS (extra pytorch_plan.py args),
 # COMPAT_ONLY (compat cases to run, comma-separated; default all).
 # Results in $R (default runs/h200), packed into $OUT/h200.tar.gz.
@@ -31,12 +35,13 @@ for s in $SECTIONS; do
 [ $SECONDS -gt $BUDGET ] && { echo "== $s skipped: ${SECONDS}s used of ${BUDGET}s"; continue; }
 case $s in
 dual)  plan 400 dual --duration $DUR --policies ${DUAL_POLICIES:-hpf} --param linger=0.2 \
+	${DUAL_VARIANTS:-} \
 	--out $R/dual | tee $R/dual.txt ;;
 same)  plan 300 same --duration ${SAME_DUR:-20} --policies hpf --param linger=0.2 \
 	--out $R/same | tee $R/same.txt ;;
 three) plan 400 three --duration ${THREE_DUR:-20} --policies hpf --param linger=0.2 \
 	--out $R/three | tee $R/three.txt ;;
-rt)    plan 300 rt --duration ${RT_DUR:-20} --policies edf --out $R/rt | tee $R/rt.txt ;;
+rt)    plan 300 rt --duration ${RT_DUR:-20} --policies edf --param linger=0.2 --out $R/rt | tee $R/rt.txt ;;
 compat)
 	C="python3 hw/bench/shim_compat.py --iters 3 ${COMPAT_ONLY:+--only $COMPAT_ONLY}"
 	step 240 $C --profile --out $R/compat_prof.json 2> $R/compat_prof.log
@@ -45,6 +50,32 @@ compat)
 	step 200 env LD_PRELOAD=$SHIM HIPSCHED_POLICY=hpf $C --out $R/compat_hpf.json 2> $R/compat_hpf.log
 	python3 hw/bench/shim_compat_diff.py $R/compat_native.json $R/compat_pass.json \
 		$R/compat_hpf.json $R/compat_prof.json | tee $R/compat.txt ;;
+overhead)
+	A="python3 hw/bench/pytorch_app.py --model resnet50 --batch 32 --duration 10 --warmup 20"
+	step 90 $A --out $R/ovh_native.csv
+	step 90 env LD_PRELOAD=$SHIM $A --out $R/ovh_pass.csv
+	for t in ${OVH_THRESHOLDS:-16 64}; do
+		step 90 env LD_PRELOAD=$SHIM HIPSCHED_POLICY=hpf HIPSCHED_THRESHOLD=$t \
+			HIPSCHED_STATS=$R/ovh_hpf_t$t.shim.json $A --out $R/ovh_hpf_t$t.csv
+	done
+	for f in $R/ovh_*.csv; do
+		printf "%-16s %s req/s\n" $(basename $f .csv) \
+			$(awk -F, 'NR>1{n++} END{printf "%.2f", n/10}' $f)
+	done | tee $R/overhead.txt ;;
+record)
+	mkdir -p $R/traces
+	for spec in resnet18_b1:"--model resnet18 --batch 1" \
+		resnet50_b32:"--model resnet50 --batch 32" \
+		resnet50_b1:"--model resnet50 --batch 1" \
+		transformer_b8:"--model transformer --batch 8" \
+		resnet50_b32_train:"--model resnet50 --batch 32 --train"; do
+		n=${spec%%:*}
+		step 120 $H record -o $R/traces/$n.csv --requests ${REC_N:-300} --warmup 30 \
+			--log $R/traces/$n.log -- python3 hw/bench/pytorch_app.py ${spec#*:} \
+			--arrival closed --duration ${REC_DUR:-8} > $R/traces/$n.out 2>&1
+		tail -2 $R/traces/$n.out; gzip -f $R/traces/$n.log
+	done
+	step 200 $H hw calibrate -o $R/h200.ini > $R/calibrate.txt 2>&1; tail -20 $R/calibrate.txt ;;
 esac
 tar czf $OUT/h200.tar.gz $R 2>/dev/null
 done

@@ -67,7 +67,7 @@
 #include "sched.h"
 
 #define HS_PROTO_MAGIC   0x48534348u   /* "HSCH" */
-#define HS_PROTO_VERSION 1
+#define HS_PROTO_VERSION 2
 #define HS_MSG_MAX       256
 #define HS_NAME_MAX      64            /* client name, NUL included */
 #define HS_TEXT_MAX      160           /* REFUSE / ERROR reason */
@@ -156,7 +156,11 @@ struct hs_m_st_server {
 	uint32_t clients, queues;
 	uint64_t loads, suspends, resumes, timers, refused;
 	uint64_t nrtt;            /* round trips measured */
+	uint64_t deferred;        /* messages that waited for a client's socket */
 	int64_t rtt_p50_ns, rtt_p99_ns;   /* -1: none yet */
+	/* of the round trips' return half (decision sent -> applied) and of
+	 * its wait for the client's lock: where a slow round trip went */
+	int64_t back_p99_ns, lock_p99_ns;
 	int64_t uptime_ns;
 	int32_t pid, pad;         /* the server's */
 };

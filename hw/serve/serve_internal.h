@@ -20,7 +20,17 @@ struct conn {
 	hs_ns slo_ns, deadline_ns;/* relative, 0 none */
 	double weight;
 	hs_ns since_ns;           /* accepted */
+	/* messages its socket did not take yet (an AF_UNIX receiver queues
+	 * only net.unix.max_dgram_qlen packets, 10 by default): sent in order
+	 * when it is writable again; a decision replaces a waiting one of the
+	 * same queue (only the latest state matters) */
+	struct hs_msg *out;
+	size_t nout, outcap;
+	size_t out_peak;          /* the most that waited at once */
 };
+
+/* waiting messages beyond which a client counts as not reading */
+#define HS_OUTBOX_MAX 4096
 
 struct proxy {
 	struct xq *xq;            /* in the server's core; user = this */
@@ -60,7 +70,8 @@ struct hs_server {
 	hs_ns cause;              /* sent_ns of the LOAD being handled */
 	hs_ns t_start;
 	uint64_t loads, suspends, resumes, timers, refused;
-	hs_ns *rtt;
+	uint64_t deferred;        /* messages that had to wait in an outbox */
+	struct rtt_sample { hs_ns rtt, back, lock; } *rtt;   /* from APPLIED */
 	size_t nrtt, rcap;
 	struct hs_param *pv;      /* the policy's params set by POLICY */
 	size_t npv;

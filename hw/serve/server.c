@@ -4,8 +4,11 @@
  * single-threaded loop in ppoll() over the listening socket, every
  * connection and a wake-up pipe, with a timeout at the policy's next timer
  * (ns resolution, timer slack 1 ns) or the oldest silent connection's
- * HELLO deadline. Connections are non-blocking both ways: a client that
- * stops reading is dropped rather than letting it stall everyone else.
+ * HELLO deadline. Connections are non-blocking both ways: what a client's
+ * socket does not take waits in the connection's outbox (decisions
+ * coalesced per queue) and goes out when the socket is writable again; a
+ * client that stops reading is dropped once HS_OUTBOX_MAX messages wait,
+ * rather than letting it stall everyone else.
  * A dropped connection's proxies are freed (the policy runs for the
  * others) at the end of the loop iteration, never inside a callback.
  */
@@ -57,20 +60,94 @@ static const char *who(const struct conn *c, char *buf, size_t len)
 	return buf;
 }
 
-/* Sends m to c; a failure marks c for dropping. */
+static int is_decision(int op)
+{
+	return op == HS_OP_SUSPEND || op == HS_OP_RESUME;
+}
+
+/* Marks c for dropping with the reason. */
+static void send_failed(struct hs_server *s, struct conn *c, int rc)
+{
+	char w[128];
+	if (rc == -EAGAIN)
+		serve__log(s, "%s: not reading its socket (%zu messages waiting); dropping it",
+			   who(c, w, sizeof(w)), c->nout);
+	else
+		serve__log(s, "%s: send failed: %s; dropping it", who(c, w, sizeof(w)),
+			   strerror(-rc));
+	c->dead = 1;
+}
+
+/* Sends what waits in c's outbox, in order, as far as its socket takes. */
+static void flush(struct hs_server *s, struct conn *c)
+{
+	size_t k = 0;
+	while (k < c->nout && !c->dead) {
+		int rc = hs_msg_send(c->fd, &c->out[k]);
+		if (rc == -EAGAIN || rc == -EWOULDBLOCK)
+			break;
+		if (rc) {
+			send_failed(s, c, rc);
+			break;
+		}
+		k++;
+	}
+	if (k) {
+		memmove(c->out, c->out + k, (c->nout - k) * sizeof(*c->out));
+		c->nout -= k;
+	}
+}
+
+static int grow(void **v, size_t *cap, size_t n, size_t sz)
+{
+	if (n < *cap)
+		return 0;
+	size_t nc = *cap ? 2 * *cap : 16;
+	while (nc <= n)
+		nc *= 2;
+	void *nv = realloc(*v, nc * sz);
+	if (!nv)
+		return -1;
+	*v = nv;
+	*cap = nc;
+	return 0;
+}
+
+/* Sends m to c, or queues it behind what waits already; a failure (or an
+ * outbox past HS_OUTBOX_MAX) marks c for dropping. */
 int serve__send(struct hs_server *s, struct conn *c, const struct hs_msg *m)
 {
 	if (c->dead)
 		return -1;
-	int rc = hs_msg_send(c->fd, m);
-	if (rc) {
-		char w[128];
-		serve__log(s, "%s: %s: %s; dropping it", who(c, w, sizeof(w)),
-			   rc == -EAGAIN ? "not reading its socket" : "send failed",
-			   strerror(-rc));
-		c->dead = 1;
+	if (!c->nout) {
+		int rc = hs_msg_send(c->fd, m);
+		if (!rc)
+			return 0;
+		if (rc != -EAGAIN && rc != -EWOULDBLOCK) {
+			send_failed(s, c, rc);
+			return rc;
+		}
 	}
-	return rc;
+	if (is_decision(m->h.op))
+		for (size_t i = 0; i < c->nout; i++)
+			if (is_decision(c->out[i].h.op) &&
+			    c->out[i].u.dec.qid == m->u.dec.qid) {
+				c->out[i] = *m;   /* the latest state, in the first's place */
+				return 0;
+			}
+	if (c->nout >= HS_OUTBOX_MAX) {
+		send_failed(s, c, -EAGAIN);
+		return -EAGAIN;
+	}
+	if (grow((void **)&c->out, &c->outcap, c->nout, sizeof(*c->out))) {
+		send_failed(s, c, -ENOMEM);
+		return -ENOMEM;
+	}
+	c->out[c->nout++] = *m;
+	if (c->nout > c->out_peak)
+		c->out_peak = c->nout;
+	s->deferred++;
+	return 0;
 }
 
 /* A REFUSE or ERROR with its reason, logged; REFUSE also drops c. */
@@ -176,20 +253,6 @@ int serve__proxy_xq(struct hs_server *s, struct sched *core, struct proxy *p,
 }
 
 /* ---- connections ----------------------------------------------------------------- */
-static int grow(void **v, size_t *cap, size_t n, size_t sz)
-{
-	if (n < *cap)
-		return 0;
-	size_t nc = *cap ? 2 * *cap : 16;
-	while (nc <= n)
-		nc *= 2;
-	void *nv = realloc(*v, nc * sz);
-	if (!nv)
-		return -1;
-	*v = nv;
-	*cap = nc;
-	return 0;
-}
 
 int serve__conn_add(struct hs_server *s, int fd)
 {
@@ -265,6 +328,7 @@ static void sweep(struct hs_server *s)
 				   who(c, w, sizeof(w)));
 		}
 		close(c->fd);
+		free(c->out);
 		free(c);
 		s->c[i] = s->c[--s->nc];
 		i = 0;               /* a drop may have marked another one */
@@ -371,7 +435,8 @@ static void on_applied(struct hs_server *s, struct conn *c, const struct hs_m_ap
 	if (s->nrtt < HS_RTT_KEEP && grow((void **)&s->rtt, &s->rcap, s->nrtt,
 					  sizeof(*s->rtt)))
 		return;
-	s->rtt[s->nrtt % HS_RTT_KEEP] = a->rtt_ns;
+	s->rtt[s->nrtt % HS_RTT_KEEP] = (struct rtt_sample){ a->rtt_ns, a->back_ns,
+							     a->lock_ns };
 	s->nrtt++;
 }
 
@@ -546,7 +611,8 @@ int hs_server_run(struct hs_server *s, int until_idle)
 		s->pfd[1] = (struct pollfd){ .fd = s->lfd, .events = POLLIN };
 		for (size_t i = 0; i < s->nc; i++)
 			s->pfd[2 + i] = (struct pollfd){ .fd = s->c[i]->dead ? -1 : s->c[i]->fd,
-							 .events = POLLIN };
+							 .events = POLLIN |
+							 (s->c[i]->nout ? POLLOUT : 0) };
 		struct timespec ts, *tsp = NULL;
 		if (s->o.spin) {
 			ts.tv_sec = ts.tv_nsec = 0;
@@ -573,6 +639,8 @@ int hs_server_run(struct hs_server *s, int until_idle)
 			short ev = s->pfd[2 + i].revents;
 			if (!ev)
 				continue;
+			if (ev & POLLOUT)
+				flush(s, c);
 			serve_conn(s, c);
 			if (ev & (POLLHUP | POLLERR | POLLNVAL))
 				c->dead = 1;
@@ -596,21 +664,30 @@ void hs_server_status(const struct hs_server *s, struct hs_m_st_server *st)
 	st->timers = s->timers;
 	st->refused = s->refused;
 	st->nrtt = s->nrtt;
-	st->rtt_p50_ns = st->rtt_p99_ns = -1;
+	st->deferred = s->deferred;
+	st->rtt_p50_ns = st->rtt_p99_ns = st->back_p99_ns = st->lock_p99_ns = -1;
 	st->uptime_ns = hs_now() - s->t_start;
 	st->pid = (int32_t)getpid();
 	size_t n = s->nrtt < HS_RTT_KEEP ? s->nrtt : HS_RTT_KEEP;
 	double *v = n ? malloc(n * sizeof(*v)) : NULL;
 	if (!v)
 		return;
-	for (size_t i = 0; i < n; i++)
-		v[i] = (double)s->rtt[i];
 	static const double q[2] = { 0.50, 0.99 };
 	double p[2];
+	for (size_t i = 0; i < n; i++)
+		v[i] = (double)s->rtt[i].rtt;
 	run_quantiles(v, n, q, p, 2);
-	free(v);
 	st->rtt_p50_ns = (int64_t)llround(p[0]);
 	st->rtt_p99_ns = (int64_t)llround(p[1]);
+	for (size_t i = 0; i < n; i++)
+		v[i] = (double)s->rtt[i].back;
+	run_quantiles(v, n, q, p, 2);
+	st->back_p99_ns = (int64_t)llround(p[1]);
+	for (size_t i = 0; i < n; i++)
+		v[i] = (double)s->rtt[i].lock;
+	run_quantiles(v, n, q, p, 2);
+	st->lock_p99_ns = (int64_t)llround(p[1]);
+	free(v);
 }
 
 int hs_server_figures(const struct hs_server *s, struct run_result *r)
@@ -621,7 +698,7 @@ int hs_server_figures(const struct hs_server *s, struct run_result *r)
 	r->serve_timers += s->timers;
 	size_t n = s->nrtt < HS_RTT_KEEP ? s->nrtt : HS_RTT_KEEP;
 	for (size_t i = 0; i < n; i++)
-		if (run_result_add_rtt(r, s->rtt[i]))
+		if (run_result_add_rtt(r, s->rtt[i].rtt))
 			return HS_ENOMEM;
 	return HS_OK;
 }
