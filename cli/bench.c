@@ -66,7 +66,7 @@ static void print(const struct bench_run *b)
 }
 
 /* Runs the scenario's policy at durations d and 2d (traces loaded once,
- * outside the timing; best of BENCH_REPS runs each) and prints kernels per
+ * one copy per file, outside the timing; best of BENCH_REPS runs each) and prints kernels per
  * wall second, simulated seconds per wall second and the 2d / d cost ratio
  * (2.0 = linear). Returns the exit status. */
 static int bench(const struct scenario *sc, long long duration_ns)
@@ -82,9 +82,24 @@ static int bench(const struct scenario *sc, long long duration_ns)
 		return CLI_RUN;
 	}
 	int status = CLI_RUN;
+	/* one copy per trace file, shared by the tenants replaying it, as
+	 * sim_run() loads them itself */
+	char *own = calloc(sc->ntenants ? sc->ntenants : 1, 1);
+	if (!own) {
+		cli_error("out of memory");
+		goto out;
+	}
 	for (size_t i = 0; i < sc->ntenants; i++) {
 		struct trace_err te;
-		tr[i] = trace_load(sc->tenants[i].trace_path, &te);
+		const char *p = sc->tenants[i].trace_path;
+		for (size_t j = 0; j < i && !tr[i]; j++)
+			if (p && sc->tenants[j].trace_path &&
+			    strcmp(p, sc->tenants[j].trace_path) == 0)
+				tr[i] = tr[j];
+		if (tr[i])
+			continue;
+		own[i] = 1;
+		tr[i] = trace_load(p, &te);
 		if (!tr[i]) {
 			cli_error("%s", te.msg);
 			status = CLI_INPUT;
@@ -105,9 +120,10 @@ static int bench(const struct scenario *sc, long long duration_ns)
 	       a.wall > 0 ? b.wall / a.wall : 0.0);
 	status = 0;
 out:
-	for (size_t i = 0; i < sc->ntenants; i++)
-		if (tr[i])
+	for (size_t i = 0; own && i < sc->ntenants; i++)
+		if (own[i] && tr[i])
 			trace_free(tr[i]);
+	free(own);
 	free(tr);
 	return status;
 }

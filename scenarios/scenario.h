@@ -200,6 +200,7 @@ struct workload;
 #define WORKLOAD_NONE INT64_MAX    /* no further arrival */
 
 struct trace;
+struct trace_shapes;
 /* What the backend's host is like, for the parts of the plan that depend
  * on it. NULL in workload_create: no wake-up model. */
 struct workload_env {
@@ -207,6 +208,10 @@ struct workload_env {
 	                            * applies); 0: a real one (it sleeps) */
 	hs_ns wake_late_p50_ns, wake_late_p99_ns; /* the device profile's, 0:
 	                            * not in it (wake_late = auto fails) */
+	/* the trace's shapes when the caller has them (another plan of the
+	 * same trace: workload_shapes), kept alive as long as the plan;
+	 * NULL: built here when host_timing = resample needs them */
+	const struct trace_shapes *shapes;
 };
 /* A plan for tenant `tenant` of `sc` replaying trace `tr` (kept by the
  * caller, alive as long as the plan), from the run's `seed`, for a backend
@@ -217,6 +222,10 @@ int workload_create(const struct scenario *sc, size_t tenant, uint64_t seed,
 		    const struct trace *tr, const struct workload_env *env,
 		    struct workload **out, char *err, size_t errlen);
 void workload_free(struct workload *w);
+/* The trace's shapes the plan draws host timings from (for another plan of
+ * the same trace: workload_env.shapes), or NULL when it has none
+ * (host_timing is not resample). O(1). */
+const struct trace_shapes *workload_shapes(const struct workload *w);
 
 /* The next arrival (the k-th call gives arrival k), ns from the run's
  * start, or WORKLOAD_NONE when an arrival file is exhausted. A closed-loop

@@ -26,7 +26,8 @@ struct workload {
 	const struct trace *tr;
 	int resample;              /* HOST_TIMING_RESAMPLE and a shape with
 	                            * more than one request */
-	struct trace_shapes shapes;
+	struct trace_shapes shapes;  /* built here (else empty) */
+	const struct trace_shapes *sh; /* tr's: &shapes or workload_env's */
 	gsl_rng *host;             /* the host-timing stream's generator */
 	uint32_t *hreq;            /* per arrival drawn: its host request */
 	size_t nhreq, caphreq;
@@ -212,9 +213,14 @@ int workload_create(const struct scenario *sc, size_t tenant, uint64_t seed,
 	gsl_rng_set(w->arrivals, (unsigned long)splitmix64(seed ^ fnv1a(sp->name)));
 	w->tr = tr;
 	if (sp->host_timing == HOST_TIMING_RESAMPLE) {
-		if (trace_shapes_build(tr, &w->shapes))
-			goto fail_msg;
-		w->resample = w->shapes.nshapes < nreqs;
+		if (env && env->shapes) {
+			w->sh = env->shapes;
+		} else {
+			if (trace_shapes_build(tr, &w->shapes))
+				goto fail_msg;
+			w->sh = &w->shapes;
+		}
+		w->resample = w->sh->nshapes < nreqs;
 		if (w->resample && !(w->host = gsl_rng_alloc(gsl_rng_mt19937)))
 			goto fail_msg;
 		if (w->host)
@@ -312,6 +318,11 @@ hs_ns workload_next_arrival(struct workload *w, hs_ns prev_end_ns)
 	return a;
 }
 
+const struct trace_shapes *workload_shapes(const struct workload *w)
+{
+	return w->sh;
+}
+
 hs_ns workload_wake_late(const struct workload *w)
 {
 	return w->last_wake_ns;
@@ -346,10 +357,10 @@ size_t workload_host_request(struct workload *w, uint64_t k)
 			w->caphreq = cap;
 		}
 		size_t q = workload_request(w, w->nhreq);
-		size_t sh = w->shapes.shape[q];
-		size_t first = w->shapes.start[sh], n = w->shapes.start[sh + 1] - first;
+		size_t sh = w->sh->shape[q];
+		size_t first = w->sh->start[sh], n = w->sh->start[sh + 1] - first;
 		size_t pick = n > 1 ? (size_t)gsl_rng_uniform_int(w->host, n) : 0;
-		w->hreq[w->nhreq++] = (uint32_t)w->shapes.members[first + pick];
+		w->hreq[w->nhreq++] = (uint32_t)w->sh->members[first + pick];
 	}
 	return w->hreq[k];
 }

@@ -133,20 +133,38 @@ int sim__tenant_setup(struct sim *s, struct sim_tenant *t, char *err,
 		snprintf(err, errlen, "%s", te.msg);
 		return HS_EINVAL;
 	}
-	int rc = index_trace(t, err, errlen);
-	if (rc)
-		return rc;
+	/* a trace replayed by an earlier tenant: its steps are the same */
+	struct sim_tenant *same = NULL;
+	for (size_t j = 0; j < t->idx && !same; j++)
+		if (s->t[j].spec && s->t[j].tr == t->tr && s->t[j].step)
+			same = &s->t[j];
+	int rc;
+	if (same) {
+		t->step = same->step;
+		t->stream_id = same->stream_id;
+		t->nhwq = same->nhwq;
+	} else {
+		t->own_step = 1;
+		if ((rc = index_trace(t, err, errlen)))
+			return rc;
+	}
 	struct workload_env env = {
 		.apply_wake_late = 1,
 		.wake_late_p50_ns = s->dev.wake_late_p50_ns,
 		.wake_late_p99_ns = s->dev.wake_late_p99_ns,
+		.shapes = same ? workload_shapes(same->wl) : NULL,
 	};
 	rc = workload_create(s->sc, t->idx, s->res->seed, t->tr, &env, &t->wl,
 			     err, errlen);
 	if (rc)
 		return rc;
+	t->gap = malloc((t->tr->nrecs ? t->tr->nrecs : 1) * sizeof(*t->gap));
+	if (!t->gap) {
+		snprintf(err, errlen, "%s", hs_strerror(HS_ENOMEM));
+		return HS_ENOMEM;
+	}
 	for (size_t i = 0; i < t->tr->nrecs; i++)
-		t->step[i].gap_ns = workload_gap(t->wl, i);
+		t->gap[i] = workload_gap(t->wl, i);
 	t->next_arrival = WORKLOAD_NONE;
 	return HS_OK;
 }
@@ -156,8 +174,11 @@ void sim__tenant_release(struct sim_tenant *t)
 	workload_free(t->wl);
 	if (t->own_trace)
 		trace_free(t->tr);
-	free(t->step);
-	free(t->stream_id);
+	if (t->own_step) {
+		free(t->step);
+		free(t->stream_id);
+	}
+	free(t->gap);
 }
 
 static void update_owed(struct sim_tenant *t)
@@ -328,7 +349,7 @@ static void host_step(struct sim_tenant *t, hs_ns now)
 		if (t->sync_wait)
 			return;            /* cmd_done wakes us */
 		hs_ns due = t->ci == t->cfirst ? t->start_ns :
-			t->last_submit_ns + t->step[t->ci + t->host_off].gap_ns;
+			t->last_submit_ns + t->gap[t->ci + t->host_off];
 		if (due > now) {
 			t->host_ev = sim__at(s, due, ev_host, t, 0);
 			return;

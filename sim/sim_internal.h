@@ -41,9 +41,10 @@ struct sim_cmd {
 };
 
 /* One trace record, digested for replay (compact: the hot loop reads
- * these, not the trace). */
+ * these, not the trace). Depends on the trace and the device only, so the
+ * tenants replaying one trace share one array; the host gaps, drawn per
+ * tenant, are apart (sim_tenant.gap). */
 struct sim_step {
-	int64_t gap_ns;            /* host gap before it (see MODEL.md) */
 	int64_t dur_ns;            /* recorded duration */
 	int64_t work;              /* kernel: dur * width unit-ns; else ns */
 	int64_t wave_work;         /* unit-ns of one wave; 0: one wave */
@@ -89,6 +90,10 @@ struct sim_tenant {
 	int own_trace;             /* tr loaded here, freed at the end */
 	struct sim_step *step;     /* per trace record: what to replay */
 	int64_t *stream_id;        /* local stream index -> trace's stream */
+	int own_step;              /* step, stream_id allocated here (else
+	                            * an earlier tenant's, same trace) */
+	hs_ns *gap;                /* per trace record: host gap before it
+	                            * (see MODEL.md) */
 	struct sim_hwq *hwq;
 	int nhwq;
 	/* arrivals */
