@@ -182,6 +182,10 @@ struct timeline_cmd {
 	int64_t launch_ns;         /* its timeline_launch time; -1: none */
 	int64_t start_ns, end_ns;
 	int host;                  /* a host-side row (sync): on "host" */
+	int estimated;             /* start/end inferred, not measured:
+	                            * args.estimated = true */
+	int aborted;               /* taken off the GPU by a preemption (and
+	                            * launched again): args.aborted = true */
 };
 void timeline_command(struct timeline *tl, int tenant, int stream,
 		      const struct timeline_cmd *c);
@@ -193,9 +197,23 @@ void timeline_request(struct timeline *tl, int tenant, int64_t request,
  * why (may be NULL) and key = value (key NULL: none) go into args. */
 void timeline_mark(struct timeline *tl, int tenant, int stream, const char *name,
 		   int64_t at_ns, const char *why, const char *key, double value);
+/* A policy decision, "suspend" or "resume", as timeline_mark with the
+ * reason in words: the queue named `by` (NULL: none) and what it did,
+ * `why` (the core's sched_why_name: "ready", "idle", "timer", "hint",
+ * "queues", "driver"), under `policy`. One wording for every backend. */
+void timeline_decision(struct timeline *tl, int tenant, int stream,
+		       int suspended, int64_t at_ns, const char *by,
+		       const char *why, const char *policy);
 void timeline_queue(struct timeline *tl, int tenant, int stream,
 		    const char *name, int64_t at_ns, size_t pending,
 		    size_t inflight);
+/* The suspended queue's last command left the GPU at idle_ns (suspended
+ * at suspend_ns): a "preempted" mark with its latency_us. */
+void timeline_preempted(struct timeline *tl, int tenant, int stream,
+			int64_t suspend_ns, int64_t idle_ns);
+/* A label on the tenant's process (Perfetto shows it under the name):
+ * e.g. how precise its GPU times are. */
+void timeline_label(struct timeline *tl, int tenant, const char *label);
 /* commit as chrome_writer_close; frees tl either way. */
 int timeline_close(struct timeline *tl, int commit, struct trace_err *err);
 

@@ -198,6 +198,23 @@ static void env_cmd_done(void *ctx, struct xcmd *cmd, hs_ns now)
 {
 }
 
+/* Tells hs_server_opts.decided of a decision, with the policy call's why. */
+static void observe(struct hs_server *s, struct proxy *p, int suspended, hs_ns at)
+{
+	int qid = -1;
+	struct hs_decision d = { .client = p->c->name, .qid = p->qid,
+				 .suspended = suspended, .at_ns = at,
+				 .policy = s->policy, .by_qid = -1 };
+	d.why = sched_why(s->s, &qid);
+	for (size_t i = 0; i < s->np && qid >= 0; i++)
+		if (s->p[i]->xq && s->p[i]->c && xq_id(s->p[i]->xq) == qid) {
+			d.by_client = s->p[i]->c->name;
+			d.by_qid = s->p[i]->qid;
+			break;
+		}
+	s->o.decided(s->o.decided_ctx, &d);
+}
+
 /* Tells the owner when a proxy's state differs from what it was told. */
 static void tell(struct hs_server *s, struct proxy *p, int suspended)
 {
@@ -209,6 +226,8 @@ static void tell(struct hs_server *s, struct proxy *p, int suspended)
 					  .sent_ns = hs_now() };
 	if (serve__send(s, p->c, &m))
 		return;
+	if (s->o.decided)
+		observe(s, p, suspended, m.u.dec.sent_ns);
 	p->told = suspended;
 	if (suspended) {
 		s->suspends++;
