@@ -151,15 +151,21 @@ int chrome_writer_close(struct chrome_writer *w, int commit, struct trace_err *e
  *   - a process per tenant (pid = tenant + 1), with
  *     - "host": one async span per request (arrival to completion; args:
  *       request, latency_us, waited_us, within_slo) and host-side commands;
+ *     - optionally a label (process_labels), e.g. how a backend measured
+ *       the GPU times;
  *     - per stream two tracks, named by the caller (e.g. "s0 (stream 7)"):
  *       "NAME: launches (host)", one slice per instant at which commands
  *       were launched onto the stream ("launch xN" when N at once; a slice
  *       ends where the next begins, so the track stays disjoint), and
  *       "NAME: GPU", one slice per command (args: request, seq,
- *       queued_us = start - launch), with a flow arrow from its launch;
+ *       queued_us = start - launch; estimated: true when its times were
+ *       inferred, aborted: true when a preemption took it off the GPU to
+ *       run it again later), with a flow arrow from its launch;
  *     - the scheduler's decisions as instant events on the stream's GPU
- *       track ("suspend", "resume", "preempted"; args: why, and a number
- *       such as latency_us);
+ *       track ("suspend", "resume": args.why names the queue the policy
+ *       call concerned and what it did, "hi s0 became ready (policy
+ *       hpf)", worded once by timeline_decision; "preempted": args.why and
+ *       latency_us, suspend to the queue's last command off the GPU);
  *     - a counter per queue, "NAME queue" {pending, in_flight}.
  * Window [from_ns, to_ns) (to_ns <= 0: open): an instant, counter or
  * launch is written when its time is inside; a command when it overlaps

@@ -7,8 +7,9 @@
  * the parent sets one t0 for all, and each child sends its results back
  * through a pipe: per tenant its request records, kernels and busy time,
  * then its merged GPU execution intervals (one device timer for every
- * context, so the parent computes the union over processes) and its
- * preemption latencies.
+ * context, so the parent computes the union over processes), its
+ * preemption latencies and, with --timeline, its part of the timeline
+ * (tl.c).
  *
  * With more than one process and a policy that is not passthrough, the
  * parent runs a policy server (hw/serve/serve.h) in a thread of its own,
@@ -30,7 +31,7 @@
 #include "run_internal.h"
 #include "serve.h"
 
-static int write_all(int fd, const void *p, size_t n)
+int hw__write_all(int fd, const void *p, size_t n)
 {
 	const char *c = p;
 	while (n) {
@@ -45,7 +46,7 @@ static int write_all(int fd, const void *p, size_t n)
 	return 0;
 }
 
-static int read_all(int fd, void *p, size_t n)
+int hw__read_all(int fd, void *p, size_t n)
 {
 	char *c = p;
 	while (n) {
@@ -69,24 +70,24 @@ static void child_send(int fd, struct group *g, int rc, const char *err)
 	int32_t code = rc;
 	char msg[512] = { 0 };
 	snprintf(msg, sizeof(msg), "%s", err);
-	write_all(fd, &code, sizeof(code));
-	write_all(fd, msg, sizeof(msg));
+	hw__write_all(fd, &code, sizeof(code));
+	hw__write_all(fd, msg, sizeof(msg));
 	if (rc)
 		return;
 	uint64_t n = 0;
 	for (size_t i = 0; i < g->sc->ntenants; i++)
 		n += g->member[i];
-	write_all(fd, &n, sizeof(n));
+	hw__write_all(fd, &n, sizeof(n));
 	for (size_t i = 0; i < g->sc->ntenants; i++) {
 		if (!g->member[i])
 			continue;
 		const struct tenant_result *t = &r->t[i];
 		uint64_t idx = i, nreq = t->nreq;
-		write_all(fd, &idx, sizeof(idx));
-		write_all(fd, &nreq, sizeof(nreq));
-		write_all(fd, t->req, nreq * sizeof(*t->req));
-		write_all(fd, &t->kernels, sizeof(t->kernels));
-		write_all(fd, &t->gpu_busy_ns, sizeof(t->gpu_busy_ns));
+		hw__write_all(fd, &idx, sizeof(idx));
+		hw__write_all(fd, &nreq, sizeof(nreq));
+		hw__write_all(fd, t->req, nreq * sizeof(*t->req));
+		hw__write_all(fd, &t->kernels, sizeof(t->kernels));
+		hw__write_all(fd, &t->gpu_busy_ns, sizeof(t->gpu_busy_ns));
 	}
 	/* the group's merged GPU execution intervals */
 	hs_ns busy = 0;
@@ -97,12 +98,12 @@ static void child_send(int fd, struct group *g, int rc, const char *err)
 		hw__engine_unlock(g->e);
 	}
 	n = iv ? iv->n : 0;
-	write_all(fd, &n, sizeof(n));
+	hw__write_all(fd, &n, sizeof(n));
 	if (n)
-		write_all(fd, iv->v, n * sizeof(*iv->v));
+		hw__write_all(fd, iv->v, n * sizeof(*iv->v));
 	n = r->npreempt;
-	write_all(fd, &n, sizeof(n));
-	write_all(fd, r->preempt_ns, n * sizeof(*r->preempt_ns));
+	hw__write_all(fd, &n, sizeof(n));
+	hw__write_all(fd, r->preempt_ns, n * sizeof(*r->preempt_ns));
 	if (g->e) {
 		hw__engine_lock(g->e);
 		hw__tl_send(fd, g);
@@ -116,7 +117,7 @@ static int parent_recv(int fd, struct run_result *r, struct hw_ivs *ivs,
 	int32_t code;
 	char msg[512];
 	uint64_t n, m;
-	if (read_all(fd, &code, sizeof(code)) || read_all(fd, msg, sizeof(msg))) {
+	if (hw__read_all(fd, &code, sizeof(code)) || hw__read_all(fd, msg, sizeof(msg))) {
 		snprintf(err, errlen, "a run process died without a result");
 		return HW_EDEVICE;
 	}
@@ -125,39 +126,39 @@ static int parent_recv(int fd, struct run_result *r, struct hw_ivs *ivs,
 		snprintf(err, errlen, "%s", msg);
 		return code;
 	}
-	if (read_all(fd, &n, sizeof(n)))
+	if (hw__read_all(fd, &n, sizeof(n)))
 		goto trunc;
 	for (uint64_t k = 0; k < n; k++) {
 		uint64_t idx;
-		if (read_all(fd, &idx, sizeof(idx)) || idx >= r->ntenants ||
-		    read_all(fd, &m, sizeof(m)))
+		if (hw__read_all(fd, &idx, sizeof(idx)) || idx >= r->ntenants ||
+		    hw__read_all(fd, &m, sizeof(m)))
 			goto trunc;
 		for (uint64_t i = 0; i < m; i++) {
 			struct req_record rec;
-			if (read_all(fd, &rec, sizeof(rec)))
+			if (hw__read_all(fd, &rec, sizeof(rec)))
 				goto trunc;
 			if (run_result_add_req(r, idx, &rec))
 				return HS_ENOMEM;
 		}
-		if (read_all(fd, &r->t[idx].kernels, sizeof(r->t[idx].kernels)) ||
-		    read_all(fd, &r->t[idx].gpu_busy_ns, sizeof(hs_ns)))
+		if (hw__read_all(fd, &r->t[idx].kernels, sizeof(r->t[idx].kernels)) ||
+		    hw__read_all(fd, &r->t[idx].gpu_busy_ns, sizeof(hs_ns)))
 			goto trunc;
 		r->kernels_simulated += r->t[idx].kernels;
 	}
-	if (read_all(fd, &n, sizeof(n)))
+	if (hw__read_all(fd, &n, sizeof(n)))
 		goto trunc;
 	for (uint64_t i = 0; i < n; i++) {
 		struct hw_iv v;
-		if (read_all(fd, &v, sizeof(v)))
+		if (hw__read_all(fd, &v, sizeof(v)))
 			goto trunc;
 		if (hw__ivs_add(ivs, v.a, v.b))
 			return HS_ENOMEM;
 	}
-	if (read_all(fd, &n, sizeof(n)))
+	if (hw__read_all(fd, &n, sizeof(n)))
 		goto trunc;
 	for (uint64_t i = 0; i < n; i++) {
 		hs_ns v;
-		if (read_all(fd, &v, sizeof(v)))
+		if (hw__read_all(fd, &v, sizeof(v)))
 			goto trunc;
 		if (run_result_add_preempt(r, v))
 			return HS_ENOMEM;

@@ -4,6 +4,7 @@
  *
  *   run.c    GPU-agnostic: tenants, arrivals, trace replay (hw_run).
  *   proc.c   GPU-agnostic: the run's processes (fork, results by pipe).
+ *   tl.c     GPU-agnostic: the run's timeline (records, merge).
  *   calib.c  GPU-agnostic: calibration procedure, fit, profile I/O.
  */
 #ifndef HIPSCHED_HW_RUN_INTERNAL_H
@@ -103,6 +104,11 @@ int hw__group_setup(struct group *g, char *err, size_t errlen);
 int hw__group_run(struct group *g, struct sync_area *sa, char *err, size_t errlen);
 void hw__group_results(struct group *g);
 void hw__group_release(struct group *g);
+
+/* proc.c: the whole of n bytes to / from a pipe (EINTR retried): 0 or -1
+ * (an error, or the other end closed). */
+int hw__write_all(int fd, const void *p, size_t n);
+int hw__read_all(int fd, void *p, size_t n);
 
 /* The tenant of queue q (core lock held). */
 struct tenant *hw__tenant_of(const struct group *g, const struct xq *q);

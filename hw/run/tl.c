@@ -24,9 +24,11 @@
  * (offset >= launch - start) and ends before the host saw its completion
  * event (offset <= done - end). The midpoint of the tightest bounds is
  * used and the half-width is the mapping's precision, written on each
- * tenant's process label (a few us on a GPU: launch-to-start and the
- * event's wake-up; bounds that cross, a drifting device timer, are said
- * there too). Commands that carry no stamps (copies, memsets of real
+ * tenant's process label (on a GPU, about half of launch-to-start plus
+ * the completion event's wake-up, a few to tens of us; the device timer's
+ * own resolution adds to it; bounds that cross, a device timer drifting
+ * from the host's over the run, are said there too). Durations (end -
+ * start of one kernel) are the device timer's, not the mapping's. Commands that carry no stamps (copies, memsets of real
  * bytes, a kernel aborted before it ran) are drawn from the later of
  * their launch and the previous command's end to the earlier of the next
  * stamped command's start and the moment the host saw them done, marked
@@ -285,36 +287,6 @@ static void tl_finish(struct group *g)
 	free(prev);
 }
 
-static int put(int fd, const void *p, size_t n)
-{
-	const char *c = p;
-	while (n) {
-		ssize_t w = write(fd, c, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		c += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
-static int get(int fd, void *p, size_t n)
-{
-	char *c = p;
-	while (n) {
-		ssize_t r = read(fd, c, n);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			return -1;
-		c += r;
-		n -= (size_t)r;
-	}
-	return 0;
-}
-
 /* Layout: u8 oom; per member tenant (u64 count first): u64 idx, i32 qid,
  * u64 nrecs, u64 names, then per name i32 rec, i32 kind, i64 seq, u32
  * len, bytes; i64 off_lo, off_hi; i32 timed; u64 n, n tl_rec. */
@@ -325,11 +297,11 @@ int hw__tl_send(int fd, struct group *g)
 		return 0;
 	tl_finish(g);
 	uint8_t oom = (uint8_t)tl->oom;
-	int bad = put(fd, &oom, 1);
+	int bad = hw__write_all(fd, &oom, 1);
 	uint64_t n = 0;
 	for (size_t i = 0; i < g->sc->ntenants; i++)
 		n += g->member[i];
-	bad |= put(fd, &n, sizeof(n));
+	bad |= hw__write_all(fd, &n, sizeof(n));
 	for (size_t i = 0; i < g->sc->ntenants && !bad; i++) {
 		if (!g->member[i])
 			continue;
@@ -337,8 +309,8 @@ int hw__tl_send(int fd, struct group *g)
 		uint64_t idx = i, nrecs = t->tr->nrecs, names = 0;
 		for (size_t k = 0; k < nrecs; k++)
 			names += t->tl_used[k];
-		bad |= put(fd, &idx, sizeof(idx)) || put(fd, &t->qid, sizeof(t->qid)) ||
-		       put(fd, &nrecs, sizeof(nrecs)) || put(fd, &names, sizeof(names));
+		bad |= hw__write_all(fd, &idx, sizeof(idx)) || hw__write_all(fd, &t->qid, sizeof(t->qid)) ||
+		       hw__write_all(fd, &nrecs, sizeof(nrecs)) || hw__write_all(fd, &names, sizeof(names));
 		for (size_t k = 0; k < nrecs && !bad; k++) {
 			if (!t->tl_used[k])
 				continue;
@@ -347,16 +319,16 @@ int hw__tl_send(int fd, struct group *g)
 			int32_t rec = (int32_t)k, kind = r->kind;
 			int64_t seq = r->seq;
 			uint32_t len = (uint32_t)strlen(nm);
-			bad |= put(fd, &rec, sizeof(rec)) || put(fd, &kind, sizeof(kind)) ||
-			       put(fd, &seq, sizeof(seq)) || put(fd, &len, sizeof(len)) ||
-			       put(fd, nm, len);
+			bad |= hw__write_all(fd, &rec, sizeof(rec)) || hw__write_all(fd, &kind, sizeof(kind)) ||
+			       hw__write_all(fd, &seq, sizeof(seq)) || hw__write_all(fd, &len, sizeof(len)) ||
+			       hw__write_all(fd, nm, len);
 		}
 	}
 	n = tl->n;
-	bad |= put(fd, &tl->off_lo, sizeof(tl->off_lo)) ||
-	       put(fd, &tl->off_hi, sizeof(tl->off_hi)) ||
-	       put(fd, &tl->timed, sizeof(tl->timed)) || put(fd, &n, sizeof(n)) ||
-	       put(fd, tl->v, n * sizeof(*tl->v));
+	bad |= hw__write_all(fd, &tl->off_lo, sizeof(tl->off_lo)) ||
+	       hw__write_all(fd, &tl->off_hi, sizeof(tl->off_hi)) ||
+	       hw__write_all(fd, &tl->timed, sizeof(tl->timed)) || hw__write_all(fd, &n, sizeof(n)) ||
+	       hw__write_all(fd, tl->v, n * sizeof(*tl->v));
 	return bad ? -1 : 0;
 }
 
@@ -467,8 +439,8 @@ static int recv_names(int fd, struct hw_tl_merge *m, uint64_t n, size_t *mine)
 	for (uint64_t k = 0; k < n; k++) {
 		uint64_t idx, nrecs, names;
 		int32_t qid;
-		if (get(fd, &idx, sizeof(idx)) || idx >= m->nt || get(fd, &qid, sizeof(qid)) ||
-		    get(fd, &nrecs, sizeof(nrecs)) || get(fd, &names, sizeof(names)) ||
+		if (hw__read_all(fd, &idx, sizeof(idx)) || idx >= m->nt || hw__read_all(fd, &qid, sizeof(qid)) ||
+		    hw__read_all(fd, &nrecs, sizeof(nrecs)) || hw__read_all(fd, &names, sizeof(names)) ||
 		    names > nrecs || nrecs > TRACE_MAX_RECS)
 			return HW_EDEVICE;
 		struct tl_names *t = &m->t[idx];
@@ -486,14 +458,14 @@ static int recv_names(int fd, struct hw_tl_merge *m, uint64_t n, size_t *mine)
 			int32_t rec, kind;
 			int64_t seq;
 			uint32_t len;
-			if (get(fd, &rec, sizeof(rec)) || rec < 0 || (uint64_t)rec >= nrecs ||
-			    t->name[rec] || get(fd, &kind, sizeof(kind)) ||
-			    get(fd, &seq, sizeof(seq)) || get(fd, &len, sizeof(len)) ||
+			if (hw__read_all(fd, &rec, sizeof(rec)) || rec < 0 || (uint64_t)rec >= nrecs ||
+			    t->name[rec] || hw__read_all(fd, &kind, sizeof(kind)) ||
+			    hw__read_all(fd, &seq, sizeof(seq)) || hw__read_all(fd, &len, sizeof(len)) ||
 			    len > (1u << 20))
 				return HW_EDEVICE;
 			if (!(t->name[rec] = malloc(len + 1)))
 				return HS_ENOMEM;
-			if (get(fd, t->name[rec], len))
+			if (hw__read_all(fd, t->name[rec], len))
 				return HW_EDEVICE;
 			t->name[rec][len] = 0;
 			t->kind[rec] = kind;
@@ -508,7 +480,7 @@ int hw__tl_recv(int fd, struct hw_tl_merge *m)
 {
 	uint8_t oom;
 	uint64_t n;
-	if (get(fd, &oom, 1) || get(fd, &n, sizeof(n)))
+	if (hw__read_all(fd, &oom, 1) || hw__read_all(fd, &n, sizeof(n)))
 		return HW_EDEVICE;
 	m->oom |= oom;
 	if (n > m->nt)
@@ -524,8 +496,8 @@ int hw__tl_recv(int fd, struct hw_tl_merge *m)
 	int64_t lo, hi;
 	int timed;
 	uint64_t nr;
-	if (get(fd, &lo, sizeof(lo)) || get(fd, &hi, sizeof(hi)) ||
-	    get(fd, &timed, sizeof(timed)) || get(fd, &nr, sizeof(nr)) ||
+	if (hw__read_all(fd, &lo, sizeof(lo)) || hw__read_all(fd, &hi, sizeof(hi)) ||
+	    hw__read_all(fd, &timed, sizeof(timed)) || hw__read_all(fd, &nr, sizeof(nr)) ||
 	    nr > ((uint64_t)1 << 32)) {
 		free(mine);
 		return HW_EDEVICE;
@@ -541,7 +513,7 @@ int hw__tl_recv(int fd, struct hw_tl_merge *m)
 	struct tl_rec *v = malloc((nr ? nr : 1) * sizeof(*v));
 	if (!v)
 		return HS_ENOMEM;
-	if (get(fd, v, nr * sizeof(*v))) {
+	if (hw__read_all(fd, v, nr * sizeof(*v))) {
 		free(v);
 		return HW_EDEVICE;
 	}
