@@ -549,7 +549,7 @@ static const char *hw_trace =
 /* Per tenant (pid = tenant + 1): what a user looks for in its process. */
 struct per_tenant {
 	int kernels, flows, launches, counters, decisions, preempted, requests;
-	int labelled, estimated, aborted;
+	int labelled, estimated, aborted, clock;
 };
 
 static void inspect_tenants(json_t *root, struct per_tenant *pt, int n)
@@ -571,6 +571,7 @@ static void inspect_tenants(json_t *root, struct per_tenant *pt, int n)
 			t->kernels++;
 			t->estimated += json_is_true(json_object_get(args, "estimated"));
 			t->aborted += json_is_true(json_object_get(args, "aborted"));
+			t->clock += json_number_value(json_object_get(args, "clock_err_us")) > 0;
 		}
 		t->launches += !strcmp(ph, "X") && cat && !strcmp(cat, "launch");
 		t->flows += !strcmp(ph, "s");
@@ -646,6 +647,8 @@ START_TEST(test_hw_timelines)
 			/* the copies carry no device stamps */
 			ck_assert_int_ge(pt[i].estimated * 3, pt[i].kernels - 3);
 			ck_assert_int_lt(pt[i].estimated * 2, pt[i].kernels);
+			/* each stamped one says how precisely it is on the clock */
+			ck_assert_int_eq(pt[i].clock, pt[i].kernels - pt[i].estimated);
 		}
 		ck_assert_msg(pt[1].decisions >= 2 * 7, "case %zu: %d decisions on lo",
 			      k, pt[1].decisions);

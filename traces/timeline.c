@@ -195,6 +195,8 @@ void timeline_command(struct timeline *tl, int tenant, int stream,
 		fputs(",\"estimated\":true", f);
 	if (c->aborted)
 		fputs(",\"aborted\":true", f);
+	if (c->clock_err_us > 0)
+		fprintf(f, ",\"clock_err_us\":%.1f", c->clock_err_us);
 	fputs("}}", f);
 	if (!flow || c->host)
 		return;

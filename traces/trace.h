@@ -151,16 +151,18 @@ int chrome_writer_close(struct chrome_writer *w, int commit, struct trace_err *e
  *   - a process per tenant (pid = tenant + 1), with
  *     - "host": one async span per request (arrival to completion; args:
  *       request, latency_us, waited_us, within_slo) and host-side commands;
- *     - optionally a label (process_labels), e.g. how a backend measured
- *       the GPU times;
+ *     - optionally a label (process_labels: chrome://tracing shows it,
+ *       Perfetto does not), e.g. how a backend measured the GPU times;
  *     - per stream two tracks, named by the caller (e.g. "s0 (stream 7)"):
  *       "NAME: launches (host)", one slice per instant at which commands
  *       were launched onto the stream ("launch xN" when N at once; a slice
  *       ends where the next begins, so the track stays disjoint), and
  *       "NAME: GPU", one slice per command (args: request, seq,
  *       queued_us = start - launch; estimated: true when its times were
- *       inferred, aborted: true when a preemption took it off the GPU to
- *       run it again later), with a flow arrow from its launch;
+ *       inferred; clock_err_us: how precisely measured times were put on
+ *       the run's clock, when that is not exact; aborted: true when a
+ *       preemption took it off the GPU to run it again later), with a
+ *       flow arrow from its launch;
  *     - the scheduler's decisions as instant events on the stream's GPU
  *       track ("suspend", "resume": args.why names the queue the policy
  *       call concerned and what it did, "hi s0 became ready (policy
@@ -192,6 +194,8 @@ struct timeline_cmd {
 	                            * args.estimated = true */
 	int aborted;               /* taken off the GPU by a preemption (and
 	                            * launched again): args.aborted = true */
+	double clock_err_us;       /* > 0: start and end were put on the run's
+	                            * clock within +/- this (args.clock_err_us) */
 };
 void timeline_command(struct timeline *tl, int tenant, int stream,
 		      const struct timeline_cmd *c);

@@ -23,16 +23,17 @@
  * bounded by its kernels: a kernel starts after its launch call began
  * (offset >= launch - start) and ends before the host saw its completion
  * event (offset <= done - end). The midpoint of the tightest bounds is
- * used and the half-width is the mapping's precision, written on each
- * tenant's process label (on a GPU, about half of launch-to-start plus
- * the completion event's wake-up, a few to tens of us; the device timer's
- * own resolution adds to it; bounds that cross, a device timer drifting
- * from the host's over the run, are said there too). Durations (end -
- * start of one kernel) are the device timer's, not the mapping's. Commands that carry no stamps (copies, memsets of real
- * bytes, a kernel aborted before it ran) are drawn from the later of
- * their launch and the previous command's end to the earlier of the next
- * stamped command's start and the moment the host saw them done, marked
- * args.estimated.
+ * used; the half-width is the mapping's precision, written on each such
+ * kernel (args.clock_err_us) and on each tenant's process label. On a
+ * GPU it is about half of launch-to-start plus the completion event's
+ * wake-up, a few to tens of us, and the device timer's own resolution
+ * adds to it; bounds that cross (a device timer drifting from the host's
+ * over the run) are said there too. Durations (end - start of one
+ * kernel) are the device timer's, not the mapping's. Commands that carry
+ * no stamps (copies, memsets of real bytes, a kernel aborted before it
+ * ran) are drawn from the later of their launch and the previous
+ * command's end to the earlier of the next stamped command's start and
+ * the moment the host saw them done, marked args.estimated.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -556,6 +557,16 @@ static int tenant_of_dec(const struct scenario *sc, const struct hw_tl_merge *m,
 	return -1;
 }
 
+/* How precisely a process's stamps are on the host clock: the half-width
+ * of the offset's bounds, or by how much they cross. */
+static double clock_err_us(const struct tl_names *t)
+{
+	if (!t->timed)
+		return 0;
+	return t->off_lo <= t->off_hi ? (double)(t->off_hi - t->off_lo) / 2e3 :
+		(double)(t->off_lo - t->off_hi) / 1e3;
+}
+
 static void label(struct timeline *tl, const struct tl_names *t, int i)
 {
 	char buf[320];
@@ -618,6 +629,8 @@ int hw__tl_write(const struct scenario *sc, const struct run_result *res,
 					.end_ns = r->c - t0,
 					.estimated = !!(r->flags & TL_F_ESTIMATED),
 					.aborted = !!(r->flags & TL_F_ABORTED),
+					.clock_err_us = r->flags & TL_F_ESTIMATED ? 0 :
+						clock_err_us(t),
 				};
 				timeline_command(tl, ti, 0, &c);
 				break;
