@@ -319,7 +319,7 @@ void hs_client_stats(struct hs_client *c, struct hs_client_stats *st);
 struct hs_server;
 struct run_result;
 
-/* A decision the server told a client (hs_server_opts.decided). */
+/* A decision of the policy on a client's queue (hs_server_opts.decided). */
 struct hs_decision {
 	const char *client;       /* the client's name (HELLO) */
 	int32_t qid;              /* its queue */
