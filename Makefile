@@ -32,7 +32,8 @@ Q :=
 endif
 
 DEB_PKGS := build-essential pkg-config libgsl-dev libcsv-dev check \
-            libinih-dev libjansson-dev gnuplot-nox zlib1g-dev libamdhip64-dev clang
+            libinih-dev libjansson-dev gnuplot-nox zlib1g-dev libamdhip64-dev clang \
+            python3
 DEB_PKGS_AMD := libamdhip64-dev
 
 FLAVOR := $(if $(filter 1,$(SANITIZE)),san,rel)$(if $(HW),-$(HW))$(if $(filter 1,$(STATIC)),-static)
@@ -132,6 +133,7 @@ include hw/shim/amd.mk
 deps-ensure:
 	@if ! pkg-config --exists $(PKG_LIBS) check 2>/dev/null || \
 	    [ ! -f /usr/include/csv.h ] || ! command -v gnuplot >/dev/null || \
+	    ! command -v python3 >/dev/null || \
 	    [ ! -f /usr/include/hip/hip_runtime_api.h ]; then \
 		$(MAKE) --no-print-directory deps; fi
 
@@ -155,6 +157,7 @@ bench: deps-ensure
 	$(Q)$(MAKE) --no-print-directory hipsched $(B)/sim_ceiling $(B)/wake_late
 	sim/bench/run.sh ./hipsched $(B)/sim_ceiling
 	./hipsched serve --bench
+	./hipsched serve --bench --queues 34
 	$(B)/wake_late 10000
 
 # The event-loop ceiling `make bench` compares the simulator with.
@@ -169,11 +172,14 @@ $(B)/wake_late: sim/bench/wake_late.c
 	@echo "  CC      $<"
 	$(Q)$(CC) $(CFLAGS) -o $@ $<
 
-# The policy server's decision round trip over a Unix socket (P50 / P99).
+# The policy server's decision round trip over a Unix socket (P50 / P99),
+# with one queue and with a PyTorch process's 34 suspended at once.
 bench-serve: deps-ensure
 	$(Q)$(MAKE) --no-print-directory hipsched
 	./hipsched serve --bench
+	./hipsched serve --bench --queues 34
 	HIPSCHED_RELAY_SPIN=1 ./hipsched serve --bench
+	HIPSCHED_RELAY_SPIN=1 ./hipsched serve --bench --queues 34
 
 clean:
 	rm -rf build hipsched

@@ -10,9 +10,13 @@
 #   compat  shim_compat.py natively, pass-through and under hpf
 #   overhead ResNet-50 b32 closed loop, 10 s: native, pass-through, hpf
 #           in the process at thresholds $OVH_THRESHOLDS (default 16 64)
+#   faults  the dual test with the server, then hp, SIGKILLed 8 s into the
+#           hpf window (native and hpf windows, 20 s)
 #   record  `hipsched record` of the plan's models (traces for the
 #           simulator, no profiler) and `hipsched hw calibrate`
 # DUR (s per mode, default 30), POLICY_ARGS (extra pytorch_plan.py args),
+# DUAL_POLICIES / THREE_POLICIES (default hpf; empty: only the variants),
+# DUAL_VARIANTS / THREE_VARIANTS (pytorch_plan.py --variant arguments),
 # COMPAT_ONLY (compat cases to run, comma-separated; default all).
 # Results in $R (default runs/h200), packed into $OUT/h200.tar.gz.
 set -u
@@ -34,12 +38,13 @@ BUDGET=${BUDGET:-560}
 for s in $SECTIONS; do
 [ $SECONDS -gt $BUDGET ] && { echo "== $s skipped: ${SECONDS}s used of ${BUDGET}s"; continue; }
 case $s in
-dual)  plan 400 dual --duration $DUR --policies ${DUAL_POLICIES:-hpf} --param linger=0.2 \
+dual)  plan 400 dual --duration $DUR --policies=${DUAL_POLICIES-hpf} --param linger=0.2 \
 	${DUAL_VARIANTS:-} \
 	--out $R/dual | tee $R/dual.txt ;;
 same)  plan 300 same --duration ${SAME_DUR:-20} --policies hpf --param linger=0.2 \
 	--out $R/same | tee $R/same.txt ;;
-three) plan 400 three --duration ${THREE_DUR:-20} --policies hpf --param linger=0.2 \
+three) plan 400 three --duration ${THREE_DUR:-20} --policies=${THREE_POLICIES-hpf} \
+	--param linger=0.2 ${THREE_VARIANTS:-} \
 	--out $R/three | tee $R/three.txt ;;
 rt)    plan 300 rt --duration ${RT_DUR:-20} --policies edf --param linger=0.2 --out $R/rt | tee $R/rt.txt ;;
 compat)
@@ -50,6 +55,11 @@ compat)
 	step 200 env LD_PRELOAD=$SHIM HIPSCHED_POLICY=hpf $C --out $R/compat_hpf.json 2> $R/compat_hpf.log
 	python3 hw/bench/shim_compat_diff.py $R/compat_native.json $R/compat_pass.json \
 		$R/compat_hpf.json $R/compat_prof.json | tee $R/compat.txt ;;
+faults)
+	for who in server hp; do
+		plan 200 dual --duration 20 --modes native,policy --policies hpf \
+			--param linger=0.2 --kill $who@8 --out $R/fault_$who | tee $R/fault_$who.txt
+	done ;;
 overhead)
 	A="python3 hw/bench/pytorch_app.py --model resnet50 --batch 32 --duration 10 --warmup 20"
 	step 90 $A --out $R/ovh_native.csv
