@@ -14,6 +14,9 @@
 #                     FUZZ_TIME=S: then run each for S seconds (tests/fuzz/)
 #   make deps         install the Debian packages the project needs (./setup)
 #
+# LTO=0 builds without link-time optimisation (the default is LTO=1, off
+# under SANITIZE=1); objects are not rebuilt when it changes (make clean).
+#
 # Sources are found by wildcard: a new .c file in core/ sim/ traces/
 # scenarios/ analysis/ cli/ is built without touching this file; a new
 # tests/check_NAME.c must export `Suite *NAME_suite(void)` and is collected
