@@ -31,6 +31,7 @@ int cmd_trace(int argc, char **argv);
 int cmd_compare(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_sweep(int argc, char **argv);
+int cmd_fidelity(int argc, char **argv);
 /* cli/cmd_serve.c: the live commands around the policy server. */
 int cmd_serve(int argc, char **argv);
 int cmd_run(int argc, char **argv);
@@ -74,6 +75,9 @@ struct drive_opts {
 	hs_ns tl_from_ns;          /* timeline window [from, to); to <= 0: open */
 	hs_ns tl_to_ns;
 	int quiet;                 /* no progress line */
+	int silent;                /* print no table (a caller that prints its
+	                            * own, e.g. `hipsched fidelity`); errors
+	                            * are still printed */
 	int device;                /* copied into run_opts.device (hw) */
 	int jobs;                  /* runs at once (sim); <= 1: serial */
 };
