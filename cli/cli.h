@@ -129,6 +129,9 @@ int cli_signal_exit(void);
 /* ---- paths that must not alias an input (cli/util.c) -------------------- */
 /* 1 if a and b name the same existing file (same st_dev and st_ino). */
 int cli_same_file(const char *a, const char *b);
+/* mkdir -p: path and the folders above it (0777 less the umask); an
+ * existing one is fine. 0, or -1 with errno. */
+int cli_mkdir_p(const char *path);
 /* 1 if path exists and is dir or lies inside it (following the real path
  * of path upwards, compared by st_dev / st_ino). */
 int cli_path_within(const char *path, const char *dir);

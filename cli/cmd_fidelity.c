@@ -213,7 +213,7 @@ int cmd_fidelity(int argc, char **argv)
 		cli_error("fidelity: --out %s: not a directory", fo.out);
 		return CLI_INPUT;
 	}
-	if (stat(fo.out, &st) && mkdir(fo.out, 0777)) {
+	if (cli_mkdir_p(fo.out)) {
 		cli_error("fidelity: --out %s: %s", fo.out, strerror(errno));
 		return CLI_RUN;
 	}
