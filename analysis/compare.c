@@ -4,6 +4,7 @@
  * their "name" (tenants) or "key" (verdict criteria) so that reordering or
  * a tenant missing on one side does not shift the others.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <jansson.h>
 #include <limits.h>
@@ -13,6 +14,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include "analysis.h"
+#include "analysis_internal.h"
 
 #define SUMMARY_MAX_BYTES ((size_t)256 << 20)
 
@@ -293,4 +295,31 @@ double analysis_rel_diff(double a, double b)
 	if (isnan(a) || isnan(b) || a == 0)
 		return NAN;
 	return (b - a) / fabs(a);
+}
+
+json_t *analysis__at_path(json_t *js, const char *path)
+{
+	char buf[512], *save = NULL;
+	snprintf(buf, sizeof(buf), "%s", path);
+	for (char *p = strtok_r(buf, ".", &save); p && js; p = strtok_r(NULL, ".", &save)) {
+		if (json_is_object(js))
+			js = json_object_get(js, p);
+		else if (json_is_array(js) && isdigit((unsigned char)*p))
+			js = json_array_get(js, strtoul(p, NULL, 10));
+		else
+			js = NULL;
+	}
+	return js;
+}
+
+json_t *analysis__named(json_t *array, const char *name)
+{
+	size_t i;
+	json_t *o;
+	json_array_foreach(array, i, o) {
+		const char *n = json_string_value(json_object_get(o, "name"));
+		if (n && name && strcmp(n, name) == 0)
+			return o;
+	}
+	return NULL;
 }

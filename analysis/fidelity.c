@@ -19,6 +19,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include "analysis.h"
+#include "analysis_internal.h"
 
 static const char *const mode_key[SEEDS_NMODE] = { "standalone", "native", "policy" };
 /* summary.json's names of a figure: in a mode's object, in "seeds" */
@@ -48,14 +49,7 @@ static int bad(char *err, size_t errlen, const char *file, const char *fmt,
 
 static json_t *tenant_of(json_t *doc, const char *name)
 {
-	size_t i;
-	json_t *t;
-	json_array_foreach(json_object_get(doc, "tenants"), i, t) {
-		const char *n = json_string_value(json_object_get(t, "name"));
-		if (n && strcmp(n, name) == 0)
-			return t;
-	}
-	return NULL;
+	return analysis__named(json_object_get(doc, "tenants"), name);
 }
 
 /* The object of mode k in tenant entry t: t itself for the policy run;
@@ -72,17 +66,8 @@ static json_t *mode_obj(json_t *t, int k)
  * leaf, or when o is NULL), -1 for a value that is not a number. */
 static int figure_at(json_t *o, const char *path, double *v)
 {
-	char key[64];
 	*v = NAN;
-	for (const char *p = path; o;) {
-		const char *dot = strchr(p, '.');
-		size_t l = dot ? (size_t)(dot - p) : strlen(p);
-		snprintf(key, sizeof(key), "%.*s", (int)l, p);
-		o = json_object_get(o, key);
-		if (!dot)
-			break;
-		p = dot + 1;
-	}
+	o = o ? analysis__at_path(o, path) : NULL;
 	if (!o || json_is_null(o))
 		return 0;
 	if (!json_is_number(o))
@@ -135,18 +120,12 @@ static int check_doc(json_t *doc, const char *file, char *err, size_t errlen)
 static int seed_values(json_t *doc, const char *name, int k, int q, double *x,
 		       size_t cap, size_t *n)
 {
-	json_t *s = json_object_get(json_object_get(doc, "seeds"), "tenants");
-	size_t i;
-	json_t *t, *found = NULL;
-	json_array_foreach(s, i, t) {
-		const char *tn = json_string_value(json_object_get(t, "name"));
-		if (tn && strcmp(tn, name) == 0)
-			found = t;
-	}
+	json_t *found = analysis__named(analysis__at_path(doc, "seeds.tenants"), name);
 	json_t *vals = json_object_get(json_object_get(json_object_get(found,
 			mode_key[k]), fig[q].seeds), "values");
 	if (!json_is_array(vals))
 		return 1;
+	size_t i;
 	json_t *v;
 	*n = 0;
 	json_array_foreach(vals, i, v) {
@@ -167,9 +146,8 @@ static int seed_values(json_t *doc, const char *name, int k, int q, double *x,
 static int sim_figure(json_t *doc, json_t *t, const char *name, int k, int q,
 		      struct seed_stat *out, char *why, size_t whylen)
 {
-	size_t cap = json_array_size(json_object_get(json_object_get(doc, "seeds"),
-			"tenants")) ? (size_t)json_integer_value(json_object_get(
-			json_object_get(doc, "seeds"), "n")) : 0;
+	json_int_t ns = json_integer_value(analysis__at_path(doc, "seeds.n"));
+	size_t cap = ns > 0 && ns <= 1000000 ? (size_t)ns : 0;
 	int base = ratio_of[q] < 0 ? q : ratio_of[q];
 	double *x = cap ? calloc(2 * cap, sizeof(*x)) : NULL;
 	size_t n = 0, nref = 0;
