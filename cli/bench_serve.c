@@ -2,8 +2,8 @@
  * `hipsched serve --bench`: the decision round trip over a Unix socket.
  * A policy server (hpf) in this process serves two client processes with
  * a core each: "hi" (priority 2) alternates between one command pending
- * and idle; each change is a LOAD, and the server's answer is a SUSPEND or
- * RESUME of "lo" (priority 1) in the other process. The round trip is
+ * and idle; each change is a LOAD, and the server's answer is a DECIDE (suspend or
+ * resume) of "lo" (priority 1) in the other process. The round trip is
  * hi's LOAD sent -> lo's core call applying the decision returned (one
  * CLOCK_MONOTONIC for both), as the server collects it from lo's APPLIED;
  * printed as P50 / P90 / P99 / max. HIPSCHED_RELAY_SPIN=1 measures the

@@ -13,6 +13,8 @@
 #   record  `hipsched record` of the plan's models (traces for the
 #           simulator, no profiler) and `hipsched hw calibrate`
 # DUR (s per mode, default 30), POLICY_ARGS (extra pytorch_plan.py args),
+# DUAL_POLICIES / THREE_POLICIES (default hpf; empty: only the variants),
+# DUAL_VARIANTS / THREE_VARIANTS (pytorch_plan.py --variant arguments),
 # COMPAT_ONLY (compat cases to run, comma-separated; default all).
 # Results in $R (default runs/h200), packed into $OUT/h200.tar.gz.
 set -u
@@ -34,12 +36,13 @@ BUDGET=${BUDGET:-560}
 for s in $SECTIONS; do
 [ $SECONDS -gt $BUDGET ] && { echo "== $s skipped: ${SECONDS}s used of ${BUDGET}s"; continue; }
 case $s in
-dual)  plan 400 dual --duration $DUR --policies ${DUAL_POLICIES:-hpf} --param linger=0.2 \
+dual)  plan 400 dual --duration $DUR --policies=${DUAL_POLICIES-hpf} --param linger=0.2 \
 	${DUAL_VARIANTS:-} \
 	--out $R/dual | tee $R/dual.txt ;;
 same)  plan 300 same --duration ${SAME_DUR:-20} --policies hpf --param linger=0.2 \
 	--out $R/same | tee $R/same.txt ;;
-three) plan 400 three --duration ${THREE_DUR:-20} --policies hpf --param linger=0.2 \
+three) plan 400 three --duration ${THREE_DUR:-20} --policies=${THREE_POLICIES-hpf} \
+	--param linger=0.2 ${THREE_VARIANTS:-} \
 	--out $R/three | tee $R/three.txt ;;
 rt)    plan 300 rt --duration ${RT_DUR:-20} --policies edf --param linger=0.2 --out $R/rt | tee $R/rt.txt ;;
 compat)

@@ -302,22 +302,26 @@ static void apply(struct hs_client *c, const struct hs_msg *m)
 	hs_ns got = hs_now();
 	lk_lock(c);
 	hs_ns locked = hs_now();
-	struct ep *ep = c->dead ? NULL : find(c, m->u.dec.qid);
-	int susp = m->h.op == HS_OP_SUSPEND;
-	if (ep) {
-		if (susp)
+	int any = 0;
+	for (uint32_t i = 0; i < m->u.dec.n && !c->dead; i++) {
+		struct ep *ep = find(c, m->u.dec.d[i].qid);
+		if (!ep)
+			continue;      /* left meanwhile */
+		if (m->u.dec.d[i].suspended)
 			sched_suspend(c->s, xq_id(ep->xq), locked);
 		else
 			sched_resume(c->s, xq_id(ep->xq), locked);
 		c->applied++;
+		any = 1;
 	}
 	lk_unlock(c);
-	if (!ep || m->u.dec.cause_ns <= 0)
+	if (!any || m->u.dec.cause_ns <= 0)
 		return;
 	hs_ns t = hs_now();
 	struct hs_msg a;
 	hs_msg_init(&a, HS_OP_APPLIED);
-	a.u.applied = (struct hs_m_applied){ .qid = m->u.dec.qid, .suspended = susp,
+	a.u.applied = (struct hs_m_applied){ .qid = m->u.dec.d[0].qid,
+					     .suspended = m->u.dec.d[0].suspended,
 					     .rtt_ns = t - m->u.dec.cause_ns,
 					     .back_ns = t - m->u.dec.sent_ns,
 					     .lock_ns = locked - got };
@@ -339,7 +343,7 @@ static void *receiver(void *arg)
 			logf_(c, "policy server sent a bad message (%s): ignored", why);
 			continue;
 		}
-		if (m.h.op == HS_OP_SUSPEND || m.h.op == HS_OP_RESUME)
+		if (m.h.op == HS_OP_DECIDE)
 			apply(c, &m);
 		else if (m.h.op == HS_OP_ERROR || m.h.op == HS_OP_REFUSE)
 			logf_(c, "policy server: %.*s", HS_TEXT_MAX, m.u.text.text);

@@ -252,14 +252,7 @@ static void do_policy(struct hs_server *s, struct conn *c, const struct hs_m_pol
 	for (size_t i = 0; i < s->np; i++) {
 		struct xq_stats xs;
 		xq_get_stats(s->p[i]->xq, &xs);
-		if (s->p[i]->told != xs.suspended && s->p[i]->c) {
-			struct hs_msg m;
-			hs_msg_init(&m, xs.suspended ? HS_OP_SUSPEND : HS_OP_RESUME);
-			m.u.dec = (struct hs_m_decision){ .qid = s->p[i]->qid,
-							  .sent_ns = hs_now() };
-			if (serve__send(s, s->p[i]->c, &m) == 0)
-				s->p[i]->told = xs.suspended;
-		}
+		serve__tell(s, s->p[i], xs.suspended);
 	}
 	free(nx);
 	free(ox);

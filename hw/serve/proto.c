@@ -28,8 +28,7 @@ static const struct {
 	[HS_OP_JOIN] = { "JOIN", sizeof(struct hs_m_join) },
 	[HS_OP_LEAVE] = { "LEAVE", sizeof(struct hs_m_qid) },
 	[HS_OP_LOAD] = { "LOAD", sizeof(struct hs_m_load) },
-	[HS_OP_SUSPEND] = { "SUSPEND", sizeof(struct hs_m_decision) },
-	[HS_OP_RESUME] = { "RESUME", sizeof(struct hs_m_decision) },
+	[HS_OP_DECIDE] = { "DECIDE", sizeof(struct hs_m_decide) },
 	[HS_OP_APPLIED] = { "APPLIED", sizeof(struct hs_m_applied) },
 	[HS_OP_BYE] = { "BYE", 0 },
 	[HS_OP_STATUS] = { "STATUS", 0 },
@@ -91,6 +90,11 @@ int hs_msg_check(const struct hs_msg *m, size_t n, char *why, size_t len)
 	if (n != want) {
 		snprintf(why, len, "%s of %zu bytes, expected %zu", hs_op_name(m->h.op),
 			 n, want);
+		return -1;
+	}
+	if (m->h.op == HS_OP_DECIDE && (m->u.dec.n < 1 || m->u.dec.n > HS_DECIDE_MAX)) {
+		snprintf(why, len, "DECIDE of %u decisions (1..%d)", (unsigned)m->u.dec.n,
+			 HS_DECIDE_MAX);
 		return -1;
 	}
 	return 0;

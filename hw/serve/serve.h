@@ -31,8 +31,8 @@
  *          ns), weight, name                REFUSE  reason (then closes)
  *   JOIN   qid, priority, level             ERROR   qid, reason (a JOIN or
  *   LEAVE  qid                                      a ctl request failed)
- *   LOAD   qid, pending, inflight,          SUSPEND qid, cause, sent
- *          deadline (absolute), sent,       RESUME  qid, cause, sent
+ *   LOAD   qid, pending, inflight,          DECIDE  cause, sent, n x
+ *          deadline (absolute), sent,               (qid, suspended)
  *          commands launched so far
  *   APPLIED qid, round trip parts (a decision caused by a LOAD was applied)
  *   BYE
@@ -45,12 +45,19 @@
  * A session: HELLO -> WELCOME (or REFUSE: other version, a server full,
  * a bad HELLO); then JOIN / LOAD / LEAVE at will; BYE or closing the
  * socket leaves every joined queue. The client picks queue ids (qid),
- * unique within its session, never reused. The server sends a decision
- * only when a proxy's state changes (what the client was last told), so
- * SUSPEND and RESUME alternate per queue. A decision's `cause` is the
- * `sent` of the LOAD that caused it (0: a policy timer or a ctl change);
- * the client answers a caused one with APPLIED (load sent -> decision
- * applied, and its parts), which is how the server knows the round trip.
+ * unique within its session, never reused. The server tells a client
+ * the state of a queue only when it differs from what the client was last
+ * told; the decisions the policy made while handling one event (a LOAD, a
+ * timer, a ctl change) go out together, in as few DECIDE messages as hold
+ * them (HS_DECIDE_MAX each), once the event is handled; while a client's
+ * socket is full they wait, and only each queue's latest state is sent. A
+ * DECIDE's `cause` is the `sent` of the earliest LOAD that caused one of
+ * its decisions (0: a policy timer or a ctl change); the client applies
+ * all of them under one lock and answers a caused one with APPLIED (load
+ * sent -> decisions applied, and its parts), which is how the server knows
+ * the round trip. (A process's PyTorch opens some 34 streams; one message
+ * per queue made the last of them wait for the 33 before: measured on an
+ * H200, analysis/reports/h200.md.)
  * Anything else (bad magic, unknown op, wrong size, a message before
  * HELLO, LOAD of an unknown qid) is a protocol error: the server logs it,
  * sends REFUSE and drops the connection (its queues are freed and the
@@ -89,7 +96,7 @@
 /* ---- messages ---------------------------------------------------------------- */
 enum hs_op {
 	HS_OP_HELLO = 1, HS_OP_WELCOME, HS_OP_REFUSE, HS_OP_JOIN, HS_OP_LEAVE,
-	HS_OP_LOAD, HS_OP_SUSPEND, HS_OP_RESUME, HS_OP_APPLIED, HS_OP_BYE,
+	HS_OP_LOAD, HS_OP_DECIDE, HS_OP_APPLIED, HS_OP_BYE,
 	HS_OP_STATUS, HS_OP_ST_SERVER, HS_OP_ST_QUEUE, HS_OP_ST_END,
 	HS_OP_SET, HS_OP_POLICY, HS_OP_OK, HS_OP_ERROR,
 	HS_OP_COUNT_
@@ -140,10 +147,12 @@ struct hs_m_load {
 	int64_t sent_ns;
 	uint64_t launched;        /* commands launched on the queue so far */
 };
-struct hs_m_decision {        /* SUSPEND, RESUME */
-	int32_t qid, pad;
-	int64_t cause_ns;         /* sent_ns of the LOAD that caused it; 0 none */
+#define HS_DECIDE_MAX 28
+struct hs_m_decide {
+	int64_t cause_ns;         /* sent_ns of the earliest LOAD that caused one; 0 none */
 	int64_t sent_ns;          /* when the server sent it */
+	uint32_t n, pad;          /* decisions in d, 1..HS_DECIDE_MAX */
+	struct hs_decision { int32_t qid, suspended; } d[HS_DECIDE_MAX];
 };
 struct hs_m_applied {
 	int32_t qid, suspended;
@@ -196,7 +205,7 @@ struct hs_msg {
 		struct hs_m_join join;
 		struct hs_m_qid qid;
 		struct hs_m_load load;
-		struct hs_m_decision dec;
+		struct hs_m_decide dec;
 		struct hs_m_applied applied;
 		struct hs_m_st_server sts;
 		struct hs_m_st_queue stq;

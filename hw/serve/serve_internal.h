@@ -20,13 +20,14 @@ struct conn {
 	hs_ns slo_ns, deadline_ns;/* relative, 0 none */
 	double weight;
 	hs_ns since_ns;           /* accepted */
-	/* messages its socket did not take yet (an AF_UNIX receiver queues
-	 * only net.unix.max_dgram_qlen packets, 10 by default): sent in order
-	 * when it is writable again; a decision replaces a waiting one of the
-	 * same queue (only the latest state matters) */
+	/* messages its socket did not take yet (the sender's buffer of an
+	 * AF_UNIX socket holds some 200 of them): sent in order when it is
+	 * writable again; decisions wait as state meanwhile (want vs told) */
 	struct hs_msg *out;
 	size_t nout, outcap;
 	size_t out_peak;          /* the most that waited at once */
+	int dirty;                /* a proxy of it has want != told */
+	hs_ns cause;              /* earliest LOAD behind those; 0 none */
 };
 
 /* waiting messages beyond which a client counts as not reading */
@@ -37,6 +38,7 @@ struct proxy {
 	struct conn *c;           /* owner; NULL while being dropped */
 	int32_t qid;              /* the owner's id */
 	int told;                 /* what the owner was last told: 1 suspended */
+	int want;                 /* what the core decided last */
 	int priority, level;
 	double weight;
 	hs_ns deadline_ns;        /* what the core has */
@@ -81,6 +83,8 @@ struct hs_server {
 void serve__log(struct hs_server *s, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 int serve__send(struct hs_server *s, struct conn *c, const struct hs_msg *m);
+/* Notes the core's latest decision for p (sent by serve__flush_decisions). */
+void serve__tell(struct hs_server *s, struct proxy *p, int suspended);
 /* REFUSE with the reason (logged), then c is dropped. */
 void serve__refuse(struct hs_server *s, struct conn *c, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

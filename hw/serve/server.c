@@ -5,9 +5,10 @@
  * connection and a wake-up pipe, with a timeout at the policy's next timer
  * (ns resolution, timer slack 1 ns) or the oldest silent connection's
  * HELLO deadline. Connections are non-blocking both ways: what a client's
- * socket does not take waits in the connection's outbox (decisions
- * coalesced per queue) and goes out when the socket is writable again; a
- * client that stops reading is dropped once HS_OUTBOX_MAX messages wait,
+ * socket does not take waits in the connection's outbox and goes out when
+ * the socket is writable again (decisions wait as state, want vs told, and
+ * are packed into DECIDE messages only when nothing else waits: serve.h);
+ * a client that stops reading is dropped once HS_OUTBOX_MAX messages wait,
  * rather than letting it stall everyone else.
  * A dropped connection's proxies are freed (the policy runs for the
  * others) at the end of the loop iteration, never inside a callback.
@@ -58,11 +59,6 @@ static const char *who(const struct conn *c, char *buf, size_t len)
 	else
 		snprintf(buf, len, "client %u '%s' (pid %d)", c->id, c->name, (int)c->pid);
 	return buf;
-}
-
-static int is_decision(int op)
-{
-	return op == HS_OP_SUSPEND || op == HS_OP_RESUME;
 }
 
 /* Marks c for dropping with the reason. */
@@ -128,13 +124,6 @@ int serve__send(struct hs_server *s, struct conn *c, const struct hs_msg *m)
 			return rc;
 		}
 	}
-	if (is_decision(m->h.op))
-		for (size_t i = 0; i < c->nout; i++)
-			if (is_decision(c->out[i].h.op) &&
-			    c->out[i].u.dec.qid == m->u.dec.qid) {
-				c->out[i] = *m;   /* the latest state, in the first's place */
-				return 0;
-			}
 	if (c->nout >= HS_OUTBOX_MAX) {
 		send_failed(s, c, -EAGAIN);
 		return -EAGAIN;
@@ -198,24 +187,52 @@ static void env_cmd_done(void *ctx, struct xcmd *cmd, hs_ns now)
 {
 }
 
-/* Tells the owner when a proxy's state differs from what it was told. */
-static void tell(struct hs_server *s, struct proxy *p, int suspended)
+void serve__tell(struct hs_server *s, struct proxy *p, int suspended)
 {
-	if (!p->c || p->told == suspended)
+	p->want = suspended;
+	if (!p->c || p->want == p->told)
 		return;
-	struct hs_msg m;
-	hs_msg_init(&m, suspended ? HS_OP_SUSPEND : HS_OP_RESUME);
-	m.u.dec = (struct hs_m_decision){ .qid = p->qid, .cause_ns = s->cause,
-					  .sent_ns = hs_now() };
-	if (serve__send(s, p->c, &m))
-		return;
-	p->told = suspended;
-	if (suspended) {
-		s->suspends++;
-		p->suspends++;
-	} else {
-		s->resumes++;
-		p->resumes++;
+	p->c->dirty = 1;
+	if (s->cause > 0 && (!p->c->cause || s->cause < p->c->cause))
+		p->c->cause = s->cause;
+}
+
+/* Sends every connection the states of its queues that changed since it
+ * was last told, packed into DECIDE messages; a connection whose outbox
+ * holds anything waits (its queues' latest states are sent later). */
+static void flush_decisions(struct hs_server *s)
+{
+	for (size_t k = 0; k < s->nc; k++) {
+		struct conn *c = s->c[k];
+		if (!c->dirty || c->dead || c->nout)
+			continue;
+		struct hs_msg m;
+		hs_msg_init(&m, HS_OP_DECIDE);
+		for (size_t i = 0; i <= s->np; i++) {
+			struct proxy *p = i < s->np ? s->p[i] : NULL;
+			if (p && (p->c != c || p->want == p->told))
+				continue;
+			if (p) {
+				m.u.dec.d[m.u.dec.n++] = (struct hs_decision){ p->qid, p->want };
+				p->told = p->want;
+				if (p->want) {
+					s->suspends++;
+					p->suspends++;
+				} else {
+					s->resumes++;
+					p->resumes++;
+				}
+			}
+			if (m.u.dec.n && (!p || m.u.dec.n == HS_DECIDE_MAX)) {
+				m.u.dec.cause_ns = c->cause;
+				m.u.dec.sent_ns = hs_now();
+				if (serve__send(s, c, &m))
+					break;
+				hs_msg_init(&m, HS_OP_DECIDE);
+			}
+		}
+		c->dirty = 0;
+		c->cause = 0;
 	}
 }
 
@@ -224,7 +241,7 @@ static void env_decided(void *ctx, struct xq *q, int suspended, hs_ns now)
 	struct hs_server *s = ctx;
 	struct proxy *p = xq_user(q);
 	if (p->xq == q)          /* not a queue of a core being replaced */
-		tell(s, p, suspended);
+		serve__tell(s, p, suspended);
 }
 
 struct sched *serve__sched_new(struct hs_server *s, const char *policy,
@@ -578,6 +595,7 @@ int hs_server_run(struct hs_server *s, int until_idle)
 	prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
 	while (!s->stop) {
 		sweep(s);
+		flush_decisions(s);
 		if (until_idle && s->had_conn && !s->nc)
 			return HS_OK;
 		hs_ns now = hs_now();
