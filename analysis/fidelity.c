@@ -10,6 +10,7 @@
  * object; the simulator's, when it ran under several seeds, from "seeds"
  * (per-seed values), so it comes with a confidence interval.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <jansson.h>
 #include <limits.h>
@@ -210,10 +211,25 @@ int analysis_fidelity_real_path(const char *real, const char *policy, char *out,
 	snprintf(out, outlen, "%s/%s/summary.json", real, policy ? policy : "");
 	if (policy && *policy && stat(out, &st) == 0)
 		return 0;
+	/* name the runs that are there (a folder of variants: hpf_t64/, ...) */
+	char runs[256] = "";
+	DIR *d = opendir(real);
+	struct dirent *de;
+	while (d && (de = readdir(d))) {
+		char p[PATH_MAX];
+		size_t l = strlen(runs);
+		if (de->d_name[0] == '.' || (size_t)snprintf(p, sizeof(p), "%s/%s/summary.json",
+							      real, de->d_name) >= sizeof(p) ||
+		    stat(p, &st) || l + strlen(de->d_name) + 3 >= sizeof(runs))
+			continue;
+		snprintf(runs + l, sizeof(runs) - l, "%s%s/", l ? ", " : "", de->d_name);
+	}
+	if (d)
+		closedir(d);
 	snprintf(err, errlen, "%s: no summary.json there%s%s%s (a run directory "
-		 "of hw/bench/pytorch_plan.py, its output folder, or a summary.json)",
+		 "of hw/bench/pytorch_plan.py, its output folder, or a summary.json)%s%s",
 		 real, policy && *policy ? " nor in " : "", policy && *policy ? policy : "",
-		 policy && *policy ? "/" : "");
+		 policy && *policy ? "/" : "", runs[0] ? "; runs there: " : "", runs);
 	return ANALYSIS_EBAD;
 }
 

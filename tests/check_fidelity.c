@@ -207,6 +207,18 @@ START_TEST(test_malformed)
 	ck_assert_int_eq(test_run(cmd, out, sizeof(out)), 3);
 	ck_assert_msg(strstr(out, "simbad/summary.json: seeds: tenant 'hp': "
 			     "standalone.p99_ms values are not numbers"), "%s", out);
+	/* a folder of other policies' runs: they are named */
+	snprintf(cmd, sizeof(cmd), "mkdir -p %s/var && cp -r %s/hpf %s/var/hpf_t64", dir,
+		 REAL, dir);
+	ck_assert_int_eq(system(cmd), 0);
+	snprintf(cmd, sizeof(cmd), "./hipsched fidelity %s/var %s --out %s/o", dir, SIM, dir);
+	ck_assert_int_eq(test_run(cmd, out, sizeof(out)), 3);
+	ck_assert_msg(strstr(out, "/var: no summary.json there nor in hpf/ (a run "
+			     "directory of hw/bench/pytorch_plan.py, its output folder, "
+			     "or a summary.json); runs there: hpf_t64/"), "%s", out);
+	snprintf(cmd, sizeof(cmd), "./hipsched fidelity %s/var/hpf_t64 %s --out %s/o", dir,
+		 SIM, dir);
+	ck_assert_int_eq(test_run(cmd, out, sizeof(out)), 1);
 	/* nothing there; usage */
 	snprintf(cmd, sizeof(cmd), "./hipsched fidelity %s/none %s --out %s/o", dir, SIM, dir);
 	ck_assert_int_eq(test_run(cmd, out, sizeof(out)), 3);
