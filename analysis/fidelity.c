@@ -399,6 +399,21 @@ static void md_num(FILE *f, const char *fmt, double v)
 		fprintf(f, fmt, v);
 }
 
+/* "open lo sep hi close", or "-" when lo is NAN */
+static void md_pair(FILE *f, const char *fmt, double lo, double hi, const char *open,
+		    const char *sep, const char *close)
+{
+	if (isnan(lo)) {
+		fputs("-", f);
+		return;
+	}
+	fputs(open, f);
+	md_num(f, fmt, lo);
+	fputs(sep, f);
+	md_num(f, fmt, hi);
+	fputs(close, f);
+}
+
 void analysis_fidelity_md(FILE *f, const struct fid_table *ts, size_t nt)
 {
 	for (size_t j = 0; j < nt; j++) {
@@ -416,9 +431,9 @@ void analysis_fidelity_md(FILE *f, const struct fid_table *ts, size_t nt)
 		if (t->warn[0])
 			fprintf(f, "- differs besides the figures: %s\n", t->warn);
 		fprintf(f, "\n| tenant | mode | figure | real | simulator | sim 95 %% CI "
-			   "| real in CI | error | bar %.0f %% (goal %.0f %%) |\n",
-			100 * FID_BAR, 100 * FID_GOAL);
-		fprintf(f, "|---|---|---|---:|---:|---|---|---:|---|\n");
+			   "| sim seeds min..max | real in CI | error | bar %.0f %% "
+			   "(goal %.0f %%) |\n", 100 * FID_BAR, 100 * FID_GOAL);
+		fprintf(f, "|---|---|---|---:|---:|---|---|---|---:|---|\n");
 		for (size_t i = 0; i < t->n; i++) {
 			const struct fid_row *w = &t->rows[i];
 			const char *fm = fig[w->metric].fmt;
@@ -428,15 +443,12 @@ void analysis_fidelity_md(FILE *f, const struct fid_table *ts, size_t nt)
 			fputs(" | ", f);
 			md_num(f, fm, w->sim.mean);
 			fputs(" | ", f);
-			if (isnan(w->sim.ci95_lo)) {
+			md_pair(f, fm, w->sim.ci95_lo, w->sim.ci95_hi, "[", ", ", "]");
+			fputs(" | ", f);
+			if (w->sim.n > 1)
+				md_pair(f, fm, w->sim.min, w->sim.max, "", "..", "");
+			else
 				fputs("-", f);
-			} else {
-				fputs("[", f);
-				md_num(f, fm, w->sim.ci95_lo);
-				fputs(", ", f);
-				md_num(f, fm, w->sim.ci95_hi);
-				fputs("]", f);
-			}
 			fprintf(f, " | %s | ", in_ci(w));
 			if (isnan(w->err))
 				fputs("-", f);

@@ -107,9 +107,9 @@ START_TEST(test_files)
 	snprintf(cmd, sizeof(cmd), "./hipsched fidelity %s %s --out %s/o", REAL, SIM, dir);
 	ck_assert_int_eq(test_run(cmd, out, sizeof(out)), 1);   /* lp misses the bar */
 	ck_assert_ptr_nonnull(strstr(out, "| lp | hpf | req/s | 165.00 | 145.00 | "
-				     "[132.58, 157.42] | no | -12.1 % | FAIL |"));
+				     "[132.58, 157.42] | 140.00..150.00 | no | -12.1 % | FAIL |"));
 	ck_assert_ptr_nonnull(strstr(out, "| hp | alone | P99 ms | 3.980 | 4.000 | "
-				     "[3.752, 4.248] | yes | +0.5 % | PASS, goal |"));
+				     "[3.752, 4.248] | 3.900..4.100 | yes | +0.5 % | PASS, goal |"));
 	ck_assert_ptr_nonnull(strstr(out, "13 figures: 6 within 5 % (goal), 5 more "
 				     "within 10 % (bar), 2 beyond the bar, 0 undefined"));
 	snprintf(path, sizeof(path), "%s/o/fidelity.md", dir);
@@ -263,7 +263,7 @@ START_TEST(test_python_nan)
 	snprintf(cmd, sizeof(cmd), "./hipsched fidelity %s %s --out %s/o", path, SIM, dir);
 	ck_assert_int_eq(test_run(cmd, out, sizeof(out)), 1);
 	ck_assert_ptr_nonnull(strstr(out, "| hp | native | P50 ms | - | 4.400 | "
-				     "[3.903, 4.897] | - | - | n/a |"));
+				     "[3.903, 4.897] | 4.200..4.600 | - | - | n/a |"));
 	test_rmtree(dir);
 }
 END_TEST
