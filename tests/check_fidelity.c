@@ -294,16 +294,32 @@ static void standin(const char *dir)
 
 START_TEST(test_command_runs_sim)
 {
-	char dir[64], cmd[1024], out[16384], path[256];
+	char dir[64], cmd[1024], out[32768], path[256];
 	test_mkdtemp(dir, sizeof(dir), "hs_fid");
 	standin(dir);
+	/* both tests in one call, as `make fidelity-h200` makes it */
 	snprintf(cmd, sizeof(cmd), "HIPSCHED_DEVICES=%s/dev %s fidelity %s "
-		 "%s/scenarios/h200_dual.ini --seeds 2 --duration 1s -j 2 --quiet "
-		 "--out %s/o", dir, test_bin(), REAL, dir, dir);
+		 "%s/scenarios/h200_dual.ini %s %s/scenarios/h200_three.ini --seeds 2 "
+		 "--duration 1s -j 2 --quiet --out %s/o", dir, test_bin(), REAL, dir,
+		 FIX "/real_three", dir, dir);
 	int rc = test_run(cmd, out, sizeof(out));
 	ck_assert_msg(rc == 0 || rc == 1, "%d: %s", rc, out);
 	ck_assert_ptr_nonnull(strstr(out, "scenario h200_dual, device h200, policy hpf, "
 				     "1 s, 2 seeds"));
+	ck_assert_ptr_nonnull(strstr(out, "## pytorch_three: real vs simulator"));
+	ck_assert_ptr_nonnull(strstr(out, "scenario h200_three, device h200, policy hpf, "
+				     "1 s, 2 seeds"));
+	snprintf(path, sizeof(path), "%s/o/fidelity.csv", dir);
+	char *csv = test_slurp(path, NULL);
+	size_t lines = 0, three = 0;
+	for (char *p = csv; *p; p++)
+		lines += *p == '\n';
+	for (char *p = csv; (p = strstr(p, "\"pytorch_three\",\"h200_three\"")); p++)
+		three++;
+	free(csv);
+	/* dual 8 + 5 figures; three: two online tenants 8 each, training 5 */
+	ck_assert_uint_eq(three, 21);
+	ck_assert_uint_eq(lines, 1 + 13 + 21);
 	/* the table's simulator side is the run it wrote */
 	snprintf(path, sizeof(path), "%s/o/sim_h200_dual/summary.json", dir);
 	json_error_t je;
@@ -324,14 +340,13 @@ START_TEST(test_command_runs_sim)
 	ck_assert_str_eq(t.warn, "duration 10 s real, 1 s simulated");
 	analysis_fidelity_release(&t);
 
-	/* the three-tenant scenario: a real run with other tenants is refused
-	 * before the simulator runs */
+	/* a real run with other tenants is refused before the simulator runs */
 	snprintf(cmd, sizeof(cmd), "HIPSCHED_DEVICES=%s/dev %s fidelity %s "
-		 "%s/scenarios/h200_three.ini --out %s/o", dir, test_bin(), REAL, dir, dir);
+		 "%s/scenarios/h200_three.ini --out %s/o2", dir, test_bin(), REAL, dir, dir);
 	ck_assert_int_eq(test_run(cmd, out, sizeof(out)), 3);
 	ck_assert_msg(strstr(out, "tenant 'hp' of the real run is not in the scenario"),
 		      "%s", out);
-	snprintf(path, sizeof(path), "%s/o/sim_h200_three", dir);
+	snprintf(path, sizeof(path), "%s/o2/sim_h200_three", dir);
 	ck_assert_int_ne(access(path, F_OK), 0);
 	test_rmtree(dir);
 }
