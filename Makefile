@@ -149,6 +149,7 @@ bench: deps-ensure
 	$(Q)$(MAKE) --no-print-directory hipsched $(B)/sim_ceiling $(B)/wake_late
 	sim/bench/run.sh ./hipsched $(B)/sim_ceiling
 	./hipsched serve --bench
+	./hipsched serve --bench --queues 34
 	$(B)/wake_late 10000
 
 # The event-loop ceiling `make bench` compares the simulator with.
@@ -177,11 +178,14 @@ fidelity-h200: deps-ensure
 		$(H200_RUNS)/three scenarios/h200_three.ini --seeds $(SEEDS) \
 		--out $(FIDELITY_OUT)
 
-# The policy server's decision round trip over a Unix socket (P50 / P99).
+# The policy server's decision round trip over a Unix socket (P50 / P99),
+# with one queue and with a PyTorch process's 34 suspended at once.
 bench-serve: deps-ensure
 	$(Q)$(MAKE) --no-print-directory hipsched
 	./hipsched serve --bench
+	./hipsched serve --bench --queues 34
 	HIPSCHED_RELAY_SPIN=1 ./hipsched serve --bench
+	HIPSCHED_RELAY_SPIN=1 ./hipsched serve --bench --queues 34
 
 clean:
 	rm -rf build hipsched

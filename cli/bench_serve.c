@@ -7,7 +7,9 @@
  * hi's LOAD sent -> lo's core call applying the decision returned (one
  * CLOCK_MONOTONIC for both), as the server collects it from lo's APPLIED;
  * printed as P50 / P90 / P99 / max. HIPSCHED_RELAY_SPIN=1 measures the
- * busy-polling variant.
+ * busy-polling variant. With --queues N, lo has N queues (a PyTorch
+ * process opens some 34 streams), all suspended and resumed together:
+ * the round trip is then the one of their DECIDE messages.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -32,9 +34,9 @@ static void noop_done(void *ctx, struct xcmd *cmd, hs_ns now)
 static void lock_mu(void *m) { pthread_mutex_lock(m); }
 static void unlock_mu(void *m) { pthread_mutex_unlock(m); }
 
-/* One client process: hi toggles its load `count` times (gap_us apart),
- * lo waits for the end (its parent closes `hold`). */
-static int client(const char *sock, int hi, size_t count, int hold)
+/* One client process: hi toggles its load `count` times (200 us apart),
+ * lo, with nq queues, waits for the end (its parent closes `hold`). */
+static int client(const char *sock, int hi, size_t count, size_t nq, int hold)
 {
 	static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 	char err[256];
@@ -50,11 +52,19 @@ static int client(const char *sock, int hi, size_t count, int hold)
 		fprintf(stderr, "hipsched serve --bench: %s\n", err);
 		return 1;
 	}
-	void *ep = hs_client_ep_new(c);
-	struct xq_config cfg = { .priority = h.priority, .level = 1, .user = ep };
-	struct xq *q;
-	if (!ep || xq_create(s, &cfg, &q) || hs_client_join(c, q, HS_PRIO_DEFAULT))
+	nq = hi ? 1 : nq;
+	void **ep = calloc(nq, sizeof(*ep));
+	struct xq **qs = calloc(nq, sizeof(*qs));
+	if (!ep || !qs)
 		return 1;
+	for (size_t k = 0; k < nq; k++) {
+		ep[k] = hs_client_ep_new(c);
+		struct xq_config cfg = { .priority = h.priority, .level = 1, .user = ep[k] };
+		if (!ep[k] || xq_create(s, &cfg, &qs[k]) ||
+		    hs_client_join(c, qs[k], HS_PRIO_DEFAULT))
+			return 1;
+	}
+	struct xq *q = qs[0];
 	if (hi) {
 		struct xcmd x;
 		usleep(100000);          /* lo has joined */
@@ -75,10 +85,15 @@ static int client(const char *sock, int hi, size_t count, int hold)
 		while (read(hold, &b, 1) < 0 && errno == EINTR) {
 		}
 	}
-	hs_client_leave(c, q);
+	for (size_t k = 0; k < nq; k++)
+		hs_client_leave(c, qs[k]);
 	hs_client_close(c);
-	xq_free(q);
-	hs_client_ep_free(ep);
+	for (size_t k = 0; k < nq; k++) {
+		xq_free(qs[k]);
+		hs_client_ep_free(ep[k]);
+	}
+	free(qs);
+	free(ep);
 	sched_free(s);
 	return 0;
 }
@@ -88,7 +103,7 @@ static void *serve_main(void *s)
 	return (void *)(intptr_t)hs_server_run(s, 1);
 }
 
-int cli_serve_bench(size_t count)
+int cli_serve_bench(size_t count, size_t queues)
 {
 	char dir[] = "/tmp/hipsched-bench.XXXXXX", sock[64], err[512];
 	if (!mkdtemp(dir)) {
@@ -116,7 +131,7 @@ int cli_serve_bench(size_t count)
 		pid[k] = fork();
 		if (pid[k] == 0) {
 			close(hold[1]);
-			_exit(client(sock, k == 1, count, hold[0]));
+			_exit(client(sock, k == 1, count, queues, hold[0]));
 		}
 	}
 	close(hold[0]);
@@ -146,9 +161,10 @@ int cli_serve_bench(size_t count)
 		v[i] = (double)r.rtt_ns[i] / 1e3;
 	run_quantiles(v, v ? r.nrtt : 0, q, p, 4);
 	free(v);
-	printf("decision round trip over a Unix socket (%s): %zu decisions, "
-	       "p50 %.1f us, p90 %.1f us, p99 %.1f us, max %.1f us\n",
-	       o.spin ? "busy-polling" : "blocking", r.nrtt, p[0], p[1], p[2], p[3]);
+	printf("decision round trip over a Unix socket (%s, %zu queue%s suspended "
+	       "at once): %zu round trips, p50 %.1f us, p90 %.1f us, p99 %.1f us, "
+	       "max %.1f us\n", o.spin ? "busy-polling" : "blocking", queues,
+	       queues == 1 ? "" : "s", r.nrtt, p[0], p[1], p[2], p[3]);
 	status = r.nrtt ? 0 : 1;
 	run_result_release(&r);
 out:

@@ -38,8 +38,9 @@ int cmd_run(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 int cmd_ctl(int argc, char **argv);
 /* `hipsched serve --bench`: the decision round trip over a Unix socket
- * (count decisions), printed as percentiles. Exit status. */
-int cli_serve_bench(size_t count);
+ * (count load changes; the suspended client has `queues` queues), printed
+ * as percentiles. Exit status. */
+int cli_serve_bench(size_t count, size_t queues);
 int cmd_record(int argc, char **argv);
 
 /* `hipsched sim SCENARIO --bench [--duration D]` (simulator only, not part

@@ -39,7 +39,7 @@ static void serve_usage(FILE *f)
 	fprintf(f,
 		"usage: hipsched serve [--policy P] [--param K=V ...] [--socket PATH]\n"
 		"                      [--config FILE] [--group G] [--max-clients N]\n"
-		"       hipsched serve --bench [--count N]\n\n"
+		"       hipsched serve --bench [--count N] [--queues N]\n\n"
 		"Runs the policy server: one scheduler core whose policy decides for\n"
 		"the queues of every application started with `hipsched run` (and\n"
 		"anything else speaking its protocol, hw/serve/serve.h). Logs clients\n"
@@ -54,7 +54,9 @@ static void serve_usage(FILE *f)
 		"  --max-clients N connections served at once (default %u); more are refused\n"
 		"  --bench         measure the decision round trip (load sent -> decision\n"
 		"                  applied in another process) over a Unix socket, then exit;\n"
-		"                  --count N round trips (default 4000)\n"
+		"                  --count N round trips (default 4000); --queues N: the\n"
+		"                  suspended client has N queues (default 1; a PyTorch\n"
+		"                  process opens about 34), every one suspended and resumed\n"
 		"\nexit status: 0 ok, 1 error (e.g. another server owns the socket), 2 usage,\n"
 		"130 / 143 ended by SIGINT / SIGTERM\n", def, HS_SERVER_MAX_CONNS);
 }
@@ -100,13 +102,14 @@ int cmd_serve(int argc, char **argv)
 		{ "max-clients", required_argument, NULL, 'm' },
 		{ "bench", no_argument, NULL, 'b' },
 		{ "count", required_argument, NULL, 'n' },
+		{ "queues", required_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *policy = NULL, *sockopt = NULL, *config = NULL, *group = NULL;
 	struct hs_param *pv = calloc((size_t)argc + 1, sizeof(*pv));
 	size_t np = 0;
-	long gid = -1, maxc = 0, count = 4000;
+	long gid = -1, maxc = 0, count = 4000, queues = 1;
 	int bench = 0, c, status = 1;
 	char *end;
 	struct scenario *sc = NULL;
@@ -135,15 +138,16 @@ int cmd_serve(int argc, char **argv)
 			break;
 		}
 		case 'm':
-		case 'n': {
+		case 'n':
+		case 'q': {
 			long v = strtol(optarg, &end, 10);
-			if (end == optarg || *end || v < 1 || v > 100000000) {
+			if (end == optarg || *end || v < 1 || v > (c == 'q' ? 4096 : 100000000)) {
 				cli_error("serve: bad --%s '%s'", c == 'm' ? "max-clients" :
-					  "count", optarg);
+					  c == 'n' ? "count" : "queues", optarg);
 				free(pv);
 				return 2;
 			}
-			*(c == 'm' ? &maxc : &count) = v;
+			*(c == 'm' ? &maxc : c == 'n' ? &count : &queues) = v;
 			break;
 		}
 		case 'h':
@@ -165,7 +169,7 @@ int cmd_serve(int argc, char **argv)
 	}
 	if (bench) {
 		free(pv);
-		return cli_serve_bench((size_t)count);
+		return cli_serve_bench((size_t)count, (size_t)queues);
 	}
 	if (group && parse_gid(group, &gid)) {
 		cli_error("serve: --group '%s': no such group", group);

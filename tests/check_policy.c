@@ -219,14 +219,19 @@ START_TEST(test_hpf_with_l2)
 }
 END_TEST
 
-static struct sched *hpf_linger(const char *ms)
+static struct sched *with_linger(const char *policy, const char *ms)
 {
 	struct sched_env env = fake_env_make(&fe, &fake_backend_ops);
 	struct hs_param p = { "linger", ms };
 	char msg[128];
-	struct sched *s = sched_create(&env, "hpf", &p, 1, NULL, msg, sizeof(msg));
+	struct sched *s = sched_create(&env, policy, &p, 1, NULL, msg, sizeof(msg));
 	ck_assert_msg(s != NULL, "%s", msg);
 	return s;
+}
+
+static struct sched *hpf_linger(const char *ms)
+{
+	return with_linger("hpf", ms);
 }
 
 START_TEST(test_hpf_linger_holds_lower)
@@ -358,6 +363,47 @@ START_TEST(test_edf_no_deadline_ties)
 }
 END_TEST
 
+/* edf with linger: the queue with a deadline keeps the GPU (and its
+ * deadline) through a host gap shorter than linger; the batch queue runs
+ * once the linger ran out; without linger it runs in the gap. */
+START_TEST(test_edf_linger)
+{
+	for (int lg = 0; lg < 2; lg++) {
+		memset(&h1, 0, sizeof(h1));
+		memset(&h2, 0, sizeof(h2));
+		struct sched *s = lg ? with_linger("edf", "0.2") : fake_sched(&fe, "edf");
+		struct xq *rt = fake_xq(s, &h1, 1, 1, 4, 2);
+		struct xq *bat = fake_xq(s, &h2, 1, 1, 4, 2);
+		submit_n(bat, cmds[1], 2, 0);
+		xq_set_deadline(rt, 6000000, 10);
+		submit_n(rt, cmds[0], 1, 10);
+		ck_assert_int_eq(stats(bat).suspended, 1);
+		xq_complete(rt, &cmds[0][0], 50000);       /* a host gap begins */
+		ck_assert_int_eq(stats(bat).suspended, lg);
+		if (!lg) {
+			sched_free(s);
+			continue;
+		}
+		ck_assert_int_eq(fe.timer, 50000 + 200000);
+		xq_submit(rt, &cmds[0][1], 90000);         /* the next kernel, in time */
+		sched_on_timer(s, 250000);                 /* ready again: nothing ends */
+		ck_assert_int_eq(stats(bat).suspended, 1);
+		xq_complete(rt, &cmds[0][1], 300000);
+		sched_on_timer(s, 400000);                 /* early */
+		ck_assert_int_eq(stats(bat).suspended, 1);
+		sched_on_timer(s, 500000);
+		ck_assert_int_eq(stats(bat).suspended, 0);
+		sched_free(s);
+	}
+	/* a bad value is refused by name */
+	struct sched_env env = fake_env_make(&fe, &fake_backend_ops);
+	struct hs_param p = { "linger", "-1" };
+	char msg[128];
+	ck_assert_ptr_null(sched_create(&env, "edf", &p, 1, NULL, msg, sizeof(msg)));
+	ck_assert_ptr_nonnull(strstr(msg, "linger"));
+}
+END_TEST
+
 START_TEST(test_bp_rotates)
 {
 	struct sched_env env = fake_env_make(&fe, &fake_backend_ops);
@@ -433,6 +479,7 @@ Suite *policy_suite(void)
 	tcase_add_test(t, test_proxy_queues);
 	tcase_add_test(t, test_edf_earliest_runs);
 	tcase_add_test(t, test_edf_no_deadline_ties);
+	tcase_add_test(t, test_edf_linger);
 	tcase_add_test(t, test_bp_rotates);
 	tcase_add_test(t, test_bp_idle_gives_turn);
 	suite_add_tcase(s, t);

@@ -304,10 +304,10 @@ static void apply(struct hs_client *c, const struct hs_msg *m)
 	hs_ns locked = hs_now();
 	int any = 0;
 	for (uint32_t i = 0; i < m->u.dec.n && !c->dead; i++) {
-		struct ep *ep = find(c, m->u.dec.d[i].qid);
+		struct ep *ep = find(c, (int32_t)(m->u.dec.d[i] & ~HS_DECIDE_SUSPEND));
 		if (!ep)
 			continue;      /* left meanwhile */
-		if (m->u.dec.d[i].suspended)
+		if (m->u.dec.d[i] & HS_DECIDE_SUSPEND)
 			sched_suspend(c->s, xq_id(ep->xq), locked);
 		else
 			sched_resume(c->s, xq_id(ep->xq), locked);
@@ -320,8 +320,9 @@ static void apply(struct hs_client *c, const struct hs_msg *m)
 	hs_ns t = hs_now();
 	struct hs_msg a;
 	hs_msg_init(&a, HS_OP_APPLIED);
-	a.u.applied = (struct hs_m_applied){ .qid = m->u.dec.d[0].qid,
-					     .suspended = m->u.dec.d[0].suspended,
+	a.u.applied = (struct hs_m_applied){
+		.qid = (int32_t)(m->u.dec.d[0] & ~HS_DECIDE_SUSPEND),
+		.suspended = !!(m->u.dec.d[0] & HS_DECIDE_SUSPEND),
 					     .rtt_ns = t - m->u.dec.cause_ns,
 					     .back_ns = t - m->u.dec.sent_ns,
 					     .lock_ns = locked - got };

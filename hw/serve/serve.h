@@ -32,7 +32,7 @@
  *   JOIN   qid, priority, level             ERROR   qid, reason (a JOIN or
  *   LEAVE  qid                                      a ctl request failed)
  *   LOAD   qid, pending, inflight,          DECIDE  cause, sent, n x
- *          deadline (absolute), sent,               (qid, suspended)
+ *          deadline (absolute), sent,               qid | suspended bit
  *          commands launched so far
  *   APPLIED qid, round trip parts (a decision caused by a LOAD was applied)
  *   BYE
@@ -147,12 +147,13 @@ struct hs_m_load {
 	int64_t sent_ns;
 	uint64_t launched;        /* commands launched on the queue so far */
 };
-#define HS_DECIDE_MAX 28
+#define HS_DECIDE_MAX 56
+#define HS_DECIDE_SUSPEND 0x80000000u   /* in d[i]: suspended; else resumed */
 struct hs_m_decide {
 	int64_t cause_ns;         /* sent_ns of the earliest LOAD that caused one; 0 none */
 	int64_t sent_ns;          /* when the server sent it */
 	uint32_t n, pad;          /* decisions in d, 1..HS_DECIDE_MAX */
-	struct hs_decision { int32_t qid, suspended; } d[HS_DECIDE_MAX];
+	uint32_t d[HS_DECIDE_MAX];   /* qid (>= 0, JOIN's) | HS_DECIDE_SUSPEND */
 };
 struct hs_m_applied {
 	int32_t qid, suspended;

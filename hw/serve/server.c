@@ -213,7 +213,8 @@ static void flush_decisions(struct hs_server *s)
 			if (p && (p->c != c || p->want == p->told))
 				continue;
 			if (p) {
-				m.u.dec.d[m.u.dec.n++] = (struct hs_decision){ p->qid, p->want };
+				m.u.dec.d[m.u.dec.n++] = (uint32_t)p->qid |
+							 (p->want ? HS_DECIDE_SUSPEND : 0);
 				p->told = p->want;
 				if (p->want) {
 					s->suspends++;
