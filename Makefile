@@ -8,7 +8,8 @@
 #   make bench        simulator speed figures, the policy server's round trip
 #   make bench-serve  the policy server's decision round trip (blocking, spinning)
 #   make fidelity-h200  the simulator against the real PyTorch runs on the H200
-#                     (H200_RUNS=DIR SEEDS=N; analysis/README.md, "Fidelity")
+#                     (DUAL_RUN=DIR THREE_RUN=DIR or H200_RUNS=DIR, SEEDS=N;
+#                     analysis/README.md, "Fidelity")
 #   make shim         build/<flavor>/libhipsched.so, the interception library
 #   make bench-shim   its cost per intercepted call (against a fake libcuda)
 #   make shim-amd     build/<flavor>/libhipsched-amd.so, the same for ROCm
@@ -166,16 +167,19 @@ $(B)/wake_late: sim/bench/wake_late.c
 
 # Issue 12's fidelity table: the simulator (scenarios/h200_*.ini on
 # traces/data/h200/ and sim/devices/h200.ini, SEEDS seeds) against the real
-# PyTorch runs of hw/bench/pytorch_plan.py (the dual and three test folders
-# under H200_RUNS); tables in FIDELITY_OUT/fidelity.{md,csv}
+# PyTorch runs of hw/bench/pytorch_plan.py (its dual and three output
+# folders: DUAL_RUN, THREE_RUN, by default under H200_RUNS, one run of
+# hw/bench/h200.sh); tables in FIDELITY_OUT/fidelity.{md,csv}
 # (analysis/README.md, "Fidelity").
 H200_RUNS    ?= analysis/reports/h200_runs
+DUAL_RUN     ?= $(H200_RUNS)/dual
+THREE_RUN    ?= $(H200_RUNS)/three
 SEEDS        ?= 10
 FIDELITY_OUT ?= runs/fidelity_h200
 fidelity-h200: deps-ensure
 	$(Q)$(MAKE) --no-print-directory hipsched
-	./hipsched fidelity $(H200_RUNS)/dual scenarios/h200_dual.ini \
-		$(H200_RUNS)/three scenarios/h200_three.ini --seeds $(SEEDS) \
+	./hipsched fidelity $(DUAL_RUN) scenarios/h200_dual.ini \
+		$(THREE_RUN) scenarios/h200_three.ini --seeds $(SEEDS) \
 		--out $(FIDELITY_OUT)
 
 # The policy server's decision round trip over a Unix socket (P50 / P99),
