@@ -35,7 +35,8 @@ Q :=
 endif
 
 DEB_PKGS := build-essential pkg-config libgsl-dev libcsv-dev check \
-            libinih-dev libjansson-dev gnuplot-nox zlib1g-dev libamdhip64-dev clang
+            libinih-dev libjansson-dev gnuplot-nox zlib1g-dev libamdhip64-dev clang \
+            python3
 DEB_PKGS_AMD := libamdhip64-dev
 
 FLAVOR := $(if $(filter 1,$(SANITIZE)),san,rel)$(if $(HW),-$(HW))$(if $(filter 1,$(STATIC)),-static)
@@ -127,6 +128,7 @@ include hw/shim/amd.mk
 deps-ensure:
 	@if ! pkg-config --exists $(PKG_LIBS) check 2>/dev/null || \
 	    [ ! -f /usr/include/csv.h ] || ! command -v gnuplot >/dev/null || \
+	    ! command -v python3 >/dev/null || \
 	    [ ! -f /usr/include/hip/hip_runtime_api.h ]; then \
 		$(MAKE) --no-print-directory deps; fi
 

@@ -10,6 +10,8 @@
 #   compat  shim_compat.py natively, pass-through and under hpf
 #   overhead ResNet-50 b32 closed loop, 10 s: native, pass-through, hpf
 #           in the process at thresholds $OVH_THRESHOLDS (default 16 64)
+#   faults  the dual test with the server, then hp, SIGKILLed 8 s into the
+#           hpf window (native and hpf windows, 20 s)
 #   record  `hipsched record` of the plan's models (traces for the
 #           simulator, no profiler) and `hipsched hw calibrate`
 # DUR (s per mode, default 30), POLICY_ARGS (extra pytorch_plan.py args),
@@ -53,6 +55,11 @@ compat)
 	step 200 env LD_PRELOAD=$SHIM HIPSCHED_POLICY=hpf $C --out $R/compat_hpf.json 2> $R/compat_hpf.log
 	python3 hw/bench/shim_compat_diff.py $R/compat_native.json $R/compat_pass.json \
 		$R/compat_hpf.json $R/compat_prof.json | tee $R/compat.txt ;;
+faults)
+	for who in server hp; do
+		plan 200 dual --duration 20 --modes native,policy --policies hpf \
+			--param linger=0.2 --kill $who@8 --out $R/fault_$who | tee $R/fault_$who.txt
+	done ;;
 overhead)
 	A="python3 hw/bench/pytorch_app.py --model resnet50 --batch 32 --duration 10 --warmup 20"
 	step 90 $A --out $R/ovh_native.csv

@@ -19,6 +19,8 @@ come from `hipsched status --json` at the end of the window.
 
 usage: pytorch_plan.py TEST [--duration S] [--policies hpf,edf] [--out DIR]
        [--hipsched PATH] [--shim PATH] [--modes standalone,native,policy]
+       [--param K=V] [--run-arg ARG] [--variant LABEL=POLICY:TENANT:ARG,...]
+       [--kill WHO@S] [--app PATH]
 TEST: dual | three | rt | same (two streams of one process, the policy
 in the process: HIPSCHED_POLICY, libhipsched.so from --shim)
 """
@@ -201,7 +203,7 @@ def run_mode(a, test, mode, names, raw, policy=None, targs=None, venv=None):
     for name, prio, app_args, run_args, slo in tenants:
         out = os.path.join(d, name + ".csv")
         ready = os.path.join(d, name + ".ready")
-        argv = [sys.executable, APP, "--name", name, "--duration",
+        argv = [sys.executable, a.app, "--name", name, "--duration",
                 str(a.duration), "--out", out, "--ready", ready, "--go", go,
                 "--seed", str(a.seed)] + app_args
         env = dict(env0)
@@ -246,8 +248,23 @@ def run_mode(a, test, mode, names, raw, policy=None, targs=None, venv=None):
         f.write("%d\n" % t0)
     os.replace(go + ".tmp", go)
     gpu = Gpu(os.path.join(d, "gpu_util.txt"))
-    time.sleep(0.2 + a.duration * 0.95)
-    if server:
+    killed = None
+    if policy and a.kill:
+        # the fault test: SIGKILL the server or a tenant mid-window
+        who, _, at = a.kill.partition("@")
+        time.sleep(0.2 + float(at))
+        victim = server if who == "server" else next(
+            (p for n, p, _ in procs if n == who), None)
+        if victim is None:
+            give_up("--kill %s: no such process in this mode" % who)
+        victim.kill()
+        killed = who
+        extras["killed"] = {"who": who, "at_s": float(at)}
+        print("%s: killed %s (SIGKILL) %.1f s into the window" % (mode, who, float(at)))
+        time.sleep(max(0.0, a.duration * 0.95 - float(at)))
+    else:
+        time.sleep(0.2 + a.duration * 0.95)
+    if server and killed != "server":
         st = subprocess.run([a.hipsched, "status", "--socket", sock, "--json"],
                             capture_output=True, text=True, timeout=20)
         with open(os.path.join(d, "status.json"), "w") as f:
@@ -262,7 +279,7 @@ def run_mode(a, test, mode, names, raw, policy=None, targs=None, venv=None):
             p.wait(timeout=a.duration + 60)
         except subprocess.TimeoutExpired:
             give_up("%s did not end 60 s after its window" % n)
-        if p.returncode:
+        if p.returncode and n != killed:
             print("%s/%s exited %d (see %s/%s.log)" % (mode, n, p.returncode, d, n))
             rc = 1
     extras["gpu_util"] = gpu.stop()
@@ -278,6 +295,8 @@ def run_mode(a, test, mode, names, raw, policy=None, targs=None, venv=None):
     rows = {}
     sums = {}
     for n, _, _ in procs:
+        if n == killed:
+            continue
         rows.update(read_csv(os.path.join(d, n + ".csv")))
         with open(os.path.join(d, n + ".csv.json")) as f:
             for t in json.load(f)["tenants"]:
@@ -318,6 +337,14 @@ def main():
                          "of TENANT:ARG sets K for the server and every "
                          "tenant; param:K=V a policy parameter of that run "
                          "only")
+    ap.add_argument("--kill", default="",
+                    help="WHO@S: in each policy window, SIGKILL the server "
+                         "(WHO=server) or a tenant S seconds in; the others "
+                         "must finish with outputs equal to native's")
+    ap.add_argument("--app", default=APP,
+                    help="the application (default: pytorch_app.py beside "
+                         "this script; tests/fixtures/plan/plan_app.py is a "
+                         "stand-in without PyTorch)")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--warmup-limit", type=int, default=150,
                     help="seconds an application may take to be ready")
@@ -379,7 +406,15 @@ def main():
             a.vparam = vpar or []
             r, e = run_mode(a, test, p, names, raw, policy=pol, targs=targs,
                             venv=venv)
-            res[p] = {n: stats(r[n], a.duration, slo[n]) for n in names}
+            res[p] = {n: stats(r[n], a.duration, slo[n]) for n in names if n in r}
+            if a.kill:
+                # after the kill (0.5 s of grace): the survivors' rate
+                t_k = (float(a.kill.partition("@")[2]) + 0.5) * 1e9
+                for n in res[p]:
+                    after = [x for x in r[n] if t_k <= x[3] <= a.duration * 1e9]
+                    res[p][n]["throughput_after_kill_rps"] = (
+                        len(after) / (a.duration - t_k / 1e9)
+                        if a.duration * 1e9 > t_k else None)
             ext[p] = e
     alone = res.get("standalone", {})
 
@@ -391,8 +426,10 @@ def main():
                                              alone[n]["throughput_rps"])
         s["p99_ms"] = s["latency_ms"]["p99"]
 
-    print("test %s: real PyTorch processes, %g s per mode, policies %s"
-          % (a.test, a.duration, ",".join(r[0] for r in runs)))
+    print("test %s: %s, %g s per mode, policies %s"
+          % (a.test, "real PyTorch processes" if a.app == APP else
+             "processes of " + os.path.basename(a.app), a.duration,
+             ",".join(r[0] for r in runs)))
     print()
     print("tenant     prio mode           done    p50 ms    p90 ms    p99 ms"
           "    max ms      req/s  p99/alone  tput/alone    in SLO")
@@ -431,12 +468,27 @@ def main():
                       "command seen done): %d, p50 %.1f us, p99 %.1f us, max "
                       "%.1f us" % (p, n, st.get("preempt_count", len(pl)),
                                    quantile(pl, .5), quantile(pl, .99), pl[-1]))
+        alive = [n for n in names if n in res[p]]
         same = all(ext[p]["checksums"].get(n) == ext.get("native", {}).get(
-            "checksums", {}).get(n) for n in names) if "native" in ext else None
+            "checksums", {}).get(n) for n in alive) if "native" in ext else None
         print("outputs bitwise equal to native (%s): %s" % (p, same))
         fails = 0
         print("verdict (%s):" % p)
-        for n, key, kind, bound in test["verdict"]:
+        verdict = test["verdict"]
+        if a.kill:
+            # the fault test: every survivor finished its window (no hang,
+            # exit 0: run_mode fails otherwise), with native's outputs, and
+            # ran on after the kill
+            verdict = [(n, "throughput_after_kill_rps", "min", 0.1) for n in alive]
+            fails += same is False
+            print("  %s  %-36s %s" % ("PASS" if same is not False else "FAIL",
+                                      "survivors' outputs equal native's", same))
+            for n in alive:
+                if n in alone:
+                    print("  (%s after the kill: %.2f req/s; alone %.2f)" % (
+                        n, res[p][n]["throughput_after_kill_rps"] or 0,
+                        alone[n]["throughput_rps"]))
+        for n, key, kind, bound in verdict:
             v = res[p][n].get(key)
             ok = v is not None and (v <= bound if kind == "max" else v >= bound)
             fails += not ok
@@ -450,7 +502,7 @@ def main():
                 "duration_s": a.duration, "gpu_util": ext[p].get("gpu_util"),
                 "server": ext[p].get("server"),
                 "verdict": "FAIL" if fails else "PASS", "tenants": []}
-        for n in names:
+        for n in alive:
             t = dict(res[p][n])
             t.update({"name": n, "priority": prio[n], "slo_ms": slo[n]})
             if "native" in res:

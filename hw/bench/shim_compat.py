@@ -22,7 +22,6 @@ import sys
 import time
 
 import torch
-import torch.nn as nn
 
 sys.path.insert(0, __import__("os").path.dirname(__file__))
 from pytorch_app import digest, make_model  # noqa: E402

@@ -22,7 +22,7 @@ SHIMAMD_CFLAGS := -std=gnu11 -O2 -g -fPIC -MMD -MP -Wall -Wextra -Wno-unused-par
 SHIMAMD_LIB_CFLAGS := $(SHIMAMD_CFLAGS) -fvisibility=hidden -iquote core -iquote hw \
 	-iquote hw/shim -iquote hw/serve -DSHIM_DLSYM_GLIBC_VERSIONS
 SHIMAMD_SO := $(B)/libhipsched-amd.so
-SHIMAMD_SRCS := hw/shim/hip.c hw/shim/hip_record.c hw/shim/dlsym.c hw/shim/record.c $(SHIM_ENGINE) $(wildcard core/*.c) $(SHIM_SERVE)
+SHIMAMD_SRCS := hw/shim/hip.c hw/shim/hip_wrap.c hw/shim/hip_record.c hw/shim/dlsym.c hw/shim/record.c $(SHIM_ENGINE) $(wildcard core/*.c) $(SHIM_SERVE)
 SHIMAMD_OBJS := $(SHIMAMD_SRCS:%.c=$(SHIMAMD)/obj/%.o)
 SHIMAMD_FAKE := $(SHIMAMD)/fake
 SHIMAMD_FILES := $(SHIMAMD)/libhipsched-amd.so $(SHIMAMD_FAKE)/libamdhip64.so.5 \

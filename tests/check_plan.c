@@ -1,0 +1,166 @@
+/* The driver of the plan's tests on real applications
+ * (hw/bench/pytorch_plan.py) run end to end on the CPU, with the stand-in
+ * application tests/fixtures/plan/plan_app.py (the same harness as
+ * pytorch_app.py, hw/bench/app_loop.py, sleeping instead of running a
+ * model) under the real `hipsched serve` and `hipsched run`: the table,
+ * the verdict, the run directory `compare` reads, policy variants, and the
+ * fault runs (the server or an application SIGKILLed mid-window). */
+#include <check.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "test_util.h"
+
+static char dir[256];
+static char out[65536];
+
+/* pytorch_plan.py dual, 2 s per mode, with EXTRA; its exit status. */
+static int plan(const char *extra)
+{
+	char cmd[2048];
+	snprintf(cmd, sizeof(cmd),
+		 "python3 hw/bench/pytorch_plan.py dual --duration 2 "
+		 "--app tests/fixtures/plan/plan_app.py --hipsched %s "
+		 "--param linger=0.2 --out %s/run %s", test_bin(), dir, extra);
+	return test_run(cmd, out, sizeof(out));
+}
+
+static json_t *summary(const char *policy)
+{
+	char p[512];
+	snprintf(p, sizeof(p), "%s/run/%s/summary.json", dir, policy);
+	json_error_t e;
+	json_t *j = json_load_file(p, 0, &e);
+	ck_assert_msg(j != NULL, "%s: %s", p, e.text);
+	return j;
+}
+
+static json_t *tenant(json_t *s, const char *name)
+{
+	size_t i;
+	json_t *t;
+	json_array_foreach(json_object_get(s, "tenants"), i, t)
+		if (!strcmp(json_string_value(json_object_get(t, "name")), name))
+			return t;
+	return NULL;
+}
+
+START_TEST(test_plan_dual_and_variant)
+{
+	test_mkdtemp(dir, sizeof(dir), "check_plan");
+	/* 0 or 1: the verdict on the stand-in's timing depends on how loaded
+	 * the machine is; what is checked here is everything else */
+	int rc = plan("--variant hpf_t4=hpf:lp:--threshold=4,param:linger=0.5");
+	ck_assert_msg(rc == 0 || rc == 1, "exit %d:\n%s", rc, out);
+	ck_assert_ptr_nonnull(strstr(out, "processes of plan_app.py, 2 s per mode, "
+				     "policies hpf,hpf_t4"));
+	ck_assert_ptr_nonnull(strstr(out, "outputs bitwise equal to native (hpf): True"));
+	ck_assert_ptr_nonnull(strstr(out, "outputs bitwise equal to native (hpf_t4): True"));
+	ck_assert_ptr_nonnull(strstr(out, "  hp.p99_vs_standalone_max             measured "));
+	ck_assert_ptr_nonnull(strstr(out, rc ? "overall: FAIL" : "overall: PASS"));
+	/* every mode's row, for both tenants */
+	const char *rows[] = { "hp           10 standalone", "hp           10 native",
+			       "hp           10 hpf ", "hp           10 hpf_t4",
+			       "lp            1 standalone", "lp            1 hpf_t4" };
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
+		ck_assert_msg(strstr(out, rows[i]) != NULL, "no row '%s' in:\n%s", rows[i], out);
+	for (int k = 0; k < 2; k++) {
+		json_t *s = summary(k ? "hpf_t4" : "hpf");
+		const char *v = json_string_value(json_object_get(s, "verdict"));
+		ck_assert(v && (!strcmp(v, "PASS") || !strcmp(v, "FAIL")));
+		json_t *hp = tenant(s, "hp"), *lp = tenant(s, "lp");
+		ck_assert_ptr_nonnull(hp);
+		ck_assert_ptr_nonnull(lp);
+		/* 10/s for 2 s; the stand-in's lp is a closed loop of ~4 ms */
+		ck_assert_int_eq(json_integer_value(json_object_get(hp, "completed")), 20);
+		ck_assert_int_gt(json_integer_value(json_object_get(lp, "completed")), 100);
+		ck_assert_ptr_nonnull(json_object_get(hp, "standalone"));
+		ck_assert_ptr_nonnull(json_object_get(hp, "p99_vs_standalone"));
+		/* the server answered its status: its figures are there */
+		ck_assert(json_is_object(json_object_get(s, "server")));
+		json_decref(s);
+	}
+	/* the variant's server got its own parameter and the tenant its own
+	 * threshold; the plain run did not */
+	char p[512];
+	snprintf(p, sizeof(p), "%s/run/raw/hpf_t4/serve.log", dir);
+	char *log = test_slurp(p, NULL);
+	ck_assert_ptr_nonnull(strstr(log, "policy hpf (linger=0.2, linger=0.5) on "));   /* the last wins */
+	free(log);
+	snprintf(p, sizeof(p), "%s/run/raw/hpf/serve.log", dir);
+	log = test_slurp(p, NULL);
+	ck_assert_ptr_null(strstr(log, "linger=0.5"));
+	free(log);
+	/* requests.csv: every mode's rows */
+	snprintf(p, sizeof(p), "%s/run/hpf/requests.csv", dir);
+	char *csv = test_slurp(p, NULL);
+	ck_assert_ptr_nonnull(strstr(csv, "\nhp,standalone,0,"));
+	ck_assert_ptr_nonnull(strstr(csv, "\nlp,native,0,"));
+	ck_assert_ptr_nonnull(strstr(csv, "\nhp,policy,19,"));
+	free(csv);
+	test_rmtree(dir);
+}
+END_TEST
+
+/* SIGKILL the server 0.8 s into the window: both applications go on
+ * (unscheduled) to the end of it with native's outputs; or SIGKILL hp: lp
+ * goes on. */
+START_TEST(test_plan_faults)
+{
+	const char *who[] = { "server", "hp" };
+	for (int k = 0; k < 2; k++) {
+		test_mkdtemp(dir, sizeof(dir), "check_plan");
+		char extra[64];
+		snprintf(extra, sizeof(extra), "--modes standalone,native,policy --kill %s@0.8",
+			 who[k]);
+		int rc = plan(extra);
+		ck_assert_msg(rc == 0, "--kill %s: exit %d:\n%s", who[k], rc, out);
+		char line[96];
+		snprintf(line, sizeof(line), "hpf: killed %s (SIGKILL) 0.8 s into the window",
+			 who[k]);
+		ck_assert_msg(strstr(out, line) != NULL, "no '%s' in:\n%s", line, out);
+		ck_assert_ptr_nonnull(strstr(out, "PASS  survivors' outputs equal native's"));
+		ck_assert_ptr_nonnull(strstr(out, "PASS  lp.throughput_after_kill_rps_min"));
+		json_t *s = summary("hpf");
+		ck_assert_str_eq(json_string_value(json_object_get(s, "verdict")), "PASS");
+		json_t *lp = tenant(s, "lp");
+		ck_assert_ptr_nonnull(lp);
+		/* lp ran on after the kill at most of its standalone rate */
+		double after = json_real_value(json_object_get(lp, "throughput_after_kill_rps"));
+		double alone = json_real_value(json_object_get(json_object_get(lp, "standalone"),
+							       "throughput_rps"));
+		ck_assert_msg(after > 0.5 * alone, "lp after the kill %.1f/s, alone %.1f/s",
+			      after, alone);
+		ck_assert((tenant(s, "hp") != NULL) == (k == 0));
+		json_decref(s);
+		test_rmtree(dir);
+	}
+}
+END_TEST
+
+/* A bad --variant or --kill is refused before anything runs. */
+START_TEST(test_plan_bad_args)
+{
+	test_mkdtemp(dir, sizeof(dir), "check_plan");
+	ck_assert_int_eq(plan("--variant x=hpf:nobody:--threshold=4"), 2);
+	ck_assert_ptr_nonnull(strstr(out, "is not TENANT:ARG with a tenant of hp,lp"));
+	ck_assert_int_eq(plan("--variant =hpf"), 2);
+	ck_assert_ptr_nonnull(strstr(out, "not LABEL=POLICY:TENANT:ARG"));
+	ck_assert_int_eq(plan("--kill nobody@0.5 --modes policy"), 1);
+	ck_assert_ptr_nonnull(strstr(out, "--kill nobody: no such process"));
+	test_rmtree(dir);
+}
+END_TEST
+
+Suite *plan_suite(void)
+{
+	Suite *s = suite_create("plan");
+	TCase *t = tcase_create("plan");
+	tcase_set_timeout(t, 240);
+	tcase_add_test(t, test_plan_dual_and_variant);
+	tcase_add_test(t, test_plan_faults);
+	tcase_add_test(t, test_plan_bad_args);
+	suite_add_tcase(s, t);
+	return s;
+}
