@@ -352,6 +352,49 @@ START_TEST(test_command_runs_sim)
 }
 END_TEST
 
+/* The real side as hw/bench/pytorch_plan.py itself writes it: its dual
+ * test on the CPU (the stand-in application of tests/check_plan.c under
+ * the real serve / run), 1 s per mode, against the H200 scenario. */
+START_TEST(test_plan_driver_output)
+{
+	char dir[64], cmd[2048], out[32768], path[256], err[1024];
+	test_mkdtemp(dir, sizeof(dir), "hs_fid");
+	standin(dir);
+	snprintf(cmd, sizeof(cmd), "python3 hw/bench/pytorch_plan.py dual --duration 1 "
+		 "--app tests/fixtures/plan/plan_app.py --hipsched %s --param linger=0.2 "
+		 "--out %s/plan", test_bin(), dir);
+	int rc = test_run(cmd, out, sizeof(out));
+	ck_assert_msg(rc == 0 || rc == 1, "pytorch_plan.py exit %d:\n%s", rc, out);
+	snprintf(cmd, sizeof(cmd), "HIPSCHED_DEVICES=%s/dev %s fidelity %s/plan "
+		 "%s/scenarios/h200_dual.ini --seeds 2 -j 2 --quiet --out %s/o", dir,
+		 test_bin(), dir, dir, dir);
+	rc = test_run(cmd, out, sizeof(out));
+	ck_assert_msg(rc == 0 || rc == 1, "fidelity exit %d:\n%s", rc, out);
+	ck_assert_ptr_nonnull(strstr(out, "(policy hpf, 1 s per mode)"));
+	/* every figure defined on the real side, and read as the file has it */
+	struct fid_table t;
+	snprintf(path, sizeof(path), "%s/plan", dir);
+	char sd[256];
+	snprintf(sd, sizeof(sd), "%s/o/sim_h200_dual", dir);
+	ck_assert_msg(analysis_fidelity(path, sd, 0, &t, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_uint_eq(t.n, 13);
+	for (size_t i = 0; i < t.n; i++)
+		ck_assert_msg(!isnan(t.rows[i].real), "row %zu undefined", i);
+	snprintf(path, sizeof(path), "%s/plan/hpf/summary.json", dir);
+	json_error_t je;
+	json_t *r = json_load_file(path, 0, &je);
+	ck_assert_msg(r != NULL, "%s", je.text);
+	json_t *lp = json_array_get(json_object_get(r, "tenants"), 1);
+	ck_assert_str_eq(json_string_value(json_object_get(lp, "name")), "lp");
+	ck_assert_double_eq_tol(row(&t, "lp", SEEDS_NATIVE, FID_TPUT_RATIO)->real,
+				json_number_value(json_object_get(json_object_get(lp, "native"),
+						  "throughput_vs_standalone")), 1e-12);
+	json_decref(r);
+	analysis_fidelity_release(&t);
+	test_rmtree(dir);
+}
+END_TEST
+
 /* The H200 scenarios are pytorch_plan.py's tests: the same tenants,
  * priorities, arrivals, rates and SLOs (read from its TESTS table). */
 START_TEST(test_scenarios_match_plan)
@@ -411,6 +454,7 @@ Suite *fidelity_suite(void)
 	tcase_add_test(t, test_python_nan);
 	tcase_add_test(t, test_command_runs_sim);
 	tcase_add_test(t, test_scenarios_match_plan);
+	tcase_add_test(t, test_plan_driver_output);
 	suite_add_tcase(s, t);
 	return s;
 }
