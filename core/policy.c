@@ -174,14 +174,23 @@ unsigned char *policy__run_buf(struct policy_slots *t, size_t n)
 	return r ? t->a : NULL;
 }
 
-int policy__linger_init(struct policy_linger *l, const struct hs_param *params,
-			size_t n, char *err, size_t errlen)
+int policy__linger_new(const char *policy, const struct hs_param *params,
+		       size_t n, void **state, char *err, size_t errlen)
 {
+	static const char *const known[] = { "linger", NULL };
 	double ms = 0;
-	int e = policy__param_double(params, n, "linger", &ms, err, errlen);
+	int e = policy__check_keys(policy, params, n, known, err, errlen);
+	if (!e)
+		e = policy__param_double(params, n, "linger", &ms, err, errlen);
+	if (e)
+		return e;
+	struct policy_linger *l = calloc(1, sizeof(*l));
+	if (!l)
+		return HS_ENOMEM;
 	*l = (struct policy_linger){ .ns = (hs_ns)(ms * 1e6),
 				     .until = { .elem = sizeof(hs_ns) } };
-	return e;
+	*state = l;
+	return HS_OK;
 }
 
 int policy__busy(struct policy_linger *l, const struct xq_status *q, hs_ns now,
@@ -206,7 +215,10 @@ int policy__busy(struct policy_linger *l, const struct xq_status *q, hs_ns now,
 	return 0;
 }
 
-void policy__linger_release(struct policy_linger *l)
+void policy__linger_free(void *state)
 {
-	policy__slots_release(&l->until);
+	struct policy_linger *l = state;
+	if (l)
+		policy__slots_release(&l->until);
+	free(l);
 }

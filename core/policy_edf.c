@@ -14,7 +14,6 @@
  * 7.9 ms alone, analysis/reports/h200.md).
  */
 #include <stdint.h>
-#include <stdlib.h>
 #include "sched_internal.h"
 
 int policy__deadline_before(const struct xq_status *a, const struct xq_status *b)
@@ -29,20 +28,7 @@ int policy__deadline_before(const struct xq_status *a, const struct xq_status *b
 static int init_edf(const struct hs_param *params, size_t n, void **state,
 		    char *err, size_t errlen)
 {
-	static const char *const known[] = { "linger", NULL };
-	int e = policy__check_keys("edf", params, n, known, err, errlen);
-	if (e)
-		return e;
-	struct policy_linger *l = calloc(1, sizeof(*l));
-	if (!l)
-		return HS_ENOMEM;
-	e = policy__linger_init(l, params, n, err, errlen);
-	if (e) {
-		free(l);
-		return e;
-	}
-	*state = l;
-	return HS_OK;
+	return policy__linger_new("edf", params, n, state, err, errlen);
 }
 
 static void sched_edf(struct sched *s, void *state, const struct sched_status *st)
@@ -65,19 +51,11 @@ static void sched_edf(struct sched *s, void *state, const struct sched_status *s
 		sched_timer(s, next);
 }
 
-static void fini_edf(void *state)
-{
-	struct policy_linger *l = state;
-	if (l)
-		policy__linger_release(l);
-	free(l);
-}
-
 const struct policy_ops policy_edf = {
 	.name = "edf",
 	.summary = "earliest deadline first (deadlines from xq_set_deadline; linger=MS)",
 	.init = init_edf,
 	.sched = sched_edf,
 	.timer = sched_edf,
-	.fini = fini_edf,
+	.fini = policy__linger_free,
 };

@@ -13,26 +13,12 @@
  */
 #include <limits.h>
 #include <stdint.h>
-#include <stdlib.h>
 #include "sched_internal.h"
 
 static int init_hpf(const struct hs_param *params, size_t n, void **state,
 		    char *err, size_t errlen)
 {
-	static const char *const known[] = { "linger", NULL };
-	int e = policy__check_keys("hpf", params, n, known, err, errlen);
-	if (e)
-		return e;
-	struct policy_linger *h = calloc(1, sizeof(*h));
-	if (!h)
-		return HS_ENOMEM;
-	e = policy__linger_init(h, params, n, err, errlen);
-	if (e) {
-		free(h);
-		return e;
-	}
-	*state = h;
-	return HS_OK;
+	return policy__linger_new("hpf", params, n, state, err, errlen);
 }
 
 static void sched_hpf(struct sched *s, void *state, const struct sched_status *st)
@@ -54,19 +40,11 @@ static void sched_hpf(struct sched *s, void *state, const struct sched_status *s
 		sched_timer(s, next);
 }
 
-static void fini_hpf(void *state)
-{
-	struct policy_linger *h = state;
-	if (h)
-		policy__linger_release(h);
-	free(h);
-}
-
 const struct policy_ops policy_hpf = {
 	.name = "hpf",
 	.summary = "highest priority first: only the top busy priority runs (linger=MS)",
 	.init = init_hpf,
 	.sched = sched_hpf,
 	.timer = sched_hpf,
-	.fini = fini_hpf,
+	.fini = policy__linger_free,
 };

@@ -54,14 +54,16 @@ struct policy_linger {
 	hs_ns ns;
 	struct policy_slots until;   /* hs_ns by queue id: INT64_MAX while ready, 0 never */
 };
-/* Reads param "linger" (ms) of params into l. */
-int policy__linger_init(struct policy_linger *l, const struct hs_param *params,
-			size_t n, char *err, size_t errlen);
+/* The whole state of a policy whose only parameter is linger (hpf, edf):
+ * refuses other keys (naming `policy`), reads "linger" (ms), allocates
+ * *state; HS_OK or the error. policy__linger_free is its fini. */
+int policy__linger_new(const char *policy, const struct hs_param *params,
+		       size_t n, void **state, char *err, size_t errlen);
+void policy__linger_free(void *state);
 /* Whether q counts as busy at now; lowers *next to the earliest linger end
  * (for sched_timer()). */
 int policy__busy(struct policy_linger *l, const struct xq_status *q, hs_ns now,
 		 hs_ns *next);
-void policy__linger_release(struct policy_linger *l);
 
 /* A zeroed scratch array of n bytes kept in t (elem 1), or NULL when out
  * of memory. */

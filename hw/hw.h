@@ -20,7 +20,9 @@
  * client. The design is described once: hw/run/proc.c (processes),
  * hw/serve/serve.h (the server and its protocol); hw/README.md maps the
  * parts. The server's figures (decisions, round trips) are in the run
- * result (run_result.serve_*, rtt_ns). HIPSCHED_RELAY_SPIN=1 makes the
+ * result (run_result.serve_*, rtt_ns). A run's timeline
+ * (run_opts.timeline_path) gathers the children's kernels, launches,
+ * counters and preemptions and the server's decisions: hw/run/tl.c. HIPSCHED_RELAY_SPIN=1 makes the
  * server and the children's receivers busy-poll their sockets (one core
  * each) instead of blocking.
  *

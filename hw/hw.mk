@@ -14,7 +14,7 @@
 #   make hwcheck HW=nvidia   GPU tests of the hw suite (needs a GPU)
 .DEFAULT_GOAL := all
 HW_LINK := $(CC)
-HW_COMMON := hw/dev/engine.c hw/dev/errors.c hw/run/run.c hw/run/proc.c hw/run/calib.c \
+HW_COMMON := hw/dev/engine.c hw/dev/errors.c hw/run/run.c hw/run/proc.c hw/run/tl.c hw/run/calib.c \
              $(wildcard hw/serve/*.c)
 CUDA_HOME ?= /usr/local/cuda
 NVCC ?= $(CUDA_HOME)/bin/nvcc
@@ -69,7 +69,7 @@ hwcheck:
 HW_IQUOTE := -iquote hw/dev -iquote hw/run -iquote hw/serve
 HW_TEST_OBJS := $(B)/tests/check_hw.o $(B)/tests/check_hwcalib.o $(B)/tests/check_workload.o \
                 $(B)/tests/check_serve.o $(B)/tests/check_policies_hw.o \
-                $(B)/tests/check_hwfault.o \
+                $(B)/tests/check_hwfault.o $(B)/tests/check_timeline.o \
                 $(B)/tests/fake_hwdev.o
 
 # core/sched.h shadows the C library's <sched.h> under -Icore, and

@@ -97,19 +97,11 @@ void sim__tl_decided(void *ctx, struct xq *q, int suspended, hs_ns now)
 	int qid;
 	int why = sched_why(s->sched, &qid);
 	struct sim_hwq *by = qid >= 0 ? hwq_of(s, qid) : NULL;
-	char nm[160], buf[256];
-	if (by) {
+	char nm[160];
+	if (by)
 		stream_name(by, nm, sizeof(nm));
-		snprintf(buf, sizeof(buf), "%s %s (policy %s)", nm,
-			 why == SCHED_WHY_HINT ? "got a hint" :
-			 why == SCHED_WHY_QUEUES ? "was created or freed" :
-			 sched_why_name(why), s->res->policy);
-	} else {
-		snprintf(buf, sizeof(buf), "%s (policy %s)", why == SCHED_WHY_TIMER ?
-			 "policy timer" : sched_why_name(why), s->res->policy);
-	}
-	timeline_mark(s->tl, (int)h->t->idx, h->local,
-		      suspended ? "suspend" : "resume", now, buf, NULL, 0);
+	timeline_decision(s->tl, (int)h->t->idx, h->local, suspended, now,
+			  by ? nm : NULL, sched_why_name(why), s->res->policy);
 }
 
 void sim__tl_preempted(struct sim *s, struct xq *q, hs_ns suspend_ns,
@@ -120,7 +112,5 @@ void sim__tl_preempted(struct sim *s, struct xq *q, hs_ns suspend_ns,
 	struct sim_hwq *h = hwq_of(s, xq_id(q));
 	if (!h)
 		return;
-	timeline_mark(s->tl, (int)h->t->idx, h->local, "preempted", idle_ns,
-		      "no command of the suspended queue runs any more",
-		      "latency_us", (double)(idle_ns - suspend_ns) / 1e3);
+	timeline_preempted(s->tl, (int)h->t->idx, h->local, suspend_ns, idle_ns);
 }

@@ -316,21 +316,13 @@ static long long call_of(const struct calls *c, int stream, unsigned seq)
 static json_t *status_json(void)
 {
 	ck_assert_int_eq(cmd("status", "--json", NULL, NULL), 0);
-	json_error_t e;
-	json_t *j = json_load_file(file("cmd", "out"), 0, &e);
-	ck_assert_msg(j != NULL, "status --json: %s", e.text);
-	return j;
+	return test_json_load(file("cmd", "out"));
 }
 
 /* The queue of client `name` in a status, or NULL. */
 static json_t *status_queue(json_t *j, const char *name)
 {
-	size_t i;
-	json_t *q;
-	json_array_foreach(json_object_get(j, "queue_list"), i, q)
-		if (!strcmp(json_string_value(json_object_get(q, "name")), name))
-			return q;
-	return NULL;
+	return test_json_find(json_object_get(j, "queue_list"), "name", name);
 }
 
 #define MAXW 4096

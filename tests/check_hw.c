@@ -94,7 +94,8 @@ static void env_open(struct env *v, const char *policy)
 	int orc = v->ops->open(0, &v->dev, err, sizeof(err));
 	ck_assert_msg(orc == 0, "open device 0: %s", err);
 	v->ops->info(v->dev, &v->in);
-	struct hw_engine_cb cb = { &R, rec_done, rec_preempted, rec_failed };
+	struct hw_engine_cb cb = { .ctx = &R, .cmd_done = rec_done,
+				   .preempted = rec_preempted, .failed = rec_failed };
 	int rc = hw__engine_create(v->ops, v->dev, &cb, policy, NULL, 0, &v->e,
 				   err, sizeof(err));
 	ck_assert_msg(rc == 0, "engine: %s", err);
@@ -297,9 +298,10 @@ START_TEST(test_run_fake_two_tenants)
 	ck_assert_msg(rc == 0, "run: %s", err);
 	FILE *f = fopen(tl, "r");
 	ck_assert_ptr_nonnull(f);
-	char buf[512] = "";
+	static char buf[1 << 20];
 	ck_assert_uint_gt(fread(buf, 1, sizeof(buf) - 1, f), 100);
 	fclose(f);
+	/* what is in it: tests/check_timeline.c */
 	ck_assert_ptr_nonnull(strstr(buf, "request 0"));
 	ck_assert_str_eq(res.backend, "hw");
 	ck_assert_str_eq(res.policy, "hpf");
@@ -481,7 +483,8 @@ static void rl_pair(struct rl_side *d, struct hs_server *srv)
 static void rl_open(struct rl_side *d, const char *name, int prio)
 {
 	char err[256] = "";
-	struct hw_engine_cb cb = { d, rl_done, rl_preempted, rl_failed };
+	struct hw_engine_cb cb = { .ctx = d, .cmd_done = rl_done,
+				   .preempted = rl_preempted, .failed = rl_failed };
 	int rc = hw__engine_create(&fake_hwdev_ops, (void *)1, &cb, hs_client_policy_name(),
 				   NULL, 0, &d->e, err, sizeof(err));
 	ck_assert_msg(rc == 0, "engine: %s", err);

@@ -149,7 +149,7 @@ static const struct {
 	{ "err_slo_needed.ini", 5, "needs an 'slo' in [tenant a]" },
 	{ "err_policy_param.ini", 4, "policy 'bp' has no parameter 'quantum'" },
 	{ "err_policy_param_value.ini", 3, "policy 'bp': slice: expected a positive number" },
-	{ "err_policy_no_params.ini", 4, "policy 'streamprio' takes no parameters (got 'boost')" },
+	{ "err_policy_no_params.ini", 4, "policy 'native' takes no parameters (got 'boost')" },
 };
 
 START_TEST(test_errors)

@@ -668,27 +668,25 @@ START_TEST(test_serve_slow_reader)
 {
 	struct srv v;
 	srv_start(&v, "hpf", 0, 0);
-	enum { NQ = 24, TOGGLES = 2000 };
+	enum { NQ = 24, TOGGLES = 300 };
 	int lo = raw_client("lo", 1), hi = raw_client("hi", 10);
 	for (int q = 0; q < NQ; q++) {
 		raw_send(lo, HS_OP_JOIN, q, 0);
 		raw_send(lo, HS_OP_LOAD, q, 1);
 	}
 	raw_send(hi, HS_OP_JOIN, 0, 0);
-	for (int r = 0; r < TOGGLES; r++) {
-		raw_send(hi, HS_OP_LOAD, 0, 1);   /* lo's queues suspended */
-		raw_send(hi, HS_OP_LOAD, 0, 0);   /* and resumed */
-	}
-	/* the server has handled every LOAD */
+	/* each LOAD handled before the next (two LOADs read in one go would
+	 * cancel): 600 DECIDE messages for lo, more than its socket holds */
 	struct hs_status st;
 	char err[256];
 	uint64_t loads = 0;
-	for (int i = 0; i < 2000 && loads < NQ + 2 * TOGGLES; i++) {
-		ck_assert_msg(hs_ctl_status(sock, &st, err, sizeof(err)) == 0, "%s", err);
-		loads = st.server.loads;
-		hs_status_release(&st);
-		if (loads < NQ + 2 * TOGGLES)
-			usleep(1000);
+	for (int r = 0; r < 2 * TOGGLES; r++) {
+		raw_send(hi, HS_OP_LOAD, 0, !(r & 1));   /* lo suspended, resumed */
+		for (int i = 0; i < 5000 && loads < (uint64_t)NQ + r + 1; i++) {
+			ck_assert_msg(hs_ctl_status(sock, &st, err, sizeof(err)) == 0, "%s", err);
+			loads = st.server.loads;
+			hs_status_release(&st);
+		}
 	}
 	ck_assert_uint_eq(loads, NQ + 2 * TOGGLES);
 	ck_assert_int_eq(hs_ctl_status(sock, &st, err, sizeof(err)), 0);

@@ -160,12 +160,9 @@ static size_t count(const struct calls *c, const char *prefix, int stream)
 /* ---- the library's statistics --------------------------------------------------- */
 static json_t *read_stats(const char *file)
 {
-	char path[512];
+	char path[1024];
 	snprintf(path, sizeof(path), "%s/%s", dir, file);
-	json_error_t e;
-	json_t *j = json_load_file(path, 0, &e);
-	ck_assert_msg(j != NULL, "%s: %s", path, e.text);
-	return j;
+	return test_json_load(path);
 }
 
 /* Sum of a queue field (or kinds.KIND when kind is set) over all queues. */

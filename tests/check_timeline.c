@@ -1,13 +1,14 @@
 /*
- * The run timeline (traces/timeline.c, fed by sim/tl.c): a structural
- * validator for the Chrome trace event format, run over the simulator's
- * timelines of the shipped scenarios and over `trace export`, and checks of
+ * The run timeline (traces/timeline.c, fed by sim/tl.c and hw/run/tl.c): a
+ * structural validator for the Chrome trace event format, run over the
+ * simulator's timelines of the shipped scenarios, over hw runs on the
+ * fake device (one process and several) and over `trace export`, and checks of
  * what a user must find in it (a process per tenant, distinct stream
  * tracks, kernels with request and seq, launches with arrows, the policy's
  * decisions, queue counters, request spans, the window).
  *
  * The validator (validate()) checks, per the Trace Event Format document:
- * required fields per "ph" (M: name in the four metadata kinds with its
+ * required fields per "ph" (M: name in the five metadata kinds with its
  * args; X: ts, dur >= 0; i: ts, scope s; C: ts, numeric args; b/e: cat, id;
  * s/f: id, ts; B/E: ts), pid and tid integers; B/E balanced and in ts
  * order per track; b/e paired by (cat, id) with e not before b; every flow
@@ -23,6 +24,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "fake_hwdev.h"
+#include "run_internal.h"
 #include "scenario.h"
 #include "sim.h"
 #include "test_util.h"
@@ -123,6 +126,9 @@ static const char *validate(json_t *root)
 					procs[nprocs++] = pid;
 				else
 					threads[nthreads++] = (struct named){ pid, tid };
+			} else if (!strcmp(name, "process_labels")) {
+				if (!json_is_string(json_object_get(args, "labels")))
+					BAD("event %zu: process_labels without args.labels", i);
 			} else if (!strcmp(name, "process_sort_index") ||
 				   !strcmp(name, "thread_sort_index")) {
 				if (!json_is_integer(json_object_get(args, "sort_index")))
@@ -528,6 +534,159 @@ START_TEST(test_window)
 }
 END_TEST
 
+/* ---- hw runs on the fake device ------------------------------------------------------ */
+/* Two requests of a 1 ms and a 0.5 ms kernel with a copy between. */
+static const char *hw_trace =
+	"request,seq,kind,name,stream,submit_ns,start_ns,end_ns,grid_x,grid_y,grid_z,"
+	"block_x,block_y,block_z,shmem,regs,bytes\n"
+	"0,0,kernel,ka,7,0,10000,1010000,8,1,1,128,1,1,0,32,0\n"
+	"0,1,memcpy,copy,7,50000,1010000,1060000,0,0,0,0,0,0,0,0,4096\n"
+	"0,2,kernel,kb,7,100000,1060000,1560000,16,1,1,128,1,1,0,32,0\n"
+	"1,0,kernel,ka,7,1600000,1610000,2610000,8,1,1,128,1,1,0,32,0\n"
+	"1,1,memcpy,copy,7,1650000,2610000,2660000,0,0,0,0,0,0,0,0,4096\n"
+	"1,2,kernel,kb,7,1700000,2660000,3160000,16,1,1,128,1,1,0,32,0\n";
+
+/* Per tenant (pid = tenant + 1): what a user looks for in its process. */
+struct per_tenant {
+	int kernels, flows, launches, counters, decisions, preempted, requests;
+	int labelled, estimated, aborted, clock;
+};
+
+static void inspect_tenants(json_t *root, struct per_tenant *pt, int n)
+{
+	memset(pt, 0, (size_t)n * sizeof(*pt));
+	size_t i;
+	json_t *e;
+	json_array_foreach(json_object_get(root, "traceEvents"), i, e) {
+		const char *ph = json_string_value(json_object_get(e, "ph"));
+		const char *name = json_string_value(json_object_get(e, "name"));
+		const char *cat = json_string_value(json_object_get(e, "cat"));
+		json_t *args = json_object_get(e, "args");
+		int p = (int)json_integer_value(json_object_get(e, "pid")) - 1;
+		ck_assert(p >= 0 && p < n);
+		struct per_tenant *t = &pt[p];
+		if (!strcmp(ph, "X") && cat && strcmp(cat, "launch") &&
+		    json_integer_value(json_object_get(args, "request")) >= 0 &&
+		    json_integer_value(json_object_get(args, "seq")) >= 0) {
+			t->kernels++;
+			t->estimated += json_is_true(json_object_get(args, "estimated"));
+			t->aborted += json_is_true(json_object_get(args, "aborted"));
+			t->clock += json_number_value(json_object_get(args, "clock_err_us")) > 0;
+		}
+		t->launches += !strcmp(ph, "X") && cat && !strcmp(cat, "launch");
+		t->flows += !strcmp(ph, "s");
+		t->counters += !strcmp(ph, "C");
+		t->decisions += !strcmp(ph, "i") && (!strcmp(name, "suspend") ||
+						     !strcmp(name, "resume"));
+		t->preempted += !strcmp(ph, "i") && !strcmp(name, "preempted");
+		t->requests += !strcmp(ph, "b");
+		t->labelled += !strcmp(ph, "M") && !strcmp(name, "process_labels");
+	}
+}
+
+static void run_hw(const char *own, int level, hs_ns from, hs_ns to,
+		   const char *out, struct run_result *res)
+{
+	char path[512], trace[512], body[1024], err[1024] = "";
+	snprintf(trace, sizeof(trace), "%s/t.csv", dir);
+	test_write_file(trace, hw_trace);
+	snprintf(body, sizeof(body),
+		 "[scenario]\nname = t\nduration = 400ms\nseed = 1\ndevice = h100\n"
+		 "[policy]\nname = hpf\nlevel = %d\nthreshold = 4\nbatch = 2\n"
+		 "[tenant hi]\ntrace = t.csv\npriority = 2\narrival = periodic\n"
+		 "rate = 20\nslo = 20ms\n%s"
+		 "[tenant lo]\ntrace = t.csv\npriority = 1\narrival = closed\n",
+		 level, own);
+	snprintf(path, sizeof(path), "%s/s.ini", dir);
+	test_write_file(path, body);
+	struct scenario *sc = scenario_load(path, err, sizeof(err));
+	ck_assert_msg(sc != NULL, "%s", err);
+	struct run_opts o = { .mode = "policy", .seed = 1, .timeline_path = out,
+			      .tl_from_ns = from, .tl_to_ns = to };
+	memset(res, 0, sizeof(*res));
+	int rc = hw__run_with(&fake_hwdev_ops, 0, sc, &o, res, err, sizeof(err));
+	ck_assert_msg(rc == 0, "hw run: %s", err);
+	scenario_free(sc);
+}
+
+/* hi in a process of its own (hpf served by the parent: the decisions
+ * come from the policy server, the kernels from the children), and both
+ * in one process at Level 2 (the policy in the child's core, kernels
+ * aborted and relaunched): valid, and per tenant kernels with request
+ * ids, launches with arrows, counters, requests; decisions with reasons
+ * and preemptions on the batch tenant. */
+START_TEST(test_hw_timelines)
+{
+	static const struct { const char *own; int level; } c[] = {
+		{ "process = own\n", 1 },
+		{ "", 2 },
+	};
+	for (size_t k = 0; k < sizeof(c) / sizeof(c[0]); k++) {
+		char path[512];
+		snprintf(path, sizeof(path), "%s/hw%zu.json", dir, k);
+		struct run_result res;
+		run_hw(c[k].own, c[k].level, 0, 0, path, &res);
+		json_t *root = load(path);
+		const char *why = validate(root);
+		ck_assert_msg(why == NULL, "case %zu: %s", k, why);
+		struct seen s;
+		inspect(root, &s);
+		ck_assert_int_eq(s.tenants, 2);
+		ck_assert_int_eq(s.streams, 2);
+		ck_assert_uint_eq((size_t)s.requests, completed(&res));
+		struct per_tenant pt[2];
+		inspect_tenants(root, pt, 2);
+		for (int i = 0; i < 2; i++) {
+			/* hi: 8 requests of 3 commands; lo: a closed loop */
+			ck_assert_int_ge(pt[i].kernels, 3 * 7);
+			ck_assert_int_ge(pt[i].launches, pt[i].kernels);
+			ck_assert_int_eq(pt[i].flows, pt[i].kernels);
+			ck_assert_int_gt(pt[i].counters, 10);
+			ck_assert_int_gt(pt[i].requests, 5);
+			ck_assert_int_eq(pt[i].labelled, 1);
+			/* the copies carry no device stamps */
+			ck_assert_int_ge(pt[i].estimated * 3, pt[i].kernels - 3);
+			ck_assert_int_lt(pt[i].estimated * 2, pt[i].kernels);
+			/* each stamped one says how precisely it is on the clock */
+			ck_assert_int_eq(pt[i].clock, pt[i].kernels - pt[i].estimated);
+		}
+		ck_assert_msg(pt[1].decisions >= 2 * 7, "case %zu: %d decisions on lo",
+			      k, pt[1].decisions);
+		ck_assert_int_gt(pt[1].preempted, 0);
+		/* Level 2: lo's kernels taken off the GPU, drawn as aborted */
+		ck_assert_int_eq(pt[1].aborted > 0, c[k].level == 2);
+		ck_assert_int_eq(pt[0].aborted, 0);
+		json_decref(root);
+		run_result_release(&res);
+	}
+}
+END_TEST
+
+/* hw --timeline-window: only the window's events, still valid. */
+START_TEST(test_hw_window)
+{
+	char path[512];
+	snprintf(path, sizeof(path), "%s/hwwin.json", dir);
+	struct run_result res;
+	run_hw("process = own\n", 1, 100000000, 200000000, path, &res);
+	json_t *root = load(path);
+	const char *why = validate(root);
+	ck_assert_msg(why == NULL, "%s", why);
+	struct seen s;
+	inspect(root, &s);
+	ck_assert(s.min_ts >= 100000000 && s.max_ts < 200000000);
+	ck_assert_int_gt(s.launches, 10);
+	ck_assert_int_gt(s.suspends, 0);
+	/* hi's requests of the window: those that arrived at 100..150 ms */
+	struct per_tenant pt[2];
+	inspect_tenants(root, pt, 2);
+	ck_assert_int_ge(pt[0].requests, 2);
+	ck_assert_int_le(pt[0].requests, 3);
+	json_decref(root);
+	run_result_release(&res);
+}
+END_TEST
+
 /* `trace export` goes through the same writer and is valid too. */
 START_TEST(test_export_valid)
 {
@@ -563,6 +722,8 @@ Suite *timeline_suite(void)
 	tcase_add_test(tc, test_sim_timelines);
 	tcase_add_test(tc, test_window);
 	tcase_add_test(tc, test_export_valid);
+	tcase_add_test(tc, test_hw_timelines);
+	tcase_add_test(tc, test_hw_window);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -65,3 +65,23 @@ char *test_slurp(const char *path, size_t *len)
 		*len = (size_t)n;
 	return b;
 }
+
+json_t *test_json_load(const char *path)
+{
+	json_error_t e;
+	json_t *j = json_load_file(path, 0, &e);
+	ck_assert_msg(j != NULL, "%s:%d: %s", path, e.line, e.text);
+	return j;
+}
+
+json_t *test_json_find(json_t *array, const char *key, const char *value)
+{
+	size_t i;
+	json_t *o;
+	json_array_foreach(array, i, o) {
+		const char *v = json_string_value(json_object_get(o, key));
+		if (v && !strcmp(v, value))
+			return o;
+	}
+	return NULL;
+}

@@ -4,6 +4,7 @@
 #define HIPSCHED_TEST_UTIL_H
 
 #include <stddef.h>
+#include <jansson.h>
 
 /* The hipsched binary under test: $HIPSCHED_BIN (set by make check) or
  * ./hipsched. */
@@ -24,5 +25,12 @@ void test_write_file(const char *path, const char *text);
 /* The whole file, NUL-terminated (its length into *len if len); the caller
  * frees it. Fails the test when the file cannot be read. */
 char *test_slurp(const char *path, size_t *len);
+
+/* The JSON document in path (fails the test, naming the file and the
+ * parser's message, when it cannot be read); the caller json_decref()s. */
+json_t *test_json_load(const char *path);
+/* The first object of `array` whose string member `key` is `value`, or
+ * NULL (borrowed). */
+json_t *test_json_find(json_t *array, const char *key, const char *value);
 
 #endif

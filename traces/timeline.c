@@ -191,6 +191,12 @@ void timeline_command(struct timeline *tl, int tenant, int stream,
 		fputs(",\"queued_us\":", f);
 		trace__json_us(f, c->start_ns - c->launch_ns);
 	}
+	if (c->estimated)
+		fputs(",\"estimated\":true", f);
+	if (c->aborted)
+		fputs(",\"aborted\":true", f);
+	if (c->clock_err_us > 0)
+		fprintf(f, ",\"clock_err_us\":%.1f", c->clock_err_us);
 	fputs("}}", f);
 	if (!flow || c->host)
 		return;
@@ -251,6 +257,41 @@ void timeline_mark(struct timeline *tl, int tenant, int stream, const char *name
 		trace__json_str(f, key);
 		fprintf(f, ":%.3f", value);
 	}
+	fputs("}}", f);
+}
+
+void timeline_decision(struct timeline *tl, int tenant, int stream,
+		       int suspended, int64_t at_ns, const char *by,
+		       const char *why, const char *policy)
+{
+	char buf[384];
+	const char *what = !strcmp(why, "hint") ? "got a hint" :
+		!strcmp(why, "queues") ? "was created or freed" :
+		!strcmp(why, "ready") ? "became ready" :
+		!strcmp(why, "idle") ? "went idle" : why;
+	if (by)
+		snprintf(buf, sizeof(buf), "%s %s (policy %s)", by, what, policy);
+	else
+		snprintf(buf, sizeof(buf), "%s (policy %s)", !strcmp(why, "timer") ?
+			 "policy timer" : what, policy);
+	timeline_mark(tl, tenant, stream, suspended ? "suspend" : "resume", at_ns,
+		      buf, NULL, 0);
+}
+
+void timeline_preempted(struct timeline *tl, int tenant, int stream,
+			int64_t suspend_ns, int64_t idle_ns)
+{
+	timeline_mark(tl, tenant, stream, "preempted", idle_ns,
+		      "no command of the suspended queue runs any more",
+		      "latency_us", (double)(idle_ns - suspend_ns) / 1e3);
+}
+
+void timeline_label(struct timeline *tl, int tenant, const char *label)
+{
+	FILE *f = trace__chrome_event(tl->w);
+	fprintf(f, "{\"ph\":\"M\",\"name\":\"process_labels\",\"pid\":%d,"
+		"\"tid\":0,\"args\":{\"labels\":", tenant + 1);
+	trace__json_str(f, label);
 	fputs("}}", f);
 }
 

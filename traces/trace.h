@@ -151,15 +151,23 @@ int chrome_writer_close(struct chrome_writer *w, int commit, struct trace_err *e
  *   - a process per tenant (pid = tenant + 1), with
  *     - "host": one async span per request (arrival to completion; args:
  *       request, latency_us, waited_us, within_slo) and host-side commands;
+ *     - optionally a label (process_labels: chrome://tracing shows it,
+ *       Perfetto does not), e.g. how a backend measured the GPU times;
  *     - per stream two tracks, named by the caller (e.g. "s0 (stream 7)"):
  *       "NAME: launches (host)", one slice per instant at which commands
  *       were launched onto the stream ("launch xN" when N at once; a slice
  *       ends where the next begins, so the track stays disjoint), and
  *       "NAME: GPU", one slice per command (args: request, seq,
- *       queued_us = start - launch), with a flow arrow from its launch;
+ *       queued_us = start - launch; estimated: true when its times were
+ *       inferred; clock_err_us: how precisely measured times were put on
+ *       the run's clock, when that is not exact; aborted: true when a
+ *       preemption took it off the GPU to run it again later), with a
+ *       flow arrow from its launch;
  *     - the scheduler's decisions as instant events on the stream's GPU
- *       track ("suspend", "resume", "preempted"; args: why, and a number
- *       such as latency_us);
+ *       track ("suspend", "resume": args.why names the queue the policy
+ *       call concerned and what it did, "hi s0 became ready (policy
+ *       hpf)", worded once by timeline_decision; "preempted": args.why and
+ *       latency_us, suspend to the queue's last command off the GPU);
  *     - a counter per queue, "NAME queue" {pending, in_flight}.
  * Window [from_ns, to_ns) (to_ns <= 0: open): an instant, counter or
  * launch is written when its time is inside; a command when it overlaps
@@ -182,6 +190,12 @@ struct timeline_cmd {
 	int64_t launch_ns;         /* its timeline_launch time; -1: none */
 	int64_t start_ns, end_ns;
 	int host;                  /* a host-side row (sync): on "host" */
+	int estimated;             /* start/end inferred, not measured:
+	                            * args.estimated = true */
+	int aborted;               /* taken off the GPU by a preemption (and
+	                            * launched again): args.aborted = true */
+	double clock_err_us;       /* > 0: start and end were put on the run's
+	                            * clock within +/- this (args.clock_err_us) */
 };
 void timeline_command(struct timeline *tl, int tenant, int stream,
 		      const struct timeline_cmd *c);
@@ -193,9 +207,23 @@ void timeline_request(struct timeline *tl, int tenant, int64_t request,
  * why (may be NULL) and key = value (key NULL: none) go into args. */
 void timeline_mark(struct timeline *tl, int tenant, int stream, const char *name,
 		   int64_t at_ns, const char *why, const char *key, double value);
+/* A policy decision, "suspend" or "resume", as timeline_mark with the
+ * reason in words: the queue named `by` (NULL: none) and what it did,
+ * `why` (the core's sched_why_name: "ready", "idle", "timer", "hint",
+ * "queues", "driver"), under `policy`. One wording for every backend. */
+void timeline_decision(struct timeline *tl, int tenant, int stream,
+		       int suspended, int64_t at_ns, const char *by,
+		       const char *why, const char *policy);
 void timeline_queue(struct timeline *tl, int tenant, int stream,
 		    const char *name, int64_t at_ns, size_t pending,
 		    size_t inflight);
+/* The suspended queue's last command left the GPU at idle_ns (suspended
+ * at suspend_ns): a "preempted" mark with its latency_us. */
+void timeline_preempted(struct timeline *tl, int tenant, int stream,
+			int64_t suspend_ns, int64_t idle_ns);
+/* A label on the tenant's process (Perfetto shows it under the name):
+ * e.g. how precise its GPU times are. */
+void timeline_label(struct timeline *tl, int tenant, const char *label);
 /* commit as chrome_writer_close; frees tl either way. */
 int timeline_close(struct timeline *tl, int commit, struct trace_err *err);
 

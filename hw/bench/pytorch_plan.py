@@ -181,7 +181,7 @@ def run_mode(a, test, mode, names, raw, policy=None, targs=None, venv=None):
             cmd += ["--param", kv]
         server = subprocess.Popen(cmd, stdout=open(os.path.join(d, "serve.log"), "w"),
                                   stderr=subprocess.STDOUT, env=env0)
-        for _ in range(200):
+        for _ in range(1000):       # 20 s: a loaded machine
             if os.path.exists(sock):
                 break
             time.sleep(0.02)

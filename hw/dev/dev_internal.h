@@ -178,14 +178,40 @@ void hw__sleep_until(hs_ns when);
 struct hw_engine;
 struct hw_queue;
 
+/* What the engine saw of one launched command once it left the device
+ * (hw_engine_cb.executed). Host times are hw__now(); GPU times are the
+ * replay kernel's own stamps (struct hw_ctl.times: first block's start,
+ * last block's end) on the device timer, in ns of that timer's epoch,
+ * which is not the host's: the caller maps them (hw/run/tl.c does). */
+struct hw_exec {
+	hs_ns launch_ns, launch_end_ns;  /* around the launch call */
+	hs_ns gpu_start_ns, gpu_end_ns;  /* device timer; -1: not measured (a
+	                                  * copy or memset, a kernel aborted
+	                                  * before its first block ran) */
+	hs_ns done_ns;                   /* its completion event was seen */
+	int aborted;                     /* taken off the GPU by a Level 2
+	                                  * deactivation: launched again later */
+};
+
 /* What the driver gets told (called with the core lock held, from engine
- * threads or from inside the driver's own core calls). */
+ * threads or from inside the driver's own core calls). Every op but
+ * failed is optional. */
 struct hw_engine_cb {
 	void *ctx;
 	void (*cmd_done)(void *ctx, struct xcmd *cmd, hs_ns now);
 	void (*preempted)(void *ctx, struct xq *q, hs_ns suspend_ns, hs_ns idle_ns);
 	/* A device call failed in an engine thread: the run is broken. */
 	void (*failed)(void *ctx, const char *msg);
+	/* The policy suspended / resumed q (sched_env.decided; sched_why
+	 * tells why). */
+	void (*decided)(void *ctx, struct xq *q, int suspended, hs_ns now);
+	/* cmd went to the device (a relaunch too), the launch call spanning
+	 * [t_ns, end_ns]; the queue's counters (xq_get_stats) are up to date.
+	 * Queue lock held as well: must not call into the engine. */
+	void (*launched)(void *ctx, struct xcmd *cmd, hs_ns t_ns, hs_ns end_ns);
+	/* cmd left the device (done or aborted), before the core hears of it;
+	 * in launch order per queue. Queue lock held as well. */
+	void (*executed)(void *ctx, struct xcmd *cmd, const struct hw_exec *x);
 };
 
 /* The payload a driver attaches to a command (xcmd.payload). */

@@ -37,6 +37,7 @@ struct ent {
 	void *ev;                 /* event recorded after it, or NULL */
 	int slot;                 /* abort slot of a kernel, -1 otherwise */
 	int drain;
+	hs_ns launch_ns, launch_end_ns;   /* around its launch call */
 };
 
 struct hw_queue {
@@ -220,10 +221,15 @@ static int issue(struct hw_queue *hq, struct xcmd *cmd)
 	int rc = 0;
 	enum xcmd_kind kind = hc ? hc->kind : cmd->kind;
 
+	en.launch_ns = hw__now();
 	switch (kind) {
 	case XCMD_KERNEL:
 		en.slot = (int)(hq->nslot++ % HW_NSLOTS);
 		hq->ctl.host[1 + en.slot] = 0;
+		/* a kernel that never stamps (aborted before it ran) must not
+		 * show the times of the slot's previous kernel */
+		if (hq->ctl.times)
+			hq->ctl.times[2 * en.slot] = hq->ctl.times[2 * en.slot + 1] = 0;
 		__atomic_thread_fence(__ATOMIC_SEQ_CST);
 		rc = hw__dev_kernel(e->ops, e->dev, hq->st, &hc->k, &hq->ctl, en.slot);
 		break;
@@ -240,6 +246,7 @@ static int issue(struct hw_queue *hq, struct xcmd *cmd)
 		fail(e, "launch");
 		return rc;
 	}
+	en.launch_end_ns = hw__now();
 	hq->stats.launched++;
 	if (cmd->flags & XCMD_F_SYNC) {
 		en.ev = ev_get(hq);
@@ -250,6 +257,8 @@ static int issue(struct hw_queue *hq, struct xcmd *cmd)
 	}
 	if (ring_push(hq, &en))
 		return HS_ENOMEM;
+	if (e->cb.launched)
+		e->cb.launched(e->cb.ctx, cmd, en.launch_ns, en.launch_end_ns);
 	pthread_cond_signal(&hq->cv);
 	return HS_OK;
 }
@@ -343,22 +352,34 @@ static size_t first_event(struct hw_queue *hq)
 	return hq->n;
 }
 
-/* Drops the first `count` entries (done on the device), keeping their
- * kernels' GPU execution times. Core lock and queue lock held. */
-static void pop(struct hw_queue *hq, size_t count, hs_ns t)
+/* Drops the first `count` entries (off the device; those from `firstab`
+ * on were aborted), keeping their kernels' GPU execution times and
+ * telling cb.executed. Core lock and queue lock held; t: when the host
+ * saw them done. */
+static void pop(struct hw_queue *hq, size_t count, size_t firstab, hs_ns t)
 {
 	struct hw_engine *e = hq->e;
 	double k = e->info.timer_ns_per_tick > 0 ? e->info.timer_ns_per_tick : 1.0;
-	for (size_t i = 0; i < count && hq->ctl.times; i++) {
+	for (size_t i = 0; i < count; i++) {
 		const struct ent *en = ring_at(hq, i);
-		if (en->slot < 0)
-			continue;
-		int64_t a = hq->ctl.times[2 * en->slot], b = hq->ctl.times[2 * en->slot + 1];
-		if (b > a && (double)(b - a) * k < 1e10) {
+		struct hw_exec x = { .launch_ns = en->launch_ns,
+				     .launch_end_ns = en->launch_end_ns,
+				     .gpu_start_ns = -1, .gpu_end_ns = -1, .done_ns = t,
+				     .aborted = i >= firstab };
+		int64_t a = 0, b = 0;
+		if (en->slot >= 0 && hq->ctl.times) {
+			a = hq->ctl.times[2 * en->slot];
+			b = hq->ctl.times[2 * en->slot + 1];
+		}
+		if (a > 0 && b > a && (double)(b - a) * k < 1e10) {
 			hs_ns an = (hs_ns)((double)a * k), bn = (hs_ns)((double)b * k);
 			hw__ivs_add(&hq->ivs, an, bn);
 			hw__ivs_add(&e->ivs, an, bn);
+			x.gpu_start_ns = an;
+			x.gpu_end_ns = bn;
 		}
+		if (en->cmd && e->cb.executed)
+			e->cb.executed(e->cb.ctx, en->cmd, &x);
 	}
 	hq->head = (hq->head + count) % (hq->cap ? hq->cap : 1);
 	hq->n -= count;
@@ -409,13 +430,13 @@ static void *completion_main(void *arg)
 				if (en->slot >= 0 && hq->ctl.host[1 + en->slot])
 					hq->stats.aborted++;
 			}
-			pop(hq, j + 1, t);
+			pop(hq, j + 1, firstab, t);
 			hq->deactivated = 1;
 			pthread_mutex_unlock(&hq->mu);
 			xq_deactivated(hq->xq, last, t);
 		} else if (firstab > j) {
 			struct xcmd *upto = ej->cmd;
-			pop(hq, j + 1, t);
+			pop(hq, j + 1, j + 1, t);
 			pthread_mutex_unlock(&hq->mu);
 			xq_complete(hq->xq, upto, t);
 		} else {
@@ -488,6 +509,13 @@ static void preempted_hw(void *ctx, struct xq *q, hs_ns suspend_ns, hs_ns idle_n
 		e->cb.preempted(e->cb.ctx, q, suspend_ns, idle_ns);
 }
 
+static void decided_hw(void *ctx, struct xq *q, int suspended, hs_ns now)
+{
+	struct hw_engine *e = ctx;
+	if (e->cb.decided)
+		e->cb.decided(e->cb.ctx, q, suspended, now);
+}
+
 /* ---- engine ------------------------------------------------------------------ */
 int hw__engine_create(const struct hw_devops *ops, void *dev,
 		      const struct hw_engine_cb *cb, const char *policy,
@@ -519,6 +547,7 @@ int hw__engine_create(const struct hw_devops *ops, void *dev,
 		.timer_set = timer_set_hw,
 		.cmd_done = cmd_done_hw,
 		.preempted = preempted_hw,
+		.decided = decided_hw,
 	};
 	int rc = 0;
 	e->s = sched_create(&env, policy, params, nparams, &rc, err, errlen);

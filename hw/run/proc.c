@@ -7,8 +7,9 @@
  * the parent sets one t0 for all, and each child sends its results back
  * through a pipe: per tenant its request records, kernels and busy time,
  * then its merged GPU execution intervals (one device timer for every
- * context, so the parent computes the union over processes) and its
- * preemption latencies.
+ * context, so the parent computes the union over processes), its
+ * preemption latencies and, with --timeline, its part of the timeline
+ * (tl.c).
  *
  * With more than one process and a policy that is not passthrough, the
  * parent runs a policy server (hw/serve/serve.h) in a thread of its own,
@@ -30,7 +31,7 @@
 #include "run_internal.h"
 #include "serve.h"
 
-static int write_all(int fd, const void *p, size_t n)
+int hw__write_all(int fd, const void *p, size_t n)
 {
 	const char *c = p;
 	while (n) {
@@ -45,7 +46,7 @@ static int write_all(int fd, const void *p, size_t n)
 	return 0;
 }
 
-static int read_all(int fd, void *p, size_t n)
+int hw__read_all(int fd, void *p, size_t n)
 {
 	char *c = p;
 	while (n) {
@@ -61,31 +62,32 @@ static int read_all(int fd, void *p, size_t n)
 }
 
 /* Child -> parent: status, message, then per member tenant its records,
- * kernels and busy time, then the group's busy time and preemptions. */
-static void child_send(int fd, const struct group *g, int rc, const char *err)
+ * kernels and busy time, then the group's busy time and preemptions, then
+ * its part of the timeline (tl.c) when the run writes one. */
+static void child_send(int fd, struct group *g, int rc, const char *err)
 {
 	const struct run_result *r = g->res;
 	int32_t code = rc;
 	char msg[512] = { 0 };
 	snprintf(msg, sizeof(msg), "%s", err);
-	write_all(fd, &code, sizeof(code));
-	write_all(fd, msg, sizeof(msg));
+	hw__write_all(fd, &code, sizeof(code));
+	hw__write_all(fd, msg, sizeof(msg));
 	if (rc)
 		return;
 	uint64_t n = 0;
 	for (size_t i = 0; i < g->sc->ntenants; i++)
 		n += g->member[i];
-	write_all(fd, &n, sizeof(n));
+	hw__write_all(fd, &n, sizeof(n));
 	for (size_t i = 0; i < g->sc->ntenants; i++) {
 		if (!g->member[i])
 			continue;
 		const struct tenant_result *t = &r->t[i];
 		uint64_t idx = i, nreq = t->nreq;
-		write_all(fd, &idx, sizeof(idx));
-		write_all(fd, &nreq, sizeof(nreq));
-		write_all(fd, t->req, nreq * sizeof(*t->req));
-		write_all(fd, &t->kernels, sizeof(t->kernels));
-		write_all(fd, &t->gpu_busy_ns, sizeof(t->gpu_busy_ns));
+		hw__write_all(fd, &idx, sizeof(idx));
+		hw__write_all(fd, &nreq, sizeof(nreq));
+		hw__write_all(fd, t->req, nreq * sizeof(*t->req));
+		hw__write_all(fd, &t->kernels, sizeof(t->kernels));
+		hw__write_all(fd, &t->gpu_busy_ns, sizeof(t->gpu_busy_ns));
 	}
 	/* the group's merged GPU execution intervals */
 	hs_ns busy = 0;
@@ -96,21 +98,26 @@ static void child_send(int fd, const struct group *g, int rc, const char *err)
 		hw__engine_unlock(g->e);
 	}
 	n = iv ? iv->n : 0;
-	write_all(fd, &n, sizeof(n));
+	hw__write_all(fd, &n, sizeof(n));
 	if (n)
-		write_all(fd, iv->v, n * sizeof(*iv->v));
+		hw__write_all(fd, iv->v, n * sizeof(*iv->v));
 	n = r->npreempt;
-	write_all(fd, &n, sizeof(n));
-	write_all(fd, r->preempt_ns, n * sizeof(*r->preempt_ns));
+	hw__write_all(fd, &n, sizeof(n));
+	hw__write_all(fd, r->preempt_ns, n * sizeof(*r->preempt_ns));
+	if (g->e) {
+		hw__engine_lock(g->e);
+		hw__tl_send(fd, g);
+		hw__engine_unlock(g->e);
+	}
 }
 
 static int parent_recv(int fd, struct run_result *r, struct hw_ivs *ivs,
-		       char *err, size_t errlen)
+		       struct hw_tl_merge *tl, char *err, size_t errlen)
 {
 	int32_t code;
 	char msg[512];
 	uint64_t n, m;
-	if (read_all(fd, &code, sizeof(code)) || read_all(fd, msg, sizeof(msg))) {
+	if (hw__read_all(fd, &code, sizeof(code)) || hw__read_all(fd, msg, sizeof(msg))) {
 		snprintf(err, errlen, "a run process died without a result");
 		return HW_EDEVICE;
 	}
@@ -119,42 +126,49 @@ static int parent_recv(int fd, struct run_result *r, struct hw_ivs *ivs,
 		snprintf(err, errlen, "%s", msg);
 		return code;
 	}
-	if (read_all(fd, &n, sizeof(n)))
+	if (hw__read_all(fd, &n, sizeof(n)))
 		goto trunc;
 	for (uint64_t k = 0; k < n; k++) {
 		uint64_t idx;
-		if (read_all(fd, &idx, sizeof(idx)) || idx >= r->ntenants ||
-		    read_all(fd, &m, sizeof(m)))
+		if (hw__read_all(fd, &idx, sizeof(idx)) || idx >= r->ntenants ||
+		    hw__read_all(fd, &m, sizeof(m)))
 			goto trunc;
 		for (uint64_t i = 0; i < m; i++) {
 			struct req_record rec;
-			if (read_all(fd, &rec, sizeof(rec)))
+			if (hw__read_all(fd, &rec, sizeof(rec)))
 				goto trunc;
 			if (run_result_add_req(r, idx, &rec))
 				return HS_ENOMEM;
 		}
-		if (read_all(fd, &r->t[idx].kernels, sizeof(r->t[idx].kernels)) ||
-		    read_all(fd, &r->t[idx].gpu_busy_ns, sizeof(hs_ns)))
+		if (hw__read_all(fd, &r->t[idx].kernels, sizeof(r->t[idx].kernels)) ||
+		    hw__read_all(fd, &r->t[idx].gpu_busy_ns, sizeof(hs_ns)))
 			goto trunc;
 		r->kernels_simulated += r->t[idx].kernels;
 	}
-	if (read_all(fd, &n, sizeof(n)))
+	if (hw__read_all(fd, &n, sizeof(n)))
 		goto trunc;
 	for (uint64_t i = 0; i < n; i++) {
 		struct hw_iv v;
-		if (read_all(fd, &v, sizeof(v)))
+		if (hw__read_all(fd, &v, sizeof(v)))
 			goto trunc;
 		if (hw__ivs_add(ivs, v.a, v.b))
 			return HS_ENOMEM;
 	}
-	if (read_all(fd, &n, sizeof(n)))
+	if (hw__read_all(fd, &n, sizeof(n)))
 		goto trunc;
 	for (uint64_t i = 0; i < n; i++) {
 		hs_ns v;
-		if (read_all(fd, &v, sizeof(v)))
+		if (hw__read_all(fd, &v, sizeof(v)))
 			goto trunc;
 		if (run_result_add_preempt(r, v))
 			return HS_ENOMEM;
+	}
+	if (tl) {
+		int rc = hw__tl_recv(fd, tl);
+		if (rc == HS_ENOMEM)
+			return rc;
+		if (rc)
+			goto trunc;
 	}
 	return HS_OK;
 trunc:
@@ -238,40 +252,6 @@ static int spawn_group(const struct hw_devops *ops, int direct, const struct sce
 	if (g.t)
 		hw__group_release(&g);
 	_exit(0);
-}
-
-/* The run's timeline through the shared writer (traces/trace.h,
- * "timeline"): a process per tenant with its requests, arrival to
- * completion, on the host clock from t0, inside the run's window. The
- * kernels, launches, decisions and queue counters the simulator writes are
- * not recorded on the GPU yet. */
-static int write_timeline(const struct scenario *sc, const struct run_result *res,
-			  const struct run_opts *o, char *err, size_t errlen)
-{
-	struct trace_err te;
-	struct timeline *tl = timeline_open(o->timeline_path, o->tl_from_ns,
-					    o->tl_to_ns, &te);
-	if (!tl) {
-		snprintf(err, errlen, "%s", te.msg);
-		return HW_EIO;
-	}
-	for (size_t i = 0; i < sc->ntenants; i++) {
-		const struct tenant_result *t = &res->t[i];
-		if (!t->nreq)
-			continue;
-		timeline_tenant(tl, (int)i, sc->tenants[i].name);
-		for (size_t k = 0; k < t->nreq; k++) {
-			const struct req_record *q = &t->req[k];
-			timeline_request(tl, (int)i, q->request, q->arrival_ns,
-					 q->start_ns, q->end_ns,
-					 sc->tenants[i].slo_ns);
-		}
-	}
-	if (timeline_close(tl, 1, &te)) {
-		snprintf(err, errlen, "%s", te.msg);
-		return HW_EIO;
-	}
-	return HS_OK;
 }
 
 /* ---- the parent's watch over its children ---------------------------------
@@ -410,7 +390,11 @@ int hw__run_with(const struct hw_devops *ops, int direct, const struct scenario 
 	/* group 0: the shared tenants; group 1 + i: own tenant i */
 	size_t ng = n + 1, nproc = 0, ngroups = 0;
 	struct hw_ivs ivs = { 0 };
+	hs_ns t0 = 0;
 	struct hs_server *srv = NULL;
+	/* the children's timeline parts (not in direct mode: no core) */
+	struct hw_tl_merge *tlm = o->timeline_path && !direct ?
+		hw__tl_merge_new(n) : NULL;
 	pthread_t srv_thr;
 	int srv_started = 0;
 	unsigned char *member = calloc(ng * (n ? n : 1), 1);
@@ -420,7 +404,8 @@ int hw__run_with(const struct hw_devops *ops, int direct, const struct scenario 
 	unsigned char *reaped = calloc(ng, 1);
 	struct sync_area *sa = mmap(NULL, sizeof(*sa), PROT_READ | PROT_WRITE,
 				    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	if (!member || !pid || !fd || !status || !reaped || sa == MAP_FAILED) {
+	if (!member || !pid || !fd || !status || !reaped || sa == MAP_FAILED ||
+	    (o->timeline_path && !direct && !tlm)) {
 		snprintf(err, errlen, "out of memory");
 		rc = HS_ENOMEM;
 		goto out;
@@ -447,7 +432,9 @@ int hw__run_with(const struct hw_devops *ops, int direct, const struct scenario 
 		const char *spin = getenv(HS_ENV_SPIN);
 		struct hs_server_opts so = { .policy = res->policy, .params = params,
 					     .nparams = np, .spin = spin && *spin == '1',
-					     .log = serve_log };
+					     .log = serve_log,
+					     .decided = tlm ? hw__tl_server_decided : NULL,
+					     .decided_ctx = tlm };
 		rc = hs_server_create(&so, &srv, err, errlen);
 		if (rc)
 			goto out;
@@ -505,7 +492,7 @@ int hw__run_with(const struct hw_devops *ops, int direct, const struct scenario 
 				__atomic_store_n(&sa->failed, 1, __ATOMIC_SEQ_CST);
 			}
 	}
-	hs_ns t0 = hw__now() + 20000000;
+	t0 = hw__now() + 20000000;
 	gd.t0 = t0;
 	if (!gd.why)
 		gd.deadline = t0 + dur + gd.grace_ns;
@@ -515,7 +502,7 @@ int hw__run_with(const struct hw_devops *ops, int direct, const struct scenario 
 		if (fd[gi] < 0)
 			continue;
 		char e2[512] = "";
-		int crc = parent_recv(fd[gi], res, &ivs, e2, sizeof(e2));
+		int crc = parent_recv(fd[gi], res, &ivs, tlm, e2, sizeof(e2));
 		close(fd[gi]);
 		if (!reaped[gi])
 			waitpid(pid[gi], &status[gi], 0);
@@ -540,8 +527,6 @@ int hw__run_with(const struct hw_devops *ops, int direct, const struct scenario 
 	res->gpu_busy_ns = hw__ivs_merge(&ivs);
 	if (res->gpu_busy_ns > dur)
 		res->gpu_busy_ns = dur;
-	if (!rc && o->timeline_path)
-		rc = write_timeline(sc, res, o, err, errlen);
 out:
 	if (srv_started) {
 		/* every child has ended (its socket closed): the loop returns */
@@ -556,6 +541,10 @@ out:
 			rc = HS_ENOMEM;
 		}
 	}
+	/* after the server's thread ended: its decisions are all in */
+	if (!rc && o->timeline_path)
+		rc = hw__tl_write(sc, res, o, t0, tlm, err, errlen);
+	hw__tl_merge_free(tlm);
 	hs_server_free(srv);
 	hw__ivs_release(&ivs);
 	if (sa != MAP_FAILED)

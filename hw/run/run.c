@@ -52,14 +52,14 @@ static void engine_unlock(void *e) { hw__engine_unlock(e); }
 /* The tenant of queue q: its user, or the owner of its endpoint when the
  * group is (or was: completions go on after the client closed) a policy
  * server's client. */
-static struct tenant *tenant_of(const struct group *g, const struct xq *q)
+struct tenant *hw__tenant_of(const struct group *g, const struct xq *q)
 {
 	return g->served ? hs_client_ep_owner(xq_user(q)) : xq_user(q);
 }
 
 static void on_done(void *ctx, struct xcmd *cmd, hs_ns now)
 {
-	struct tenant *t = tenant_of(ctx, cmd->xq);
+	struct tenant *t = hw__tenant_of(ctx, cmd->xq);
 	pthread_mutex_lock(&t->mu);
 	t->done++;
 	t->last_done_ns = now;
@@ -67,12 +67,30 @@ static void on_done(void *ctx, struct xcmd *cmd, hs_ns now)
 		t->kernels++;
 	pthread_cond_broadcast(&t->cv);
 	pthread_mutex_unlock(&t->mu);
+	hw__tl_queue(ctx, t);
 }
 
 static void on_preempted(void *ctx, struct xq *q, hs_ns suspend_ns, hs_ns idle_ns)
 {
 	struct group *g = ctx;
 	run_result_add_preempt(g->res, idle_ns - suspend_ns);
+	hw__tl_preempted(g, q, suspend_ns, idle_ns);
+}
+
+/* the timeline's hooks (tl.c) */
+static void on_decided(void *ctx, struct xq *q, int suspended, hs_ns now)
+{
+	hw__tl_decided(ctx, q, suspended, now);
+}
+
+static void on_launched(void *ctx, struct xcmd *cmd, hs_ns t_ns, hs_ns end_ns)
+{
+	hw__tl_launch(ctx, cmd, t_ns, end_ns);
+}
+
+static void on_executed(void *ctx, struct xcmd *cmd, const struct hw_exec *x)
+{
+	hw__tl_exec(ctx, cmd, x);
 }
 
 static void on_failed(void *ctx, const char *msg)
@@ -199,6 +217,7 @@ static void *tenant_main(void *arg)
 		hw__sleep_until(g->t0 + a);
 		hs_ns start = hw__now();
 		size_t q = workload_request(t->wl, k);
+		t->cur_req = (int64_t)k;   /* read under the core lock (tl.c) */
 		struct req_record rec = { .request = (int64_t)k, .trace_req = (int64_t)q,
 					  .arrival_ns = a,
 					  .start_ns = start - g->t0, .end_ns = -1 };
@@ -256,6 +275,7 @@ static void *tenant_main(void *arg)
 			} else {
 				hw__engine_lock(g->e);
 				xq_submit(hw__queue_xq(t->hq), x, hw__now());
+				hw__tl_queue(g, t);
 				hw__engine_unlock(g->e);
 			}
 			submitted++;
@@ -308,6 +328,11 @@ int hw__group_setup(struct group *g, char *err, size_t errlen)
 	hw__dev_info(g->ops, g->dev, &g->info);
 	struct hw_engine_cb cb = { .ctx = g, .cmd_done = on_done,
 				   .preempted = on_preempted, .failed = on_failed };
+	if (g->o->timeline_path && !g->direct) {
+		cb.decided = on_decided;
+		cb.launched = on_launched;
+		cb.executed = on_executed;
+	}
 	/* the engine exists in direct mode too: its lock guards the results */
 	if (g->direct)
 		policy = "native";
@@ -356,6 +381,7 @@ int hw__group_setup(struct group *g, char *err, size_t errlen)
 		struct tenant *t = &g->t[i];
 		t->g = g;
 		t->idx = i;
+		t->qid = -1;
 		t->spec = &sc->tenants[i];
 		pthread_mutex_init(&t->mu, NULL);
 		pthread_cond_init(&t->cv, NULL);
@@ -415,6 +441,12 @@ int hw__group_setup(struct group *g, char *err, size_t errlen)
 				 hs_strerror(rc));
 			return rc;
 		}
+		if (t->ep)
+			t->qid = hs_client_ep_qid(t->ep);
+	}
+	if ((rc = hw__tl_open(g))) {
+		snprintf(err, errlen, "out of memory");
+		return rc;
 	}
 	return HS_OK;
 }
@@ -512,6 +544,7 @@ void hw__group_release(struct group *g)
 	hw__engine_free(g->e);
 	if (g->dev)
 		hw__dev_close(g->ops, g->dev);
+	hw__tl_free(g);
 }
 
 static int run_common(int direct, const struct scenario *sc, const struct run_opts *o,

@@ -4,6 +4,7 @@
  *
  *   run.c    GPU-agnostic: tenants, arrivals, trace replay (hw_run).
  *   proc.c   GPU-agnostic: the run's processes (fork, results by pipe).
+ *   tl.c     GPU-agnostic: the run's timeline (records, merge).
  *   calib.c  GPU-agnostic: calibration procedure, fit, profile I/O.
  */
 #ifndef HIPSCHED_HW_RUN_INTERNAL_H
@@ -58,6 +59,11 @@ struct tenant {
 	uint64_t done;              /* commands completed */
 	hs_ns last_done_ns;
 	uint64_t kernels;
+	int64_t cur_req;            /* the request it is running */
+	int32_t qid;                /* its queue's id in the policy server, -1 */
+	/* timeline (tl.c) */
+	unsigned char *tl_used;     /* per trace record: referred to */
+	size_t tl_pend, tl_fl;      /* the counters last recorded */
 };
 
 /* Shared between the processes of one run (MAP_SHARED). */
@@ -87,6 +93,7 @@ struct group {
 	volatile int stop;
 	char failmsg[256];
 	volatile int failed;
+	struct hw_tl *tl;           /* its timeline records; NULL: none */
 };
 
 /* run.c: one process's share of a run (a group of tenants). setup opens
@@ -97,5 +104,41 @@ int hw__group_setup(struct group *g, char *err, size_t errlen);
 int hw__group_run(struct group *g, struct sync_area *sa, char *err, size_t errlen);
 void hw__group_results(struct group *g);
 void hw__group_release(struct group *g);
+
+/* proc.c: the whole of n bytes to / from a pipe (EINTR retried): 0 or -1
+ * (an error, or the other end closed). */
+int hw__write_all(int fd, const void *p, size_t n);
+int hw__read_all(int fd, void *p, size_t n);
+
+/* The tenant of queue q (core lock held). */
+struct tenant *hw__tenant_of(const struct group *g, const struct xq *q);
+
+/* ---- tl.c: the run's timeline (design at the top of tl.c) ----------------------
+ * Child side, every call with the group's core lock held, each a no-op
+ * when g->tl is NULL: open (after the tenants are set up; ENOMEM) makes
+ * g->tl when the run writes a timeline; the hooks record; send (after the
+ * results, on the results pipe: 0 or -1) maps the GPU times and writes
+ * the records; free releases. */
+int hw__tl_open(struct group *g);
+void hw__tl_launch(struct group *g, struct xcmd *cmd, hs_ns t_ns, hs_ns end_ns);
+void hw__tl_exec(struct group *g, struct xcmd *cmd, const struct hw_exec *x);
+void hw__tl_queue(struct group *g, struct tenant *t);
+void hw__tl_decided(struct group *g, struct xq *q, int suspended, hs_ns now);
+void hw__tl_preempted(struct group *g, struct xq *q, hs_ns suspend_ns, hs_ns idle_ns);
+int hw__tl_send(int fd, struct group *g);
+void hw__tl_free(struct group *g);
+/* Parent side: the children's parts and the server's decisions
+ * (hw__tl_server_decided is an hs_server_opts.decided, thread-safe),
+ * written by hw__tl_write (m may be NULL: requests only) through the
+ * shared writer with times from t0. recv: 0, HS_ENOMEM or HW_EDEVICE (a
+ * malformed part). write: 0 or negative with err. */
+struct hw_tl_merge;
+struct hw_tl_merge *hw__tl_merge_new(size_t ntenants);
+void hw__tl_merge_free(struct hw_tl_merge *m);
+int hw__tl_recv(int fd, struct hw_tl_merge *m);
+void hw__tl_server_decided(void *ctx, const struct hs_decision *d);
+int hw__tl_write(const struct scenario *sc, const struct run_result *res,
+		 const struct run_opts *o, hs_ns t0, struct hw_tl_merge *m,
+		 char *err, size_t errlen);
 
 #endif

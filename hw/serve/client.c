@@ -197,6 +197,7 @@ void hs_client_ep_free(void *p)
 
 void hs_client_ep_set_owner(void *ep, void *owner) { ((struct ep *)ep)->owner = owner; }
 void *hs_client_ep_owner(const void *ep) { return ((const struct ep *)ep)->owner; }
+int32_t hs_client_ep_qid(const void *ep) { return ((const struct ep *)ep)->qid; }
 
 /* The joined endpoint with that qid (lk held), or NULL. */
 static struct ep *find(struct hs_client *c, int32_t qid)

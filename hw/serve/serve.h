@@ -298,6 +298,9 @@ void *hs_client_ep_new(struct hs_client *c);
 void hs_client_ep_free(void *ep);
 void hs_client_ep_set_owner(void *ep, void *owner);
 void *hs_client_ep_owner(const void *ep);
+/* The endpoint's qid while joined (what the server's decisions name,
+ * struct hs_decision), else -1. */
+int32_t hs_client_ep_qid(const void *ep);
 /* Joins queue q (whose user is an endpoint of c) with `priority`
  * (HS_PRIO_DEFAULT: the HELLO's): from now on its load goes to the server.
  * Takes lk itself: call it without holding it. 0, HS_EINVAL (not c's
@@ -316,6 +319,18 @@ void hs_client_stats(struct hs_client *c, struct hs_client_stats *st);
 struct hs_server;
 struct run_result;
 
+/* A decision of the policy on a client's queue (hs_server_opts.decided). */
+struct hs_decision {
+	const char *client;       /* the client's name (HELLO) */
+	int32_t qid;              /* its queue */
+	int suspended;            /* 1 SUSPEND, 0 RESUME */
+	hs_ns at_ns;              /* CLOCK_MONOTONIC: when it was made */
+	const char *policy;
+	int why;                  /* enum sched_why of the policy call */
+	const char *by_client;    /* the queue that call concerned; NULL: none */
+	int32_t by_qid;
+};
+
 struct hs_server_opts {
 	const char *policy;
 	const struct hs_param *params;
@@ -328,6 +343,13 @@ struct hs_server_opts {
 	 * error, a client gone); NULL: none. */
 	void (*log)(void *ctx, const char *line);
 	void *log_ctx;
+	/* Optional: every decision of the policy on a client's queue, when
+	 * the policy makes it, from the server's loop (a `hipsched hw` run's
+	 * timeline). The client hears the latest state of its queues once
+	 * per handled event: a suspend and a resume made in one event reach
+	 * it as nothing. */
+	void (*decided)(void *ctx, const struct hs_decision *d);
+	void *decided_ctx;
 };
 #define HS_SERVER_MAX_CONNS 128u
 

@@ -237,12 +237,32 @@ static void flush_decisions(struct hs_server *s)
 	}
 }
 
+/* Tells hs_server_opts.decided of a decision, with the policy call's why. */
+static void observe(struct hs_server *s, struct proxy *p, int suspended)
+{
+	int qid = -1;
+	struct hs_decision d = { .client = p->c->name, .qid = p->qid,
+				 .suspended = suspended, .at_ns = hs_now(),
+				 .policy = s->policy, .by_qid = -1 };
+	d.why = sched_why(s->s, &qid);
+	for (size_t i = 0; i < s->np && qid >= 0; i++)
+		if (s->p[i]->xq && s->p[i]->c && xq_id(s->p[i]->xq) == qid) {
+			d.by_client = s->p[i]->c->name;
+			d.by_qid = s->p[i]->qid;
+			break;
+		}
+	s->o.decided(s->o.decided_ctx, &d);
+}
+
 static void env_decided(void *ctx, struct xq *q, int suspended, hs_ns now)
 {
 	struct hs_server *s = ctx;
 	struct proxy *p = xq_user(q);
-	if (p->xq == q)          /* not a queue of a core being replaced */
-		serve__tell(s, p, suspended);
+	if (p->xq != q)          /* a queue of a core being replaced */
+		return;
+	if (s->o.decided && p->c)
+		observe(s, p, suspended);
+	serve__tell(s, p, suspended);
 }
 
 struct sched *serve__sched_new(struct hs_server *s, const char *policy,
