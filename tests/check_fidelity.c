@@ -322,13 +322,11 @@ START_TEST(test_command_runs_sim)
 	ck_assert_uint_eq(lines, 1 + 13 + 21);
 	/* the table's simulator side is the run it wrote */
 	snprintf(path, sizeof(path), "%s/o/sim_h200_dual/summary.json", dir);
-	json_error_t je;
-	json_t *s = json_load_file(path, 0, &je);
-	ck_assert_msg(s != NULL, "%s", je.text);
+	json_t *s = test_json_load(path);
 	ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(s, "seeds"),
 							    "n")), 2);
-	json_t *hp = json_array_get(json_object_get(json_object_get(s, "seeds"),
-						    "tenants"), 0);
+	json_t *hp = test_json_find(json_object_get(json_object_get(s, "seeds"),
+						    "tenants"), "name", "hp");
 	double want = json_number_value(json_object_get(json_object_get(
 		json_object_get(hp, "standalone"), "p99_ms"), "mean"));
 	json_decref(s);
@@ -381,11 +379,9 @@ START_TEST(test_plan_driver_output)
 	for (size_t i = 0; i < t.n; i++)
 		ck_assert_msg(!isnan(t.rows[i].real), "row %zu undefined", i);
 	snprintf(path, sizeof(path), "%s/plan/hpf/summary.json", dir);
-	json_error_t je;
-	json_t *r = json_load_file(path, 0, &je);
-	ck_assert_msg(r != NULL, "%s", je.text);
-	json_t *lp = json_array_get(json_object_get(r, "tenants"), 1);
-	ck_assert_str_eq(json_string_value(json_object_get(lp, "name")), "lp");
+	json_t *r = test_json_load(path);
+	json_t *lp = test_json_find(json_object_get(r, "tenants"), "name", "lp");
+	ck_assert_ptr_nonnull(lp);
 	ck_assert_double_eq_tol(row(&t, "lp", SEEDS_NATIVE, FID_TPUT_RATIO)->real,
 				json_number_value(json_object_get(json_object_get(lp, "native"),
 						  "throughput_vs_standalone")), 1e-12);
