@@ -85,7 +85,8 @@ record)
 			--arrival closed --duration ${REC_DUR:-8} > $R/traces/$n.out 2>&1
 		tail -2 $R/traces/$n.out; gzip -f $R/traces/$n.log
 	done
-	step 200 $H hw calibrate -o $R/h200.ini > $R/calibrate.txt 2>&1; tail -20 $R/calibrate.txt ;;
+	step 200 $H hw calibrate --base sim/devices/h100.ini -o $R/h200.ini > $R/calibrate.txt 2>&1
+	tail -20 $R/calibrate.txt ;;
 esac
 tar czf $OUT/h200.tar.gz $R 2>/dev/null
 done
