@@ -7,6 +7,9 @@
 #   make run          the main job: hipsched sim scenarios/dual_resnet.ini
 #   make bench        simulator speed figures, the policy server's round trip
 #   make bench-serve  the policy server's decision round trip (blocking, spinning)
+#   make fidelity-h200  the simulator against the real PyTorch runs on the H200
+#                     (DUAL_RUN=DIR THREE_RUN=DIR or H200_RUNS=DIR, SEEDS=N;
+#                     analysis/README.md, "Fidelity")
 #   make shim         build/<flavor>/libhipsched.so, the interception library
 #   make bench-shim   its cost per intercepted call (against a fake libcuda)
 #   make shim-amd     build/<flavor>/libhipsched-amd.so, the same for ROCm
@@ -100,7 +103,7 @@ TEST_BIN    := $(B)/check_all
 # --- the interception library (hw/shim/) ---------------------------------
 include hw/shim/shim.mk
 
-.PHONY: all check run bench bench-serve deps deps-amd deps-ensure clean hwcheck help fuzz
+.PHONY: all check run bench bench-serve fidelity-h200 deps deps-amd deps-ensure clean hwcheck help fuzz
 all: hipsched
 
 help:
@@ -174,6 +177,23 @@ $(B)/wake_late: sim/bench/wake_late.c
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
 	$(Q)$(CC) $(CFLAGS) -o $@ $<
+
+# Issue 12's fidelity table: the simulator (scenarios/h200_*.ini on
+# traces/data/h200/ and sim/devices/h200.ini, SEEDS seeds) against the real
+# PyTorch runs of hw/bench/pytorch_plan.py (its dual and three output
+# folders: DUAL_RUN, THREE_RUN, by default under H200_RUNS, one run of
+# hw/bench/h200.sh); tables in FIDELITY_OUT/fidelity.{md,csv}
+# (analysis/README.md, "Fidelity").
+H200_RUNS    ?= analysis/reports/h200_runs
+DUAL_RUN     ?= $(H200_RUNS)/dual
+THREE_RUN    ?= $(H200_RUNS)/three
+SEEDS        ?= 10
+FIDELITY_OUT ?= runs/fidelity_h200
+fidelity-h200: deps-ensure
+	$(Q)$(MAKE) --no-print-directory hipsched
+	./hipsched fidelity $(DUAL_RUN) scenarios/h200_dual.ini \
+		$(THREE_RUN) scenarios/h200_three.ini --seeds $(SEEDS) \
+		--out $(FIDELITY_OUT)
 
 # The policy server's decision round trip over a Unix socket (P50 / P99),
 # with one queue and with a PyTorch process's 34 suspended at once.

@@ -219,6 +219,80 @@ int analysis_compare(const char *dir_a, const char *dir_b, struct cmp_table *t,
 void analysis_compare_release(struct cmp_table *t);
 /* (b - a) / |a|; NAN when a is 0 or either is NAN. */
 double analysis_rel_diff(double a, double b);
+/* A summary.json as a jansson object (caller json_decref()s): path is the
+ * file (a regular file or a name ending in .json) or a run directory
+ * holding it. Python's NaN / Infinity / -Infinity tokens (json.dump of
+ * hw/bench/pytorch_plan.py) read as null. Checks that it is a summary (an
+ * object with "scenario" and a "tenants" list). NULL with "FILE:LINE: what
+ * is wrong" (or "FILE: why it cannot be read") in err. Reads the whole
+ * file; at most 256 MiB. */
+struct json_t *analysis_summary_load(const char *path, char *err, size_t errlen);
+
+/* ---- fidelity: the simulator against a real run (analysis/fidelity.c) -------
+ * `hipsched fidelity`: the figures of a real run (a summary.json of
+ * hw/bench/pytorch_plan.py, or of `hipsched hw`) next to the simulator's
+ * prediction of the same test (a `hipsched sim` run directory, with
+ * --seeds N: the mean over the seeds and its 95 % CI), with the error
+ * (sim - real) / |real| judged against the bar and the goal of issue 12.
+ * Tenants are matched by name. Figures per tenant, for each mode
+ * (standalone, native, policy): a tenant with an SLO (an online model)
+ * P50 and P99 latency, and under native and policy P99 / standalone P99;
+ * one without (a batch or training job) throughput, and under native and
+ * policy throughput / standalone throughput; `all` gives every tenant
+ * both kinds. A ratio over seeds is the mean of the per-seed ratios. */
+#define FID_BAR  0.10              /* |error| a figure must stay within */
+#define FID_GOAL 0.05              /* |error| aimed at */
+enum fid_metric { FID_P50, FID_P99, FID_TPUT, FID_P99_RATIO, FID_TPUT_RATIO,
+		  FID_NMETRIC };
+enum fid_status { FID_GOAL_MET, FID_PASS, FID_MISS, FID_UNDEF, FID_NSTATUS };
+struct fid_row {
+	char tenant[64];
+	int mode;                  /* SEEDS_STANDALONE, SEEDS_NATIVE, SEEDS_POLICY */
+	int metric;                /* enum fid_metric */
+	double real;               /* NAN: undefined or absent in the real run */
+	struct seed_stat sim;      /* over the simulator's seeds (n 1 and no
+	                            * CI for a run without --seeds) */
+	double err;                /* (sim.mean - real) / |real|; NAN: undefined */
+	int status;                /* enum fid_status (FID_UNDEF: either is NAN) */
+};
+struct fid_table {
+	char test[64];             /* the real run's "scenario" (pytorch_dual) */
+	char real_file[1024], sim_file[1024]; /* the two summary.json read */
+	char real_policy[32], sim_policy[32];
+	char sim_scenario[64], device[32];
+	double real_duration_s, sim_duration_s;
+	size_t sim_seeds;          /* seeds behind the simulator's figures */
+	char warn[1024];           /* what differs between the two runs besides
+	                            * the figures (policy, duration, priorities,
+	                            * backend), "; "-separated, or "" */
+	size_t n;
+	struct fid_row *rows;      /* tenants in the real run's order, then
+	                            * mode, then metric */
+	size_t count[FID_NSTATUS]; /* rows per status */
+};
+/* Where the real run's summary.json is: real itself when it is a file,
+ * real/summary.json when there, else real/POLICY/summary.json (the output
+ * folder of pytorch_plan.py holds a run directory per policy). Into out.
+ * 0, or ANALYSIS_EBAD with err when none of them exists. */
+int analysis_fidelity_real_path(const char *real, const char *policy, char *out,
+				size_t outlen, char *err, size_t errlen);
+/* Builds t from the real run's summary (real: as for
+ * analysis_fidelity_real_path, POLICY the simulator's) and the simulator's
+ * (sim: a file or run directory, analysis_summary_load). 0, HS_ENOMEM,
+ * or ANALYSIS_EBAD with err naming the file and what is wrong (a malformed
+ * summary, a value of the wrong type, a tenant of one run missing in the
+ * other). Release with analysis_fidelity_release(). */
+int analysis_fidelity(const char *real, const char *sim, int all,
+		      struct fid_table *t, char *err, size_t errlen);
+void analysis_fidelity_release(struct fid_table *t);
+/* The tables t[0..n) as Markdown (a section per test: what was compared,
+ * the table, the count per status) onto f. */
+void analysis_fidelity_md(FILE *f, const struct fid_table *t, size_t n);
+/* Writes dir/fidelity.md (analysis_fidelity_md) and dir/fidelity.csv (one
+ * row per figure of every table; columns in analysis/README.md), each
+ * through a temp file renamed into place. 0, or ANALYSIS_EIO with err. */
+int analysis_fidelity_write(const struct fid_table *t, size_t n, const char *dir,
+			    char *err, size_t errlen);
 
 /* ---- sweeps (analysis/sweep.c) ----------------------------------------------
  * `hipsched sweep`: a grid of settings of one scenario, each point run by

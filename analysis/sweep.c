@@ -19,6 +19,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include "analysis.h"
+#include "analysis_internal.h"
 
 /* ---- the point's scenario ------------------------------------------------- */
 struct lines {
@@ -322,35 +323,6 @@ static int flat_names(json_t *js, const char *prefix, struct lines *c,
 	return cols_add(c, prefix);
 }
 
-/* The scalar at dotted path in js, or NULL. */
-static json_t *at_path(json_t *js, const char *path)
-{
-	char buf[512];
-	snprintf(buf, sizeof(buf), "%s", path);
-	for (char *p = strtok(buf, "."); p && js; p = strtok(NULL, ".")) {
-		if (json_is_object(js))
-			js = json_object_get(js, p);
-		else if (json_is_array(js) && isdigit((unsigned char)*p))
-			js = json_array_get(js, strtoul(p, NULL, 10));
-		else
-			js = NULL;
-	}
-	return js;
-}
-
-/* The "seeds" entry of tenant `name` in a summary (sim --seeds), or NULL. */
-static json_t *seeds_tenant(json_t *summary, const char *name)
-{
-	size_t i;
-	json_t *tj;
-	json_array_foreach(at_path(summary, "seeds.tenants"), i, tj) {
-		const char *nm = json_string_value(json_object_get(tj, "name"));
-		if (nm && name && strcmp(nm, name) == 0)
-			return tj;
-	}
-	return NULL;
-}
-
 /* Columns of a seeds tenant entry: MODE.METRIC.{mean,ci95.0,ci95.1} (the
  * mean over seeds and its 95 % CI; the per-seed values stay in the
  * point's summary.json). */
@@ -561,7 +533,7 @@ static int write_plots(const struct sweep_result *r, const struct lines *keys,
 					json_t *tj;
 					json_array_foreach(json_object_get(pt->summary, "tenants"), j, tj) {
 						const char *nm = json_string_value(json_object_get(tj, "name"));
-						json_t *p99 = at_path(tj, "latency_ms.p99");
+						json_t *p99 = analysis__at_path(tj, "latency_ms.p99");
 						if (nm && strcmp(nm, tenants->v[t]) == 0 && json_is_number(p99)) {
 							sum += json_number_value(p99);
 							cnt++;
@@ -636,7 +608,7 @@ int sweep_merge(const char *const *dirs, size_t ndirs, const char *out,
 			continue;
 		if (flat_names(pt->summary, "", &runc, run_skip))
 			goto oom;
-		if (at_path(pt->summary, "seeds.n") &&
+		if (analysis__at_path(pt->summary, "seeds.n") &&
 		    (cols_add(&runc, "seeds.n") || cols_add(&runc, "seeds.verdict_pass")))
 			goto oom;
 		size_t j;
@@ -645,7 +617,8 @@ int sweep_merge(const char *const *dirs, size_t ndirs, const char *out,
 			const char *nm = json_string_value(json_object_get(tj, "name"));
 			if ((nm && cols_add(&tenants, nm)) || flat_names(tj, "", &tc, t_skip))
 				goto oom;
-			json_t *st = seeds_tenant(pt->summary, nm);
+			json_t *st = analysis__named(analysis__at_path(pt->summary,
+							     "seeds.tenants"), nm);
 			if (st && seeds_names(st, &sdc))
 				goto oom;
 		}
@@ -693,19 +666,20 @@ int sweep_merge(const char *const *dirs, size_t ndirs, const char *out,
 			for (size_t c = 0; c < runc.n; c++) {
 				fputc(',', f);
 				if (pt->ran)
-					csv_json(f, at_path(pt->summary, runc.v[c]));
+					csv_json(f, analysis__at_path(pt->summary, runc.v[c]));
 			}
 			for (size_t c = 0; c < tc.n; c++) {
 				fputc(',', f);
 				if (tj)
-					csv_json(f, at_path(tj, tc.v[c]));
+					csv_json(f, analysis__at_path(tj, tc.v[c]));
 			}
-			json_t *st = tj ? seeds_tenant(pt->summary, json_string_value(
+			json_t *st = tj ? analysis__named(analysis__at_path(
+				pt->summary, "seeds.tenants"), json_string_value(
 				json_object_get(tj, "name"))) : NULL;
 			for (size_t c = 0; c < sdc.n; c++) {
 				fputc(',', f);
 				if (st)
-					csv_json(f, at_path(st, sdc.v[c]));
+					csv_json(f, analysis__at_path(st, sdc.v[c]));
 			}
 			fputc('\n', f);
 		}

@@ -31,6 +31,7 @@ int cmd_trace(int argc, char **argv);
 int cmd_compare(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_sweep(int argc, char **argv);
+int cmd_fidelity(int argc, char **argv);
 /* cli/cmd_serve.c: the live commands around the policy server. */
 int cmd_serve(int argc, char **argv);
 int cmd_run(int argc, char **argv);
@@ -75,6 +76,9 @@ struct drive_opts {
 	hs_ns tl_from_ns;          /* timeline window [from, to); to <= 0: open */
 	hs_ns tl_to_ns;
 	int quiet;                 /* no progress line */
+	int silent;                /* print no table (a caller that prints its
+	                            * own, e.g. `hipsched fidelity`); errors
+	                            * are still printed */
 	int device;                /* copied into run_opts.device (hw) */
 	int jobs;                  /* runs at once (sim); <= 1: serial */
 };
@@ -126,6 +130,9 @@ int cli_signal_exit(void);
 /* ---- paths that must not alias an input (cli/util.c) -------------------- */
 /* 1 if a and b name the same existing file (same st_dev and st_ino). */
 int cli_same_file(const char *a, const char *b);
+/* mkdir -p: path and the folders above it (0777 less the umask); an
+ * existing one is fine. 0, or -1 with errno. */
+int cli_mkdir_p(const char *path);
 /* 1 if path exists and is dir or lies inside it (following the real path
  * of path upwards, compared by st_dev / st_ino). */
 int cli_path_within(const char *path, const char *dir);

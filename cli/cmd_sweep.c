@@ -173,20 +173,6 @@ static pid_t start_point(const char *self, const char *pdir, const char *seeds)
 	_exit(1);
 }
 
-static int mkdir_p(const char *path)
-{
-	char b[PATH_MAX];
-	snprintf(b, sizeof(b), "%s", path);
-	for (char *p = b + 1; *p; p++)
-		if (*p == '/') {
-			*p = '\0';
-			if (mkdir(b, 0777) && errno != EEXIST)
-				return -1;
-			*p = '/';
-		}
-	return mkdir(b, 0777) && errno != EEXIST ? -1 : 0;
-}
-
 int cmd_sweep(int argc, char **argv)
 {
 	static const struct option lopts[] = {
@@ -302,7 +288,7 @@ int cmd_sweep(int argc, char **argv)
 		snprintf(outb, sizeof(outb), "%s", out_opt);
 	else
 		snprintf(outb, sizeof(outb), "runs/%.200s-sweep", sc->name);
-	if (mkdir_p(outb) || !realpath(outb, out)) {
+	if (cli_mkdir_p(outb) || !realpath(outb, out)) {
 		cli_error("sweep: %s: %s", outb, strerror(errno));
 		goto done;
 	}
@@ -328,7 +314,7 @@ int cmd_sweep(int argc, char **argv)
 			rest /= ax[i].n;
 		}
 		snprintf(pdir, sizeof(pdir), "%.4000s/points/%04zu", out, p + 1);
-		if (mkdir_p(pdir)) {
+		if (cli_mkdir_p(pdir)) {
 			cli_error("sweep: %s: %s", pdir, strerror(errno));
 			goto jdone;
 		}

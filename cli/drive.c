@@ -470,7 +470,7 @@ int cli_drive(const struct drive_opts *o, run_fn run)
 			fputc('\n', stdout);
 			json_decref(js);
 		}
-	} else {
+	} else if (!o->silent) {
 		print_table(&rep, out);
 		if (nseeds > 1)
 			print_seeds(&rep, &sd);

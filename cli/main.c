@@ -15,6 +15,7 @@ static const struct subcommand subcommands[] = {
 	{ "trace", cmd_trace, "import, inspect and export kernel traces" },
 	{ "compare", cmd_compare, "compare two run directories metric by metric" },
 	{ "sweep", cmd_sweep, "run a scenario over a grid of settings (simulator)" },
+	{ "fidelity", cmd_fidelity, "the simulator against a real run: errors per figure" },
 	{ "report", cmd_report, "write a run directory's report.html" },
 	{ "serve", cmd_serve, "the policy server for live applications (a daemon)" },
 	{ "run", cmd_run, "run an application under libhipsched.so, joined to it" },

@@ -1,5 +1,6 @@
 /* Small helpers shared by the subcommands: messages, signals, paths,
  * durations. */
+#include <errno.h>
 #include <limits.h>
 #include <math.h>
 #include <signal.h>
@@ -120,4 +121,21 @@ int cli_parse_duration(const char *s, long long *out_ns)
 		return 0;
 	}
 	return SCENARIO_EVALUE;
+}
+
+int cli_mkdir_p(const char *path)
+{
+	char b[PATH_MAX];
+	if ((size_t)snprintf(b, sizeof(b), "%s", path) >= sizeof(b)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	for (char *p = b + 1; *p; p++)
+		if (*p == '/') {
+			*p = '\0';
+			if (mkdir(b, 0777) && errno != EEXIST)
+				return -1;
+			*p = '/';
+		}
+	return mkdir(b, 0777) && errno != EEXIST ? -1 : 0;
 }

@@ -35,8 +35,9 @@ END_TEST
 START_TEST(test_help_lists_commands)
 {
 	ck_assert_int_eq(run("./hipsched --help", out, sizeof(out)), 0);
-	const char *cmds[] = { "sim", "hw", "trace", "compare", "report", "help" };
-	for (size_t i = 0; i < 6; i++)
+	const char *cmds[] = { "sim", "hw", "trace", "compare", "report", "fidelity",
+			       "help" };
+	for (size_t i = 0; i < 7; i++)
 		ck_assert_msg(strstr(out, cmds[i]), "help lacks %s", cmds[i]);
 }
 END_TEST
@@ -50,8 +51,8 @@ END_TEST
 
 START_TEST(test_subcommand_help)
 {
-	const char *cmds[] = { "sim", "hw", "trace", "compare", "report" };
-	for (size_t i = 0; i < 5; i++) {
+	const char *cmds[] = { "sim", "hw", "trace", "compare", "report", "fidelity" };
+	for (size_t i = 0; i < 6; i++) {
 		char c[64];
 		snprintf(c, sizeof(c), "./hipsched %s --help", cmds[i]);
 		ck_assert_int_eq(run(c, out, sizeof(out)), 0);

@@ -9,7 +9,8 @@
 #   rt      60 frames/s with a 6 ms deadline + batch job, edf
 #   compat  shim_compat.py natively, pass-through and under hpf
 #   overhead ResNet-50 b32 closed loop, 10 s: native, pass-through, hpf
-#           in the process at thresholds $OVH_THRESHOLDS (default 16 64)
+#           in the process at thresholds $OVH_THRESHOLDS (default 16 64),
+#           interleaved, $OVH_REPS rounds (default 3)
 #   faults  the dual test with the server, then hp, SIGKILLed 8 s into the
 #           hpf window (native and hpf windows, 20 s)
 #   record  `hipsched record` of the plan's models (traces for the
@@ -61,17 +62,27 @@ faults)
 			--param linger=0.2 --kill $who@8 --out $R/fault_$who | tee $R/fault_$who.txt
 	done ;;
 overhead)
+	# OVH_REPS rounds, modes interleaved within each: a ratio per round
 	A="python3 hw/bench/pytorch_app.py --model resnet50 --batch 32 --duration 10 --warmup 20"
-	step 90 $A --out $R/ovh_native.csv
-	step 90 env LD_PRELOAD=$SHIM $A --out $R/ovh_pass.csv
-	for t in ${OVH_THRESHOLDS:-16 64}; do
-		step 90 env LD_PRELOAD=$SHIM HIPSCHED_POLICY=hpf HIPSCHED_THRESHOLD=$t \
-			HIPSCHED_STATS=$R/ovh_hpf_t$t.shim.json $A --out $R/ovh_hpf_t$t.csv
+	for i in $(seq ${OVH_REPS:-3}); do
+		step 90 $A --out $R/ovh_native_$i.csv
+		step 90 env LD_PRELOAD=$SHIM $A --out $R/ovh_pass_$i.csv
+		for t in ${OVH_THRESHOLDS:-16 64}; do
+			step 90 env LD_PRELOAD=$SHIM HIPSCHED_POLICY=hpf HIPSCHED_THRESHOLD=$t \
+				HIPSCHED_STATS=$R/ovh_hpf_t${t}_$i.shim.json $A --out $R/ovh_hpf_t${t}_$i.csv
+		done
 	done
-	for f in $R/ovh_*.csv; do
-		printf "%-16s %s req/s\n" $(basename $f .csv) \
-			$(awk -F, 'NR>1{n++} END{printf "%.2f", n/10}' $f)
-	done | tee $R/overhead.txt ;;
+	python3 - $R ${OVH_REPS:-3} ${OVH_THRESHOLDS:-16 64} <<'PY' | tee $R/overhead.txt
+import sys
+r, reps, thr = sys.argv[1], int(sys.argv[2]), sys.argv[3:]
+modes = ["native", "pass"] + ["hpf_t" + t for t in thr]
+rate = lambda m, i: (sum(1 for _ in open("%s/ovh_%s_%d.csv" % (r, m, i))) - 1) / 10
+print("round " + " ".join("%12s" % m for m in modes) + "   (req/s; ratio to pass-through)")
+for i in range(1, reps + 1):
+    v = {m: rate(m, i) for m in modes}
+    print("%5d " % i + " ".join("%6.1f %5.3f" % (v[m], v[m] / v["pass"]) for m in modes))
+PY
+	;;
 record)
 	mkdir -p $R/traces
 	for spec in resnet18_b1:"--model resnet18 --batch 1" \
@@ -85,7 +96,8 @@ record)
 			--arrival closed --duration ${REC_DUR:-8} > $R/traces/$n.out 2>&1
 		tail -2 $R/traces/$n.out; gzip -f $R/traces/$n.log
 	done
-	step 200 $H hw calibrate -o $R/h200.ini > $R/calibrate.txt 2>&1; tail -20 $R/calibrate.txt ;;
+	step 200 $H hw calibrate --base sim/devices/h100.ini -o $R/h200.ini > $R/calibrate.txt 2>&1
+	tail -20 $R/calibrate.txt ;;
 esac
 tar czf $OUT/h200.tar.gz $R 2>/dev/null
 done
