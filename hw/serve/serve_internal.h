@@ -82,7 +82,19 @@ struct hs_server {
 
 void serve__log(struct hs_server *s, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/* send.c: what goes to the clients. */
+/* Sends m to c, or queues it behind what waits already; a failure (or an
+ * outbox past HS_OUTBOX_MAX) marks c for dropping (logged). 0 or -errno. */
 int serve__send(struct hs_server *s, struct conn *c, const struct hs_msg *m);
+/* Sends what waits in c's outbox, in order, as far as its socket takes. */
+void serve__flush_outbox(struct hs_server *s, struct conn *c);
+/* Sends every connection the states of its queues that changed since it
+ * was last told, as DECIDE messages (not to one whose outbox holds any). */
+void serve__flush_decisions(struct hs_server *s);
+/* "client 3 'resnet18' (pid 123)" (or "connection 3 (pid 123)") into buf. */
+const char *serve__who(const struct conn *c, char *buf, size_t len);
+/* Grows *v (of *cap elements of sz) to hold more than n; 0 or -1. */
+int serve__grow(void **v, size_t *cap, size_t n, size_t sz);
 /* Notes the core's latest decision for p (sent by serve__flush_decisions). */
 void serve__tell(struct hs_server *s, struct proxy *p, int suspended);
 /* REFUSE with the reason (logged), then c is dropped. */

@@ -5,11 +5,9 @@
  * connection and a wake-up pipe, with a timeout at the policy's next timer
  * (ns resolution, timer slack 1 ns) or the oldest silent connection's
  * HELLO deadline. Connections are non-blocking both ways: what a client's
- * socket does not take waits in the connection's outbox and goes out when
- * the socket is writable again (decisions wait as state, want vs told, and
- * are packed into DECIDE messages only when nothing else waits: serve.h);
- * a client that stops reading is dropped once HS_OUTBOX_MAX messages wait,
- * rather than letting it stall everyone else.
+ * socket does not take waits in the connection's outbox (send.c, with the
+ * decisions' DECIDE packing); a client that stops reading is dropped once
+ * HS_OUTBOX_MAX messages wait, rather than letting it stall everyone else.
  * A dropped connection's proxies are freed (the policy runs for the
  * others) at the end of the loop iteration, never inside a callback.
  */
@@ -51,131 +49,6 @@ void serve__log(struct hs_server *s, const char *fmt, ...)
 	s->o.log(s->o.log_ctx, line);
 }
 
-/* "client 3 'resnet18' (pid 123)" */
-static const char *who(const struct conn *c, char *buf, size_t len)
-{
-	if (c->st == C_HELLO)
-		snprintf(buf, len, "connection %u (pid %d)", c->id, (int)c->pid);
-	else
-		snprintf(buf, len, "client %u '%s' (pid %d)", c->id, c->name, (int)c->pid);
-	return buf;
-}
-
-/* Marks c for dropping with the reason. */
-static void send_failed(struct hs_server *s, struct conn *c, int rc)
-{
-	char w[128];
-	if (rc == -EAGAIN)
-		serve__log(s, "%s: not reading its socket (%zu messages waiting); dropping it",
-			   who(c, w, sizeof(w)), c->nout);
-	else
-		serve__log(s, "%s: send failed: %s; dropping it", who(c, w, sizeof(w)),
-			   strerror(-rc));
-	c->dead = 1;
-}
-
-/* Sends what waits in c's outbox, in order, as far as its socket takes. */
-static void flush(struct hs_server *s, struct conn *c)
-{
-	size_t k = 0;
-	while (k < c->nout && !c->dead) {
-		int rc = hs_msg_send(c->fd, &c->out[k]);
-		if (rc == -EAGAIN || rc == -EWOULDBLOCK)
-			break;
-		if (rc) {
-			send_failed(s, c, rc);
-			break;
-		}
-		k++;
-	}
-	if (k) {
-		memmove(c->out, c->out + k, (c->nout - k) * sizeof(*c->out));
-		c->nout -= k;
-	}
-}
-
-static int grow(void **v, size_t *cap, size_t n, size_t sz)
-{
-	if (n < *cap)
-		return 0;
-	size_t nc = *cap ? 2 * *cap : 16;
-	while (nc <= n)
-		nc *= 2;
-	void *nv = realloc(*v, nc * sz);
-	if (!nv)
-		return -1;
-	*v = nv;
-	*cap = nc;
-	return 0;
-}
-
-/* Sends m to c, or queues it behind what waits already; a failure (or an
- * outbox past HS_OUTBOX_MAX) marks c for dropping. */
-int serve__send(struct hs_server *s, struct conn *c, const struct hs_msg *m)
-{
-	if (c->dead)
-		return -1;
-	if (!c->nout) {
-		int rc = hs_msg_send(c->fd, m);
-		if (!rc)
-			return 0;
-		if (rc != -EAGAIN && rc != -EWOULDBLOCK) {
-			send_failed(s, c, rc);
-			return rc;
-		}
-	}
-	if (c->nout >= HS_OUTBOX_MAX) {
-		send_failed(s, c, -EAGAIN);
-		return -EAGAIN;
-	}
-	if (grow((void **)&c->out, &c->outcap, c->nout, sizeof(*c->out))) {
-		send_failed(s, c, -ENOMEM);
-		return -ENOMEM;
-	}
-	c->out[c->nout++] = *m;
-	if (c->nout > c->out_peak)
-		c->out_peak = c->nout;
-	s->deferred++;
-	return 0;
-}
-
-/* A REFUSE or ERROR with its reason, logged; REFUSE also drops c. */
-static void vtext(struct hs_server *s, struct conn *c, int op, int32_t qid,
-		  const char *fmt, va_list ap)
-{
-	struct hs_msg m;
-	hs_msg_init(&m, op);
-	m.u.text.qid = qid;
-	vsnprintf(m.u.text.text, sizeof(m.u.text.text), fmt, ap);
-	char w[128];
-	serve__log(s, "%s: %s%s", who(c, w, sizeof(w)), op == HS_OP_REFUSE ?
-		   "refused: " : "", m.u.text.text);
-	if (op == HS_OP_ERROR) {
-		serve__send(s, c, &m);
-		return;
-	}
-	if (!c->dead)
-		hs_msg_send(c->fd, &m);
-	c->dead = 1;
-	s->refused++;
-}
-
-void serve__refuse(struct hs_server *s, struct conn *c, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vtext(s, c, HS_OP_REFUSE, -1, fmt, ap);
-	va_end(ap);
-}
-
-void serve__error(struct hs_server *s, struct conn *c, int32_t qid, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vtext(s, c, HS_OP_ERROR, qid, fmt, ap);
-	va_end(ap);
-}
-
 /* ---- the core's environment ---------------------------------------------------- */
 static void env_timer_set(void *ctx, hs_ns when)
 {
@@ -185,56 +58,6 @@ static void env_timer_set(void *ctx, hs_ns when)
 
 static void env_cmd_done(void *ctx, struct xcmd *cmd, hs_ns now)
 {
-}
-
-void serve__tell(struct hs_server *s, struct proxy *p, int suspended)
-{
-	p->want = suspended;
-	if (!p->c || p->want == p->told)
-		return;
-	p->c->dirty = 1;
-	if (s->cause > 0 && (!p->c->cause || s->cause < p->c->cause))
-		p->c->cause = s->cause;
-}
-
-/* Sends every connection the states of its queues that changed since it
- * was last told, packed into DECIDE messages; a connection whose outbox
- * holds anything waits (its queues' latest states are sent later). */
-static void flush_decisions(struct hs_server *s)
-{
-	for (size_t k = 0; k < s->nc; k++) {
-		struct conn *c = s->c[k];
-		if (!c->dirty || c->dead || c->nout)
-			continue;
-		struct hs_msg m;
-		hs_msg_init(&m, HS_OP_DECIDE);
-		for (size_t i = 0; i <= s->np; i++) {
-			struct proxy *p = i < s->np ? s->p[i] : NULL;
-			if (p && (p->c != c || p->want == p->told))
-				continue;
-			if (p) {
-				m.u.dec.d[m.u.dec.n++] = (uint32_t)p->qid |
-							 (p->want ? HS_DECIDE_SUSPEND : 0);
-				p->told = p->want;
-				if (p->want) {
-					s->suspends++;
-					p->suspends++;
-				} else {
-					s->resumes++;
-					p->resumes++;
-				}
-			}
-			if (m.u.dec.n && (!p || m.u.dec.n == HS_DECIDE_MAX)) {
-				m.u.dec.cause_ns = c->cause;
-				m.u.dec.sent_ns = hs_now();
-				if (serve__send(s, c, &m))
-					break;
-				hs_msg_init(&m, HS_OP_DECIDE);
-			}
-		}
-		c->dirty = 0;
-		c->cause = 0;
-	}
 }
 
 /* Tells hs_server_opts.decided of a decision, with the policy call's why. */
@@ -296,7 +119,7 @@ int serve__conn_add(struct hs_server *s, int fd)
 {
 	int fl = fcntl(fd, F_GETFL);
 	if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0 ||
-	    grow((void **)&s->c, &s->ccap, s->nc, sizeof(*s->c))) {
+	    serve__grow((void **)&s->c, &s->ccap, s->nc, sizeof(*s->c))) {
 		close(fd);
 		return fl < 0 ? SERVE_EIO : HS_ENOMEM;
 	}
@@ -363,7 +186,7 @@ static void sweep(struct hs_server *s)
 		if (c->st == C_APP && !c->bye) {
 			char w[128];
 			serve__log(s, "%s: gone without BYE; its queues are freed",
-				   who(c, w, sizeof(w)));
+				   serve__who(c, w, sizeof(w)));
 		}
 		close(c->fd);
 		free(c->out);
@@ -398,7 +221,7 @@ static void on_hello(struct hs_server *s, struct conn *c, const struct hs_m_hell
 	if (serve__send(s, c, &m) == 0 && s->o.verbose && c->st == C_APP) {
 		char w[128];
 		serve__log(s, "%s, uid %d: joined (priority %d, level %d)",
-			   who(c, w, sizeof(w)), (int)c->uid, (int)c->prio, (int)c->level);
+			   serve__who(c, w, sizeof(w)), (int)c->uid, (int)c->prio, (int)c->level);
 	}
 }
 
@@ -409,7 +232,7 @@ static void on_join(struct hs_server *s, struct conn *c, const struct hs_m_join 
 		return;
 	}
 	struct proxy *p = calloc(1, sizeof(*p));
-	if (!p || grow((void **)&s->p, &s->pcap, s->np, sizeof(*s->p))) {
+	if (!p || serve__grow((void **)&s->p, &s->pcap, s->np, sizeof(*s->p))) {
 		free(p);
 		serve__error(s, c, j->qid, "JOIN of queue %d: out of memory", (int)j->qid);
 		return;
@@ -470,7 +293,7 @@ static void on_applied(struct hs_server *s, struct conn *c, const struct hs_m_ap
 {
 	if (a->rtt_ns < 0)
 		return;
-	if (s->nrtt < HS_RTT_KEEP && grow((void **)&s->rtt, &s->rcap, s->nrtt,
+	if (s->nrtt < HS_RTT_KEEP && serve__grow((void **)&s->rtt, &s->rcap, s->nrtt,
 					  sizeof(*s->rtt)))
 		return;
 	s->rtt[s->nrtt % HS_RTT_KEEP] = (struct rtt_sample){ a->rtt_ns, a->back_ns,
@@ -500,7 +323,7 @@ static void on_msg(struct hs_server *s, struct conn *c, const struct hs_msg *m, 
 		c->dead = 1;
 		if (s->o.verbose && c->st == C_APP) {
 			char w[128];
-			serve__log(s, "%s: left", who(c, w, sizeof(w)));
+			serve__log(s, "%s: left", serve__who(c, w, sizeof(w)));
 		}
 		return;
 	case HS_OP_JOIN:
@@ -616,7 +439,7 @@ int hs_server_run(struct hs_server *s, int until_idle)
 	prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
 	while (!s->stop) {
 		sweep(s);
-		flush_decisions(s);
+		serve__flush_decisions(s);
 		if (until_idle && s->had_conn && !s->nc)
 			return HS_OK;
 		hs_ns now = hs_now();
@@ -644,7 +467,7 @@ int hs_server_run(struct hs_server *s, int until_idle)
 		if (expired)
 			continue;        /* sweep them first */
 		size_t nf = s->nc + 2;
-		if (grow((void **)&s->pfd, &s->pfcap, nf, sizeof(*s->pfd)))
+		if (serve__grow((void **)&s->pfd, &s->pfcap, nf, sizeof(*s->pfd)))
 			return HS_ENOMEM;
 		s->pfd[0] = (struct pollfd){ .fd = s->wake[0], .events = POLLIN };
 		s->pfd[1] = (struct pollfd){ .fd = s->lfd, .events = POLLIN };
@@ -679,7 +502,7 @@ int hs_server_run(struct hs_server *s, int until_idle)
 			if (!ev)
 				continue;
 			if (ev & POLLOUT)
-				flush(s, c);
+				serve__flush_outbox(s, c);
 			serve_conn(s, c);
 			if (ev & (POLLHUP | POLLERR | POLLNVAL))
 				c->dead = 1;
