@@ -47,9 +47,10 @@
  * socket leaves every joined queue. The client picks queue ids (qid),
  * unique within its session, never reused. The server tells a client
  * the state of a queue only when it differs from what the client was last
- * told; the decisions the policy made while handling one event (a LOAD, a
- * timer, a ctl change) go out together, in as few DECIDE messages as hold
- * them (HS_DECIDE_MAX each), once the event is handled; while a client's
+ * told; the decisions the policy made while handling what one connection
+ * sent (its LOADs read in one go), a timer or a ctl change go out
+ * together, in as few DECIDE messages as hold them (HS_DECIDE_MAX each),
+ * before the next connection is served; while a client's
  * socket is full they wait, and only each queue's latest state is sent. A
  * DECIDE's `cause` is the `sent` of the earliest LOAD that caused one of
  * its decisions (0: a policy timer or a ctl change); the client applies

@@ -504,6 +504,10 @@ int hs_server_run(struct hs_server *s, int until_idle)
 			if (ev & POLLOUT)
 				serve__flush_outbox(s, c);
 			serve_conn(s, c);
+			/* what its messages made the policy decide goes out
+			 * before the next connection is served (a STATUS
+			 * after them must not report a state nobody was told) */
+			serve__flush_decisions(s);
 			if (ev & (POLLHUP | POLLERR | POLLNVAL))
 				c->dead = 1;
 		}
