@@ -163,10 +163,11 @@ class Gpu:
         return sum(v) / len(v) / 100.0 if v else None
 
 
-def run_mode(a, test, mode, names, raw, policy=None, targs=None, venv=None):
+def run_mode(a, test, mode, names, raw, policy=None, targs=None, venv=None,
+             vparams=()):
     """Runs tenants `names` together; returns {tenant: rows}, extras.
     targs: {tenant: [extra hipsched run arguments]}, venv: {K: V} for the
-    server and every tenant (a --variant's)."""
+    server and every tenant, vparams: policy parameters (a --variant's)."""
     d = os.path.join(raw, mode)
     os.makedirs(d, exist_ok=True)
     sock = os.path.join(d, "hipsched.sock")
@@ -177,7 +178,7 @@ def run_mode(a, test, mode, names, raw, policy=None, targs=None, venv=None):
     one = test.get("process") == "one" and len(names) > 1
     if policy and not one:
         cmd = [a.hipsched, "serve", "--policy", policy, "--socket", sock]
-        for kv in a.param + getattr(a, "vparam", []):
+        for kv in a.param + list(vparams):
             cmd += ["--param", kv]
         server = subprocess.Popen(cmd, stdout=open(os.path.join(d, "serve.log"), "w"),
                                   stderr=subprocess.STDOUT, env=env0)
@@ -403,9 +404,8 @@ def main():
         runs.append((label, pol, targs, venv, vpar))
     if "policy" in modes:
         for p, pol, targs, venv, vpar in runs:
-            a.vparam = vpar or []
             r, e = run_mode(a, test, p, names, raw, policy=pol, targs=targs,
-                            venv=venv)
+                            venv=venv, vparams=vpar or ())
             res[p] = {n: stats(r[n], a.duration, slo[n]) for n in names if n in r}
             if a.kill:
                 # after the kill (0.5 s of grace): the survivors' rate

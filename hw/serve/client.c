@@ -324,9 +324,9 @@ static void apply(struct hs_client *c, const struct hs_msg *m)
 	a.u.applied = (struct hs_m_applied){
 		.qid = (int32_t)(m->u.dec.d[0] & ~HS_DECIDE_SUSPEND),
 		.suspended = !!(m->u.dec.d[0] & HS_DECIDE_SUSPEND),
-					     .rtt_ns = t - m->u.dec.cause_ns,
-					     .back_ns = t - m->u.dec.sent_ns,
-					     .lock_ns = locked - got };
+		.rtt_ns = t - m->u.dec.cause_ns,
+		.back_ns = t - m->u.dec.sent_ns,
+		.lock_ns = locked - got };
 	hs_msg_send(c->fd, &a);
 }
 

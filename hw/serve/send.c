@@ -3,8 +3,9 @@
  * message through serve__send, which queues behind a full socket (the
  * connection's outbox, sent in order when it is writable again), and the
  * policy's decisions, kept as state per proxy (want vs told) and packed
- * into DECIDE messages once per handled event, only when nothing waits in
- * the outbox (so a slow reader gets only each queue's latest state).
+ * into DECIDE messages after each connection's messages are handled (and
+ * at the loop's top), only when nothing waits in the outbox (so a slow
+ * reader gets only each queue's latest state).
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -95,8 +96,6 @@ int serve__send(struct hs_server *s, struct conn *c, const struct hs_msg *m)
 		return -ENOMEM;
 	}
 	c->out[c->nout++] = *m;
-	if (c->nout > c->out_peak)
-		c->out_peak = c->nout;
 	s->deferred++;
 	return 0;
 }

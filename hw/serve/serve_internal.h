@@ -25,7 +25,6 @@ struct conn {
 	 * writable again; decisions wait as state meanwhile (want vs told) */
 	struct hs_msg *out;
 	size_t nout, outcap;
-	size_t out_peak;          /* the most that waited at once */
 	int dirty;                /* a proxy of it has want != told */
 	hs_ns cause;              /* earliest LOAD behind those; 0 none */
 };
