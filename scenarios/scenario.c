@@ -323,6 +323,14 @@ static void key_tenant(struct parser *p, int ti, const char *k, const char *v)
 			t->foreground = 0;
 		else
 			perr(p, p->line, "bad foreground '%s' (yes or no)", v);
+	} else if (strcmp(k, "threshold") == 0 || strcmp(k, "batch") == 0) {
+		long n;
+		if (scenario__parse_long(v, 1, 1 << 20, &n))
+			perr(p, p->line, "bad %s '%s' (a positive integer)", k, v);
+		else if (k[0] == 't')
+			t->threshold = (unsigned)n;
+		else
+			t->batch = (unsigned)n;
 	} else if (strcmp(k, "host_timing") == 0) {
 		if (strcmp(v, "resample") == 0)
 			t->host_timing = HOST_TIMING_RESAMPLE;
@@ -341,7 +349,8 @@ static void key_tenant(struct parser *p, int ti, const char *k, const char *v)
 	} else {
 		perr(p, p->line, "unknown key '%s' in [tenant %s] (known: trace, "
 		     "priority, arrival, rate, arrival_file, slo, deadline, process, "
-		     "weight, foreground, host_timing, wake_late)", k, t->name);
+		     "weight, foreground, threshold, batch, host_timing, wake_late)",
+		     k, t->name);
 	}
 }
 
@@ -567,6 +576,14 @@ static void validate(struct parser *p)
 		perr(p, p->line_batch > p->line_threshold ? p->line_batch :
 		     p->line_threshold, "batch (%u) must not exceed threshold "
 		     "(%u)", sc->batch, sc->threshold);
+	for (size_t i = 0; i < sc->ntenants; i++) {
+		const struct tenant_spec *t = &sc->tenants[i];
+		unsigned th = scenario_tenant_threshold(sc, i);
+		unsigned ba = scenario_tenant_batch(sc, i);
+		if ((t->threshold || t->batch) && ba > th)
+			perr(p, t->line, "[tenant %s] batch (%u) must not exceed "
+			     "threshold (%u)", t->name, ba, th);
+	}
 	for (size_t i = 0; i < sc->ncrit; i++) {
 		struct criterion *c = &sc->crit[i];
 		if (!c->tenant)
@@ -712,6 +729,18 @@ void scenario_free(struct scenario *sc)
 	}
 	free(sc->crit);
 	free(sc);
+}
+
+unsigned scenario_tenant_threshold(const struct scenario *sc, size_t tenant)
+{
+	unsigned v = sc->tenants[tenant].threshold;
+	return v ? v : sc->threshold;
+}
+
+unsigned scenario_tenant_batch(const struct scenario *sc, size_t tenant)
+{
+	unsigned v = sc->tenants[tenant].batch;
+	return v ? v : sc->batch;
 }
 
 int scenario_tenant_group(const struct scenario *sc, size_t tenant)

@@ -58,6 +58,7 @@ struct tenant_spec {
 	enum process_mode process;
 	double weight;             /* share for bp/cfs/up/pup, default 1 */
 	int foreground;            /* its process is in the foreground (awf) */
+	unsigned threshold, batch; /* progressive launching; 0 = [policy]'s */
 	enum host_timing host_timing; /* default: resample */
 	enum wake_late wake_late;  /* default: none (0) */
 	hs_ns wake_late_ns;        /* WAKE_LATE_FIXED: the lateness */
@@ -122,6 +123,10 @@ int scenario_parse_duration(const char *s, hs_ns *out_ns, const char **why);
  * tenants sharing the runner's process, 1 + its index for `process = own`.
  * The same numbering in sim and hw, so per-process policies decide alike. */
 int scenario_tenant_group(const struct scenario *sc, size_t tenant);
+/* The tenant's progressive-launching threshold and batch: its own keys,
+ * else the [policy] section's. */
+unsigned scenario_tenant_threshold(const struct scenario *sc, size_t tenant);
+unsigned scenario_tenant_batch(const struct scenario *sc, size_t tenant);
 /* Index of the tenant of that name, or -1. */
 int scenario_tenant_index(const struct scenario *sc, const char *name);
 /* Name of a criterion's metric ("p99_vs_standalone", ...), its comparison

@@ -166,9 +166,10 @@ static int setup_queues(struct sim *s, char *err, size_t errlen)
 			struct xq_config cfg = {
 				.hwq = h, .priority = t->spec->priority,
 				.level = s->sc->level ? s->sc->level : 1,
-				.threshold = s->sc->threshold, .batch = s->sc->batch,
+				.threshold = scenario_tenant_threshold(s->sc, i),
+				.batch = scenario_tenant_batch(s->sc, i),
 				.user = t,
-				.group = scenario_tenant_group(s->sc, (size_t)(t - s->t)),
+				.group = scenario_tenant_group(s->sc, i),
 				.weight = t->spec->weight,
 				.foreground = t->spec->foreground,
 			};

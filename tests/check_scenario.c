@@ -141,6 +141,7 @@ static const struct {
 	{ "err_verdict_tenant.ini", 6, "names unknown tenant 'b'" },
 	{ "err_no_tenant.ini", 2, "no [tenant NAME] section" },
 	{ "err_batch.ini", 4, "batch (8) must not exceed threshold (4)" },
+	{ "err_tenant_batch.ini", 3, "[tenant a] batch (8) must not exceed threshold (4)" },
 	{ "err_bad_level.ini", 3, "bad level '4'" },
 	{ "err_bad_seed.ini", 2, "bad seed '-3'" },
 	{ "err_key_outside.ini", 2, "key 'name' outside any section" },
@@ -163,6 +164,22 @@ START_TEST(test_errors)
 		      "got '%s', want prefix '%s'", err, want);
 	ck_assert_msg(strstr(err, errs[_i].what) != NULL, "got '%s', want '%s'",
 		      err, errs[_i].what);
+}
+END_TEST
+
+/* A tenant's own threshold / batch, else the [policy] section's. */
+START_TEST(test_tenant_threshold)
+{
+	char err[512] = "";
+	struct scenario *sc = scenario_load(FIX "tenant_threshold.ini", err, sizeof(err));
+	ck_assert_msg(sc != NULL, "%s", err);
+	ck_assert_uint_eq(scenario_tenant_threshold(sc, 0), 1024);
+	ck_assert_uint_eq(scenario_tenant_batch(sc, 0), 4);
+	ck_assert_uint_eq(scenario_tenant_threshold(sc, 1), 2);
+	ck_assert_uint_eq(scenario_tenant_batch(sc, 1), 2);
+	ck_assert_uint_eq(scenario_tenant_threshold(sc, 2), 8);
+	ck_assert_uint_eq(scenario_tenant_batch(sc, 2), 4);
+	scenario_free(sc);
 }
 END_TEST
 
@@ -198,6 +215,7 @@ Suite *scenario_suite(void)
 	Suite *s = suite_create("scenario");
 	TCase *tc = tcase_create("parse");
 	tcase_add_test(tc, test_valid);
+	tcase_add_test(tc, test_tenant_threshold);
 	tcase_add_test(tc, test_defaults);
 	tcase_add_loop_test(tc, test_units, 0, sizeof(good_units) / sizeof(good_units[0]));
 	tcase_add_test(tc, test_bad_units);

@@ -426,8 +426,8 @@ int hw__group_setup(struct group *g, char *err, size_t errlen)
 		struct xq_config cfg = {
 			.priority = t->spec->priority,
 			.level = sc->level,
-			.threshold = sc->threshold,
-			.batch = sc->batch,
+			.threshold = scenario_tenant_threshold(sc, i),
+			.batch = scenario_tenant_batch(sc, i),
 			.user = t->ep ? t->ep : (void *)t,
 			.group = scenario_tenant_group(sc, i),
 			.weight = t->spec->weight,
