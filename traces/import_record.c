@@ -357,12 +357,26 @@ struct trace *trace_record_load(const char *path, const struct trace_record_opts
 		at += q->count;
 		outreq++;
 	}
-	/* rebase and place the GPU intervals after their launches */
-	for (size_t i = 0; i < at && !bad; i++) {
-		out[i].submit_ns -= t0;
-		if (out[i].kind == TRACE_SYNC) {
-			out[i].start_ns -= t0;
-			out[i].end_ns -= t0;
+	/* rebase and place the GPU intervals after their launches; a request
+	 * left out (timed, or of a shape without durations) is cut from the
+	 * host timeline, so the next written one starts where it started: the
+	 * gap between two written requests is one real gap between requests,
+	 * not a whole request more (which made a closed loop's period double) */
+	int64_t cut = 0;
+	for (size_t r = 0, i = 0; r < all->nreqs && !bad; r++) {
+		const struct trace_request *q = &all->reqs[r];
+		if (!keep[r]) {
+			if (r + 1 < all->nreqs && i > 0)
+				cut += all->recs[all->reqs[r + 1].first].submit_ns -
+				       all->recs[q->first].submit_ns;
+			continue;
+		}
+		for (size_t e = i + q->count; i < e; i++) {
+			out[i].submit_ns -= t0 + cut;
+			if (out[i].kind == TRACE_SYNC) {
+				out[i].start_ns -= t0 + cut;
+				out[i].end_ns -= t0 + cut;
+			}
 		}
 	}
 	for (size_t r = 0, i = 0; r < outreq && !bad; r++) {
