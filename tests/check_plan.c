@@ -131,6 +131,27 @@ START_TEST(test_plan_faults)
 }
 END_TEST
 
+/* A baseline that cannot hold (the online model misses its SLO alone:
+ * every request of the stand-in takes 60 ms against hp's 50 ms) makes the
+ * verdict INVALID, exit 3, whatever the ratios say. */
+START_TEST(test_plan_invalid_baseline)
+{
+	test_mkdtemp(dir, sizeof(dir), "check_plan");
+	setenv("PLAN_APP_STEP_MS", "60", 1);
+	int rc = plan("--modes standalone,native,policy");
+	unsetenv("PLAN_APP_STEP_MS");
+	ck_assert_msg(rc == 3, "exit %d:\n%s", rc, out);
+	ck_assert_ptr_nonnull(strstr(out, "baseline INVALID: hp alone met its SLO in 0.0% "
+				     "of requests"));
+	ck_assert_ptr_nonnull(strstr(out, "overall: INVALID (baseline)"));
+	json_t *s = summary("hpf");
+	ck_assert_str_eq(json_string_value(json_object_get(s, "verdict")), "INVALID");
+	ck_assert_int_eq(json_array_size(json_object_get(s, "baseline_invalid")), 1);
+	json_decref(s);
+	test_rmtree(dir);
+}
+END_TEST
+
 /* A bad --variant or --kill is refused before anything runs. */
 START_TEST(test_plan_bad_args)
 {
@@ -153,6 +174,7 @@ Suite *plan_suite(void)
 	tcase_add_test(t, test_plan_dual_and_variant);
 	tcase_add_test(t, test_plan_faults);
 	tcase_add_test(t, test_plan_bad_args);
+	tcase_add_test(t, test_plan_invalid_baseline);
 	suite_add_tcase(s, t);
 	return s;
 }
