@@ -288,6 +288,10 @@ START_TEST(test_threshold_holds_back)
 	ck_assert_int_ge(max_inflight(&c, "cuLaunchKernel"), 3);
 	json_t *j = read_stats("st.json");
 	ck_assert_int_le(stat_sum(j, "max_inflight", NULL), 4);
+	/* the application's thread waited at the threshold, never suspended */
+	ck_assert_int_gt(stat_sum(j, "held", NULL), 0);
+	ck_assert_int_gt(stat_sum(j, "held_ns", NULL), 0);
+	ck_assert_int_eq(stat_sum(j, "held_suspended", NULL), 0);
 	json_decref(j);
 	free(nat.v);
 	free(c.v);

@@ -322,10 +322,14 @@ static int poll_head(struct squeue *q)
 static void await_call(struct squeue *q, struct shim_cmd *c)
 {
 #define MAY_CALL (c->launched && q->next_call == c->x.seq)
-	hs_ns spin_until = shim__now() + g_eng.conf.spin_ns;
+	if (MAY_CALL || g_eng.stop)
+		return;
+	hs_ns t0 = shim__now(), spin_until = t0 + g_eng.conf.spin_ns;
+	int susp = 0;
 	while (!MAY_CALL && !g_eng.stop) {
 		struct xq_stats st;
 		xq_get_stats(q->xq, &st);
+		susp |= st.suspended;
 		int polling = !st.suspended && q->fifo_head && !c->launched;
 		if (polling && (poll_head(q) || MAY_CALL || g_eng.stop || !q->fifo_head ||
 				shim__now() < spin_until))
@@ -341,6 +345,14 @@ static void await_call(struct squeue *q, struct shim_cmd *c)
 			pthread_cond_wait(&q->cv, &g_eng.mu);
 		}
 		q->nwait--;
+	}
+	hs_ns dt = shim__now() - t0;
+	if (susp) {
+		q->held_susp++;
+		q->held_susp_ns += dt;
+	} else {
+		q->held++;
+		q->held_ns += dt;
 	}
 #undef MAY_CALL
 }

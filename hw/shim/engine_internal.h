@@ -56,6 +56,10 @@ struct squeue {
 	void *ep;                 /* the server client's endpoint, or NULL */
 	pthread_cond_t cv;        /* held callers wait here */
 	unsigned nwait;           /* callers waiting on cv */
+	/* callers that had to wait before their call, and for how long:
+	 * at the threshold only (held) or while suspended (held_susp) */
+	uint64_t held, held_susp;
+	hs_ns held_ns, held_susp_ns;
 	uint64_t next_call;       /* seq of the command whose call is next */
 	struct shim_cmd *free;    /* pool */
 	struct shim_cmd *fifo_head, *fifo_tail;  /* recorded markers, in order */

@@ -558,11 +558,16 @@ static void write_queue(FILE *f, const struct squeue *q, int first)
 	fprintf(f, "%s\n    {\"id\": %d, \"stream\": \"%s\", \"priority\": %d, "
 		"\"platform_priority\": %d, \"commands\": %llu, \"launched\": %llu, "
 		"\"completed\": %llu, \"suspends\": %llu, \"resumes\": %llu, "
-		"\"max_inflight\": %zu, \"destroyed\": %s, \"kinds\": {", first ? "" : ",",
+		"\"max_inflight\": %zu, \"held\": %llu, \"held_ns\": %lld, "
+		"\"held_suspended\": %llu, \"held_suspended_ns\": %lld, "
+		"\"destroyed\": %s, \"kinds\": {", first ? "" : ",",
 		q->id, nm, -q->plat_prio + g_eng.conf.priority, q->plat_prio,
 		(unsigned long long)st.submitted, (unsigned long long)st.launched,
 		(unsigned long long)st.completed, (unsigned long long)st.suspends,
-		(unsigned long long)st.resumes, st.max_inflight, q->xq ? "false" : "true");
+		(unsigned long long)st.resumes, st.max_inflight,
+		(unsigned long long)q->held, (long long)q->held_ns,
+		(unsigned long long)q->held_susp, (long long)q->held_susp_ns,
+		q->xq ? "false" : "true");
 	for (int k = 0; k < SHIM_NKINDS; k++)
 		fprintf(f, "%s\"%s\": %llu", k ? ", " : "", shim__kind_name(k),
 			(unsigned long long)q->kinds[k]);
