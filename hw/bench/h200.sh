@@ -19,7 +19,8 @@
 # DUAL_POLICIES / THREE_POLICIES (default hpf; empty: only the variants),
 # DUAL_VARIANTS / THREE_VARIANTS (pytorch_plan.py --variant arguments),
 # COMPAT_ONLY (compat cases to run, comma-separated; default all).
-# Results in $R (default runs/h200), packed into $OUT/h200.tar.gz.
+# Results in $R (default runs/h200), packed into $OUT/h200.tar.xz (in parts
+# h200.tar.xz.part-aa, -ab, ... past 15 MB: cat them, then tar xJf).
 set -u
 B=${B:-build/rel-nvidia-static}
 H=$(realpath $B/hipsched)
@@ -81,6 +82,17 @@ print("round " + " ".join("%12s" % m for m in modes) + "   (req/s; ratio to pass
 for i in range(1, reps + 1):
     v = {m: rate(m, i) for m in modes}
     print("%5d " % i + " ".join("%6.1f %5.3f" % (v[m], v[m] / v["pass"]) for m in modes))
+import json
+for i in range(1, reps + 1):
+    for t in thr:
+        try:
+            q = json.load(open("%s/ovh_hpf_t%s_%d.shim.json" % (r, t, i)))["queues"]
+        except (OSError, ValueError, KeyError):
+            continue
+        held = sum(x.get("held", 0) for x in q)
+        ns = sum(x.get("held_ns", 0) for x in q)
+        print("round %d hpf_t%s: %d calls held at the threshold, %.1f ms in all "
+              "(%.1f us each)" % (i, t, held, ns / 1e6, ns / 1e3 / held if held else 0))
 PY
 	;;
 record)
@@ -102,6 +114,12 @@ record)
 	step 200 $H hw calibrate --base sim/devices/h100.ini -o $R/h200.ini > $R/calibrate.txt 2>&1
 	tail -20 $R/calibrate.txt ;;
 esac
-tar czf $OUT/h200.tar.gz $R 2>/dev/null
+# xz, in parts of 15 MB: a file over 16 MiB does not come back from $OUT
+# (the record section made 17 MB of gzip); a trace's CSV stays behind, its
+# log comes back (`hipsched record --convert` makes the CSV again)
+rm -f $OUT/h200.tar.xz*
+tar cJf $OUT/h200.tar.xz --exclude='*.sock' --exclude='traces/*.csv' $R 2>/dev/null
+[ $(stat -c %s $OUT/h200.tar.xz) -gt 15000000 ] && \
+	split -b 15000000 $OUT/h200.tar.xz $OUT/h200.tar.xz.part- && rm $OUT/h200.tar.xz
 done
 ls -la $OUT
