@@ -9,8 +9,9 @@
 #   rt      60 frames/s with a 6 ms deadline + batch job, edf
 #   compat  shim_compat.py natively, pass-through and under hpf
 #   overhead ResNet-50 b32 closed loop, 10 s: native, pass-through, hpf
-#           in the process at thresholds $OVH_THRESHOLDS (default 16 64),
-#           interleaved, $OVH_REPS rounds (default 3)
+#           in the process at each THRESHOLD:SPIN_US of $OVH_CONFIGS
+#           (default 16:200 16:5000 64:200), interleaved, $OVH_REPS
+#           rounds (default 3)
 #   faults  the dual test with the server, then hp, SIGKILLed 8 s into the
 #           hpf window (native and hpf windows, 20 s)
 #   record  `hipsched record` of the plan's models (traces for the
@@ -63,36 +64,42 @@ faults)
 			--param linger=0.2 --kill $who@8 --out $R/fault_$who | tee $R/fault_$who.txt
 	done ;;
 overhead)
-	# OVH_REPS rounds, modes interleaved within each: a ratio per round
+	# OVH_REPS rounds, modes interleaved within each: a ratio per round;
+	# OVH_CONFIGS: hpf in the process at THRESHOLD:SPIN_US each (a held
+	# caller polls its marker SPIN_US before it sleeps: HIPSCHED_SPIN_US)
 	A="python3 hw/bench/pytorch_app.py --model resnet50 --batch 32 --duration 10 --warmup 20"
+	CONFS=${OVH_CONFIGS:-16:200 16:5000 64:200}
 	for i in $(seq ${OVH_REPS:-3}); do
 		step 90 $A --out $R/ovh_native_$i.csv
 		step 90 env LD_PRELOAD=$SHIM $A --out $R/ovh_pass_$i.csv
-		for t in ${OVH_THRESHOLDS:-16 64}; do
-			step 90 env LD_PRELOAD=$SHIM HIPSCHED_POLICY=hpf HIPSCHED_THRESHOLD=$t \
-				HIPSCHED_STATS=$R/ovh_hpf_t${t}_$i.shim.json $A --out $R/ovh_hpf_t${t}_$i.csv
+		for c in $CONFS; do
+			m=hpf_t${c%%:*}_s${c##*:}
+			step 90 env LD_PRELOAD=$SHIM HIPSCHED_POLICY=hpf HIPSCHED_THRESHOLD=${c%%:*} \
+				HIPSCHED_SPIN_US=${c##*:} HIPSCHED_STATS=$R/ovh_${m}_$i.shim.json \
+				$A --out $R/ovh_${m}_$i.csv
 		done
 	done
-	python3 - $R ${OVH_REPS:-3} ${OVH_THRESHOLDS:-16 64} <<'PY' | tee $R/overhead.txt
+	python3 - $R ${OVH_REPS:-3} $CONFS <<'PY' | tee $R/overhead.txt
+import json
 import sys
-r, reps, thr = sys.argv[1], int(sys.argv[2]), sys.argv[3:]
-modes = ["native", "pass"] + ["hpf_t" + t for t in thr]
+r, reps = sys.argv[1], int(sys.argv[2])
+cm = ["hpf_t%s_s%s" % tuple(c.split(":")) for c in sys.argv[3:]]
+modes = ["native", "pass"] + cm
 rate = lambda m, i: (sum(1 for _ in open("%s/ovh_%s_%d.csv" % (r, m, i))) - 1) / 10
-print("round " + " ".join("%12s" % m for m in modes) + "   (req/s; ratio to pass-through)")
+print("round " + " ".join("%14s" % m for m in modes) + "   (req/s; ratio to pass-through)")
 for i in range(1, reps + 1):
     v = {m: rate(m, i) for m in modes}
-    print("%5d " % i + " ".join("%6.1f %5.3f" % (v[m], v[m] / v["pass"]) for m in modes))
-import json
+    print("%5d " % i + " ".join("%8.1f %5.3f" % (v[m], v[m] / v["pass"]) for m in modes))
 for i in range(1, reps + 1):
-    for t in thr:
+    for m in cm:
         try:
-            q = json.load(open("%s/ovh_hpf_t%s_%d.shim.json" % (r, t, i)))["queues"]
+            q = json.load(open("%s/ovh_%s_%d.shim.json" % (r, m, i)))["queues"]
         except (OSError, ValueError, KeyError):
             continue
         held = sum(x.get("held", 0) for x in q)
         ns = sum(x.get("held_ns", 0) for x in q)
-        print("round %d hpf_t%s: %d calls held at the threshold, %.1f ms in all "
-              "(%.1f us each)" % (i, t, held, ns / 1e6, ns / 1e3 / held if held else 0))
+        print("round %d %s: %d calls held at the threshold, %.1f ms in all "
+              "(%.1f us each)" % (i, m, held, ns / 1e6, ns / 1e3 / held if held else 0))
 PY
 	;;
 record)
