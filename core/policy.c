@@ -175,20 +175,31 @@ unsigned char *policy__run_buf(struct policy_slots *t, size_t n)
 }
 
 int policy__linger_new(const char *policy, const struct hs_param *params,
-		       size_t n, void **state, char *err, size_t errlen)
+		       size_t n, int lift, void **state, char *err, size_t errlen)
 {
-	static const char *const known[] = { "linger", NULL };
+	const char *const known[] = { "linger", lift ? "lift" : NULL, NULL };
 	double ms = 0;
+	int on = 0;
 	int e = policy__check_keys(policy, params, n, known, err, errlen);
 	if (!e)
 		e = policy__param_double(params, n, "linger", &ms, err, errlen);
+	for (size_t i = 0; i < n && !e; i++) {
+		if (strcmp(params[i].key, "lift") != 0)
+			continue;
+		if (strcmp(params[i].val, "0") && strcmp(params[i].val, "1")) {
+			snprintf(err, errlen, "lift: expected 0 or 1, got '%s'",
+				 params[i].val);
+			e = HS_EPARAM;
+		}
+		on = params[i].val[0] == '1';
+	}
 	if (e)
 		return e;
 	struct policy_linger *l = calloc(1, sizeof(*l));
 	if (!l)
 		return HS_ENOMEM;
 	*l = (struct policy_linger){ .ns = (hs_ns)(ms * 1e6),
-				     .until = { .elem = sizeof(hs_ns) } };
+				     .until = { .elem = sizeof(hs_ns) }, .lift = on };
 	*state = l;
 	return HS_OK;
 }

@@ -28,7 +28,7 @@ int policy__deadline_before(const struct xq_status *a, const struct xq_status *b
 static int init_edf(const struct hs_param *params, size_t n, void **state,
 		    char *err, size_t errlen)
 {
-	return policy__linger_new("edf", params, n, state, err, errlen);
+	return policy__linger_new("edf", params, n, 0, state, err, errlen);
 }
 
 static void sched_edf(struct sched *s, void *state, const struct sched_status *st)

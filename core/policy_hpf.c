@@ -10,6 +10,15 @@
  * lower queues in every such gap, which at levels 2 and 3 costs a
  * deactivation and relaunch each time. A linger a little above the host
  * gap keeps the lower queues suspended for the whole request.
+ *
+ * Parameter lift (0 or 1, default 0): a queue that no queue outranks
+ * (none of a higher priority exists, busy or not) is never suspended by
+ * hpf, so its threshold buys nothing; with lift=1 hpf lifts it
+ * (sched_bound) and such a queue launches as it would without a
+ * scheduler: one tenant alone, or every queue of one priority, runs
+ * unthrottled, and a queue next to a higher priority is held to its
+ * threshold, which bounds its preemption latency. Off by default until
+ * measured on a GPU (analysis/reports/h200.md, section 9).
  */
 #include <limits.h>
 #include <stdint.h>
@@ -18,19 +27,24 @@
 static int init_hpf(const struct hs_param *params, size_t n, void **state,
 		    char *err, size_t errlen)
 {
-	return policy__linger_new("hpf", params, n, state, err, errlen);
+	return policy__linger_new("hpf", params, n, 1, state, err, errlen);
 }
 
 static void sched_hpf(struct sched *s, void *state, const struct sched_status *st)
 {
 	struct policy_linger *h = state;
-	int top = INT_MIN;
+	int top = INT_MIN, highest = INT_MIN;
 	hs_ns next = INT64_MAX;
-	for (size_t i = 0; i < st->n; i++)
+	for (size_t i = 0; i < st->n; i++) {
 		if (policy__busy(h, &st->q[i], st->now, &next) && st->q[i].priority > top)
 			top = st->q[i].priority;
+		if (st->q[i].priority > highest)
+			highest = st->q[i].priority;
+	}
 	for (size_t i = 0; i < st->n; i++) {
 		const struct xq_status *q = &st->q[i];
+		if (h->lift)
+			sched_bound(s, q->id, q->priority < highest, st->now);
 		if (q->priority < top)
 			sched_suspend(s, q->id, st->now);
 		else
@@ -42,7 +56,7 @@ static void sched_hpf(struct sched *s, void *state, const struct sched_status *s
 
 const struct policy_ops policy_hpf = {
 	.name = "hpf",
-	.summary = "highest priority first: only the top busy priority runs (linger=MS)",
+	.summary = "highest priority first: only the top busy priority runs (linger=MS, lift=0|1)",
 	.init = init_hpf,
 	.sched = sched_hpf,
 	.timer = sched_hpf,

@@ -60,6 +60,12 @@ enum hs_err {
 #define HS_ERANGE_MAX_ 8      /* blocks -100 .. -800 */
 
 const char *hs_strerror(int err);
+
+/* The one growable array (core/grow.c): makes *v hold at least n + 1
+ * elements of sz bytes, doubling *cap (from 16); *v and *cap unchanged on
+ * failure. HS_OK or HS_ENOMEM. Usage: if (hs_grow((void **)&a, &cap, n,
+ * sizeof(*a))) fail; a[n++] = x; */
+int hs_grow(void **v, size_t *cap, size_t n, size_t sz);
 /* Registers the messages of one module's block: code base - i reads
  * msg[i], i < n (n <= HS_ERANGE_SIZE). base is a multiple of -100 below
  * -99. The table must outlive the process (static). HS_EINVAL for a bad
@@ -245,6 +251,15 @@ const struct policy_ops *sched_policy(const struct sched *s);
  * preemption level. Both are idempotent. */
 int sched_suspend(struct sched *s, int id, hs_ns now);
 int sched_resume(struct sched *s, int id, hs_ns now);
+/* Whether queue id's threshold applies (1, the default) or not (0): a
+ * policy lifts it for a queue nothing would preempt (hpf: no queue of a
+ * higher priority exists), which then launches as it would without a
+ * scheduler, at no cost to anyone's preemption latency. Set back, the
+ * threshold holds the queue's next launches until fewer than `threshold`
+ * are in flight; what is in flight already stays (the first suspension
+ * after a contender appears can take longer). Idempotent. A proxy queue
+ * keeps its process's own threshold (the flag is not relayed). */
+int sched_bound(struct sched *s, int id, int bounded, hs_ns now);
 /* Ask for the policy's timer op at `when` (< 0 cancels). */
 void sched_timer(struct sched *s, hs_ns when);
 /* The driver's timer fired. */

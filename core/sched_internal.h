@@ -53,12 +53,14 @@ void policy__slots_release(struct policy_slots *t);
 struct policy_linger {
 	hs_ns ns;
 	struct policy_slots until;   /* hs_ns by queue id: INT64_MAX while ready, 0 never */
+	int lift;                    /* hpf's "lift" (0 or 1) */
 };
-/* The whole state of a policy whose only parameter is linger (hpf, edf):
- * refuses other keys (naming `policy`), reads "linger" (ms), allocates
- * *state; HS_OK or the error. policy__linger_free is its fini. */
+/* The whole state of a policy whose parameters are linger and, when
+ * `lift` is allowed, lift (hpf, edf): refuses other keys (naming
+ * `policy`), reads "linger" (ms) and "lift" (0 or 1), allocates *state;
+ * HS_OK or the error. policy__linger_free is its fini. */
 int policy__linger_new(const char *policy, const struct hs_param *params,
-		       size_t n, void **state, char *err, size_t errlen);
+		       size_t n, int lift, void **state, char *err, size_t errlen);
 void policy__linger_free(void *state);
 /* Whether q counts as busy at now; lowers *next to the earliest linger end
  * (for sched_timer()). */

@@ -5,7 +5,8 @@
  * Invariants (checked by tests/check_core.c):
  *  - a command is in exactly one of: pending list, in-flight log, or handed
  *    back through cmd_done; lists keep submission order;
- *  - at most `threshold` commands in flight (unless passthrough);
+ *  - at most `threshold` commands in flight (unless passthrough, or the
+ *    policy lifted the queue's threshold: sched_bound);
  *  - every `batch`-th launched command and submitter-marked commands carry
  *    XCMD_F_SYNC, so with threshold >= batch a full queue always has a
  *    marker in flight and cannot stall; the tail of a queue that is not
@@ -39,6 +40,7 @@ struct xq {
 	int proxy;                          /* xq_config.proxy */
 	size_t proxy_pend, proxy_fl;        /* its remote load */
 	int suspended;                      /* the policy's wish */
+	int unbounded;                      /* threshold lifted (sched_bound) */
 	enum hw_state hw;
 	int preempt_pending;                /* measuring suspend -> idle */
 	hs_ns suspend_ns;
@@ -200,7 +202,7 @@ static void xq__pump(struct xq *q, hs_ns now)
 {
 	int passthrough = q->s->pol->flags & POLICY_F_PASSTHROUGH;
 	while (q->pend_head && !q->suspended && q->hw == HW_ACTIVE &&
-	       (passthrough || q->nfl < q->threshold)) {
+	       (passthrough || q->unbounded || q->nfl < q->threshold)) {
 		struct xcmd *c = q->pend_head;
 		q->pend_head = c->next;
 		if (!q->pend_head)
@@ -351,6 +353,20 @@ int sched_resume(struct sched *s, int id, hs_ns now)
 		xq__restart(q, now);
 	/* HW_DEACTIVATING: xq_deactivated() restarts the queue. */
 	xq__pump(q, now);
+	return HS_OK;
+}
+
+int sched_bound(struct sched *s, int id, int bounded, hs_ns now)
+{
+	struct xq *q = lookup(s, id);
+	if (!q)
+		return HS_EINVAL;
+	int lift = !bounded && !q->proxy;
+	if (lift == q->unbounded)
+		return HS_OK;
+	q->unbounded = lift;
+	if (lift)
+		xq__pump(q, now);     /* what the threshold held goes now */
 	return HS_OK;
 }
 

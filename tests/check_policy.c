@@ -404,6 +404,49 @@ START_TEST(test_edf_linger)
 }
 END_TEST
 
+/* hpf lift=1: a queue no queue outranks launches past its threshold; a
+ * queue of a higher priority appearing holds it to its threshold again
+ * (what is in flight stays), and its leaving lifts it. lift=0 (the
+ * default) keeps every threshold; a bad value is refused by name. */
+START_TEST(test_hpf_lift)
+{
+	struct sched_env env = fake_env_make(&fe, &fake_backend_ops);
+	struct hs_param p = { "lift", "1" };
+	struct sched *s = sched_create(&env, "hpf", &p, 1, NULL, NULL, 0);
+	ck_assert_ptr_nonnull(s);
+	struct xq *lo = fake_xq(s, &h1, 1, 1, 4, 2);
+	submit_n(lo, cmds[0], 10, 0);
+	ck_assert_uint_eq(h1.nlaunched, 10);           /* alone: unthrottled */
+	struct xq *hi = fake_xq(s, &h2, 10, 1, 4, 2);
+	ck_assert_uint_eq(h2.nlaunched, 0);
+	submit_n(lo, cmds[0] + 10, 6, 10);              /* hi idle: lo runs, bounded */
+	ck_assert_uint_eq(h1.nlaunched, 10);
+	ck_assert_uint_eq(stats(lo).pending, 6);
+	/* hi outranks lo: lo is held to 4 in flight from here on */
+	for (size_t i = 0; i < 10; i++)
+		if (cmds[0][i].flags & XCMD_F_SYNC)
+			xq_complete(lo, &cmds[0][i], 20);
+	ck_assert_uint_le(fake_inflight(lo), 4);
+	xq_free(hi);                                    /* alone again: lifted */
+	ck_assert_uint_eq(stats(lo).pending, 0);
+	ck_assert_uint_eq(h1.nlaunched, 16);
+	sched_free(s);
+
+	s = sched_create(&env, "hpf", NULL, 0, NULL, NULL, 0);
+	lo = fake_xq(s, &h1, 1, 1, 4, 2);
+	memset(&h1, 0, sizeof(h1));
+	submit_n(lo, cmds[1], 10, 0);
+	ck_assert_uint_eq(h1.nlaunched, 4);             /* lift=0: held */
+	sched_free(s);
+	struct hs_param bad = { "lift", "yes" };
+	char msg[128];
+	ck_assert_ptr_null(sched_create(&env, "hpf", &bad, 1, NULL, msg, sizeof(msg)));
+	ck_assert_ptr_nonnull(strstr(msg, "lift: expected 0 or 1"));
+	ck_assert_ptr_null(sched_create(&env, "edf", &p, 1, NULL, msg, sizeof(msg)));
+	ck_assert_ptr_nonnull(strstr(msg, "lift"));
+}
+END_TEST
+
 START_TEST(test_bp_rotates)
 {
 	struct sched_env env = fake_env_make(&fe, &fake_backend_ops);
@@ -474,6 +517,7 @@ Suite *policy_suite(void)
 	tcase_add_test(t, test_hpf_priority_hint);
 	tcase_add_test(t, test_hpf_with_l2);
 	tcase_add_test(t, test_hpf_linger_holds_lower);
+	tcase_add_test(t, test_hpf_lift);
 	tcase_add_test(t, test_hpf_linger_no_thrash_l2);
 	tcase_add_test(t, test_hpf_param_errors);
 	tcase_add_test(t, test_proxy_queues);

@@ -273,7 +273,7 @@ static int max_inflight(const struct calls *c, const char *name)
 }
 
 /* The fake never sees more than `threshold` kernels in flight on the
- * stream (40 without the library). */
+ * stream (40 without the library), unless hpf lifts it (lift=1). */
 START_TEST(test_threshold_holds_back)
 {
 	ck_assert_int_eq(run(apps[_i], "threshold", "40", 0, NULL, 10, NULL), 0);
@@ -293,6 +293,14 @@ START_TEST(test_threshold_holds_back)
 	ck_assert_int_gt(stat_sum(j, "held_ns", NULL), 0);
 	ck_assert_int_eq(stat_sum(j, "held_suspended", NULL), 0);
 	json_decref(j);
+	/* hpf lift=1: nothing outranks the one stream, its threshold is lifted */
+	const char *lift[] = { "HIPSCHED_POLICY=hpf", "HIPSCHED_THRESHOLD=4",
+			       "HIPSCHED_BATCH=2", "HIPSCHED_PARAMS=lift=1", NULL };
+	ck_assert_int_eq(run(apps[_i], "threshold", "40", 1, lift, 10, NULL), 0);
+	struct calls l = read_log();
+	ck_assert_uint_eq(count(&l, "cuLaunchKernel", 1), 40);
+	ck_assert_int_gt(max_inflight(&l, "cuLaunchKernel"), 8);
+	free(l.v);
 	free(nat.v);
 	free(c.v);
 }

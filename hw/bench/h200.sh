@@ -9,9 +9,9 @@
 #   rt      60 frames/s with a 6 ms deadline + batch job, edf
 #   compat  shim_compat.py natively, pass-through and under hpf
 #   overhead ResNet-50 b32 closed loop, 10 s: native, pass-through, hpf
-#           in the process at each THRESHOLD:SPIN_US of $OVH_CONFIGS
-#           (default 16:200 16:5000 64:200), interleaved, $OVH_REPS
-#           rounds (default 3)
+#           in the process at each THRESHOLD:SPIN_US[:PARAMS] of
+#           $OVH_CONFIGS (default 16:200 16:5000 16:200:lift=1),
+#           interleaved, $OVH_REPS rounds (default 3)
 #   faults  the dual test with the server, then hp, SIGKILLed 8 s into the
 #           hpf window (native and hpf windows, 20 s)
 #   record  `hipsched record` of the plan's models (traces for the
@@ -65,25 +65,30 @@ faults)
 	done ;;
 overhead)
 	# OVH_REPS rounds, modes interleaved within each: a ratio per round;
-	# OVH_CONFIGS: hpf in the process at THRESHOLD:SPIN_US each (a held
-	# caller polls its marker SPIN_US before it sleeps: HIPSCHED_SPIN_US)
+	# OVH_CONFIGS: hpf in the process at THRESHOLD:SPIN_US[:PARAMS] each (a
+	# held caller polls its marker SPIN_US before it sleeps:
+	# HIPSCHED_SPIN_US; PARAMS: HIPSCHED_PARAMS, e.g. lift=1)
 	A="python3 hw/bench/pytorch_app.py --model resnet50 --batch 32 --duration 10 --warmup 20"
-	CONFS=${OVH_CONFIGS:-16:200 16:5000 64:200}
+	CONFS=${OVH_CONFIGS:-16:200 16:5000 16:200:lift=1}
 	for i in $(seq ${OVH_REPS:-3}); do
 		step 90 $A --out $R/ovh_native_$i.csv
 		step 90 env LD_PRELOAD=$SHIM $A --out $R/ovh_pass_$i.csv
 		for c in $CONFS; do
-			m=hpf_t${c%%:*}_s${c##*:}
-			step 90 env LD_PRELOAD=$SHIM HIPSCHED_POLICY=hpf HIPSCHED_THRESHOLD=${c%%:*} \
-				HIPSCHED_SPIN_US=${c##*:} HIPSCHED_STATS=$R/ovh_${m}_$i.shim.json \
-				$A --out $R/ovh_${m}_$i.csv
+			IFS=: read -r t sp par <<< "$c"
+			m=hpf_t${t}_s${sp}${par:+_${par%%=*}}
+			step 90 env LD_PRELOAD=$SHIM HIPSCHED_POLICY=hpf HIPSCHED_THRESHOLD=$t \
+				HIPSCHED_SPIN_US=$sp ${par:+HIPSCHED_PARAMS=$par} \
+				HIPSCHED_STATS=$R/ovh_${m}_$i.shim.json $A --out $R/ovh_${m}_$i.csv
 		done
 	done
 	python3 - $R ${OVH_REPS:-3} $CONFS <<'PY' | tee $R/overhead.txt
 import json
 import sys
 r, reps = sys.argv[1], int(sys.argv[2])
-cm = ["hpf_t%s_s%s" % tuple(c.split(":")) for c in sys.argv[3:]]
+cm = []
+for c in sys.argv[3:]:
+    t, sp, par = (c.split(":") + [""])[:3]
+    cm.append("hpf_t%s_s%s" % (t, sp) + ("_" + par.split("=")[0] if par else ""))
 modes = ["native", "pass"] + cm
 rate = lambda m, i: (sum(1 for _ in open("%s/ovh_%s_%d.csv" % (r, m, i))) - 1) / 10
 print("round " + " ".join("%14s" % m for m in modes) + "   (req/s; ratio to pass-through)")
