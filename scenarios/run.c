@@ -28,20 +28,6 @@ void run_result_release(struct run_result *r)
 	memset(r, 0, sizeof(*r));
 }
 
-/* Doubles *cap (from 64) until it holds n + 1 elements of size sz. */
-static int grow(void **p, size_t *cap, size_t n, size_t sz)
-{
-	if (n < *cap)
-		return HS_OK;
-	size_t nc = *cap ? *cap * 2 : 64;
-	void *np = realloc(*p, nc * sz);
-	if (!np)
-		return HS_ENOMEM;
-	*p = np;
-	*cap = nc;
-	return HS_OK;
-}
-
 int run_result_add_req(struct run_result *r, size_t tenant,
 		       const struct req_record *rec)
 {
@@ -50,7 +36,7 @@ int run_result_add_req(struct run_result *r, size_t tenant,
 	struct tenant_result *t = &r->t[tenant];
 	if (r->nreq_all >= SCENARIO_REQUESTS_MAX)
 		return SCENARIO_ELIMIT;
-	if (grow((void **)&t->req, &t->cap, t->nreq, sizeof(*t->req)))
+	if (hs_grow((void **)&t->req, &t->cap, t->nreq, sizeof(*t->req)))
 		return HS_ENOMEM;
 	t->req[t->nreq++] = *rec;
 	r->nreq_all++;
@@ -59,8 +45,8 @@ int run_result_add_req(struct run_result *r, size_t tenant,
 
 int run_result_add_preempt(struct run_result *r, hs_ns lat_ns)
 {
-	if (grow((void **)&r->preempt_ns, &r->preempt_cap, r->npreempt,
-		 sizeof(*r->preempt_ns)))
+	if (hs_grow((void **)&r->preempt_ns, &r->preempt_cap, r->npreempt,
+		    sizeof(*r->preempt_ns)))
 		return HS_ENOMEM;
 	r->preempt_ns[r->npreempt++] = lat_ns;
 	return HS_OK;
@@ -78,7 +64,7 @@ size_t scenario_policy_params(const struct scenario *sc, const char *policy,
 
 int run_result_add_rtt(struct run_result *r, hs_ns rtt_ns)
 {
-	if (grow((void **)&r->rtt_ns, &r->rtt_cap, r->nrtt, sizeof(*r->rtt_ns)))
+	if (hs_grow((void **)&r->rtt_ns, &r->rtt_cap, r->nrtt, sizeof(*r->rtt_ns)))
 		return HS_ENOMEM;
 	r->rtt_ns[r->nrtt++] = rtt_ns;
 	return HS_OK;

@@ -35,19 +35,6 @@ static void times_release(struct times *t)
 	free(t->rows);
 }
 
-static int grow(void **p, size_t *cap, size_t n, size_t size)
-{
-	if (n < *cap)
-		return 0;
-	size_t c = *cap ? *cap * 2 : 256;
-	void *q = realloc(*p, c * size);
-	if (!q)
-		return -1;
-	*p = q;
-	*cap = c;
-	return 0;
-}
-
 enum { C_REQUEST, C_START, C_END, C_SEQ, C_SUBMIT, C_RETURN, C_NCOLS };
 static const char *const colname[C_NCOLS] = {
 	"request", "start_ns", "end_ns", "seq", "submit_ns", "return_ns",
@@ -122,7 +109,7 @@ static int times_read(const char *path, struct times *t, struct trace_err *err)
 					    (long long)v[C_REQUEST], (long long)last->id);
 				goto fail;
 			}
-			if (grow((void **)&t->reqs, &t->capreqs, t->nreqs, sizeof(*t->reqs)))
+			if (hs_grow((void **)&t->reqs, &t->capreqs, t->nreqs, sizeof(*t->reqs)))
 				goto oom;
 			last = &t->reqs[t->nreqs++];
 			*last = (struct times_req){ .id = v[C_REQUEST], .first = t->nrows,
@@ -147,7 +134,7 @@ static int times_read(const char *path, struct times *t, struct trace_err *err)
 				    (long long)v[C_REQUEST]);
 			goto fail;
 		}
-		if (grow((void **)&t->rows, &t->caprows, t->nrows, sizeof(*t->rows)))
+		if (hs_grow((void **)&t->rows, &t->caprows, t->nrows, sizeof(*t->rows)))
 			goto oom;
 		if (v[C_RETURN] >= 0 && v[C_RETURN] < v[C_SUBMIT]) {
 			trace__fail(err, "%s:%ld: return_ns before submit_ns", path, line);

@@ -179,14 +179,8 @@ static int request_rows(const struct log *l, const struct lreq *q, int64_t req,
 			t.bytes = (int64_t)r->bytes;
 		}
 		t.seq = seq++;
-		if (*n == *cap) {
-			size_t c = *cap ? *cap * 2 : 1024;
-			struct trace_rec *nr = realloc(*out, c * sizeof(*nr));
-			if (!nr)
-				return -1;
-			*out = nr;
-			*cap = c;
-		}
+		if (hs_grow((void **)out, cap, *n, sizeof(**out)))
+			return -1;
 		(*out)[(*n)++] = t;
 	}
 	return 0;

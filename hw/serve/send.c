@@ -57,21 +57,6 @@ void serve__flush_outbox(struct hs_server *s, struct conn *c)
 	}
 }
 
-int serve__grow(void **v, size_t *cap, size_t n, size_t sz)
-{
-	if (n < *cap)
-		return 0;
-	size_t nc = *cap ? 2 * *cap : 16;
-	while (nc <= n)
-		nc *= 2;
-	void *nv = realloc(*v, nc * sz);
-	if (!nv)
-		return -1;
-	*v = nv;
-	*cap = nc;
-	return 0;
-}
-
 /* Sends m to c, or queues it behind what waits already; a failure (or an
  * outbox past HS_OUTBOX_MAX) marks c for dropping. */
 int serve__send(struct hs_server *s, struct conn *c, const struct hs_msg *m)
@@ -91,7 +76,7 @@ int serve__send(struct hs_server *s, struct conn *c, const struct hs_msg *m)
 		send_failed(s, c, -EAGAIN);
 		return -EAGAIN;
 	}
-	if (serve__grow((void **)&c->out, &c->outcap, c->nout, sizeof(*c->out))) {
+	if (hs_grow((void **)&c->out, &c->outcap, c->nout, sizeof(*c->out))) {
 		send_failed(s, c, -ENOMEM);
 		return -ENOMEM;
 	}

@@ -92,8 +92,6 @@ void serve__flush_outbox(struct hs_server *s, struct conn *c);
 void serve__flush_decisions(struct hs_server *s);
 /* "client 3 'resnet18' (pid 123)" (or "connection 3 (pid 123)") into buf. */
 const char *serve__who(const struct conn *c, char *buf, size_t len);
-/* Grows *v (of *cap elements of sz) to hold more than n; 0 or -1. */
-int serve__grow(void **v, size_t *cap, size_t n, size_t sz);
 /* Notes the core's latest decision for p (sent by serve__flush_decisions). */
 void serve__tell(struct hs_server *s, struct proxy *p, int suspended);
 /* REFUSE with the reason (logged), then c is dropped. */

@@ -119,7 +119,7 @@ int serve__conn_add(struct hs_server *s, int fd)
 {
 	int fl = fcntl(fd, F_GETFL);
 	if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0 ||
-	    serve__grow((void **)&s->c, &s->ccap, s->nc, sizeof(*s->c))) {
+	    hs_grow((void **)&s->c, &s->ccap, s->nc, sizeof(*s->c))) {
 		close(fd);
 		return fl < 0 ? SERVE_EIO : HS_ENOMEM;
 	}
@@ -232,7 +232,7 @@ static void on_join(struct hs_server *s, struct conn *c, const struct hs_m_join 
 		return;
 	}
 	struct proxy *p = calloc(1, sizeof(*p));
-	if (!p || serve__grow((void **)&s->p, &s->pcap, s->np, sizeof(*s->p))) {
+	if (!p || hs_grow((void **)&s->p, &s->pcap, s->np, sizeof(*s->p))) {
 		free(p);
 		serve__error(s, c, j->qid, "JOIN of queue %d: out of memory", (int)j->qid);
 		return;
@@ -293,7 +293,7 @@ static void on_applied(struct hs_server *s, struct conn *c, const struct hs_m_ap
 {
 	if (a->rtt_ns < 0)
 		return;
-	if (s->nrtt < HS_RTT_KEEP && serve__grow((void **)&s->rtt, &s->rcap, s->nrtt,
+	if (s->nrtt < HS_RTT_KEEP && hs_grow((void **)&s->rtt, &s->rcap, s->nrtt,
 					  sizeof(*s->rtt)))
 		return;
 	s->rtt[s->nrtt % HS_RTT_KEEP] = (struct rtt_sample){ a->rtt_ns, a->back_ns,
@@ -467,7 +467,7 @@ int hs_server_run(struct hs_server *s, int until_idle)
 		if (expired)
 			continue;        /* sweep them first */
 		size_t nf = s->nc + 2;
-		if (serve__grow((void **)&s->pfd, &s->pfcap, nf, sizeof(*s->pfd)))
+		if (hs_grow((void **)&s->pfd, &s->pfcap, nf, sizeof(*s->pfd)))
 			return HS_ENOMEM;
 		s->pfd[0] = (struct pollfd){ .fd = s->wake[0], .events = POLLIN };
 		s->pfd[1] = (struct pollfd){ .fd = s->lfd, .events = POLLIN };
