@@ -45,7 +45,7 @@ static void usage(FILE *f)
 		"  --sample K       time every K-th request (default 2; 1 = all, whose\n"
 		"                   host times then include the events' cost)\n"
 		"  --log PATH       keep the raw record log there (default: removed)\n"
-		"  --convert LOG    convert an existing record log, run nothing\n\n"
+		"  --convert LOG    convert an existing record log (or LOG.gz), run nothing\n\n"
 		"The library: $HIPSCHED_SHIM, else libhipsched.so next to the hipsched\n"
 		"binary, else " HIPSCHED_BUILD_DIR "/libhipsched.so beside it.\n"
 		"exit status: 0 ok, 1 CMD failed or the log is unusable, 2 usage\n");

@@ -31,9 +31,9 @@ static void log_release(struct log *l)
 
 static int read_log(const char *path, struct log *l, struct trace_err *err)
 {
-	FILE *f = fopen(path, "rb");
+	FILE *f = trace__fopen_read(path, err);     /* a log kept as .gz too */
 	if (!f)
-		return trace__fail(err, "%s: cannot open: %s", path, strerror(errno));
+		return -1;
 	struct shim_rec_file_header h;
 	int rc = -1;
 	if (fread(&h, sizeof(h), 1, f) != 1 || memcmp(h.magic, SHIM_REC_MAGIC, 8)) {
@@ -70,7 +70,17 @@ static int read_log(const char *path, struct log *l, struct trace_err *err)
 			    (unsigned long long)l->n);
 		goto out;
 	}
-	if (fseeko(f, (off_t)h.names_offset, SEEK_SET)) {
+	/* read forward to the name table: a gzip stream does not seek */
+	uint64_t at = sizeof(h) + l->n * sizeof(*l->recs);
+	char skip[4096];
+	while (at < h.names_offset) {
+		uint64_t k = h.names_offset - at < sizeof(skip) ? h.names_offset - at
+								: sizeof(skip);
+		if (fread(skip, 1, (size_t)k, f) != k)
+			break;
+		at += k;
+	}
+	if (at != h.names_offset) {
 		trace__fail(err, "%s: truncated: no name table", path);
 		goto out;
 	}
