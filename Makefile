@@ -181,12 +181,17 @@ $(B)/wake_late: sim/bench/wake_late.c
 # Issue 12's fidelity table: the simulator (scenarios/h200_*.ini on
 # traces/data/h200/ and sim/devices/h200.ini, SEEDS seeds) against the real
 # PyTorch runs of hw/bench/pytorch_plan.py (its dual and three output
-# folders: DUAL_RUN, THREE_RUN, by default under H200_RUNS, one run of
-# hw/bench/h200.sh); tables in FIDELITY_OUT/fidelity.{md,csv}
+# folders: DUAL_RUN, THREE_RUN, under H200_RUNS, one run of
+# hw/bench/h200.sh; by default the shipped runs of analysis/reports/h200.md
+# section 9); tables in FIDELITY_OUT/fidelity.{md,csv}
 # (analysis/README.md, "Fidelity").
-H200_RUNS    ?= analysis/reports/h200_runs
+ifeq ($(H200_RUNS),)
+DUAL_RUN     ?= analysis/reports/h200_runs/2026-12-02a/dual/hpf_hp1k/summary.json
+THREE_RUN    ?= analysis/reports/h200_runs/2026-12-02c/three/hpf_eq/summary.json
+else
 DUAL_RUN     ?= $(H200_RUNS)/dual
 THREE_RUN    ?= $(H200_RUNS)/three
+endif
 SEEDS        ?= 10
 FIDELITY_OUT ?= runs/fidelity_h200
 fidelity-h200: deps-ensure

@@ -43,7 +43,7 @@ START_TEST(test_plan_dual_and_variant)
 	test_mkdtemp(dir, sizeof(dir), "check_plan");
 	/* 0 or 1: the verdict on the stand-in's timing depends on how loaded
 	 * the machine is; what is checked here is everything else */
-	int rc = plan("--variant hpf_t4=hpf:lp:--threshold=4,param:linger=0.5");
+	int rc = plan("--variant hpf_t4=hpf:lp:--threshold=4,lp:--priority=2,param:linger=0.5");
 	ck_assert_msg(rc == 0 || rc == 1, "exit %d:\n%s", rc, out);
 	ck_assert_msg(strstr(out, "processes of plan_app.py, 2 s per mode, "
 			     "policies hpf,hpf_t4") != NULL, "exit %d:\n%s", rc, out);
@@ -71,6 +71,8 @@ START_TEST(test_plan_dual_and_variant)
 		ck_assert_ptr_nonnull(json_object_get(hp, "p99_vs_standalone"));
 		/* the server answered its status: its figures are there */
 		ck_assert(json_is_object(json_object_get(s, "server")));
+		/* the priority the window ran lp at: the variant's override */
+		ck_assert_int_eq(json_integer_value(json_object_get(lp, "priority")), k ? 2 : 1);
 		json_decref(s);
 	}
 	/* the variant's server got its own parameter and the tenant its own

@@ -383,6 +383,7 @@ def main():
     names = [t[0] for t in test["tenants"]]
     slo = {t[0]: t[4] for t in test["tenants"]}
     prio = {t[0]: t[1] for t in test["tenants"]}
+    test_run_args = {t[0]: t[3] for t in test["tenants"]}
     modes = a.modes.split(",")
     res = {}
     ext = {}
@@ -486,6 +487,19 @@ def main():
     for why in invalid:
         print("baseline INVALID: " + why)
     overall = 0
+    vtargs = {label: targs or {} for label, _, targs, _, _ in runs}
+
+    def run_priority(label, n):
+        """n's priority in window `label`: the test's, or the last
+        --priority of the variant's arguments for n (hipsched run's rule)."""
+        v = prio[n]
+        args = test_run_args[n] + a.run_arg + vtargs.get(label, {}).get(n, [])
+        for i, x in enumerate(args):
+            if x.startswith("--priority="):
+                v = int(x.split("=", 1)[1])
+            elif x == "--priority" and i + 1 < len(args):
+                v = int(args[i + 1])
+        return v
     for p in [m for m in order if m not in ("standalone", "native") and m in res]:
         srv = ext[p].get("server") or {}
         print("server (%s): %s" % (p, json.dumps({k: srv.get(k) for k in
@@ -535,7 +549,7 @@ def main():
                 "baseline_invalid": invalid, "tenants": []}
         for n in alive:
             t = dict(res[p][n])
-            t.update({"name": n, "priority": prio[n], "slo_ms": slo[n]})
+            t.update({"name": n, "priority": run_priority(p, n), "slo_ms": slo[n]})
             if "native" in res:
                 t["native"] = res["native"][n]
             if n in alone:
