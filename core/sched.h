@@ -115,6 +115,11 @@ struct backend_ops {
 	/* Highest preemption level (1..3) the queue supports. Optional: absent
 	 * means 1. */
 	int (*max_level)(void *be, void *hwq);
+	/* Most commands the queue can hold in flight (the size of what the
+	 * backend keeps per launched command), whatever the threshold, the
+	 * policy (passthrough) or sched_bound say. Optional: absent or 0 means
+	 * no limit. */
+	unsigned (*max_inflight)(void *be, void *hwq);
 	/* Level 1: hand one command to the hardware queue, after every command
 	 * launched before it on this queue. When cmd->flags has XCMD_F_SYNC the
 	 * backend must later call xq_complete(q, cmd, t) once the command and

@@ -6,7 +6,8 @@
  *  - a command is in exactly one of: pending list, in-flight log, or handed
  *    back through cmd_done; lists keep submission order;
  *  - at most `threshold` commands in flight (unless passthrough, or the
- *    policy lifted the queue's threshold: sched_bound);
+ *    policy lifted the queue's threshold: sched_bound), and never more
+ *    than the backend's max_inflight;
  *  - every `batch`-th launched command and submitter-marked commands carry
  *    XCMD_F_SYNC, so with threshold >= batch a full queue always has a
  *    marker in flight and cannot stall; the tail of a queue that is not
@@ -41,6 +42,7 @@ struct xq {
 	size_t proxy_pend, proxy_fl;        /* its remote load */
 	int suspended;                      /* the policy's wish */
 	int unbounded;                      /* threshold lifted (sched_bound) */
+	size_t cap;                         /* the backend's max_inflight */
 	enum hw_state hw;
 	int preempt_pending;                /* measuring suspend -> idle */
 	hs_ns suspend_ns;
@@ -201,8 +203,8 @@ static void xq__readiness(struct xq *q, hs_ns now)
 static void xq__pump(struct xq *q, hs_ns now)
 {
 	int passthrough = q->s->pol->flags & POLICY_F_PASSTHROUGH;
-	while (q->pend_head && !q->suspended && q->hw == HW_ACTIVE &&
-	       (passthrough || q->unbounded || q->nfl < q->threshold)) {
+	size_t limit = passthrough || q->unbounded ? q->cap : q->threshold;
+	while (q->pend_head && !q->suspended && q->hw == HW_ACTIVE && q->nfl < limit) {
 		struct xcmd *c = q->pend_head;
 		q->pend_head = c->next;
 		if (!q->pend_head)
@@ -496,8 +498,13 @@ int xq_create(struct sched *s, const struct xq_config *cfg, struct xq **out)
 	q->hwq = cfg->hwq;
 	q->priority = cfg->priority;
 	q->level = cfg->level;
+	unsigned cap = !cfg->proxy && o->max_inflight ?
+		o->max_inflight(s->env.be, cfg->hwq) : 0;
+	q->cap = cap ? cap : SIZE_MAX;
+	if (thr > q->cap)               /* the backend's limit always holds */
+		thr = (unsigned)q->cap;
 	q->threshold = thr;
-	q->batch = batch;
+	q->batch = batch < thr ? batch : thr;
 	q->user = cfg->user;
 	q->proxy = cfg->proxy;
 	q->deadline_ns = INT64_MAX;

@@ -76,6 +76,26 @@ START_TEST(test_xq_free_busy)
 END_TEST
 
 /* ---- progressive launching ---------------------------------------------- */
+/* The backend's max_inflight holds whatever the threshold, passthrough or
+ * a lifted threshold say (hw replay: its per-queue slots). */
+START_TEST(test_backend_max_inflight)
+{
+	static const char *const pols[] = { "native", "hpf" };
+	for (int k = 0; k < 2; k++) {
+		memset(&h1, 0, sizeof(h1));
+		struct sched_env env = fake_env_make(&fe, &fake_backend_ops_cap3);
+		struct hs_param p = { "lift", "1" };
+		struct sched *s = sched_create(&env, pols[k], &p, (size_t)k, NULL, NULL, 0);
+		ck_assert_ptr_nonnull(s);
+		struct xq *q = fake_xq(s, &h1, 0, 1, 16, 8);
+		submit_n(q, cmds[0], 10, 0);
+		ck_assert_uint_eq(h1.nlaunched, 3);
+		ck_assert_uint_eq(stats(q).pending, 7);
+		sched_free(s);
+	}
+}
+END_TEST
+
 START_TEST(test_threshold_never_exceeded)
 {
 	struct sched *s = fake_sched(&fe, "hpf");
@@ -628,6 +648,7 @@ Suite *core_suite(void)
 	t = tcase_create("progressive");
 	tcase_add_checked_fixture(t, setup, NULL);
 	tcase_add_test(t, test_threshold_never_exceeded);
+	tcase_add_test(t, test_backend_max_inflight);
 	tcase_add_test(t, test_sync_every_batch);
 	tcase_add_test(t, test_tail_sync_on_suspend);
 	tcase_add_test(t, test_tail_marked_no_sync_op);

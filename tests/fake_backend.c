@@ -94,6 +94,18 @@ const struct backend_ops fake_backend_ops_l1only = {
 	.launch = fake_launch,
 };
 
+static unsigned fake_max3(void *be, void *hwq)
+{
+	(void)be; (void)hwq;
+	return 3;
+}
+
+const struct backend_ops fake_backend_ops_cap3 = {
+	.name = "fake-cap3",
+	.launch = fake_launch,
+	.max_inflight = fake_max3,
+};
+
 static void env_timer(void *ctx, hs_ns when)
 {
 	struct fake_env *e = ctx;

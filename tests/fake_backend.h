@@ -39,6 +39,8 @@ struct fake_env {
 
 extern const struct backend_ops fake_backend_ops;
 extern const struct backend_ops fake_backend_ops_l1only;
+/* Level 1, at most 3 commands in flight per queue (max_inflight). */
+extern const struct backend_ops fake_backend_ops_cap3;
 
 /* An env wired to fake_backend_ops and the fake_env callbacks. */
 struct sched_env fake_env_make(struct fake_env *fe, const struct backend_ops *ops);

@@ -207,6 +207,13 @@ void hw__ivs_release(struct hw_ivs *s)
 }
 
 /* ---- backend ops (core lock held) ------------------------------------------ */
+/* A queue's abort / time-stamp slots go round HW_NSLOTS: no more may be
+ * in flight, or a slot is reused under a running kernel. */
+static unsigned max_inflight_hw(void *be, void *hwq)
+{
+	return HW_NSLOTS;
+}
+
 static int max_level_hw(void *be, void *hwq)
 {
 	return 2;
@@ -336,6 +343,7 @@ static void reactivate_hw(void *be, void *hwq, struct xcmd *log, hs_ns now)
 const struct backend_ops hw__backend_ops = {
 	.name = "hw",
 	.max_level = max_level_hw,
+	.max_inflight = max_inflight_hw,
 	.launch = launch_hw,
 	.sync = sync_hw,
 	.deactivate = deactivate_hw,
