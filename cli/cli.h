@@ -144,5 +144,8 @@ int cli_is_help(const char *s);
 /* --duration's value: a plain number of seconds or a span with a unit
  * (scenario_parse_duration), > 0. 0, or SCENARIO_EVALUE. */
 int cli_parse_duration(const char *s, long long *out_ns);
+/* An integer option's value: all of s, base 10, within [lo, hi]. 0, or -1
+ * (the caller names the option in its message). */
+int cli_parse_long(const char *s, long lo, long hi, long *out);
 
 #endif

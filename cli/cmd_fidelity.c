@@ -146,14 +146,13 @@ int cmd_fidelity(int argc, char **argv)
 	struct fid_opts fo = { .nseeds = FID_SEEDS_DEFAULT, .out = "runs/fidelity",
 			       .jobs = cli_jobs_default() };
 	int all = 0, c;
-	char *end;
 	optind = 0;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "hj:", lopts, NULL)) != -1) {
 		switch (c) {
 		case 'N': {
-			long v = strtol(optarg, &end, 10);
-			if (end == optarg || *end || v < 1 || v > 10000) {
+			long v;
+			if (cli_parse_long(optarg, 1, 10000, &v)) {
 				cli_error("fidelity: bad --seeds '%s' (1 to 10000)", optarg);
 				return CLI_USAGE;
 			}
@@ -179,8 +178,8 @@ int cmd_fidelity(int argc, char **argv)
 			fo.out = optarg;
 			break;
 		case 'j': {
-			long v = strtol(optarg, &end, 10);
-			if (end == optarg || *end || v < 1 || v > 256) {
+			long v;
+			if (cli_parse_long(optarg, 1, 256, &v)) {
 				cli_error("fidelity: bad --jobs '%s' (1..256)", optarg);
 				return CLI_USAGE;
 			}

@@ -111,7 +111,6 @@ int cmd_serve(int argc, char **argv)
 	size_t np = 0;
 	long gid = -1, maxc = 0, count = 4000, queues = 1;
 	int bench = 0, c, status = 1;
-	char *end;
 	struct scenario *sc = NULL;
 	if (!pv) {
 		cli_error("out of memory");
@@ -140,8 +139,8 @@ int cmd_serve(int argc, char **argv)
 		case 'm':
 		case 'n':
 		case 'q': {
-			long v = strtol(optarg, &end, 10);
-			if (end == optarg || *end || v < 1 || v > (c == 'q' ? 4096 : 100000000)) {
+			long v;
+			if (cli_parse_long(optarg, 1, c == 'q' ? 4096 : 100000000, &v)) {
 				cli_error("serve: bad --%s '%s'", c == 'm' ? "max-clients" :
 					  c == 'n' ? "count" : "queues", optarg);
 				free(pv);

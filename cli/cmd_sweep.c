@@ -187,11 +187,10 @@ int cmd_sweep(int argc, char **argv)
 	};
 	struct axis ax[MAX_AXES + 1];
 	size_t nax = 0;
-	long seeds = 0;
+	long seeds = 0, v;
 	char seeds_arg[24] = "";
 	int jobs = cli_jobs_default(), domerge = 0, status = 1;
 	const char *out_opt = NULL, *jobs_file = NULL;
-	char *end;
 	int c;
 	memset(ax, 0, sizeof(ax));
 	optind = 0;
@@ -209,19 +208,18 @@ int cmd_sweep(int argc, char **argv)
 			}
 			break;
 		case 's':
-			seeds = strtol(optarg, &end, 10);
-			if (end == optarg || *end || seeds < 1 || seeds > 100000) {
+			if (cli_parse_long(optarg, 1, 100000, &seeds)) {
 				cli_error("sweep: bad --seeds '%s' (1..100000)", optarg);
 				goto usage_err;
 			}
 			snprintf(seeds_arg, sizeof(seeds_arg), "%ld", seeds);
 			break;
 		case 'j':
-			jobs = (int)strtol(optarg, &end, 10);
-			if (end == optarg || *end || jobs < 1 || jobs > 1024) {
+			if (cli_parse_long(optarg, 1, 1024, &v)) {
 				cli_error("sweep: bad --jobs '%s' (1..1024)", optarg);
 				goto usage_err;
 			}
+			jobs = (int)v;
 			break;
 		case 'o':
 			out_opt = optarg;

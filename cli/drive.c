@@ -610,10 +610,10 @@ int cli_drive_main(int argc, char **argv, const char *backend, run_fn run)
 	while ((c = getopt_long(argc, argv, "hj:", lopts, NULL)) != -1) {
 		switch (c) {
 		case 'j': {
-			long v = strtol(optarg, &end, 10);
+			long v;
 			if (hw)
 				goto bad;
-			if (end == optarg || *end || v < 1 || v > 256) {
+			if (cli_parse_long(optarg, 1, 256, &v)) {
 				cli_error("%s: bad --jobs '%s' (1..256)", backend, optarg);
 				return 2;
 			}
@@ -637,9 +637,8 @@ int cli_drive_main(int argc, char **argv, const char *backend, run_fn run)
 			o.have_seed = 1;
 			break;
 		case 'N': {
-			char *e2;
-			long v = strtol(optarg, &e2, 10);
-			if (e2 == optarg || *e2 || v < 1 || v > 10000) {
+			long v;
+			if (cli_parse_long(optarg, 1, 10000, &v)) {
 				cli_error("%s: bad --seeds '%s' (1 to 10000)", backend, optarg);
 				return 2;
 			}

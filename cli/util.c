@@ -123,6 +123,16 @@ int cli_parse_duration(const char *s, long long *out_ns)
 	return SCENARIO_EVALUE;
 }
 
+int cli_parse_long(const char *s, long lo, long hi, long *out)
+{
+	char *end;
+	long v = strtol(s, &end, 10);
+	if (end == s || *end || v < lo || v > hi)
+		return -1;
+	*out = v;
+	return 0;
+}
+
 int cli_mkdir_p(const char *path)
 {
 	char b[PATH_MAX];
