@@ -198,6 +198,19 @@ static void key_scenario(struct parser *p, const char *k, const char *v)
 	}
 }
 
+/* A threshold or batch (of [policy] or a tenant) into *out; -1 reported. */
+static int parse_launch_count(struct parser *p, const char *k, const char *v,
+			      unsigned *out)
+{
+	long n;
+	if (scenario__parse_long(v, 1, 1 << 20, &n)) {
+		perr(p, p->line, "bad %s '%s' (a positive integer)", k, v);
+		return -1;
+	}
+	*out = (unsigned)n;
+	return 0;
+}
+
 static void key_policy(struct parser *p, const char *k, const char *v)
 {
 	struct scenario *sc = p->sc;
@@ -213,17 +226,12 @@ static void key_policy(struct parser *p, const char *k, const char *v)
 			sc->level = (int)n;
 		p->line_level = p->line;
 	} else if (strcmp(k, "threshold") == 0 || strcmp(k, "batch") == 0) {
-		if (scenario__parse_long(v, 1, 1 << 20, &n)) {
-			perr(p, p->line, "bad %s '%s' (a positive integer)", k, v);
+		if (parse_launch_count(p, k, v, k[0] == 't' ? &sc->threshold : &sc->batch))
 			return;
-		}
-		if (k[0] == 't') {
-			sc->threshold = (unsigned)n;
+		if (k[0] == 't')
 			p->line_threshold = p->line;
-		} else {
-			sc->batch = (unsigned)n;
+		else
 			p->line_batch = p->line;
-		}
 	} else {
 		struct hs_param *np = realloc(sc->params, (sc->nparams + 1) * sizeof(*np));
 		if (!np) {
@@ -324,13 +332,7 @@ static void key_tenant(struct parser *p, int ti, const char *k, const char *v)
 		else
 			perr(p, p->line, "bad foreground '%s' (yes or no)", v);
 	} else if (strcmp(k, "threshold") == 0 || strcmp(k, "batch") == 0) {
-		long n;
-		if (scenario__parse_long(v, 1, 1 << 20, &n))
-			perr(p, p->line, "bad %s '%s' (a positive integer)", k, v);
-		else if (k[0] == 't')
-			t->threshold = (unsigned)n;
-		else
-			t->batch = (unsigned)n;
+		parse_launch_count(p, k, v, k[0] == 't' ? &t->threshold : &t->batch);
 	} else if (strcmp(k, "host_timing") == 0) {
 		if (strcmp(v, "resample") == 0)
 			t->host_timing = HOST_TIMING_RESAMPLE;
