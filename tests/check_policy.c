@@ -219,14 +219,20 @@ START_TEST(test_hpf_with_l2)
 }
 END_TEST
 
-static struct sched *with_linger(const char *policy, const char *ms)
+/* POLICY with the one parameter KEY=VAL on the fake backend. */
+static struct sched *with_param(const char *policy, const char *key, const char *val)
 {
 	struct sched_env env = fake_env_make(&fe, &fake_backend_ops);
-	struct hs_param p = { "linger", ms };
+	struct hs_param p = { key, val };
 	char msg[128];
 	struct sched *s = sched_create(&env, policy, &p, 1, NULL, msg, sizeof(msg));
 	ck_assert_msg(s != NULL, "%s", msg);
 	return s;
+}
+
+static struct sched *with_linger(const char *policy, const char *ms)
+{
+	return with_param(policy, "linger", ms);
 }
 
 static struct sched *hpf_linger(const char *ms)
@@ -410,10 +416,7 @@ END_TEST
  * default) keeps every threshold; a bad value is refused by name. */
 START_TEST(test_hpf_lift)
 {
-	struct sched_env env = fake_env_make(&fe, &fake_backend_ops);
-	struct hs_param p = { "lift", "1" };
-	struct sched *s = sched_create(&env, "hpf", &p, 1, NULL, NULL, 0);
-	ck_assert_ptr_nonnull(s);
+	struct sched *s = with_param("hpf", "lift", "1");
 	struct xq *lo = fake_xq(s, &h1, 1, 1, 4, 2);
 	submit_n(lo, cmds[0], 10, 0);
 	ck_assert_uint_eq(h1.nlaunched, 10);           /* alone: unthrottled */
@@ -432,9 +435,10 @@ START_TEST(test_hpf_lift)
 	ck_assert_uint_eq(h1.nlaunched, 16);
 	sched_free(s);
 
+	struct sched_env env = fake_env_make(&fe, &fake_backend_ops);
 	s = sched_create(&env, "hpf", NULL, 0, NULL, NULL, 0);
-	lo = fake_xq(s, &h1, 1, 1, 4, 2);
 	memset(&h1, 0, sizeof(h1));
+	lo = fake_xq(s, &h1, 1, 1, 4, 2);
 	submit_n(lo, cmds[1], 10, 0);
 	ck_assert_uint_eq(h1.nlaunched, 4);             /* lift=0: held */
 	sched_free(s);
@@ -442,7 +446,8 @@ START_TEST(test_hpf_lift)
 	char msg[128];
 	ck_assert_ptr_null(sched_create(&env, "hpf", &bad, 1, NULL, msg, sizeof(msg)));
 	ck_assert_ptr_nonnull(strstr(msg, "lift: expected 0 or 1"));
-	ck_assert_ptr_null(sched_create(&env, "edf", &p, 1, NULL, msg, sizeof(msg)));
+	struct hs_param lift = { "lift", "1" };
+	ck_assert_ptr_null(sched_create(&env, "edf", &lift, 1, NULL, msg, sizeof(msg)));
 	ck_assert_ptr_nonnull(strstr(msg, "lift"));
 }
 END_TEST
