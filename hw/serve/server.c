@@ -196,6 +196,14 @@ static void sweep(struct hs_server *s)
 	}
 }
 
+static int any_dead(const struct hs_server *s)
+{
+	for (size_t i = 0; i < s->nc; i++)
+		if (s->c[i]->dead)
+			return 1;
+	return 0;
+}
+
 static void on_hello(struct hs_server *s, struct conn *c, const struct hs_m_hello *h)
 {
 	if (h->version != HS_PROTO_VERSION) {
@@ -438,8 +446,14 @@ int hs_server_run(struct hs_server *s, int until_idle)
 {
 	prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
 	while (!s->stop) {
-		sweep(s);
-		serve__flush_decisions(s);
+		/* a failed send in the flush marks its connection dead, and
+		 * dropping one may decide (and send) again: settle both
+		 * before polling, or a dead connection (fd -1 in the poll set)
+		 * keeps an idle server waiting for nothing */
+		do {
+			sweep(s);
+			serve__flush_decisions(s);
+		} while (any_dead(s));
 		if (until_idle && s->had_conn && !s->nc)
 			return HS_OK;
 		hs_ns now = hs_now();
