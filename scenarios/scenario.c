@@ -340,6 +340,13 @@ static void key_tenant(struct parser *p, int ti, const char *k, const char *v)
 			t->host_timing = HOST_TIMING_RECORDED;
 		else
 			perr(p, p->line, "bad host_timing '%s' (resample or recorded)", v);
+	} else if (strcmp(k, "host_launch") == 0) {
+		if (strcmp(v, "async") == 0)
+			t->host_launch = HOST_LAUNCH_ASYNC;
+		else if (strcmp(v, "blocking") == 0)
+			t->host_launch = HOST_LAUNCH_BLOCKING;
+		else
+			perr(p, p->line, "bad host_launch '%s' (async or blocking)", v);
 	} else if (strcmp(k, "wake_late") == 0) {
 		if (strcmp(v, "auto") == 0) {
 			t->wake_late = WAKE_LATE_AUTO;
@@ -351,7 +358,8 @@ static void key_tenant(struct parser *p, int ti, const char *k, const char *v)
 	} else {
 		perr(p, p->line, "unknown key '%s' in [tenant %s] (known: trace, "
 		     "priority, arrival, rate, arrival_file, slo, deadline, process, "
-		     "weight, foreground, threshold, batch, host_timing, wake_late)",
+		     "weight, foreground, threshold, batch, host_timing, host_launch, "
+		     "wake_late)",
 		     k, t->name);
 	}
 }

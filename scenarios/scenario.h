@@ -43,6 +43,11 @@ enum arrival_kind { ARRIVAL_PERIODIC, ARRIVAL_POISSON, ARRIVAL_CLOSED, ARRIVAL_F
 enum process_mode { PROCESS_SHARED, PROCESS_OWN };
 /* Where a request's host timing comes from (the workload model below). */
 enum host_timing { HOST_TIMING_RESAMPLE, HOST_TIMING_RECORDED };
+/* What the host's launch call does while the scheduler holds the command
+ * (at the queue's threshold, or the queue suspended): returns at once, the
+ * command waiting in its XQueue (hipsched hw's replay), or waits until the
+ * scheduler lets it go (an application under libhipsched.so). */
+enum host_launch { HOST_LAUNCH_ASYNC, HOST_LAUNCH_BLOCKING };
 /* How late an open-loop tenant's timer wakes (the workload model below). */
 enum wake_late { WAKE_LATE_NONE, WAKE_LATE_FIXED, WAKE_LATE_AUTO };
 
@@ -60,6 +65,7 @@ struct tenant_spec {
 	int foreground;            /* its process is in the foreground (awf) */
 	unsigned threshold, batch; /* progressive launching; 0 = [policy]'s */
 	enum host_timing host_timing; /* default: resample */
+	enum host_launch host_launch; /* default: async */
 	enum wake_late wake_late;  /* default: none (0) */
 	hs_ns wake_late_ns;        /* WAKE_LATE_FIXED: the lateness */
 	int line;                  /* where the section starts, for messages */

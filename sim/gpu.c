@@ -427,8 +427,12 @@ void sim__dispatch(struct sim *s, hs_ns now)
 	s->dirty = 0;
 	int nc = 0;
 	/* The queues a scan of all would act on: those touched since the
-	 * last dispatch, and the active context's (candidates for units). */
+	 * last dispatch, and the active context's (candidates for units).
+	 * Not switching, the scan visits every queue of the active context
+	 * with a current command, so it also finds whether that context has
+	 * kernel work (ctx_demand's test, on the same state) */
 	const struct sim_ctxq *aq = &s->ctxq[s->active_ctx];
+	int demand = 0;
 	for (int w = 0, nw = (s->nhwq + 63) >> 6; w < nw; w++) {
 	uint64_t m = s->touched[w];
 	s->touched[w] = 0;
@@ -439,6 +443,10 @@ void sim__dispatch(struct sim *s, hs_ns now)
 		struct sim_cmd *c = h->cur;
 		if (!c)
 			continue;
+		if (h->ctx == s->active_ctx && c->is_kernel && !c->frozen &&
+		    (c->state == SC_RUNNING ||
+		     (h->active && c->state == SC_QUEUED && c->ready_ns <= now)))
+			demand = 1;
 		if (c->state == SC_QUEUED) {
 			if (!h->active)
 				continue;
@@ -459,7 +467,7 @@ void sim__dispatch(struct sim *s, hs_ns now)
 	}
 	}
 	if (s->nctx > 1 && !s->switching) {
-		if (!ctx_demand(s, s->active_ctx, now)) {
+		if (!demand) {
 			int n = next_ctx(s, now);
 			if (n >= 0)
 				start_switch(s, n, now);

@@ -335,10 +335,26 @@ static void submit(struct sim_tenant *t, size_t i, hs_ns now)
 	c->full_work = st->work;
 	c->wave_work = st->wave_work;
 	t->outstanding++;
+	c->launch_ns = -1;
 	int rc = xq_submit(c->hwq->q, &c->x, now);
 	if (rc && !s->err)
 		s->err = rc;
 	sim__tl_queue(s, c->hwq, now);
+	/* held by the core: a blocking launch call returns when it goes */
+	if (c->launch_ns < 0 && t->spec->host_launch == HOST_LAUNCH_BLOCKING)
+		t->held = c;
+}
+
+void sim__host_launched(struct sim_cmd *c, hs_ns now)
+{
+	struct sim_tenant *t = c->t;
+	if (t->held != c)
+		return;
+	/* the call returns now; the next gap counts from here */
+	t->held = NULL;
+	t->last_submit_ns = now;
+	if (!t->host_ev && !t->sync_wait)
+		t->host_ev = sim__at(t->sim, now, ev_host, t, 0);
 }
 
 /* Submits what is due; waits (event) for the next due time or a sync. */
@@ -346,8 +362,8 @@ static void host_step(struct sim_tenant *t, hs_ns now)
 {
 	struct sim *s = t->sim;
 	while (t->ci < t->cend) {
-		if (t->sync_wait)
-			return;            /* cmd_done wakes us */
+		if (t->sync_wait || t->held)
+			return;            /* cmd_done / the launch wakes us */
 		hs_ns due = t->ci == t->cfirst ? t->start_ns :
 			t->last_submit_ns + t->gap[t->ci + t->host_off];
 		if (due > now) {
@@ -411,7 +427,7 @@ void sim__cmd_done(void *ctx, struct xcmd *x, hs_ns now)
 	if (c->is_sync && --t->sync_wait == 0)
 		t->last_submit_ns = now;   /* the host's sync call returns */
 	sim__cmd_put(s, c);
-	if (t->busy && !t->host_ev && !t->sync_wait &&
+	if (t->busy && !t->host_ev && !t->sync_wait && !t->held &&
 	    (t->ci < t->cend || !t->outstanding))
 		t->host_ev = sim__at(s, now, ev_host, t, 0);
 }

@@ -110,6 +110,8 @@ struct sim_tenant {
 	size_t ci, cfirst, cend;   /* next / first / end record of the request */
 	ptrdiff_t host_off;        /* its host timing: record ci's gap is that
 	                            * of record ci + host_off (same shape) */
+	struct sim_cmd *held;      /* host_launch = blocking: the command
+	                            * whose launch call waits for the core */
 	unsigned outstanding;      /* submitted, not done */
 	unsigned sync_wait;        /* host-blocking syncs not done */
 	sim_event_id host_ev;
@@ -182,6 +184,9 @@ int sim__tenant_setup(struct sim *s, struct sim_tenant *t, char *err,
 void sim__tenant_release(struct sim_tenant *t);
 void sim__tenant_start(struct sim_tenant *t);
 void sim__cmd_done(void *ctx, struct xcmd *cmd, hs_ns now);
+/* The core launched c (gpu.c's launch op): a host waiting in c's launch
+ * call (host_launch = blocking) goes on. */
+void sim__host_launched(struct sim_cmd *c, hs_ns now);
 
 /* sim.c */
 struct sim_cmd *sim__cmd_get(struct sim *s);

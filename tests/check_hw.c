@@ -329,6 +329,37 @@ START_TEST(test_run_fake_two_tenants)
 }
 END_TEST
 
+/* host_launch = blocking under hpf at threshold 1, the low-priority
+ * tenant in its own process (its queue relayed to the policy server): each
+ * launch call waits until the core lets its command go, through
+ * suspensions, and the run completes with every kernel. */
+START_TEST(test_run_fake_host_blocking)
+{
+	test_mkdtemp(tmpdir, sizeof(tmpdir), "check_hw");
+	struct scenario *sc = load_sc(
+		"[scenario]\nname = t\nduration = 200ms\nseed = 1\ndevice = h100\n"
+		"[policy]\nname = hpf\nthreshold = 1\nbatch = 1\n"
+		"[tenant hi]\ntrace = t.csv\npriority = 2\narrival = periodic\nrate = 20\n"
+		"host_launch = blocking\n"
+		"[tenant lo]\ntrace = t.csv\npriority = 1\narrival = closed\n"
+		"host_launch = blocking\nprocess = own\n");
+	struct run_opts o = { .mode = "policy", .seed = 1 };
+	struct run_result res = { 0 };
+	char err[512] = "";
+	int rc = hw__run_with(&fake_hwdev_ops, 0, sc, &o, &res, err, sizeof(err));
+	ck_assert_msg(rc == 0, "run: %s", err);
+	ck_assert_uint_eq(res.t[0].nreq, 4);           /* 0, 50, 100, 150 ms */
+	ck_assert_uint_eq(res.t[0].kernels, 8);
+	for (size_t i = 0; i < res.t[0].nreq; i++)
+		ck_assert_int_ge(res.t[0].req[i].end_ns - res.t[0].req[i].arrival_ns, 1500000);
+	ck_assert_uint_gt(res.t[1].nreq, 10);
+	ck_assert_uint_ge(res.t[1].kernels, 2 * (res.t[1].nreq - 1));
+	run_result_release(&res);
+	scenario_free(sc);
+	test_rmtree(tmpdir);
+}
+END_TEST
+
 START_TEST(test_run_fake_direct_and_standalone)
 {
 	test_mkdtemp(tmpdir, sizeof(tmpdir), "check_hw");
@@ -844,6 +875,7 @@ Suite *hw_suite(void)
 	tcase_add_test(t, test_engine_level1_suspend);
 	tcase_add_test(t, test_engine_level2_deactivate);
 	tcase_add_test(t, test_run_fake_two_tenants);
+	tcase_add_test(t, test_run_fake_host_blocking);
 	tcase_add_test(t, test_run_fake_direct_and_standalone);
 	tcase_add_test(t, test_run_fake_process_own);
 	tcase_add_test(t, test_run_bad_trace);

@@ -147,6 +147,7 @@ static const struct {
 	{ "err_key_outside.ini", 2, "key 'name' outside any section" },
 	{ "err_dup_tenant.ini", 4, "duplicate tenant 'a' (first at line 1)" },
 	{ "err_bad_arrival.ini", 3, "unknown arrival 'bursty'" },
+	{ "err_host_launch.ini", 3, "bad host_launch 'sync' (async or blocking)" },
 	{ "err_slo_needed.ini", 5, "needs an 'slo' in [tenant a]" },
 	{ "err_policy_param.ini", 4, "policy 'bp' has no parameter 'quantum'" },
 	{ "err_policy_param_value.ini", 3, "policy 'bp': slice: expected a positive number" },
@@ -167,7 +168,8 @@ START_TEST(test_errors)
 }
 END_TEST
 
-/* A tenant's own threshold / batch, else the [policy] section's. */
+/* A tenant's own threshold / batch, else the [policy] section's; its
+ * host_launch. */
 START_TEST(test_tenant_threshold)
 {
 	char err[512] = "";
@@ -179,6 +181,9 @@ START_TEST(test_tenant_threshold)
 	ck_assert_uint_eq(scenario_tenant_batch(sc, 1), 2);
 	ck_assert_uint_eq(scenario_tenant_threshold(sc, 2), 8);
 	ck_assert_uint_eq(scenario_tenant_batch(sc, 2), 4);
+	/* host_launch: async unless said (c says blocking) */
+	ck_assert_int_eq(sc->tenants[0].host_launch, HOST_LAUNCH_ASYNC);
+	ck_assert_int_eq(sc->tenants[2].host_launch, HOST_LAUNCH_BLOCKING);
 	scenario_free(sc);
 }
 END_TEST

@@ -521,6 +521,40 @@ static void level_world(struct world *w, int level)
 	arrive_at(w, 1, 1500);
 }
 
+/* host_launch: a launch the core holds (threshold 1, one command in
+ * flight). async: the host goes on, k3 is submitted at 730 (its gap of 700
+ * after k2 at 30) and waits in the XQueue; the core launches it when k2's
+ * marker reports (k2 ends 1750 + sync 50 = 1800): it runs 1900-2400.
+ * blocking: k2's launch call returns only when the core launches k2, at
+ * k1's report (1100 + 50 = 1150); k3's gap counts from there: submitted
+ * at 1850, after k2's report, it is launched at once and runs 1950-2450. */
+START_TEST(host_launch_blocking)
+{
+	static struct world w;
+	for (int blocking = 0; blocking < 2; blocking++) {
+		world_init(&w, 1);
+		w.sc.policy = "hpf";
+		w.sc.threshold = 1;
+		w.sc.batch = 1;
+		w.dev.launch_ns = 100;
+		w.dev.sync_ns = 50;
+		w.ts[0].host_launch = blocking ? HOST_LAUNCH_BLOCKING : HOST_LAUNCH_ASYNC;
+		kern(&w.tb[0], "k1", 0, 0, 1000, 4);
+		kern(&w.tb[0], "k2", 0, 30, 500, 4);
+		kern(&w.tb[0], "k3", 0, 730, 500, 4);
+		ck_assert_int_eq(world_run(&w), 0);
+		SPAN(&w, "k1", 100, 1100);
+		SPAN(&w, "k2", 1250, 1750);
+		if (blocking)
+			SPAN(&w, "k3", 1950, 2450);
+		else
+			SPAN(&w, "k3", 1900, 2400);
+		ck_assert_int_eq(req_end(&w, 0), blocking ? 2500 : 2450);
+		run_result_release(&w.res);
+	}
+}
+END_TEST
+
 START_TEST(level1_cost)
 {
 	static struct world w;
@@ -962,6 +996,7 @@ Suite *sim_suite(void)
 	tcase_add_test(tc, open_loop_queues_on_host);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("levels");
+	tcase_add_test(tc, host_launch_blocking);
 	tcase_add_test(tc, level1_cost);
 	tcase_add_test(tc, level2_cost);
 	tcase_add_test(tc, level3_cost);

@@ -83,9 +83,19 @@ static void on_decided(void *ctx, struct xq *q, int suspended, hs_ns now)
 	hw__tl_decided(ctx, q, suspended, now);
 }
 
+/* Set with a timeline or a tenant whose host launches block. */
 static void on_launched(void *ctx, struct xcmd *cmd, hs_ns t_ns, hs_ns end_ns)
 {
-	hw__tl_launch(ctx, cmd, t_ns, end_ns);
+	struct group *g = ctx;
+	if (g->o->timeline_path)
+		hw__tl_launch(ctx, cmd, t_ns, end_ns);
+	struct tenant *t = hw__tenant_of(g, cmd->xq);
+	if (t->spec->host_launch != HOST_LAUNCH_BLOCKING)
+		return;
+	pthread_mutex_lock(&t->mu);
+	t->launched++;
+	pthread_cond_broadcast(&t->cv);
+	pthread_mutex_unlock(&t->mu);
 }
 
 static void on_executed(void *ctx, struct xcmd *cmd, const struct hw_exec *x)
@@ -161,6 +171,17 @@ static int prepare_cmds(struct group *g, struct tenant *t)
 }
 
 /* ---- the tenant thread -------------------------------------------------------- */
+/* host_launch = blocking: the launch call returns once the core has let
+ * the command go (at the queue's threshold, or while it is suspended, it
+ * waits, as an application's under libhipsched.so does). */
+static void wait_launched(struct tenant *t, uint64_t n)
+{
+	pthread_mutex_lock(&t->mu);
+	while (t->launched < n && !t->g->failed && !t->g->stop)
+		pthread_cond_wait(&t->cv, &t->mu);
+	pthread_mutex_unlock(&t->mu);
+}
+
 static void wait_done(struct tenant *t, uint64_t n)
 {
 	pthread_mutex_lock(&t->mu);
@@ -279,6 +300,10 @@ static void *tenant_main(void *arg)
 				hw__engine_unlock(g->e);
 			}
 			submitted++;
+			if (!g->direct && t->spec->host_launch == HOST_LAUNCH_BLOCKING) {
+				wait_launched(t, submitted);
+				prev = hw__now();     /* the call returns */
+			}
 		}
 		if (!g->direct)
 			wait_done(t, submitted);
@@ -333,6 +358,9 @@ int hw__group_setup(struct group *g, char *err, size_t errlen)
 		cb.launched = on_launched;
 		cb.executed = on_executed;
 	}
+	for (size_t i = 0; i < sc->ntenants && !g->direct; i++)
+		if (sc->tenants[i].host_launch == HOST_LAUNCH_BLOCKING)
+			cb.launched = on_launched;
 	/* the engine exists in direct mode too: its lock guards the results */
 	if (g->direct)
 		policy = "native";

@@ -57,6 +57,7 @@ struct tenant {
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	uint64_t done;              /* commands completed */
+	uint64_t launched;          /* commands the core launched */
 	hs_ns last_done_ns;
 	uint64_t kernels;
 	int64_t cur_req;            /* the request it is running */
