@@ -540,6 +540,8 @@ static void op_launch(void *be, void *hwq, struct xcmd *cmd, hs_ns now)
 	}
 	sim__tl_launch(s, cmd_of(cmd), now);
 	append(h, cmd_of(cmd), now + s->dev.launch_ns, now);
+	if (h->t->held)
+		sim__host_launched(cmd_of(cmd), now);
 }
 
 
