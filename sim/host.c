@@ -340,8 +340,11 @@ static void submit(struct sim_tenant *t, size_t i, hs_ns now)
 	if (rc && !s->err)
 		s->err = rc;
 	sim__tl_queue(s, c->hwq, now);
-	/* held by the core: a blocking launch call returns when it goes */
-	if (c->launch_ns < 0 && t->spec->host_launch == HOST_LAUNCH_BLOCKING)
+	/* held by the core: a blocking launch call returns when it goes (a
+	 * marker is no call of the application's: hw's replay does not
+	 * submit it) */
+	if (c->launch_ns < 0 && t->spec->host_launch == HOST_LAUNCH_BLOCKING &&
+	    st->kind != TRACE_MARKER)
 		t->held = c;
 }
 
