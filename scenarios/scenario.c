@@ -72,6 +72,19 @@ static void perr(struct parser *p, int line, const char *fmt, ...)
 	p->err_line = line;
 }
 
+/* A key of two spellings, the first meaning 0, the second 1: *out set,
+ * else "bad KEY 'V' (A or B)". */
+static void parse_choice(struct parser *p, const char *k, const char *v,
+			 const char *a, const char *b, int *out)
+{
+	if (strcmp(v, a) == 0)
+		*out = 0;
+	else if (strcmp(v, b) == 0)
+		*out = 1;
+	else
+		perr(p, p->line, "bad %s '%s' (%s or %s)", k, v, a, b);
+}
+
 static char *xstrdup(const char *s)
 {
 	return s ? strdup(s) : NULL;
@@ -313,40 +326,26 @@ static void key_tenant(struct parser *p, int ti, const char *k, const char *v)
 			perr(p, p->line, "%s %s is longer than %.0f s", k, v,
 			     SCENARIO_DURATION_MAX_NS / 1e9);
 	} else if (strcmp(k, "process") == 0) {
-		if (strcmp(v, "shared") == 0)
-			t->process = PROCESS_SHARED;
-		else if (strcmp(v, "own") == 0)
-			t->process = PROCESS_OWN;
-		else
-			perr(p, p->line, "bad process '%s' (shared or own)", v);
+		int own = t->process == PROCESS_OWN;
+		parse_choice(p, k, v, "shared", "own", &own);
+		t->process = own ? PROCESS_OWN : PROCESS_SHARED;
 	} else if (strcmp(k, "weight") == 0) {
 		if (scenario__parse_double(v, &d) || !(d > 0) || d > 1e6)
 			perr(p, p->line, "bad weight '%s' (a positive number)", v);
 		else
 			t->weight = d;
 	} else if (strcmp(k, "foreground") == 0) {
-		if (strcmp(v, "yes") == 0)
-			t->foreground = 1;
-		else if (strcmp(v, "no") == 0)
-			t->foreground = 0;
-		else
-			perr(p, p->line, "bad foreground '%s' (yes or no)", v);
+		parse_choice(p, k, v, "no", "yes", &t->foreground);
 	} else if (strcmp(k, "threshold") == 0 || strcmp(k, "batch") == 0) {
 		parse_launch_count(p, k, v, k[0] == 't' ? &t->threshold : &t->batch);
 	} else if (strcmp(k, "host_timing") == 0) {
-		if (strcmp(v, "resample") == 0)
-			t->host_timing = HOST_TIMING_RESAMPLE;
-		else if (strcmp(v, "recorded") == 0)
-			t->host_timing = HOST_TIMING_RECORDED;
-		else
-			perr(p, p->line, "bad host_timing '%s' (resample or recorded)", v);
+		int rec = t->host_timing == HOST_TIMING_RECORDED;
+		parse_choice(p, k, v, "resample", "recorded", &rec);
+		t->host_timing = rec ? HOST_TIMING_RECORDED : HOST_TIMING_RESAMPLE;
 	} else if (strcmp(k, "host_launch") == 0) {
-		if (strcmp(v, "async") == 0)
-			t->host_launch = HOST_LAUNCH_ASYNC;
-		else if (strcmp(v, "blocking") == 0)
-			t->host_launch = HOST_LAUNCH_BLOCKING;
-		else
-			perr(p, p->line, "bad host_launch '%s' (async or blocking)", v);
+		int blk = t->host_launch == HOST_LAUNCH_BLOCKING;
+		parse_choice(p, k, v, "async", "blocking", &blk);
+		t->host_launch = blk ? HOST_LAUNCH_BLOCKING : HOST_LAUNCH_ASYNC;
 	} else if (strcmp(k, "wake_late") == 0) {
 		if (strcmp(v, "auto") == 0) {
 			t->wake_late = WAKE_LATE_AUTO;
