@@ -71,9 +71,11 @@ static inline void set_cur(struct sim_hwq *h, struct sim_cmd *c)
 	if (c && !h->cur) {
 		*w |= bit;
 		q->ncur++;
+		h->sim->ncur++;
 	} else if (!c && h->cur) {
 		*w &= ~bit;
 		q->ncur--;
+		h->sim->ncur--;
 	}
 	h->cur = c;
 	touch(h);
@@ -102,7 +104,7 @@ static inline hs_ns clip_add(hs_ns from, hs_ns to, hs_ns d)
 	return to > from ? to - from : 0;
 }
 
-void sim__busy(struct sim *s, struct sim_tenant *t, int delta, hs_ns now)
+static inline void busy(struct sim *s, struct sim_tenant *t, int delta, hs_ns now)
 {
 	if (s->nbusy > 0)
 		s->res->gpu_busy_ns += clip_add(s->busy_since, now, s->duration_ns);
@@ -115,6 +117,11 @@ void sim__busy(struct sim *s, struct sim_tenant *t, int delta, hs_ns now)
 			clip_add(t->busy_since, now, s->duration_ns);
 	t->busy_since = now;
 	t->nbusy += delta;
+}
+
+void sim__busy(struct sim *s, struct sim_tenant *t, int delta, hs_ns now)
+{
+	busy(s, t, delta, now);
 }
 
 /* Brings a kernel's remaining work up to `now`. */
@@ -147,7 +154,7 @@ static void take_units(struct sim *s, struct sim_cmd *c, hs_ns now)
 	account(c, now);
 	if (c->alloc) {
 		s->used -= c->alloc;
-		sim__busy(s, c->t, -1, now);
+		busy(s, c->t, -1, now);
 	}
 	c->alloc = 0;
 	sim_event_cancel(s->eng, c->end_ev);
@@ -274,7 +281,7 @@ static void ev_end(struct sim_engine *e, void *obj, uint64_t arg, hs_ns now)
 		if (now < s->duration_ns)
 			s->res->t[c->t->idx].kernels++;
 	}
-	sim__busy(s, c->t, -1, now);
+	busy(s, c->t, -1, now);
 	c->state = SC_DONE;
 	c->work = 0;
 	c->started = 0;
@@ -339,6 +346,8 @@ static int ctx_demand(struct sim *s, int ctx, hs_ns now)
 /* The next context after the active one with demand, or -1. */
 static int next_ctx(struct sim *s, hs_ns now)
 {
+	if (s->ncur == s->ctxq[s->active_ctx].ncur)
+		return -1;        /* no other context has a current command */
 	int c = s->active_ctx;
 	for (int k = 1; k < s->nctx; k++) {
 		if (++c == s->nctx)
@@ -368,7 +377,7 @@ static void start_other(struct sim *s, struct sim_cmd *c, hs_ns now)
 	c->state = SC_RUNNING;
 	c->start_ns = now;
 	c->last_ns = now;
-	sim__busy(s, c->t, +1, now);
+	busy(s, c->t, +1, now);
 	c->end_ev = sim__at(s, now + c->work, ev_end, c, 0);
 }
 
@@ -505,7 +514,7 @@ void sim__dispatch(struct sim *s, hs_ns now)
 			account(c, now);
 		}
 		if (!c->alloc)
-			sim__busy(s, c->t, +1, now);
+			busy(s, c->t, +1, now);
 		c->alloc += give;
 		s->used += give;
 		free_units -= give;

@@ -152,6 +152,7 @@ struct sim {
 	struct sim_ctxq *ctxq;     /* [nctx] */
 	uint64_t *ctxbits;         /* the ctxq bitmaps' storage */
 	uint64_t *touched;         /* [(nhwq + 63) / 64] */
+	int ncur;                  /* queues with a current command, all contexts */
 	int nbusy;
 	hs_ns busy_since;
 	/* core timer */
