@@ -434,6 +434,11 @@ static inline int first(const struct sim_hwq *a, const struct sim_hwq *b)
 void sim__dispatch(struct sim *s, hs_ns now)
 {
 	s->dirty = 0;
+	/* no queue has a current command: nothing to start, grow or switch
+	 * to (a queue touched meanwhile is visited at the next dispatch, and
+	 * has no command until set_cur touches it again) */
+	if (!s->ncur)
+		return;
 	int nc = 0;
 	/* The queues a scan of all would act on: those touched since the
 	 * last dispatch, and the active context's (candidates for units).
