@@ -42,6 +42,10 @@ static struct scenario *load(const char *body)
 static const char *one_tenant =
 	"[scenario]\nduration = 200ms\n"
 	"[tenant a]\ntrace = t.csv\narrival = closed\n";
+/* a host held in its launch call (threshold 1) when the launch fails */
+static const char *one_blocking =
+	"[scenario]\nduration = 200ms\n[policy]\nname = hpf\nthreshold = 1\nbatch = 1\n"
+	"[tenant a]\ntrace = t.csv\narrival = closed\nhost_launch = blocking\n";
 static const char *two_processes =
 	"[scenario]\nduration = 200ms\n[policy]\nname = hpf\n"
 	"[tenant a]\ntrace = t.csv\npriority = 2\narrival = periodic\nrate = 50\n"
@@ -87,6 +91,11 @@ START_TEST(test_launch_fails)
 			      "direct %d: rc %d: %s", direct, rc, err);
 		ck_assert_double_lt(s, 5.0);
 	}
+	/* the failure must also wake a host waiting in a held launch */
+	int rc = run_with(one_blocking, f, 0, NULL, err, sizeof(err), &s);
+	ck_assert_msg(rc != 0 && strstr(err, "kernel launch failed"), "blocking: rc %d: %s",
+		      rc, err);
+	ck_assert_double_lt(s, 5.0);
 }
 END_TEST
 

@@ -110,6 +110,17 @@ static void on_failed(void *ctx, const char *msg)
 		snprintf(g->failmsg, sizeof(g->failmsg), "%s", msg);
 	g->failed = 1;
 	g->stop = 1;
+	/* a tenant thread waiting for its commands (done, or launched by a
+	 * blocking host) looks at `failed`: wake it (never called with a
+	 * tenant's lock held) */
+	for (size_t i = 0; i < g->sc->ntenants; i++) {
+		struct tenant *t = &g->t[i];
+		if (t->g != g)
+			continue;       /* not this process's */
+		pthread_mutex_lock(&t->mu);
+		pthread_cond_broadcast(&t->cv);
+		pthread_mutex_unlock(&t->mu);
+	}
 }
 
 /* ---- preparing a tenant ----------------------------------------------------- */
@@ -557,7 +568,12 @@ void hw__group_release(struct group *g)
 		free(t->sync);
 		free(t->xc);
 		workload_free(t->wl);
-		if (t->g) {
+	}
+	/* after every queue is gone: a failure reported while one was
+	 * freed wakes the tenants through these (on_failed) */
+	for (size_t i = 0; i < g->sc->ntenants; i++) {
+		struct tenant *t = &g->t[i];
+		if (g->member[i] && t->g) {
 			pthread_cond_destroy(&t->cv);
 			pthread_mutex_destroy(&t->mu);
 		}
