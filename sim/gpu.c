@@ -326,20 +326,24 @@ static void start_switch(struct sim *s, int next, hs_ns now)
 	s->switch_ev = sim__at(s, now + s->dev.ctx_switch_ns, ev_switched, s, 0);
 }
 
+/* 1 if queue h's current command c is kernel work that could run now. */
+static inline int kernel_demand(const struct sim_hwq *h, const struct sim_cmd *c,
+				hs_ns now)
+{
+	return c->is_kernel && !c->frozen &&
+		(c->state == SC_RUNNING ||
+		 (h->active && c->state == SC_QUEUED && c->ready_ns <= now));
+}
+
 /* 1 if context ctx has kernel work that could run now. */
 static int ctx_demand(struct sim *s, int ctx, hs_ns now)
 {
 	struct sim_hwq *h;
 	if (!s->ctxq[ctx].ncur)
 		return 0;
-	FOR_CTX(s, ctx, h) {
-		struct sim_cmd *c = h->cur;
-		if (!c->is_kernel || c->frozen)
-			continue;
-		if (c->state == SC_RUNNING ||
-		    (h->active && c->state == SC_QUEUED && c->ready_ns <= now))
+	FOR_CTX(s, ctx, h)
+		if (kernel_demand(h, h->cur, now))
 			return 1;
-	}
 	return 0;
 }
 
@@ -444,7 +448,7 @@ void sim__dispatch(struct sim *s, hs_ns now)
 	 * last dispatch, and the active context's (candidates for units).
 	 * Not switching, the scan visits every queue of the active context
 	 * with a current command, so it also finds whether that context has
-	 * kernel work (ctx_demand's test, on the same state) */
+	 * kernel work (ctx_demand's test, kernel_demand) */
 	const struct sim_ctxq *aq = &s->ctxq[s->active_ctx];
 	int demand = 0;
 	for (int w = 0, nw = (s->nhwq + 63) >> 6; w < nw; w++) {
@@ -457,9 +461,7 @@ void sim__dispatch(struct sim *s, hs_ns now)
 		struct sim_cmd *c = h->cur;
 		if (!c)
 			continue;
-		if (h->ctx == s->active_ctx && c->is_kernel && !c->frozen &&
-		    (c->state == SC_RUNNING ||
-		     (h->active && c->state == SC_QUEUED && c->ready_ns <= now)))
+		if (h->ctx == s->active_ctx && kernel_demand(h, c, now))
 			demand = 1;
 		if (c->state == SC_QUEUED) {
 			if (!h->active)

@@ -182,23 +182,27 @@ static int prepare_cmds(struct group *g, struct tenant *t)
 }
 
 /* ---- the tenant thread -------------------------------------------------------- */
-/* host_launch = blocking: the launch call returns once the core has let
- * the command go (at the queue's threshold, or while it is suspended, it
- * waits, as an application's under libhipsched.so does). */
-static void wait_launched(struct tenant *t, uint64_t n)
+/* Waits until *count (done or launched, under t->mu) reaches n, or the run
+ * failed. */
+static void wait_count(struct tenant *t, const uint64_t *count, uint64_t n)
 {
 	pthread_mutex_lock(&t->mu);
-	while (t->launched < n && !t->g->failed && !t->g->stop)
+	while (*count < n && !t->g->failed)
 		pthread_cond_wait(&t->cv, &t->mu);
 	pthread_mutex_unlock(&t->mu);
 }
 
 static void wait_done(struct tenant *t, uint64_t n)
 {
-	pthread_mutex_lock(&t->mu);
-	while (t->done < n && !t->g->failed)
-		pthread_cond_wait(&t->cv, &t->mu);
-	pthread_mutex_unlock(&t->mu);
+	wait_count(t, &t->done, n);
+}
+
+/* host_launch = blocking: the launch call returns once the core has let
+ * the command go (at the queue's threshold, or while it is suspended, it
+ * waits, as an application's under libhipsched.so does). */
+static void wait_launched(struct tenant *t, uint64_t n)
+{
+	wait_count(t, &t->launched, n);
 }
 
 /* Direct mode: the command goes straight to the tenant's stream; a marked
