@@ -11,11 +11,14 @@
 #   overhead ResNet-50 b32 closed loop, 10 s: native, pass-through, hpf
 #           in the process at each THRESHOLD:SPIN_US[:PARAMS] of
 #           $OVH_CONFIGS (default 16:200 16:5000 16:200:lift=1),
-#           interleaved, $OVH_REPS rounds (default 3)
+#           interleaved, $OVH_REPS rounds (default 3) of $OVH_DUR s
+#           (default 10), on CPUs $OVH_PIN (taskset -c; default any)
 #   faults  the dual test with the server, then hp, SIGKILLed 8 s into the
 #           hpf window (native and hpf windows, 20 s)
 #   record  `hipsched record` of the plan's models (traces for the
 #           simulator, no profiler) and `hipsched hw calibrate`
+#   timeslice  hw/bench/timeslice.py: time slicing between two processes
+#           (the profile's timeslice_ns, ctx_switch_ns)
 # DUR (s per mode, default 30), POLICY_ARGS (extra pytorch_plan.py args),
 # DUAL_POLICIES / THREE_POLICIES (default hpf; empty: only the variants),
 # DUAL_VARIANTS / THREE_VARIANTS (pytorch_plan.py --variant arguments),
@@ -68,8 +71,12 @@ overhead)
 	# OVH_CONFIGS: hpf in the process at THRESHOLD:SPIN_US[:PARAMS] each (a
 	# held caller polls its marker SPIN_US before it sleeps:
 	# HIPSCHED_SPIN_US; PARAMS: HIPSCHED_PARAMS, e.g. lift=1)
-	A="python3 hw/bench/pytorch_app.py --model resnet50 --batch 32 --duration 10 --warmup 20"
+	# (nvidia-smi every 200 ms beside it: SM clock, power, temperature)
+	# OVH_PIN: CPU list every mode runs on (taskset -c), default unpinned
+	A="${OVH_PIN:+taskset -c $OVH_PIN }python3 hw/bench/pytorch_app.py --model resnet50 --batch 32 --duration ${OVH_DUR:-10} --warmup 20"
 	CONFS=${OVH_CONFIGS:-16:200 16:5000 16:200:lift=1}
+	nvidia-smi --query-gpu=timestamp,clocks.sm,clocks.mem,power.draw,temperature.gpu,utilization.gpu \
+		--format=csv -lms 200 > $R/ovh_smi.csv 2>&1 & SMI=$!
 	for i in $(seq ${OVH_REPS:-3}); do
 		step 90 $A --out $R/ovh_native_$i.csv
 		step 90 env LD_PRELOAD=$SHIM $A --out $R/ovh_pass_$i.csv
@@ -81,20 +88,28 @@ overhead)
 				HIPSCHED_STATS=$R/ovh_${m}_$i.shim.json $A --out $R/ovh_${m}_$i.csv
 		done
 	done
-	python3 - $R ${OVH_REPS:-3} $CONFS <<'PY' | tee $R/overhead.txt
+	kill $SMI
+	python3 - $R ${OVH_REPS:-3} ${OVH_DUR:-10} $CONFS <<'PY' | tee $R/overhead.txt
 import json
+import statistics
 import sys
-r, reps = sys.argv[1], int(sys.argv[2])
+r, reps, dur = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
 cm = []
-for c in sys.argv[3:]:
+for c in sys.argv[4:]:
     t, sp, par = (c.split(":") + [""])[:3]
     cm.append("hpf_t%s_s%s" % (t, sp) + ("_" + par.split("=")[0] if par else ""))
 modes = ["native", "pass"] + cm
-rate = lambda m, i: (sum(1 for _ in open("%s/ovh_%s_%d.csv" % (r, m, i))) - 1) / 10
+rate = lambda m, i: (sum(1 for _ in open("%s/ovh_%s_%d.csv" % (r, m, i))) - 1) / dur
 print("round " + " ".join("%14s" % m for m in modes) + "   (req/s; ratio to pass-through)")
+ratios = {m: [] for m in modes}
 for i in range(1, reps + 1):
     v = {m: rate(m, i) for m in modes}
+    for m in modes:
+        ratios[m].append(v[m] / v["pass"])
     print("%5d " % i + " ".join("%8.1f %5.3f" % (v[m], v[m] / v["pass"]) for m in modes))
+print("median " + " ".join("%14.3f" % statistics.median(ratios[m]) for m in modes))
+print("min    " + " ".join("%14.3f" % min(ratios[m]) for m in modes))
+print("max    " + " ".join("%14.3f" % max(ratios[m]) for m in modes))
 for i in range(1, reps + 1):
     for m in cm:
         try:
@@ -125,6 +140,8 @@ record)
 	done
 	step 200 $H hw calibrate --base sim/devices/h100.ini -o $R/h200.ini > $R/calibrate.txt 2>&1
 	tail -20 $R/calibrate.txt ;;
+timeslice)
+	step 200 python3 hw/bench/timeslice.py --sizes ${TS_SIZES:-2048,8192,1024} --bursts ${TS_BURSTS:-20:0,20:20,20:100} --out $R/timeslice.json | tee $R/timeslice.txt ;;
 esac
 # xz, in parts of 15 MB: a file over 16 MiB does not come back from $OUT
 # (the record section made 17 MB of gzip); a trace's CSV stays behind, its
