@@ -26,6 +26,8 @@ static const struct field fields[] = {
 	{ "l2_abort_ns", F_NS, offsetof(struct sim_device, l2_abort_ns), 0 },
 	NS(l3_interrupt_ns), NS(l3_restore_ns), NS(timeslice_ns),
 	NS(ctx_switch_ns),
+	{ "rolling_slices", F_BOOL, offsetof(struct sim_device, rolling_slices), 0 },
+	{ "ctx_hold_ns", F_NS, offsetof(struct sim_device, ctx_hold_ns), 0 },
 	{ "share_contexts", F_BOOL, offsetof(struct sim_device, share_contexts), 1 },
 	{ "max_level", F_INT, offsetof(struct sim_device, max_level), 0 },
 	{ "max_blocks_per_unit", F_INT, offsetof(struct sim_device, max_blocks_per_unit), 0 },

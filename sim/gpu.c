@@ -322,6 +322,7 @@ static void start_switch(struct sim *s, int next, hs_ns now)
 	sim_event_cancel(s->eng, s->slice_ev);
 	s->slice_ev = 0;
 	s->active_ctx = next;
+	s->idle = 0;
 	s->switching = 1;
 	s->switch_ev = sim__at(s, now + s->dev.ctx_switch_ns, ev_switched, s, 0);
 }
@@ -362,16 +363,58 @@ static int next_ctx(struct sim *s, hs_ns now)
 	return -1;
 }
 
+/* When the active context's slice ends: rolling_slices, the first slice
+ * boundary from slice_start at or after now (at least one slice in);
+ * otherwise one slice after slice_start, which may have passed. */
+static hs_ns slice_end(const struct sim *s, hs_ns now)
+{
+	hs_ns T = s->dev.timeslice_ns, end = s->slice_start + T;
+	if (s->dev.rolling_slices && end < now)
+		end += (now - end + T - 1) / T * T;
+	return end;
+}
+
+static void ev_slice(struct sim_engine *e, void *obj, uint64_t arg, hs_ns now);
+
+/* (Re)arms slice_ev at `at` unless it already fires no later. */
+static void arm_slice(struct sim *s, hs_ns at)
+{
+	if (s->slice_ev) {
+		if (s->slice_at <= at)
+			return;
+		sim_event_cancel(s->eng, s->slice_ev);
+	}
+	s->slice_at = at;
+	s->slice_ev = sim__at(s, at, ev_slice, s, 0);
+}
+
+/* 1 if a host of context ctx is between two launch calls of a request: not
+ * waiting for a sync, a held launch or its next request. */
+static int host_launching(const struct sim *s, int ctx)
+{
+	for (size_t i = 0; i < s->nt; i++) {
+		const struct sim_tenant *t = &s->t[i];
+		if (t->nhwq && t->hwq[0].ctx == ctx && t->busy && t->ci < t->cend &&
+		    !t->sync_wait && !t->held)
+			return 1;
+	}
+	return 0;
+}
+
+/* The end of a slice, or of an idle active context's hold (ctx_hold_ns). */
 static void ev_slice(struct sim_engine *e, void *obj, uint64_t arg, hs_ns now)
 {
 	struct sim *s = obj;
 	s->slice_ev = 0;
-	int n = next_ctx(s, now);
-	if (n >= 0)
-		start_switch(s, n, now);
-	else
-		s->slice_start = now;
 	s->dirty = 1;
+	int n = next_ctx(s, now);
+	if (n < 0) {
+		s->slice_start = now;
+		return;
+	}
+	if (s->dev.ctx_hold_ns)
+		return;     /* a slice's or a hold's end: dispatch decides */
+	start_switch(s, n, now);
 }
 
 /* ---- dispatch ------------------------------------------------------------------ */
@@ -485,13 +528,38 @@ void sim__dispatch(struct sim *s, hs_ns now)
 	if (s->nctx > 1 && !s->switching) {
 		if (!demand) {
 			int n = next_ctx(s, now);
-			if (n >= 0)
-				start_switch(s, n, now);
+			if (n < 0)
+				return;
+			/* ctx_hold_ns: an idle context keeps the device while its
+			 * host goes on launching (past its slice's end), until
+			 * the hold ends or the host waits */
+			if (s->dev.ctx_hold_ns && host_launching(s, s->active_ctx)) {
+				if (!s->idle) {
+					s->idle = 1;
+					s->idle_since = now;
+				}
+				hs_ns hold = s->idle_since + s->dev.ctx_hold_ns;
+				if (hold > now) {
+					arm_slice(s, hold);
+					return;
+				}
+			}
+			start_switch(s, n, now);
 			return;
 		}
-		if (!s->slice_ev && next_ctx(s, now) >= 0) {
-			hs_ns at = s->slice_start + s->dev.timeslice_ns;
-			s->slice_ev = sim__at(s, at > now ? at : now, ev_slice, s, 0);
+		if (s->dev.ctx_hold_ns) {
+			s->idle = 0;
+			if (next_ctx(s, now) >= 0) {
+				hs_ns at = slice_end(s, now);
+				if (at <= now) {
+					start_switch(s, next_ctx(s, now), now);
+					return;
+				}
+				arm_slice(s, at);
+			}
+		} else if (!s->slice_ev && next_ctx(s, now) >= 0) {
+			hs_ns at = slice_end(s, now);
+			arm_slice(s, at > now ? at : now);
 		}
 	}
 	int free_units = s->dev.units - s->used;

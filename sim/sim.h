@@ -68,6 +68,15 @@ struct sim_device {
 	hs_ns l3_restore_ns;      /* restore call -> saved kernel runs again */
 	hs_ns timeslice_ns;       /* time slice between contexts (processes) */
 	hs_ns ctx_switch_ns;      /* cost of switching contexts */
+	/* 1: slices roll on from the last switch while the active context
+	 * keeps the device (a waiting context waits for the next boundary);
+	 * 0: a slice older than timeslice_ns ends at once when one waits */
+	int rolling_slices;
+	/* how long an active context with no kernel work keeps the device
+	 * while another has work and a host of it goes on launching (not
+	 * waiting for a sync, a held launch or its next request); 0: it
+	 * yields at once */
+	hs_ns ctx_hold_ns;
 	int share_contexts;       /* 1: processes share the device (MPS-like) */
 	int max_level;            /* highest preemption level supported, 1..3 */
 	/* occupancy: how many blocks of a kernel one unit holds at once

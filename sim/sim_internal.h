@@ -143,6 +143,11 @@ struct sim {
 	int switching;             /* context switch in progress */
 	hs_ns slice_start;
 	sim_event_id slice_ev, switch_ev;
+	hs_ns slice_at;            /* when slice_ev fires */
+	/* ctx_hold_ns: whether the active context has had no kernel work
+	 * since idle_since */
+	int idle;
+	hs_ns idle_since;
 	struct sim_hwq **cand;     /* scratch for dispatch */
 	/* What dispatch visits (gpu.c): per context, the queues with a
 	 * current command; and the queues touched since the last dispatch

@@ -395,6 +395,70 @@ START_TEST(time_slicing)
 }
 END_TEST
 
+/* a's long kernel against b's request: a memset at 0 (no context needed),
+ * then kernels launched at 2500 and, with hold2, 300 after it */
+static void slice_world(struct world *w, int hold2)
+{
+	world_init(w, 2);
+	w->ts[0].process = w->ts[1].process = PROCESS_OWN;
+	w->dev.timeslice_ns = 1000;
+	w->dev.ctx_switch_ns = 100;
+	kern(&w->tb[0], "a", 0, 0, 6000, 10);
+	tb_add(&w->tb[1], TRACE_MEMSET, "m", 0, 0, 0, 0);
+	kern(&w->tb[1], "b1", 0, 2500, 100, 10);
+	if (hold2)
+		kern(&w->tb[1], "b2", 0, 2800, 100, 10);
+}
+
+START_TEST(rolling_slices)
+{
+	static struct world w;
+	/* a slice older than timeslice_ns ends when b's kernel comes */
+	slice_world(&w, 0);
+	ck_assert_int_eq(world_run(&w), 0);
+	SPAN(&w, "b1", 2600, 2700);
+	SPAN(&w, "a", 0, 6300);        /* back at 2800: 3500 to go */
+	run_result_release(&w.res);
+	/* rolling: at the next boundary of a's slices (3000) */
+	slice_world(&w, 0);
+	w.dev.rolling_slices = 1;
+	ck_assert_int_eq(world_run(&w), 0);
+	SPAN(&w, "b1", 3100, 3200);
+	SPAN(&w, "a", 0, 6300);        /* back at 3300: 3000 to go */
+	run_result_release(&w.res);
+}
+END_TEST
+
+START_TEST(ctx_hold)
+{
+	static struct world w;
+	/* b yields when b1 ends (2700): a is back at 2800 with a new slice,
+	 * b2 (launched at 2800) waits for its end (3800) */
+	slice_world(&w, 1);
+	ck_assert_int_eq(world_run(&w), 0);
+	SPAN(&w, "b1", 2600, 2700);
+	SPAN(&w, "b2", 3900, 4000);
+	SPAN(&w, "a", 0, 6600);        /* 2500 + 1000, then 2500 from 4100 */
+	run_result_release(&w.res);
+	/* ctx_hold_ns: b's host is still launching, so b keeps the device
+	 * idle until b2; then its host waits for the request: b yields */
+	slice_world(&w, 1);
+	w.dev.ctx_hold_ns = 1000;
+	ck_assert_int_eq(world_run(&w), 0);
+	SPAN(&w, "b1", 2600, 2700);
+	SPAN(&w, "b2", 2800, 2900);
+	SPAN(&w, "a", 0, 6500);        /* back at 3000: 3500 to go */
+	run_result_release(&w.res);
+	/* a hold shorter than the host's gap: b yields at its end (2750) */
+	slice_world(&w, 1);
+	w.dev.ctx_hold_ns = 50;
+	ck_assert_int_eq(world_run(&w), 0);
+	SPAN(&w, "b2", 3950, 4050);
+	SPAN(&w, "a", 0, 6650);
+	run_result_release(&w.res);
+}
+END_TEST
+
 /* ---- host model ----------------------------------------------------------------------- */
 START_TEST(host_sync_and_gaps)
 {
@@ -941,9 +1005,29 @@ START_TEST(device_profiles)
 			      "%s", err);
 		ck_assert_int_eq(d.units, units[i]);
 		ck_assert_int_gt(d.timeslice_ns, 0);
+		ck_assert_int_eq(d.rolling_slices, 0);    /* optional, off */
+		ck_assert_int_eq(d.ctx_hold_ns, 0);
 	}
 	char path[64], err[512];
 	struct sim_device d;
+	/* the optional slicing keys, from a profile with them */
+	char line[256];
+	snprintf(path, sizeof(path), "/tmp/check_sim_dev_%d.ini", (int)getpid());
+	FILE *in = fopen("sim/devices/h200.ini", "r"), *out = fopen(path, "w");
+	ck_assert_ptr_nonnull(in);
+	while (fgets(line, sizeof(line), in))
+		fputs(line, out);
+	fputs("rolling_slices = 1\nctx_hold_ns = 6000000\n", out);
+	fclose(in);
+	fclose(out);
+	ck_assert_msg(sim_device_load(path, &d, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_int_eq(d.rolling_slices, 1);
+	ck_assert_int_eq(d.ctx_hold_ns, 6000000);
+	out = fopen(path, "a");
+	fputs("rolling_slices = 2\n", out);
+	fclose(out);
+	ck_assert_int_eq(sim_device_load(path, &d, err, sizeof(err)), HS_EINVAL);
+	ck_assert_ptr_nonnull(strstr(err, "rolling_slices"));
 	snprintf(path, sizeof(path), "/tmp/check_sim_dev_%d.ini", (int)getpid());
 	FILE *f = fopen(path, "w");
 	fprintf(f, "[device]\nname = x\nunits = 8\nlaunch_ns = 1\nsync_ns = 2\n"
@@ -986,6 +1070,8 @@ Suite *sim_suite(void)
 	tcase_add_test(tc, no_hw_preemption);
 	tcase_add_test(tc, priority_at_block_boundaries);
 	tcase_add_test(tc, time_slicing);
+	tcase_add_test(tc, rolling_slices);
+	tcase_add_test(tc, ctx_hold);
 	tcase_add_test(tc, device_profiles);
 	tcase_add_test(tc, device_resolve);
 	suite_add_tcase(s, tc);
