@@ -85,6 +85,13 @@ static void launch(int kind, void *stream, const char *name, uint64_t enter,
 	gpu_now += 1000;
 }
 
+/* hipsched_mark_request()'s return, 500 ns after it was called */
+static uint64_t mark_ret;
+static uint64_t mark_now(void)
+{
+	return mark_ret;
+}
+
 /* The loop above, nreq requests, in a child; marks: hipsched_mark_request
  * before each request and after the last, and a stream sync inside each
  * request instead of the device sync at its end. flush: 0 = _exit
@@ -110,8 +117,10 @@ static void record_child(const char *log, int nreq, int marks, int flush,
 		strcpy(relu_b, relu_a);
 		for (int r = 0; r < nreq; r++) {
 			uint64_t t = (uint64_t)r * 1000000 + 5000000;
-			if (marks)
-				hipsched_mark_request();
+			if (marks) {   /* 2 us of the application's own work */
+				mark_ret = t - 2000;
+				shim__rec_mark(t - 2500, mark_now);
+			}
 			launch(SHIM_REC_COPY, SA, NULL, t, 5000, 4096);
 			launch(SHIM_REC_KERNEL, SA, "conv", t + 10000 + (uint64_t)r * 100,
 			       100000 + 10000 * r, 0);
@@ -123,7 +132,7 @@ static void record_child(const char *log, int nreq, int marks, int flush,
 				shim__rec_sync(NULL, 1, t + 30000, t + 140000);
 		}
 		if (marks) {
-			hipsched_mark_request();
+			shim__rec_mark(98000000, mark_now);
 			launch(SHIM_REC_KERNEL, SA, "tail", 99000000, 1000, 0);
 		}
 		if (!flush)
@@ -212,8 +221,9 @@ START_TEST(test_record_sync_split)
 }
 END_TEST
 
-/* Marks: the first one starts request 0, syncs between marks are sync
- * rows, what follows the last mark is dropped. */
+/* Marks: the first one starts request 0, each is its request's leading
+ * marker row (the time to the first launch is that launch's gap), syncs
+ * between marks are sync rows, what follows the last mark is dropped. */
 START_TEST(test_record_marks)
 {
 	test_mkdtemp(dir, sizeof(dir), "check_record");
@@ -229,13 +239,21 @@ START_TEST(test_record_marks)
 	ck_assert_uint_eq(st.requests, 5);
 	ck_assert_uint_eq(st.sampled, 2);      /* 1, 3 */
 	ck_assert_uint_eq(t->nreqs, 3);        /* 0, 2, 4 */
-	ck_assert_uint_eq(t->nrecs, 12);
+	ck_assert_uint_eq(t->nrecs, 15);
 	const struct trace_rec *r = t->recs;
-	/* log request 0 at 5 ms = 0 */
-	expect(&r[2], 0, TRACE_SYNC, "stream synchronize", 0, 15000, 15000, 16000);
-	expect(&r[3], 0, TRACE_KERNEL, "relu", 1, 20000, 20000, 27000);
+	/* log request 0 marked at 5 ms - 2 us = 0 */
+	expect(&r[0], 0, TRACE_MARKER, "hipsched_mark_request", 0, 0, 0, 0);
+	expect(&r[1], 0, TRACE_MEMCPY, "memcpy", 0, 2000, 2000, 7000);
+	expect(&r[3], 0, TRACE_SYNC, "stream synchronize", 0, 17000, 17000, 18000);
+	expect(&r[4], 0, TRACE_KERNEL, "relu", 1, 22000, 22000, 29000);
 	/* conv: median of the timed requests 1 and 3 (110, 130 us) */
-	ck_assert_int_eq(r[1].end_ns - r[1].start_ns, 120000);
+	ck_assert_int_eq(r[2].end_ns - r[2].start_ns, 120000);
+	/* request 2 (log request 2, at 7 ms; 1 ms cut with log request 1):
+	 * its marker where it was marked, on the same clock */
+	expect(&r[5], 1, TRACE_MARKER, "hipsched_mark_request", 0, 1000000,
+	       1000000, 1000000);
+	for (size_t i = 0; i < t->nrecs; i++)
+		ck_assert_int_eq(t->recs[i].kind == TRACE_MARKER, i % 5 == 0);
 	for (size_t i = 0; i < t->nrecs; i++)
 		ck_assert_str_ne(t->recs[i].name, "tail");
 	trace_free(t);

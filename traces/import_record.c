@@ -153,13 +153,22 @@ static int request_rows(const struct log *l, const struct lreq *q, int64_t req,
 		case SHIM_REC_COPY: t.kind = TRACE_MEMCPY; break;
 		case SHIM_REC_SET: t.kind = TRACE_MEMSET; break;
 		case SHIM_REC_SYNC: t.kind = TRACE_SYNC; break;
-		case SHIM_REC_MARK: continue;
+		case SHIM_REC_MARK: t.kind = TRACE_MARKER; break;
 		default:
 			st->skipped++;     /* events, waits, graphs */
 			continue;
 		}
 		size_t s = 0;
-		if (t.kind == TRACE_SYNC) {
+		if (t.kind == TRACE_MARKER) {
+			/* the request's start: its own host work before the
+			 * first launch is the first command's gap */
+			t.stream = last_stream;
+			t.name = "hipsched_mark_request";
+			/* when the mark returned: the recorder's own work in it
+			 * (reading the timed request's events) is not the
+			 * application's */
+			t.submit_ns = t.start_ns = t.end_ns = (int64_t)r->t_return_ns;
+		} else if (t.kind == TRACE_SYNC) {
 			t.stream = last_stream;
 			t.name = r->flags & SHIM_REC_F_ALL ? "device synchronize" :
 				"stream synchronize";
@@ -214,8 +223,9 @@ struct trace *trace_record_load(const char *path, const struct trace_record_opts
 		goto fail;
 	st->nrecs = (size_t)l.n;
 	st->marks = l.marks;
-	/* requests: between marks (the first mark starts request 0), or
-	 * ended by each host sync; an unfinished tail is not a request */
+	/* requests: from a mark (kept: a leading marker row, the request's
+	 * start) to the next (the first mark starts request 0), or ended by
+	 * each host sync (left out); an unfinished tail is not a request */
 	qs = malloc((size_t)(l.n + 1) * sizeof(*qs));
 	streams = malloc(4096 * sizeof(*streams));
 	if (!qs || !streams)
@@ -227,14 +237,17 @@ struct trace *trace_record_load(const char *path, const struct trace_record_opts
 		int b = l.marks ? r->kind == SHIM_REC_MARK : r->kind == SHIM_REC_SYNC;
 		if (!b)
 			continue;
-		uint64_t end = i;     /* the boundary itself is left out */
-		if (started && end > start)
+		/* a sync boundary is left out; a mark starts the next request
+		 * (it carries the previous one's sampling flag: the request's
+		 * is on its first record after it) */
+		uint64_t end = i, first = start + !!l.marks;
+		if (started && end > first)
 			qs[nq++] = (struct lreq){ start, end,
-				!!(l.recs[start].flags & SHIM_REC_F_SAMPLED) };
+				!!(l.recs[first].flags & SHIM_REC_F_SAMPLED) };
 		else if (started)
 			st->empty++;
 		started = 1;
-		start = i + 1;
+		start = l.marks ? i : i + 1;
 	}
 	st->requests = nq;
 	size_t warm = o && o->warmup < nq ? o->warmup : (o ? nq : 0);
@@ -340,7 +353,7 @@ struct trace *trace_record_load(const char *path, const struct trace_record_opts
 			bad = !(w[i].name = trace__intern(in2, w[i].name, strlen(w[i].name)));
 			if (t0 < 0)
 				t0 = w[i].submit_ns;
-			if (w[i].kind == TRACE_SYNC)
+			if (w[i].kind == TRACE_SYNC || w[i].kind == TRACE_MARKER)
 				continue;
 			/* the median GPU duration at this position over the
 			 * timed requests of the shape */
@@ -377,7 +390,7 @@ struct trace *trace_record_load(const char *path, const struct trace_record_opts
 		}
 		for (size_t e = i + q->count; i < e; i++) {
 			out[i].submit_ns -= t0 + cut;
-			if (out[i].kind == TRACE_SYNC) {
+			if (out[i].kind == TRACE_SYNC || out[i].kind == TRACE_MARKER) {
 				out[i].start_ns -= t0 + cut;
 				out[i].end_ns -= t0 + cut;
 			}

@@ -17,6 +17,9 @@
 #           hpf window (native and hpf windows, 20 s)
 #   record  `hipsched record` of the plan's models (traces for the
 #           simulator, no profiler) and `hipsched hw calibrate`
+#   hostcost  ResNet-18 b1 at $HC_RATE/s (default 10), $HC_DUR s (default 10):
+#           latency natively, under the shim in pass-through, and under
+#           `hipsched record` (what the recorder adds to host times)
 #   timeslice  hw/bench/timeslice.py: time slicing between two processes
 #           (the profile's timeslice_ns, ctx_switch_ns)
 # DUR (s per mode, default 30), POLICY_ARGS (extra pytorch_plan.py args),
@@ -140,6 +143,29 @@ record)
 	done
 	step 200 $H hw calibrate --base sim/devices/h100.ini -o $R/h200.ini > $R/calibrate.txt 2>&1
 	tail -20 $R/calibrate.txt ;;
+hostcost)
+	A="python3 hw/bench/pytorch_app.py --model resnet18 --batch 1 --arrival periodic --rate ${HC_RATE:-10} --duration ${HC_DUR:-10} --warmup 20"
+	step 60 $A --out $R/hc_native.csv
+	step 60 env LD_PRELOAD=$SHIM $A --out $R/hc_pass.csv
+	step 80 $H record -o $R/hc_rec.csv --warmup 20 --log $R/hc_rec.log -- $A --out $R/hc_record.csv
+	gzip -f $R/hc_rec.log
+	python3 - $R <<'PY' | tee $R/hostcost.txt
+import csv
+import sys
+r = sys.argv[1]
+print("mode      requests   P50 ms   P99 ms   (ResNet-18 b1; record times every 2nd request: even or odd)")
+for m in ("native", "pass", "record"):
+    rows = [x for x in csv.DictReader(open("%s/hc_%s.csv" % (r, m)))]
+    for part, keep in (("", lambda i: True), (" even", lambda i: i % 2 == 0),
+                       (" odd", lambda i: i % 2 == 1)):
+        if part and m != "record":
+            continue
+        v = sorted(int(x["latency_ns"]) / 1e6 for x in rows if keep(int(x["request"])))
+        if v:
+            print("%-16s %5d %8.3f %8.3f" % (m + part, len(v), v[len(v) // 2],
+                                             v[min(len(v) - 1, int(len(v) * 0.99))]))
+PY
+	;;
 timeslice)
 	step 200 python3 hw/bench/timeslice.py --sizes ${TS_SIZES:-2048,8192,1024} --bursts ${TS_BURSTS:-20:0,20:20,20:100} --out $R/timeslice.json | tee $R/timeslice.txt ;;
 esac

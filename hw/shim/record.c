@@ -276,10 +276,15 @@ static void resolve(void)
 }
 
 /* A boundary: the request ends, the next starts (timed or not). */
-static void boundary(void)
+/* A request boundary; mark: the hipsched_mark_request() record, whose
+ * return time is taken once the finished request's events are read
+ * (that work is the recorder's, not the application's host time). */
+static void boundary(struct shim_rec *mark, uint64_t (*now)(void))
 {
 	if (R.nev)
 		resolve();
+	if (mark)
+		mark->t_return_ns = now();
 	R.req++;
 	R.boundaries++;
 	R.sampling = R.req % R.sample == R.sample - 1;
@@ -389,16 +394,21 @@ void shim__rec_sync(void *stream, int all, uint64_t t_enter, uint64_t t_return)
 		if (all)
 			r->flags |= SHIM_REC_F_ALL;
 		if (!R.marks)
-			boundary();
+			boundary(NULL, NULL);
 	}
 	pthread_mutex_unlock(&R.mu);
 }
 
 __attribute__((visibility("default"))) void hipsched_mark_request(void)
 {
+	if (shim__rec_on())
+		shim__rec_mark(shim__rec_now(), shim__rec_now);
+}
+
+void shim__rec_mark(uint64_t t, uint64_t (*now)(void))
+{
 	if (!shim__rec_on())
 		return;
-	uint64_t t = shim__rec_now();
 	pthread_mutex_lock(&R.mu);
 	struct shim_rec *r = R.on ? append(SHIM_REC_MARK, NULL, t, t) : NULL;
 	if (r) {
@@ -407,12 +417,13 @@ __attribute__((visibility("default"))) void hipsched_mark_request(void)
 			 * one starts request 0 */
 			if (R.nev)
 				resolve();
+			r->t_return_ns = now();
 			R.marks = 1;
 			R.req = 0;
 			R.boundaries = 0;
 			R.sampling = R.sample == 1;
 		} else {
-			boundary();
+			boundary(r, now);
 		}
 	}
 	pthread_mutex_unlock(&R.mu);

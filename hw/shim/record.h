@@ -176,6 +176,10 @@ void shim__rec_kernel(void *func, const uint32_t grid[3], const uint32_t block[3
  * context / device). Without marks it ends the request (and a sampled
  * request's events are read: they are complete). */
 void shim__rec_sync(void *stream, int all, uint64_t t_enter, uint64_t t_return);
+/* hipsched_mark_request() at host time t; now() gives the time it returns
+ * to the application, after the recorder's own work at the boundary (the
+ * tests give both their clock). */
+void shim__rec_mark(uint64_t t, uint64_t (*now)(void));
 /* Writes the log (also called at exit; later calls do nothing). 0 or -1
  * (errno set; HIPSCHED_LOG says why). */
 int shim__rec_flush(void);
