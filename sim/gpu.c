@@ -547,12 +547,13 @@ void sim__dispatch(struct sim *s, hs_ns now)
 			start_switch(s, n, now);
 			return;
 		}
+		int n;
 		if (s->dev.ctx_hold_ns) {
 			s->idle = 0;
-			if (next_ctx(s, now) >= 0) {
+			if ((n = next_ctx(s, now)) >= 0) {
 				hs_ns at = slice_end(s, now);
 				if (at <= now) {
-					start_switch(s, next_ctx(s, now), now);
+					start_switch(s, n, now);
 					return;
 				}
 				arm_slice(s, at);
