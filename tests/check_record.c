@@ -257,6 +257,28 @@ START_TEST(test_record_marks)
 	for (size_t i = 0; i < t->nrecs; i++)
 		ck_assert_str_ne(t->recs[i].name, "tail");
 	trace_free(t);
+	/* hw/bench/record_stats.py reads the same log: 3 untimed, 2 timed
+	 * requests, 2 us from the mark's return to the first launch, 18 us
+	 * to the sync's return (us, medians) */
+	if (system("python3 -c 'import sys' 2>/dev/null") == 0) {
+		char cmd[400], line[256], name[64];
+		snprintf(cmd, sizeof(cmd), "python3 hw/bench/record_stats.py --warmup 0 %s", log);
+		FILE *p = popen(cmd, "r");
+		ck_assert_ptr_nonnull(p);
+		int nu = 0, nt = 0, found = 0;
+		double lu = -1, lt = -1, wu = -1;
+		while (fgets(line, sizeof(line), p))
+			if (sscanf(line, "%63s %d %d %lf %lf %lf", name, &nu, &nt, &lu, &lt,
+				   &wu) == 6 && !strcmp(name, "m.log"))
+				found = 1;
+		ck_assert_int_eq(pclose(p), 0);
+		ck_assert(found);
+		ck_assert_int_eq(nu, 3);
+		ck_assert_int_eq(nt, 2);
+		ck_assert_double_eq(lu, 2);
+		ck_assert_double_eq(lt, 2);
+		ck_assert_double_eq(wu, 18);
+	}
 	test_rmtree(dir);
 }
 END_TEST

@@ -4,12 +4,13 @@
     python3 hw/bench/record_stats.py [--warmup N] LOG[.gz] ...
 
 For a log split by hipsched_mark_request() (hw/shim/record.h has the
-format): per request, the host time from the mark's call to the first
-launch (lead), from the mark to the last sync's return (wall) and, for the
+format): per request, the host time from the mark's return (after the
+recorder's own work in it; the call's time in logs older than that) to
+the first launch (lead), to the last sync's return (wall) and, for the
 timed requests, the sum and the span of the commands' GPU intervals.
 Medians over the requests after the warm-up, untimed and timed apart: the
 difference between the two is what the timing events cost; a lead longer
-on untimed requests is the recorder's own work in the mark.
+on untimed requests in old logs is the recorder's own work in the mark.
 """
 import argparse
 import gzip
@@ -67,15 +68,15 @@ def main():
             if not cmds or not syncs:
                 continue
             d = t if cmds[0][1] & F_SAMPLED else u
-            d["lead"].append(cmds[0][5] - mark[5])
-            d["wall"].append(syncs[-1][6] - mark[5])
+            d["lead"].append(cmds[0][5] - mark[6])
+            d["wall"].append(syncs[-1][6] - mark[6])
             if d is t and all(r[1] & F_GPU for r in cmds):
                 t["sum"].append(sum(r[8] - r[7] for r in cmds))
                 t["span"].append(max(r[8] for r in cmds) - min(r[7] for r in cmds))
         print("%-28s %5d %5d %9.0f %9.0f %9.0f %9.0f %9.0f %9.0f" % (
             path.split("/")[-1][:28], len(u["wall"]), len(t["wall"]), med(u["lead"]),
             med(t["lead"]), med(u["wall"]), med(t["wall"]), med(t["sum"]), med(t["span"])))
-    print("(us, medians; lead: mark -> first launch; wall: mark -> last sync return;"
+    print("(us, medians; lead: mark's return -> first launch; wall: -> last sync return;"
           " gpu: timed requests' command intervals)")
     return 0
 
