@@ -388,19 +388,6 @@ static void arm_slice(struct sim *s, hs_ns at)
 	s->slice_ev = sim__at(s, at, ev_slice, s, 0);
 }
 
-/* 1 if a host of context ctx is between two launch calls of a request: not
- * waiting for a sync, a held launch or its next request. */
-static int host_launching(const struct sim *s, int ctx)
-{
-	for (size_t i = 0; i < s->nt; i++) {
-		const struct sim_tenant *t = &s->t[i];
-		if (t->nhwq && t->hwq[0].ctx == ctx && t->busy && t->ci < t->cend &&
-		    !t->sync_wait && !t->held)
-			return 1;
-	}
-	return 0;
-}
-
 /* The end of a slice, or of an idle active context's hold (ctx_hold_ns). */
 static void ev_slice(struct sim_engine *e, void *obj, uint64_t arg, hs_ns now)
 {
@@ -533,7 +520,7 @@ void sim__dispatch(struct sim *s, hs_ns now)
 			/* ctx_hold_ns: an idle context keeps the device while its
 			 * host goes on launching (past its slice's end), until
 			 * the hold ends or the host waits */
-			if (s->dev.ctx_hold_ns && host_launching(s, s->active_ctx)) {
+			if (s->dev.ctx_hold_ns && sim__host_launching(s, s->active_ctx)) {
 				if (!s->idle) {
 					s->idle = 1;
 					s->idle_since = now;

@@ -348,6 +348,23 @@ static void submit(struct sim_tenant *t, size_t i, hs_ns now)
 		t->held = c;
 }
 
+/* 1 while the host waits for a sync or a held launch call. */
+static inline int host_waits(const struct sim_tenant *t)
+{
+	return t->sync_wait || t->held;
+}
+
+int sim__host_launching(const struct sim *s, int ctx)
+{
+	for (size_t i = 0; i < s->nt; i++) {
+		const struct sim_tenant *t = &s->t[i];
+		if (t->nhwq && t->hwq[0].ctx == ctx && t->busy && t->ci < t->cend &&
+		    !host_waits(t))
+			return 1;
+	}
+	return 0;
+}
+
 void sim__host_launched(struct sim_cmd *c, hs_ns now)
 {
 	struct sim_tenant *t = c->t;
@@ -365,7 +382,7 @@ static void host_step(struct sim_tenant *t, hs_ns now)
 {
 	struct sim *s = t->sim;
 	while (t->ci < t->cend) {
-		if (t->sync_wait || t->held)
+		if (host_waits(t))
 			return;            /* cmd_done / the launch wakes us */
 		hs_ns due = t->ci == t->cfirst ? t->start_ns :
 			t->last_submit_ns + t->gap[t->ci + t->host_off];
@@ -430,7 +447,7 @@ void sim__cmd_done(void *ctx, struct xcmd *x, hs_ns now)
 	if (c->is_sync && --t->sync_wait == 0)
 		t->last_submit_ns = now;   /* the host's sync call returns */
 	sim__cmd_put(s, c);
-	if (t->busy && !t->host_ev && !t->sync_wait && !t->held &&
+	if (t->busy && !t->host_ev && !host_waits(t) &&
 	    (t->ci < t->cend || !t->outstanding))
 		t->host_ev = sim__at(s, now, ev_host, t, 0);
 }

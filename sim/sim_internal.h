@@ -193,6 +193,9 @@ void sim__cmd_done(void *ctx, struct xcmd *cmd, hs_ns now);
 /* The core launched c (gpu.c's launch op): a host waiting in c's launch
  * call (host_launch = blocking) goes on. */
 void sim__host_launched(struct sim_cmd *c, hs_ns now);
+/* 1 if a host of context ctx is between two launch calls of a request: not
+ * waiting for a sync, a held launch or its next request (ctx_hold_ns). */
+int sim__host_launching(const struct sim *s, int ctx);
 
 /* sim.c */
 struct sim_cmd *sim__cmd_get(struct sim *s);
