@@ -168,7 +168,7 @@ int trace_export_chrome(const struct trace *t, const char *path,
 		timeline_request(tl, 0, rq->id, first, first, last, 0);
 		for (size_t i = rq->first; i < rq->first + rq->count; i++) {
 			const struct trace_rec *r = &t->recs[i];
-			int host = r->kind == TRACE_SYNC || r->kind == TRACE_MARKER;
+			int host = trace_kind_host(r->kind);
 			size_t k = 0;
 			while (streams[k] != r->stream)
 				k++;

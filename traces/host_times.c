@@ -198,12 +198,11 @@ void trace__place_gpu(struct trace_rec *out, size_t k, int64_t lat_ns)
 {
 	for (size_t i = 0; i < k; i++) {
 		struct trace_rec *r = &out[i];
-		if (r->kind == TRACE_SYNC || r->kind == TRACE_MARKER)
+		if (trace_kind_host(r->kind))
 			continue;
 		int64_t dur = r->end_ns - r->start_ns, at = r->submit_ns + lat_ns;
 		for (size_t j = i; j-- > 0;)
-			if (out[j].stream == r->stream && out[j].kind != TRACE_SYNC &&
-			    out[j].kind != TRACE_MARKER) {
+			if (out[j].stream == r->stream && !trace_kind_host(out[j].kind)) {
 				if (out[j].end_ns > at)
 					at = out[j].end_ns;
 				break;
@@ -238,8 +237,8 @@ struct trace *trace_host_times(const struct trace *prof, const char *times_path,
 	size_t maxk = 1;
 	for (size_t i = 0; i < prof->nrecs; i++) {
 		const struct trace_rec *r = &prof->recs[i];
-		if (r->kind != TRACE_SYNC && r->kind != TRACE_MARKER &&
-		    r->start_ns >= r->submit_ns && (lat < 0 || r->start_ns - r->submit_ns < lat))
+		if (!trace_kind_host(r->kind) && r->start_ns >= r->submit_ns &&
+		    (lat < 0 || r->start_ns - r->submit_ns < lat))
 			lat = r->start_ns - r->submit_ns;
 	}
 	for (size_t q = 0; q < prof->nreqs; q++)

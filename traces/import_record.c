@@ -353,7 +353,7 @@ struct trace *trace_record_load(const char *path, const struct trace_record_opts
 			bad = !(w[i].name = trace__intern(in2, w[i].name, strlen(w[i].name)));
 			if (t0 < 0)
 				t0 = w[i].submit_ns;
-			if (w[i].kind == TRACE_SYNC || w[i].kind == TRACE_MARKER)
+			if (trace_kind_host(w[i].kind))
 				continue;
 			/* the median GPU duration at this position over the
 			 * timed requests of the shape */
@@ -390,7 +390,7 @@ struct trace *trace_record_load(const char *path, const struct trace_record_opts
 		}
 		for (size_t e = i + q->count; i < e; i++) {
 			out[i].submit_ns -= t0 + cut;
-			if (out[i].kind == TRACE_SYNC || out[i].kind == TRACE_MARKER) {
+			if (trace_kind_host(out[i].kind)) {
 				out[i].start_ns -= t0 + cut;
 				out[i].end_ns -= t0 + cut;
 			}

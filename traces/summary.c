@@ -28,7 +28,7 @@ static int cmp_i64(const void *a, const void *b)
  * marker) occupy no GPU time: an empty interval. */
 static struct ival gpu_ival(const struct trace_rec *r)
 {
-	if (r->kind == TRACE_SYNC || r->kind == TRACE_MARKER)
+	if (trace_kind_host(r->kind))
 		return (struct ival){ r->start_ns, r->start_ns };
 	return (struct ival){ r->start_ns, r->end_ns };
 }

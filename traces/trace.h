@@ -45,6 +45,11 @@ enum trace_kind {
 	TRACE_KERNEL, TRACE_MEMCPY, TRACE_MEMSET, TRACE_SYNC, TRACE_MARKER,
 	TRACE_KIND_COUNT_
 };
+/* 1 for the host-side kinds (sync, marker): a host call, no GPU interval. */
+static inline int trace_kind_host(enum trace_kind k)
+{
+	return k == TRACE_SYNC || k == TRACE_MARKER;
+}
 const char *trace_kind_name(enum trace_kind k);
 /* Returns the kind for its canonical name, or -1. */
 int trace_kind_parse(const char *s);

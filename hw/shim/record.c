@@ -275,10 +275,10 @@ static void resolve(void)
 	R.nev = 0;
 }
 
-/* A boundary: the request ends, the next starts (timed or not). */
-/* A request boundary; mark: the hipsched_mark_request() record, whose
- * return time is taken once the finished request's events are read
- * (that work is the recorder's, not the application's host time). */
+/* A boundary: the request ends, the next starts (timed or not). mark: the
+ * hipsched_mark_request() record, whose return time is taken once the
+ * finished request's events are read (that work is the recorder's, not
+ * the application's host time). */
 static void boundary(struct shim_rec *mark, uint64_t (*now)(void))
 {
 	if (R.nev)
