@@ -875,18 +875,26 @@ static int launches_before(const struct app_report *r, int n, hs_ns t)
 /* An app process: n commands submitted in rounds of `round` (one round
  * every gap_us), then waits (up to 5 s) for all of them, reports, exits. */
 static pid_t fork_app(const char *name, int prio, int n, int round, int gap_us,
-		      int gpu_us, int *rfd)
+		      int gpu_us, int *rfd, int *sfd)
 {
-	int p[2];
+	int p[2], s[2] = { -1, -1 };
 	ck_assert_int_eq(pipe(p), 0);
+	if (sfd)
+		ck_assert_int_eq(pipe(s), 0);
 	pid_t pid = fork();
 	ck_assert_int_ge(pid, 0);
 	if (pid) {
 		close(p[1]);
 		*rfd = p[0];
+		if (sfd) {
+			close(s[1]);
+			*sfd = s[0];
+		}
 		return pid;
 	}
 	close(p[0]);
+	if (sfd)
+		close(s[0]);
 	static struct app a;
 	struct app_report r = { 0 };
 	char err[256];
@@ -894,6 +902,14 @@ static pid_t fork_app(const char *name, int prio, int n, int round, int gap_us,
 		r.opened = 1;
 		for (int i = 0; i < n; i += round) {
 			app_submit(&a, (size_t)i, (size_t)(n - i < round ? n - i : round));
+			if (sfd && i == 0) {
+				/* sfd: one byte once its queue is suspended here,
+				 * in the client (1), or not within 3 s (0) */
+				char ok = (char)app_wait_suspended(&a, 1, 3000);
+				if (write(s[1], &ok, 1) != 1)
+					_exit(5);
+				close(s[1]);
+			}
 			usleep((useconds_t)gap_us);
 		}
 		r.done = app_wait_done(&a, (size_t)n, 5000);
@@ -936,10 +952,19 @@ START_TEST(test_fault_server_killed)
 	int hfd, lfd;
 	/* hi busy throughout (a command every 2 ms completes); lo suspended
 	 * behind it with commands pending when the server dies */
-	pid_t hi = fork_app("hi", 10, APP_N, 20, 20000, 2000, &hfd);
+	pid_t hi = fork_app("hi", 10, APP_N, 20, 20000, 2000, &hfd, NULL);
 	ck_assert(wait_status_suspended("hi", 0, 3000));
-	pid_t lo = fork_app("lo", 1, APP_N, 50, 1000, 100, &lfd);
+	int sfd;
+	pid_t lo = fork_app("lo", 1, APP_N, 50, 1000, 100, &lfd, &sfd);
 	ck_assert_msg(wait_status_suspended("lo", 1, 3000), "lo never suspended");
+	/* and the client applied it (a decision in flight when the server
+	 * dies is never applied) */
+	struct pollfd spf = { .fd = sfd, .events = POLLIN };
+	char ok = 0;
+	ck_assert_int_eq(poll(&spf, 1, 5000), 1);
+	ck_assert_int_eq(read(sfd, &ok, 1), 1);
+	close(sfd);
+	ck_assert_msg(ok == 1, "lo's client never applied its suspension");
 	hs_ns killed = hs_now();
 	ck_assert_int_eq(kill(srv, SIGKILL), 0);
 	ck_assert_int_eq(waitpid(srv, NULL, 0), srv);
@@ -988,9 +1013,9 @@ START_TEST(test_fault_client_killed)
 	wait_socket();
 	int hfd, lfd;
 	/* hi: a long busy stretch; it is killed in the middle */
-	pid_t hi = fork_app("hi", 10, APP_N, APP_N, 2000000, 20000, &hfd);
+	pid_t hi = fork_app("hi", 10, APP_N, APP_N, 2000000, 20000, &hfd, NULL);
 	ck_assert(wait_status_suspended("hi", 0, 3000));
-	pid_t lo = fork_app("lo", 1, 100, 100, 1000, 100, &lfd);
+	pid_t lo = fork_app("lo", 1, 100, 100, 1000, 100, &lfd, NULL);
 	ck_assert_msg(wait_status_suspended("lo", 1, 3000), "lo never suspended");
 	hs_ns killed = hs_now();
 	ck_assert_int_eq(kill(hi, SIGKILL), 0);
