@@ -179,7 +179,7 @@ int policy__linger_new(const char *policy, const struct hs_param *params,
 {
 	const char *const known[] = { "linger", lift ? "lift" : NULL, NULL };
 	double ms = 0;
-	int on = 0;
+	int on = lift;
 	int e = policy__check_keys(policy, params, n, known, err, errlen);
 	if (!e)
 		e = policy__param_double(params, n, "linger", &ms, err, errlen);

@@ -56,8 +56,9 @@ struct policy_linger {
 	int lift;                    /* hpf's "lift" (0 or 1) */
 };
 /* The whole state of a policy whose parameters are linger and, when
- * `lift` is allowed, lift (hpf, edf): refuses other keys (naming
- * `policy`), reads "linger" (ms) and "lift" (0 or 1), allocates *state;
+ * `lift` is nonzero, lift (hpf; on unless lift=0 is given; edf has none):
+ * refuses other keys (naming `policy`), reads "linger" (ms) and "lift"
+ * (0 or 1), allocates *state;
  * HS_OK or the error. policy__linger_free is its fini. */
 int policy__linger_new(const char *policy, const struct hs_param *params,
 		       size_t n, int lift, void **state, char *err, size_t errlen);

@@ -84,7 +84,11 @@ struct env {
 	struct hw_devinfo in;
 };
 
-static void env_open(struct env *v, const char *policy)
+/* hpf holding a queue nothing outranks to its threshold (its default
+ * lifts it): what the level tests below need */
+static const struct hs_param lift0 = { "lift", "0" };
+
+static void env_open(struct env *v, const char *policy, const struct hs_param *p, size_t np)
 {
 	char err[256] = "";
 	memset(&R, 0, sizeof(R));
@@ -96,7 +100,7 @@ static void env_open(struct env *v, const char *policy)
 	v->ops->info(v->dev, &v->in);
 	struct hw_engine_cb cb = { .ctx = &R, .cmd_done = rec_done,
 				   .preempted = rec_preempted, .failed = rec_failed };
-	int rc = hw__engine_create(v->ops, v->dev, &cb, policy, NULL, 0, &v->e,
+	int rc = hw__engine_create(v->ops, v->dev, &cb, policy, p, np, &v->e,
 				   err, sizeof(err));
 	ck_assert_msg(rc == 0, "engine: %s", err);
 }
@@ -133,7 +137,7 @@ static void submit(struct env *v, struct xq *q, struct xcmd *x, int n)
 START_TEST(test_engine_level1_in_order)
 {
 	struct env v;
-	env_open(&v, "native");
+	env_open(&v, "native", NULL, 0);
 	struct xq_config cfg = { .priority = 1, .level = 1, .threshold = 4, .batch = 2,
 				 .user = (void *)(intptr_t)0 };
 	struct hw_queue *hq;
@@ -162,7 +166,7 @@ END_TEST
 START_TEST(test_engine_level1_suspend)
 {
 	struct env v;
-	env_open(&v, "hpf");
+	env_open(&v, "hpf", &lift0, 1);
 	struct xq_config cfg = { .priority = 1, .level = 1, .threshold = 4, .batch = 4,
 				 .user = (void *)(intptr_t)0 };
 	struct hw_queue *hq;
@@ -203,7 +207,7 @@ END_TEST
 START_TEST(test_engine_level2_deactivate)
 {
 	struct env v;
-	env_open(&v, "hpf");
+	env_open(&v, "hpf", &lift0, 1);
 	struct xq_config cfg = { .priority = 1, .level = 2, .threshold = 8, .batch = 2,
 				 .user = (void *)(intptr_t)1 };
 	struct hw_queue *hq;

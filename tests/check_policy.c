@@ -412,8 +412,8 @@ END_TEST
 
 /* hpf lift=1: a queue no queue outranks launches past its threshold; a
  * queue of a higher priority appearing holds it to its threshold again
- * (what is in flight stays), and its leaving lifts it. lift=0 (the
- * default) keeps every threshold; a bad value is refused by name. */
+ * (what is in flight stays), and its leaving lifts it. lift=1 is the
+ * default; lift=0 keeps every threshold; a bad value is refused by name. */
 START_TEST(test_hpf_lift)
 {
 	struct sched *s = with_param("hpf", "lift", "1");
@@ -440,6 +440,12 @@ START_TEST(test_hpf_lift)
 	memset(&h1, 0, sizeof(h1));
 	lo = fake_xq(s, &h1, 1, 1, 4, 2);
 	submit_n(lo, cmds[1], 10, 0);
+	ck_assert_uint_eq(h1.nlaunched, 10);            /* the default: lifted */
+	sched_free(s);
+	s = with_param("hpf", "lift", "0");
+	memset(&h1, 0, sizeof(h1));
+	lo = fake_xq(s, &h1, 1, 1, 4, 2);
+	submit_n(lo, cmds[2], 10, 0);
 	ck_assert_uint_eq(h1.nlaunched, 4);             /* lift=0: held */
 	sched_free(s);
 	struct hs_param bad = { "lift", "yes" };

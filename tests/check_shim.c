@@ -273,14 +273,15 @@ static int max_inflight(const struct calls *c, const char *name)
 }
 
 /* The fake never sees more than `threshold` kernels in flight on the
- * stream (40 without the library), unless hpf lifts it (lift=1). */
+ * stream (40 without the library) when hpf holds it (lift=0); by default
+ * (lift=1) nothing outranks the one stream and its threshold is lifted. */
 START_TEST(test_threshold_holds_back)
 {
 	ck_assert_int_eq(run(apps[_i], "threshold", "40", 0, NULL, 10, NULL), 0);
 	struct calls nat = read_log();
 	ck_assert_int_gt(max_inflight(&nat, "cuLaunchKernel"), 8);
 	const char *env[] = { "HIPSCHED_POLICY=hpf", "HIPSCHED_THRESHOLD=4",
-			      "HIPSCHED_BATCH=2", stats_env(), NULL };
+			      "HIPSCHED_BATCH=2", "HIPSCHED_PARAMS=lift=0", stats_env(), NULL };
 	ck_assert_int_eq(run(apps[_i], "threshold", "40", 1, env, 10, NULL), 0);
 	struct calls c = read_log();
 	ck_assert_uint_eq(count(&c, "cuLaunchKernel", 1), 40);
@@ -293,9 +294,9 @@ START_TEST(test_threshold_holds_back)
 	ck_assert_int_gt(stat_sum(j, "held_ns", NULL), 0);
 	ck_assert_int_eq(stat_sum(j, "held_suspended", NULL), 0);
 	json_decref(j);
-	/* hpf lift=1: nothing outranks the one stream, its threshold is lifted */
+	/* hpf's default: nothing outranks the one stream, its threshold is lifted */
 	const char *lift[] = { "HIPSCHED_POLICY=hpf", "HIPSCHED_THRESHOLD=4",
-			       "HIPSCHED_BATCH=2", "HIPSCHED_PARAMS=lift=1", NULL };
+			       "HIPSCHED_BATCH=2", NULL };
 	ck_assert_int_eq(run(apps[_i], "threshold", "40", 1, lift, 10, NULL), 0);
 	struct calls l = read_log();
 	ck_assert_uint_eq(count(&l, "cuLaunchKernel", 1), 40);

@@ -586,7 +586,7 @@ static void level_world(struct world *w, int level)
 }
 
 /* host_launch: a launch the core holds (threshold 1, one command in
- * flight). async: the host goes on, k3 is submitted at 730 (its gap of 700
+ * flight; hpf lift=0, so the lone queue is held to it). async: the host goes on, k3 is submitted at 730 (its gap of 700
  * after k2 at 30) and waits in the XQueue; the core launches it when k2's
  * marker reports (k2 ends 1750 + sync 50 = 1800): it runs 1900-2400.
  * blocking: k2's launch call returns only when the core launches k2, at
@@ -595,9 +595,12 @@ static void level_world(struct world *w, int level)
 START_TEST(host_launch_blocking)
 {
 	static struct world w;
+	static struct hs_param lift0 = { "lift", "0" };
 	for (int blocking = 0; blocking < 2; blocking++) {
 		world_init(&w, 1);
 		w.sc.policy = "hpf";
+		w.sc.params = &lift0;
+		w.sc.nparams = 1;
 		w.sc.threshold = 1;
 		w.sc.batch = 1;
 		w.dev.launch_ns = 100;

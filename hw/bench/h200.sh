@@ -24,7 +24,8 @@
 #           (the profile's timeslice_ns, ctx_switch_ns)
 # DUR (s per mode, default 30), POLICY_ARGS (extra pytorch_plan.py args),
 # DUAL_POLICIES / THREE_POLICIES (default hpf; empty: only the variants),
-# DUAL_VARIANTS / THREE_VARIANTS (pytorch_plan.py --variant arguments),
+# DUAL_VARIANTS / THREE_VARIANTS / SAME_VARIANTS (pytorch_plan.py --variant
+# arguments),
 # COMPAT_ONLY (compat cases to run, comma-separated; default all).
 # Results in $R (default runs/h200), packed into $OUT/h200.tar.xz (in parts
 # h200.tar.xz.part-aa, -ab, ... past 15 MB: cat them, then tar xJf).
@@ -50,8 +51,8 @@ case $s in
 dual)  plan 400 dual --duration $DUR --policies=${DUAL_POLICIES-hpf} --param linger=0.2 \
 	${DUAL_VARIANTS:-} \
 	--out $R/dual | tee $R/dual.txt ;;
-same)  plan 300 same --duration ${SAME_DUR:-20} --policies hpf --param linger=0.2 \
-	--out $R/same | tee $R/same.txt ;;
+same)  plan 400 same --duration ${SAME_DUR:-20} --policies hpf --param linger=0.2 \
+	${SAME_VARIANTS:-} --out $R/same | tee $R/same.txt ;;
 three) plan 400 three --duration ${THREE_DUR:-20} --policies=${THREE_POLICIES-hpf} \
 	--param linger=${THREE_LINGER:-1} ${THREE_VARIANTS:-} \
 	--out $R/three | tee $R/three.txt ;;

@@ -149,7 +149,9 @@ def stats(rows, duration_s, slo_ms):
 
 
 class Gpu:
-    """nvidia-smi sampling of the GPU's busy share during a window."""
+    """nvidia-smi sampling of the GPU's busy share and SM clock during a
+    window (an idle GPU lowers its clock: a light model alone may run at
+    a lower clock than next to a busy one)."""
 
     def __init__(self, path):
         self.path = path
@@ -157,24 +159,30 @@ class Gpu:
         if shutil.which("nvidia-smi"):
             self.f = open(path, "w")
             self.p = subprocess.Popen(
-                ["nvidia-smi", "--query-gpu=utilization.gpu",
+                ["nvidia-smi", "--query-gpu=utilization.gpu,clocks.sm",
                  "--format=csv,noheader,nounits", "-lms", "100"],
                 stdout=self.f, stderr=subprocess.DEVNULL)
 
     def stop(self):
+        """(mean busy share, median SM clock in MHz, minimum SM clock),
+        each None without samples."""
         if not self.p:
-            return None
+            return None, None, None
         self.p.terminate()
         self.p.wait()
         self.f.close()
-        v = []
+        v, mhz = [], []
         with open(self.path) as f:
             for line in f:
                 try:
-                    v.append(float(line))
+                    u, c = line.split(",")
+                    v.append(float(u))
+                    mhz.append(float(c))
                 except ValueError:
                     pass
-        return sum(v) / len(v) / 100.0 if v else None
+        mhz.sort()
+        return (sum(v) / len(v) / 100.0 if v else None,
+                mhz[len(mhz) // 2] if mhz else None, mhz[0] if mhz else None)
 
 
 def run_mode(a, test, mode, names, raw, policy=None, targs=None, venv=None,
@@ -225,8 +233,8 @@ def run_mode(a, test, mode, names, raw, policy=None, targs=None, venv=None,
         if policy and one:
             env["HIPSCHED_STATS"] = os.path.join(d, name + ".shim.json")
             env["HIPSCHED_POLICY"] = policy
-            if a.param:
-                env["HIPSCHED_PARAMS"] = ",".join(a.param)
+            if a.param or vparams:
+                env["HIPSCHED_PARAMS"] = ",".join(a.param + list(vparams))
             env["LD_PRELOAD"] = a.shim
         elif policy:
             env["HIPSCHED_STATS"] = os.path.join(d, name + ".shim.json")
@@ -297,7 +305,7 @@ def run_mode(a, test, mode, names, raw, policy=None, targs=None, venv=None,
         if p.returncode and n != killed:
             print("%s/%s exited %d (see %s/%s.log)" % (mode, n, p.returncode, d, n))
             rc = 1
-    extras["gpu_util"] = gpu.stop()
+    extras["gpu_util"], extras["sm_mhz"], extras["sm_mhz_min"] = gpu.stop()
     if server:
         server.send_signal(signal.SIGTERM)
         try:
@@ -470,6 +478,10 @@ def main():
                                 if e.get("gpu_util") is not None else "-")
                      for m, e in ext.items())
     print("GPU busy (nvidia-smi samples): " + util)
+    if any(e.get("sm_mhz") for e in ext.values()):
+        print("SM clock, MHz (median, min): " + ", ".join(
+            "%s %.0f, %.0f" % (m, e["sm_mhz"], e["sm_mhz_min"])
+            for m, e in ext.items() if e.get("sm_mhz")))
     # ratios mean something only against a sound baseline: an online
     # model that misses its SLO alone, or a tenant that runs faster shared
     # than alone, says the machine was disturbed in a standalone window
@@ -544,6 +556,7 @@ def main():
         summ = {"hipsched_version": "pytorch_plan", "scenario": "pytorch_" + a.test,
                 "backend": "pytorch", "policy": p, "seed": a.seed,
                 "duration_s": a.duration, "gpu_util": ext[p].get("gpu_util"),
+                "sm_mhz": ext[p].get("sm_mhz"),
                 "server": ext[p].get("server"),
                 "verdict": "INVALID" if invalid else "FAIL" if fails else "PASS",
                 "baseline_invalid": invalid, "tenants": []}
