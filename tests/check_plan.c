@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "test_util.h"
 
 static char dir[256];
@@ -154,7 +155,56 @@ START_TEST(test_plan_invalid_baseline)
 }
 END_TEST
 
-/* A bad --variant or --kill is refused before anything runs. */
+/* --rounds 2: every window twice, interleaved (raw folders _r1, _r2);
+ * figures over both pooled, a per-round table, each round in the
+ * summary and in requests.csv. */
+START_TEST(test_plan_rounds)
+{
+	test_mkdtemp(dir, sizeof(dir), "check_plan");
+	int rc = plan("--rounds 2");
+	ck_assert_msg(rc == 0 || rc == 1, "exit %d:\n%s", rc, out);
+	ck_assert_msg(strstr(out, "2 s per mode, 2 rounds pooled, policies hpf") != NULL,
+		      "%s", out);
+	ck_assert_ptr_nonnull(strstr(out, "round  native         hpf"));
+	ck_assert_ptr_nonnull(strstr(out, "\n    1  "));
+	ck_assert_ptr_nonnull(strstr(out, "\n    2  "));
+	ck_assert_ptr_nonnull(strstr(out, "outputs bitwise equal to native (hpf): True"));
+	json_t *s = summary("hpf");
+	ck_assert_int_eq(json_integer_value(json_object_get(s, "rounds")), 2);
+	json_t *hp = tenant(s, "hp"), *lp = tenant(s, "lp");
+	/* 10/s for 2 s, twice */
+	ck_assert_int_eq(json_integer_value(json_object_get(hp, "completed")), 40);
+	ck_assert_int_eq(json_integer_value(json_object_get(
+		json_object_get(hp, "standalone"), "completed")), 40);
+	json_t *pr = json_object_get(hp, "per_round");
+	ck_assert_int_eq((int)json_array_size(pr), 2);
+	/* pooled req/s: both windows' requests over both windows' time */
+	double sum = 0;
+	for (size_t k = 0; k < 2; k++)
+		sum += json_real_value(json_object_get(json_array_get(
+			json_object_get(lp, "per_round"), k), "throughput_rps"));
+	ck_assert_double_eq_tol(json_real_value(json_object_get(lp, "throughput_rps")),
+				sum / 2, 1e-9);
+	json_decref(s);
+	const char *dirs[] = { "standalone_hp_r1", "standalone_lp_r2", "native_r2", "hpf_r1",
+			       "hpf_r2" };
+	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+		char p[512];
+		snprintf(p, sizeof(p), "%s/run/raw/%s/hp.csv", dir, dirs[i]);
+		ck_assert_msg(access(p, R_OK) == 0 || strstr(dirs[i], "_lp_"), "no %s", p);
+	}
+	char p[512];
+	snprintf(p, sizeof(p), "%s/run/hpf/requests.csv", dir);
+	char *csv = test_slurp(p, NULL);
+	ck_assert_ptr_nonnull(strstr(csv, "latency_ns,round\n"));
+	ck_assert_ptr_nonnull(strstr(csv, "\nhp,policy,19,"));
+	ck_assert_ptr_nonnull(strstr(csv, ",2\n"));
+	free(csv);
+	test_rmtree(dir);
+}
+END_TEST
+
+/* A bad --variant, --kill or --rounds is refused before anything runs. */
 START_TEST(test_plan_bad_args)
 {
 	test_mkdtemp(dir, sizeof(dir), "check_plan");
@@ -162,6 +212,10 @@ START_TEST(test_plan_bad_args)
 	ck_assert_ptr_nonnull(strstr(out, "is not TENANT:ARG with a tenant of hp,lp"));
 	ck_assert_int_eq(plan("--variant =hpf"), 2);
 	ck_assert_ptr_nonnull(strstr(out, "not LABEL=POLICY:TENANT:ARG"));
+	ck_assert_int_eq(plan("--rounds 0"), 2);
+	ck_assert_ptr_nonnull(strstr(out, "--rounds 0: expected 1 or more"));
+	ck_assert_int_eq(plan("--rounds 2 --kill server@0.5"), 2);
+	ck_assert_ptr_nonnull(strstr(out, "--kill runs one round"));
 	ck_assert_int_eq(plan("--kill nobody@0.5 --modes policy"), 1);
 	ck_assert_ptr_nonnull(strstr(out, "--kill nobody: no such process"));
 	test_rmtree(dir);
@@ -177,6 +231,7 @@ Suite *plan_suite(void)
 	tcase_add_test(t, test_plan_faults);
 	tcase_add_test(t, test_plan_bad_args);
 	tcase_add_test(t, test_plan_invalid_baseline);
+	tcase_add_test(t, test_plan_rounds);
 	suite_add_tcase(s, t);
 	return s;
 }

@@ -41,6 +41,9 @@ export CUBLAS_WORKSPACE_CONFIG=:4096:8 HIPSCHED_SHIM=$SHIM
 . "$(dirname "$0")/step.sh"
 plan() { local t=$1; shift; step $t python3 hw/bench/pytorch_plan.py "$@" \
 	--hipsched $H --shim $SHIM ${POLICY_ARGS:-}; }
+# ROUNDS (default 1): dual, same, three and rt run every window that many
+# times, interleaved, figures pooled (pytorch_plan.py --rounds)
+ROUNDS_ARG="--rounds ${ROUNDS:-1}"
 nvidia-smi --query-gpu=name,driver_version --format=csv,noheader
 # BUDGET (s, default 560): a section is not started past it; the results
 # so far are packed after every section
@@ -48,15 +51,15 @@ BUDGET=${BUDGET:-560}
 for s in $SECTIONS; do
 [ $SECONDS -gt $BUDGET ] && { echo "== $s skipped: ${SECONDS}s used of ${BUDGET}s"; continue; }
 case $s in
-dual)  plan 400 dual --duration $DUR --policies=${DUAL_POLICIES-hpf} --param linger=0.2 \
+dual)  plan 560 dual $ROUNDS_ARG --duration $DUR --policies=${DUAL_POLICIES-hpf} --param linger=0.2 \
 	${DUAL_VARIANTS:-} \
 	--out $R/dual | tee $R/dual.txt ;;
-same)  plan 400 same --duration ${SAME_DUR:-20} --policies hpf --param linger=0.2 \
+same)  plan 560 same $ROUNDS_ARG --duration ${SAME_DUR:-20} --policies hpf --param linger=0.2 \
 	${SAME_VARIANTS:-} --out $R/same | tee $R/same.txt ;;
-three) plan 400 three --duration ${THREE_DUR:-20} --policies=${THREE_POLICIES-hpf} \
+three) plan 560 three $ROUNDS_ARG --duration ${THREE_DUR:-20} --policies=${THREE_POLICIES-hpf} \
 	--param linger=${THREE_LINGER:-1} ${THREE_VARIANTS:-} \
 	--out $R/three | tee $R/three.txt ;;
-rt)    plan 300 rt --duration ${RT_DUR:-20} --policies edf --param linger=0.2 --out $R/rt | tee $R/rt.txt ;;
+rt)    plan 560 rt $ROUNDS_ARG --duration ${RT_DUR:-20} --policies edf --param linger=0.2 --out $R/rt | tee $R/rt.txt ;;
 compat)
 	C="python3 hw/bench/shim_compat.py --iters 3 ${COMPAT_ONLY:+--only $COMPAT_ONLY}"
 	step 240 $C --profile --out $R/compat_prof.json 2> $R/compat_prof.log

@@ -20,7 +20,7 @@ come from `hipsched status --json` at the end of the window.
 usage: pytorch_plan.py TEST [--duration S] [--policies hpf,edf] [--out DIR]
        [--hipsched PATH] [--shim PATH] [--modes standalone,native,policy]
        [--param K=V] [--run-arg ARG] [--variant LABEL=POLICY:TENANT:ARG,...]
-       [--kill WHO@S] [--app PATH]
+       [--kill WHO@S] [--app PATH] [--rounds N]
 TEST: dual | three | rt | same (two streams of one process, the policy
 in the process: HIPSCHED_POLICY, libhipsched.so from --shim)
 
@@ -28,6 +28,13 @@ exit status: 0 every verdict passes, 1 one fails, 3 the baseline is
 invalid (an online model missed its SLO alone, or a tenant ran over 1.10x
 faster shared than alone: the machine was disturbed; the ratios are not
 read), 2 usage; a run that cannot go on exits with its message.
+
+--rounds N runs the whole sequence of windows (each tenant alone, native,
+every policy) N times, in that order each time: every figure is then taken
+over the N windows of its mode pooled (a P99 of N times the requests), and
+a table gives each round's ratios, so a verdict can be read against the
+spread of single windows (on the H200 one window's P99 / alone of the
+same configuration ranged 0.75-1.34x: analysis/reports/h200.md 12.2).
 """
 import argparse
 import json
@@ -132,10 +139,16 @@ def read_csv(path):
     return rows
 
 
-def stats(rows, duration_s, slo_ms):
-    done = [r for r in rows if r[1] >= 0 and r[1] < duration_s * 1e9]
+def stats(rows, duration_s, slo_ms, rounds=None):
+    """A tenant's figures from its rows of one window, or (rounds: a list
+    of each window's rows, rows unused) of several windows pooled."""
+    done, inwin = [], []
+    for rr in rounds if rounds is not None else [rows]:
+        d = [r for r in rr if r[1] >= 0 and r[1] < duration_s * 1e9]
+        done += d
+        inwin += [r for r in d if r[3] <= duration_s * 1e9]
     lat = sorted(r[4] / 1e6 for r in done)
-    inwin = [r for r in done if r[3] <= duration_s * 1e9]
+    duration_s *= len(rounds) if rounds else 1
     s = {"requests": len(done), "completed": len(done),
          "completed_in_window": len(inwin),
          "latency_ms": {"n": len(lat), "p50": quantile(lat, .5),
@@ -368,6 +381,9 @@ def main():
                     help="the application (default: pytorch_app.py beside "
                          "this script; tests/fixtures/plan/plan_app.py is a "
                          "stand-in without PyTorch)")
+    ap.add_argument("--rounds", type=int, default=1,
+                    help="run every window N times, interleaved; figures "
+                         "over the N windows of a mode pooled")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--warmup-limit", type=int, default=150,
                     help="seconds an application may take to be ready")
@@ -377,6 +393,10 @@ def main():
                     help="libhipsched.so for the same-process test "
                          "(default: next to --hipsched, then build/*/)")
     a = ap.parse_args()
+    if a.rounds < 1:
+        ap.error("--rounds %d: expected 1 or more" % a.rounds)
+    if a.rounds > 1 and a.kill:
+        ap.error("--kill runs one round (--rounds 1)")
     test = TESTS[a.test]
     if not a.shim:
         import glob
@@ -393,18 +413,6 @@ def main():
     prio = {t[0]: t[1] for t in test["tenants"]}
     test_run_args = {t[0]: t[3] for t in test["tenants"]}
     modes = a.modes.split(",")
-    res = {}
-    ext = {}
-    if "standalone" in modes:
-        res["standalone"] = {}
-        for n in names:
-            r, e = run_mode(a, test, "standalone_" + n, [n], raw)
-            res["standalone"][n] = stats(r[n], a.duration, slo[n])
-            ext["standalone_" + n] = e
-    if "native" in modes:
-        r, e = run_mode(a, test, "native", names, raw)
-        res["native"] = {n: stats(r[n], a.duration, slo[n]) for n in names}
-        ext["native"] = e
     runs = [(p, p, None, None, None) for p in a.policies.split(",") if p]
     for v in a.variant:
         label, _, rest = v.partition("=")
@@ -425,33 +433,58 @@ def main():
         if not label or not pol:
             ap.error("--variant %s: not LABEL=POLICY:TENANT:ARG" % v)
         runs.append((label, pol, targs, venv, vpar))
-    if "policy" in modes:
-        for p, pol, targs, venv, vpar in runs:
-            r, e = run_mode(a, test, p, names, raw, policy=pol, targs=targs,
-                            venv=venv, vparams=vpar or ())
-            res[p] = {n: stats(r[n], a.duration, slo[n]) for n in names if n in r}
-            if a.kill:
-                # after the kill (0.5 s of grace): the survivors' rate
-                t_k = (float(a.kill.partition("@")[2]) + 0.5) * 1e9
-                for n in res[p]:
-                    after = [x for x in r[n] if t_k <= x[3] <= a.duration * 1e9]
-                    res[p][n]["throughput_after_kill_rps"] = (
-                        len(after) / (a.duration - t_k / 1e9)
-                        if a.duration * 1e9 > t_k else None)
-            ext[p] = e
+    # rows[mode][tenant]: one list of rows per round; ext: the last
+    # round's extras (exts: every round's); sfx: each round's raw folder
+    # suffix
+    rows, ext, exts = {}, {}, {}
+    sfx = [""] if a.rounds == 1 else ["_r%d" % (k + 1) for k in range(a.rounds)]
+
+    def window(key, base, suffix, who, **kw):
+        """One window (raw folder base + suffix) of mode `key`."""
+        r, e = run_mode(a, test, base + suffix, who, raw, **kw)
+        for n in r:
+            rows.setdefault(key, {}).setdefault(n, []).append(r[n])
+        ext[base] = e
+        exts.setdefault(base, []).append(e)
+    for suffix in sfx:
+        if "standalone" in modes:
+            for n in names:
+                window("standalone", "standalone_" + n, suffix, [n])
+        if "native" in modes:
+            window("native", "native", suffix, names)
+        if "policy" in modes:
+            for p, pol, targs, venv, vpar in runs:
+                window(p, p, suffix, names, policy=pol, targs=targs,
+                       venv=venv, vparams=vpar or ())
+    res = {m: {n: stats(None, a.duration, slo[n], rounds=rr)
+               for n, rr in byn.items()} for m, byn in rows.items()}
+    # each round's own figures (a.rounds > 1: the per-round table)
+    res_r = [{m: {n: stats(rr[k], a.duration, slo[n]) for n, rr in byn.items()}
+              for m, byn in rows.items()} for k in range(a.rounds)]
+    if a.kill:
+        # after the kill (0.5 s of grace): the survivors' rate
+        t_k = (float(a.kill.partition("@")[2]) + 0.5) * 1e9
+        for p in [x[0] for x in runs if x[0] in res]:
+            for n in res[p]:
+                after = [x for x in rows[p][n][0] if t_k <= x[3] <= a.duration * 1e9]
+                res[p][n]["throughput_after_kill_rps"] = (
+                    len(after) / (a.duration - t_k / 1e9)
+                    if a.duration * 1e9 > t_k else None)
     alone = res.get("standalone", {})
 
-    def ratios(mode, n):
-        s = res[mode][n]
-        if n in alone:
-            s["p99_vs_standalone"] = s["latency_ms"]["p99"] / alone[n]["latency_ms"]["p99"]
+    def ratios(mode, n, r=res):
+        s = r[mode][n]
+        al = r.get("standalone", {})
+        if n in al:
+            s["p99_vs_standalone"] = s["latency_ms"]["p99"] / al[n]["latency_ms"]["p99"]
             s["throughput_vs_standalone"] = (s["throughput_rps"] /
-                                             alone[n]["throughput_rps"])
+                                             al[n]["throughput_rps"])
         s["p99_ms"] = s["latency_ms"]["p99"]
 
-    print("test %s: %s, %g s per mode, policies %s"
+    print("test %s: %s, %g s per mode%s, policies %s"
           % (a.test, "real PyTorch processes" if a.app == APP else
              "processes of " + os.path.basename(a.app), a.duration,
+             ", %d rounds pooled" % a.rounds if a.rounds > 1 else "",
              ",".join(r[0] for r in runs)))
     print()
     print("tenant     prio mode           done    p50 ms    p90 ms    p99 ms"
@@ -474,6 +507,26 @@ def main():
                 ("%8.1f%%" % (100 * s["slo_attainment"])) if s["slo_attainment"]
                 is not None else "%9s" % "-"))
     print()
+    if a.rounds > 1:
+        # each round against its own standalone windows
+        print("per round: p99/alone (online tenants), tput/alone (the others)")
+        print("round  " + " ".join("%-14s" % m for m in order[1:] if m in res))
+        for k in range(a.rounds):
+            cells = []
+            for m in order[1:]:
+                if m not in res_r[k]:
+                    continue
+                v = []
+                for n in names:
+                    if n not in res_r[k][m]:
+                        continue
+                    ratios(m, n, res_r[k])
+                    q = res_r[k][m][n].get("p99_vs_standalone" if slo[n]
+                                           else "throughput_vs_standalone")
+                    v.append("%.3f" % q if q is not None else "-")
+                cells.append("%-14s" % "/".join(v))
+            print("%5d  %s" % (k + 1, " ".join(cells)))
+        print()
     util = ", ".join("%s %s" % (m, ("%.1f%%" % (100 * e["gpu_util"]))
                                 if e.get("gpu_util") is not None else "-")
                      for m, e in ext.items())
@@ -517,16 +570,19 @@ def main():
         print("server (%s): %s" % (p, json.dumps({k: srv.get(k) for k in
               ("decisions", "suspends", "resumes", "rtt_p50_us", "rtt_p99_us",
                "back_p99_us", "lock_p99_us", "deferred", "refused") if k in srv})))
-        for n, st in sorted(ext[p].get("shim", {}).items()):
-            pl = sorted(x / 1e3 for x in st.get("preempt_ns", []))
+        for n in sorted(ext[p].get("shim", {})):
+            sts = [e.get("shim", {}).get(n, {}) for e in exts[p]]
+            pl = sorted(x / 1e3 for st in sts for x in st.get("preempt_ns", []))
             if pl:
                 print("preemption latency (%s, %s; suspend -> last in-flight "
                       "command seen done): %d, p50 %.1f us, p99 %.1f us, max "
-                      "%.1f us" % (p, n, st.get("preempt_count", len(pl)),
-                                   quantile(pl, .5), quantile(pl, .99), pl[-1]))
+                      "%.1f us" % (p, n, sum(st.get("preempt_count", 0) for st in sts)
+                                   or len(pl), quantile(pl, .5), quantile(pl, .99), pl[-1]))
         alive = [n for n in names if n in res[p]]
-        same = all(ext[p]["checksums"].get(n) == ext.get("native", {}).get(
-            "checksums", {}).get(n) for n in alive) if "native" in ext else None
+        # every round's outputs against the first native window's
+        nat = exts.get("native")
+        same = all(e["checksums"].get(n) == nat[0]["checksums"].get(n)
+                   for e in exts[p] + nat for n in alive) if nat else None
         print("outputs bitwise equal to native (%s): %s" % (p, same))
         fails = 0
         print("verdict (%s):" % p)
@@ -555,7 +611,8 @@ def main():
         overall |= fails > 0
         summ = {"hipsched_version": "pytorch_plan", "scenario": "pytorch_" + a.test,
                 "backend": "pytorch", "policy": p, "seed": a.seed,
-                "duration_s": a.duration, "gpu_util": ext[p].get("gpu_util"),
+                "duration_s": a.duration, "rounds": a.rounds,
+                "gpu_util": ext[p].get("gpu_util"),
                 "sm_mhz": ext[p].get("sm_mhz"),
                 "server": ext[p].get("server"),
                 "verdict": "INVALID" if invalid else "FAIL" if fails else "PASS",
@@ -567,6 +624,11 @@ def main():
                 t["native"] = res["native"][n]
             if n in alone:
                 t["standalone"] = alone[n]
+            if a.rounds > 1:
+                t["per_round"] = [{k: res_r[r][p][n].get(k) for k in
+                                   ("p99_ms", "p99_vs_standalone", "throughput_rps",
+                                    "throughput_vs_standalone")}
+                                  for r in range(a.rounds) if n in res_r[r].get(p, {})]
             summ["tenants"].append(t)
         rd = os.path.join(out, p)
         os.makedirs(rd, exist_ok=True)
@@ -575,19 +637,20 @@ def main():
         os.replace(os.path.join(rd, "summary.json.tmp"),
                    os.path.join(rd, "summary.json"))
         with open(os.path.join(rd, "requests.csv"), "w") as f:
-            f.write("tenant,mode,request,arrival_ns,start_ns,end_ns,latency_ns\n")
-            for m, dd in [("standalone_" + n, "standalone") for n in names] + \
-                    [("native", "native"), (p, "policy")]:
-                path = os.path.join(raw, m)
-                if not os.path.isdir(path):
-                    continue
-                for n in names:
-                    c = os.path.join(path, n + ".csv")
-                    if os.path.exists(c):
-                        for t, rows in read_csv(c).items():
-                            for i, arr, st, en, lat in rows:
-                                f.write("%s,%s,%d,%d,%d,%d,%d\n" % (
-                                    t, dd, i, arr, st, en, lat))
+            f.write("tenant,mode,request,arrival_ns,start_ns,end_ns,latency_ns,round\n")
+            for k, suffix in enumerate(sfx):
+                for m, dd in [("standalone_" + n, "standalone") for n in names] + \
+                        [("native", "native"), (p, "policy")]:
+                    path = os.path.join(raw, m + suffix)
+                    if not os.path.isdir(path):
+                        continue
+                    for n in names:
+                        c = os.path.join(path, n + ".csv")
+                        if os.path.exists(c):
+                            for t, rr in read_csv(c).items():
+                                for i, arr, st, en, lat in rr:
+                                    f.write("%s,%s,%d,%d,%d,%d,%d,%d\n" % (
+                                        t, dd, i, arr, st, en, lat, k + 1))
     print("\noverall: %s    (run directories under %s)" %
           ("INVALID (baseline)" if invalid else "FAIL" if overall else "PASS", out))
     return 3 if invalid else overall
