@@ -34,6 +34,17 @@ static json_t *summary(const char *policy)
 	return test_json_load(p);
 }
 
+/* policy's requests.csv holds each of the n strings. */
+static void requests_have(const char *policy, const char *const *want, size_t n)
+{
+	char p[512];
+	snprintf(p, sizeof(p), "%s/run/%s/requests.csv", dir, policy);
+	char *csv = test_slurp(p, NULL);
+	for (size_t i = 0; i < n; i++)
+		ck_assert_msg(strstr(csv, want[i]) != NULL, "%s: no '%s'", p, want[i]);
+	free(csv);
+}
+
 static json_t *tenant(json_t *s, const char *name)
 {
 	return test_json_find(json_object_get(s, "tenants"), "name", name);
@@ -88,12 +99,8 @@ START_TEST(test_plan_dual_and_variant)
 	ck_assert_ptr_null(strstr(log, "linger=0.5"));
 	free(log);
 	/* requests.csv: every mode's rows */
-	snprintf(p, sizeof(p), "%s/run/hpf/requests.csv", dir);
-	char *csv = test_slurp(p, NULL);
-	ck_assert_ptr_nonnull(strstr(csv, "\nhp,standalone,0,"));
-	ck_assert_ptr_nonnull(strstr(csv, "\nlp,native,0,"));
-	ck_assert_ptr_nonnull(strstr(csv, "\nhp,policy,19,"));
-	free(csv);
+	const char *want[] = { "\nhp,standalone,0,", "\nlp,native,0,", "\nhp,policy,19," };
+	requests_have("hpf", want, 3);
 	test_rmtree(dir);
 }
 END_TEST
@@ -186,20 +193,16 @@ START_TEST(test_plan_rounds)
 	ck_assert_double_eq_tol(json_real_value(json_object_get(lp, "throughput_rps")),
 				sum / 2, 1e-9);
 	json_decref(s);
-	const char *dirs[] = { "standalone_hp_r1", "standalone_lp_r2", "native_r2", "hpf_r1",
-			       "hpf_r2" };
-	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+	/* each round's raw folder, with its tenants' rows */
+	const char *files[] = { "standalone_hp_r1/hp", "standalone_lp_r2/lp", "native_r2/lp",
+				"hpf_r1/hp", "hpf_r2/lp" };
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
 		char p[512];
-		snprintf(p, sizeof(p), "%s/run/raw/%s/hp.csv", dir, dirs[i]);
-		ck_assert_msg(access(p, R_OK) == 0 || strstr(dirs[i], "_lp_"), "no %s", p);
+		snprintf(p, sizeof(p), "%s/run/raw/%s.csv", dir, files[i]);
+		ck_assert_msg(access(p, R_OK) == 0, "no %s", p);
 	}
-	char p[512];
-	snprintf(p, sizeof(p), "%s/run/hpf/requests.csv", dir);
-	char *csv = test_slurp(p, NULL);
-	ck_assert_ptr_nonnull(strstr(csv, "latency_ns,round\n"));
-	ck_assert_ptr_nonnull(strstr(csv, "\nhp,policy,19,"));
-	ck_assert_ptr_nonnull(strstr(csv, ",2\n"));
-	free(csv);
+	const char *want[] = { "latency_ns,round\n", "\nhp,policy,19,", ",1\n", ",2\n" };
+	requests_have("hpf", want, 4);
 	test_rmtree(dir);
 }
 END_TEST
