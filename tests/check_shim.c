@@ -307,6 +307,25 @@ START_TEST(test_threshold_holds_back)
 }
 END_TEST
 
+/* A lifted stream (hpf's default, nothing outranks it) keeps everything
+ * its host launched in flight; a cuStreamSynchronize that returns reports
+ * all of it done at once (shim__host_synced), so the engine never counts
+ * more than one request's launches in flight however far the poller lags
+ * (it did: 5,400 with a sync every 246 before). */
+START_TEST(test_sync_reports_done)
+{
+	const char *env[] = { "HIPSCHED_POLICY=hpf", "APP_SYNC_EVERY=50", "FAKECUDA_NOP=1",
+			      stats_env(), NULL };
+	ck_assert_int_eq(run(apps[_i], "bench", "2000", 1, env, 20, NULL), 0);
+	json_t *j = read_stats("st.json");
+	ck_assert_int_eq(stat_sum(j, "commands", NULL), 5 * 2000);
+	ck_assert_int_eq(stat_sum(j, "completed", NULL), 5 * 2000);
+	ck_assert_int_le(stat_sum(j, "max_inflight", NULL), 50);
+	ck_assert_int_eq(stat_sum(j, "held", NULL), 0);    /* lifted: never at a threshold */
+	json_decref(j);
+}
+END_TEST
+
 /* The first kernel call on stream 1 and the end of the last kernel on
  * stream 2. */
 static void first_low_last_high(const struct calls *c, long long *lo_first,
@@ -542,6 +561,7 @@ Suite *shim_suite(void)
 	tcase_add_loop_test(t, test_passthrough_unchanged, 0, NAPPS);
 	tcase_add_loop_test(t, test_order_per_stream, 0, NAPPS);
 	tcase_add_loop_test(t, test_threshold_holds_back, 0, NAPPS);
+	tcase_add_loop_test(t, test_sync_reports_done, 0, NAPPS);
 	tcase_add_loop_test(t, test_suspend_holds_back, 0, NAPPS);
 	tcase_add_loop_test(t, test_cross_stream_event_wait, 0, NAPPS);
 	tcase_add_loop_test(t, test_fork_child, 0, NAPPS);

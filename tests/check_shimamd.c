@@ -644,6 +644,29 @@ START_TEST(every_mode_runs)
 		RUN_OK(modes[i], 1, e);
 }
 END_TEST
+/* The same on AMD: a hipStreamSynchronize that returns reports the lifted
+ * stream's launches done at once; the engine never counts more than the
+ * 50 launched between two syncs in flight. */
+START_TEST(sync_reports_done)
+{
+	const char *e[] = { env_kv("APP_N", "2000"), env_kv("APP_SYNC_EVERY", "50"),
+			    env_kv("HIPSCHED_POLICY", "hpf"), env_kv("HIPSCHED_LOG", "1"), NULL };
+	RUN_OK("bench", 1, e);
+	char *l[40];
+	int n = read_lines(path_in("out"), l, 40), seen = 0;
+	for (int i = 0; i < n; i++) {
+		const char *m = strstr(l[i], " 2000 commands, 2000 launched, 2000 completed");
+		int fl;
+		if (m && sscanf(strstr(m, "max "), "max %d in flight", &fl) == 1) {
+			ck_assert_int_le(fl, 50);
+			seen = 1;
+		}
+	}
+	ck_assert_msg(seen, "no queue summary with 2000 commands");
+	free_lines(l, n);
+}
+END_TEST
+
 /* `hipsched record` on AMD: hip.c's hooks log a small run (12 requests
  * of a copy, a kernel launched by pointer and a module kernel, ended by a
  * stream sync; the query in between is not a sync), hip_record.c names
@@ -725,6 +748,7 @@ Suite *shimamd_suite(void)
 	tcase_add_test(tc, suspend_holds_back);
 	tcase_add_test(tc, cross_stream_wait_completes);
 	tcase_add_test(tc, every_mode_runs);
+	tcase_add_test(tc, sync_reports_done);
 	tcase_add_test(tc, record_small_run);
 	tcase_add_test(tc, hang_fails);
 	suite_add_tcase(s, tc);

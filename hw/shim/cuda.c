@@ -115,30 +115,39 @@ static void *slot_get(void **slot)
 #define F_STREAM_P (CUstream st)
 #define F_STREAM_A (st)
 #define F_STREAM_S st
+#define F_STREAM_DONE 1       /* success: that stream's work is done */
 #define F_VOID_P (void)
 #define F_VOID_A ()
 #define F_VOID_S NULL
+#define F_VOID_DONE 0
 #define F_CTX_P (CUcontext ctx)
 #define F_CTX_A (ctx)
 #define F_CTX_S NULL
+#define F_CTX_DONE 0
 #define F_EVENT_P (CUevent ev)
 #define F_EVENT_A (ev)
 #define F_EVENT_S NULL
+#define F_EVENT_DONE 0
 #define F_BDD_P (CUdeviceptr dst, CUdeviceptr src, size_t n)
 #define F_BDD_A (dst, src, n)
 #define F_BDD_S NULL
+#define F_BDD_DONE 0
 #define F_BHD_P (CUdeviceptr dst, const void *src, size_t n)
 #define F_BHD_A (dst, src, n)
 #define F_BHD_S NULL
+#define F_BHD_DONE 0
 #define F_BDH_P (void *dst, CUdeviceptr src, size_t n)
 #define F_BDH_A (dst, src, n)
 #define F_BDH_S NULL
+#define F_BDH_DONE 0
 #define F_B2D_P (const CUDA_MEMCPY2D *p)
 #define F_B2D_A (p)
 #define F_B2D_S NULL
+#define F_B2D_DONE 0
 #define F_B3D_P (const CUDA_MEMCPY3D *p)
 #define F_B3D_A (p)
 #define F_B3D_S NULL
+#define F_B3D_DONE 0
 
 /* The recorder (record.h): what each family logs once the real call has
  * returned; RS is the stream (per-thread default made explicit), T0/T1 the
@@ -320,9 +329,10 @@ ORDERED(DEF_ORD)
 #define SYNC_BODY(slot, name, ptds, F, all, rec) { \
 	REAL(slot, name, F) \
 	uint64_t T0 = (rec) && shim__rec_on() ? shim__rec_now() : 0; \
-	if (shim__on()) \
-		shim__host_sync((void *)(F##_S), (ptds) == 1, all); \
+	uint64_t TOK = shim__on() ? shim__host_sync((void *)(F##_S), (ptds) == 1, all) : 0; \
 	CUresult e = r F##_A; \
+	if (F##_DONE && TOK && e == CUDA_SUCCESS) \
+		shim__host_synced((void *)(F##_S), (ptds) == 1, TOK); \
 	if (T0 && e == CUDA_SUCCESS) { \
 		void *RS = (ptds) == 1 && !(F##_S) ? SHIM_STREAM_PER_THREAD : (void *)(F##_S); \
 		uint64_t T1 = shim__rec_now(); \

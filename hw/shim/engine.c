@@ -486,10 +486,11 @@ static void mark_tail(struct squeue *q)
 		shim__mark(q->tail);
 }
 
-void shim__host_sync(void *stream, int ptds, int all)
+uint64_t shim__host_sync(void *stream, int ptds, int all)
 {
 	if (__builtin_expect(!shim__enabled, 1))
-		return;
+		return 0;
+	uint64_t tok = 0;
 	pthread_mutex_lock(&g_eng.mu);
 	if (g_eng.started && !g_eng.stop) {
 		if (all) {
@@ -497,8 +498,26 @@ void shim__host_sync(void *stream, int ptds, int all)
 				if (!q->dead)
 					mark_tail(q);
 		} else {
-			mark_tail(queue_get(stream, ptds, 0));
+			struct squeue *q = queue_get(stream, ptds, 0);
+			mark_tail(q);
+			if (q && q->tail)
+				tok = q->tail->x.seq + 1;
 		}
+	}
+	pthread_mutex_unlock(&g_eng.mu);
+	return tok;
+}
+
+void shim__host_synced(void *stream, int ptds, uint64_t tok)
+{
+	if (!tok)
+		return;
+	pthread_mutex_lock(&g_eng.mu);
+	struct squeue *q = g_eng.started && !g_eng.stop ? queue_get(stream, ptds, 0) : NULL;
+	if (q) {
+		hs_ns now = shim__now();
+		while (q->fifo_head && q->fifo_head->x.seq < tok)
+			shim__fifo_pop(q, now);
 	}
 	pthread_mutex_unlock(&g_eng.mu);
 }

@@ -277,7 +277,10 @@ void shim__kick_quiet(hs_ns now)
 }
 
 /* ---- the poller ---------------------------------------------------------------- */
-struct head { struct squeue *q; struct shim_cmd *c; uint64_t pops; int r; };
+/* A queue's oldest and newest markers as the poller saw them (r, rt: their
+ * queries, 1 = not done). Markers complete in stream order: the newest one
+ * done means every one before it is. */
+struct head { struct squeue *q; struct shim_cmd *c, *t; uint64_t pops; int r, rt; };
 
 /* Joins new queues and frees dead ones (lock held; drops it around the
  * client's calls). */
@@ -359,29 +362,47 @@ static void *poller_main(void *arg)
 				h = nh;
 				cap = nc;
 			}
-			h[n++] = (struct head){ q, q->fifo_head, q->fifo_pops, 1 };
+			h[n++] = (struct head){ q, q->fifo_head, q->fifo_tail, q->fifo_pops, 1, 1 };
 		}
 		if (n) {
 			/* queues stay (only the poller frees them); a head
 			 * popped meanwhile is left alone (fifo_pops) */
 			pthread_mutex_unlock(&g_eng.mu);
-			for (size_t i = 0; i < n; i++)
-				h[i].r = g_eng.plat->event_query(h[i].c->ev);
+			for (size_t i = 0; i < n; i++) {
+				if (h[i].t != h[i].c)
+					h[i].rt = g_eng.plat->event_query(h[i].t->ev);
+				h[i].r = h[i].t != h[i].c && h[i].rt != 1 ? h[i].rt :
+					g_eng.plat->event_query(h[i].c->ev);
+				if (h[i].t == h[i].c)
+					h[i].rt = h[i].r;
+			}
 			pthread_mutex_lock(&g_eng.mu);
 		}
 		hs_ns now = shim__now();
 		int any = 0;
 		for (size_t i = 0; i < n && !g_eng.stop; i++) {
-			if (h[i].r == 1 || h[i].q->fifo_pops != h[i].pops)
+			struct squeue *q = h[i].q;
+			if (h[i].r == 1 || q->fifo_pops != h[i].pops)
 				continue;       /* not ready; errors count as done */
-			shim__fifo_pop(h[i].q, now);
+			/* the newest done: every marker up to it at once (it is
+			 * still queued: nothing was popped since the look) */
+			int last;
+			do {
+				last = h[i].rt == 1 || q->fifo_head == h[i].t;
+				shim__fifo_pop(q, now);
+			} while (!last);
 			any = 1;
 		}
 		if (g_eng.stop)
 			break;
 		hs_ns wake = tend_time(now);
-		if (any || g_eng.fifo_new)
-			continue;       /* (tend_time may have recorded a marker) */
+		/* look again at once while a caller waits for a completion, or
+		 * when tend_time recorded a marker; after progress nobody waits
+		 * for, a poll period first (a lifted queue's markers complete
+		 * one after another: polling back to back only fights its
+		 * launching thread for the lock; a sync reports its own) */
+		if ((any && waiters) || g_eng.fifo_new)
+			continue;
 		if (n) {
 			/* a caller held at its threshold waits for this very
 			 * completion: look again sooner */

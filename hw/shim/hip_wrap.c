@@ -53,10 +53,11 @@
 	if (!hip_ready()) \
 		return hipErrorNotInitialized; \
 	uint64_t T0 = (rec) && !hip_depth && shim__rec_on() ? shim__rec_now() : 0; \
-	if (!hip_depth) \
-		shim__host_sync((void *)(stream), ptds, all); \
+	uint64_t tok_ = !hip_depth ? shim__host_sync((void *)(stream), ptds, all) : 0; \
 	hipError_t r_; \
 	INNER(r_, name, args); \
+	if (tok_ && r_ == hipSuccess) \
+		shim__host_synced((void *)(stream), ptds, tok_); \
 	if (T0 && r_ == hipSuccess) \
 		shim__rec_sync((all) ? NULL : (ptds) && !(stream) ? \
 			       SHIM_STREAM_PER_THREAD : (void *)(stream), all, T0, \

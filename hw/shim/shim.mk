@@ -91,6 +91,14 @@ bench-shim: $(SHIM_SO) $(SHIM_FAKE) $(SHIM_APPS)
 	  FAKECUDA_NOP=1 LD_LIBRARY_PATH=$(SHIM_T) LD_PRELOAD=$(abspath $(SHIM_SO)) HIPSCHED_POLICY=hpf \
 	    $$app bench 200000; \
 	done
+	@echo "app_gpa, hpf: a lone stream lifted (lift=1, the default) or held at its threshold (lift=0);"
+	@echo "an application's requests (a sync every 246 launches, ResNet-50 b32's) or none:"
+	$(Q)for v in "native::246" "hpf:lift=1:246" "hpf:lift=0:246" "hpf:lift=1:0" "hpf:lift=0:0"; do \
+	  pol=$${v%%:*}; r=$${v#*:}; par=$${r%%:*}; ev=$${r#*:}; \
+	  printf '%-6s %-7s sync %-4s ' $$pol "$$par" $$ev; \
+	  FAKECUDA_NOP=1 LD_LIBRARY_PATH=$(SHIM_T) LD_PRELOAD=$(abspath $(SHIM_SO)) HIPSCHED_POLICY=$$pol \
+	    HIPSCHED_PARAMS=$$par APP_SYNC_EVERY=$$ev $(SHIM_T)/app_gpa bench 200000; \
+	done
 	@echo "GPU-bound (the fake's kernels take 20 us), one stream:"
 	$(Q)printf 'native:     '; LD_LIBRARY_PATH=$(SHIM_T) $(SHIM_T)/app_gpa throughput 20000 20
 	$(Q)printf 'shim, hpf:  '; LD_LIBRARY_PATH=$(SHIM_T) LD_PRELOAD=$(abspath $(SHIM_SO)) \

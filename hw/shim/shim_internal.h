@@ -71,8 +71,14 @@ struct shim_cmd *shim__begin(void *stream, int ptds, enum shim_kind k);
 void shim__end(struct shim_cmd *c, int ok);
 /* Before a blocking host sync on `stream` (NULL and all = 1: every queue of
  * the process, as cuCtxSynchronize): marks the queue's tail so the core
- * sees it drain. */
-void shim__host_sync(void *stream, int ptds, int all);
+ * sees it drain. Returns a token for shim__host_synced (0: none). */
+uint64_t shim__host_sync(void *stream, int ptds, int all);
+/* After a sync or query of one stream returned success (`tok` from the
+ * shim__host_sync before it): everything the queue had then is done on
+ * the device, so its markers up to that tail are reported now, not at the
+ * poller's next look (an application's requests end in such a sync: the
+ * engine's view of what is in flight stays at one request's). */
+void shim__host_synced(void *stream, int ptds, uint64_t tok);
 /* Stream life: priority as the platform gives it (lower = more urgent on
  * both CUDA and HIP). */
 void shim__stream_created(void *stream, int platform_prio);

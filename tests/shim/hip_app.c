@@ -286,8 +286,13 @@ static void bench(void)
 	const char *n_s = getenv("APP_N");
 	long n = n_s ? atol(n_s) : 1000000;
 	double t0 = now_s();
-	for (long i = 0; i < n; i++)
+	const char *e_s = getenv("APP_SYNC_EVERY");
+	long every = e_s ? atol(e_s) : 0;
+	for (long i = 0; i < n; i++) {
 		OK(hipLaunchKernel(F(0x100), d3(1, 1, 1), d3(1, 1, 1), NULL, 0, s));
+		if (every > 0 && (i + 1) % every == 0)
+			OK(hipStreamSynchronize(s));
+	}
 	double dt = now_s() - t0;
 	OK(hipStreamSynchronize(s));
 	OK(hipStreamDestroy(s));
