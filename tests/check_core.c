@@ -98,7 +98,7 @@ END_TEST
 
 START_TEST(test_threshold_never_exceeded)
 {
-	struct sched *s = fake_sched(&fe, "hpf:lift=0");
+	struct sched *s = fake_sched_param(&fe, "hpf", "lift", "0");
 	struct xq *q = fake_xq(s, &h1, 0, 1, 0, 0);
 	cmds[0][99].flags = XCMD_F_SYNC;     /* the submitter waits for it */
 	submit_n(q, cmds[0], 100, 0);
@@ -128,7 +128,7 @@ END_TEST
 
 START_TEST(test_sync_every_batch)
 {
-	struct sched *s = fake_sched(&fe, "hpf:lift=0");
+	struct sched *s = fake_sched_param(&fe, "hpf", "lift", "0");
 	struct xq *q = fake_xq(s, &h1, 0, 1, 16, 8);
 	submit_n(q, cmds[0], 40, 0);
 	for (int i = 0; i < 16; i++)
@@ -174,7 +174,7 @@ END_TEST
 
 START_TEST(test_complete_prefix_and_relaunch)
 {
-	struct sched *s = fake_sched(&fe, "hpf:lift=0");
+	struct sched *s = fake_sched_param(&fe, "hpf", "lift", "0");
 	struct xq *q = fake_xq(s, &h1, 0, 1, 4, 2);
 	submit_n(q, cmds[0], 10, 0);
 	ck_assert_uint_eq(h1.nlaunched, 4);
@@ -239,7 +239,7 @@ END_TEST
 
 START_TEST(test_threshold_one)
 {
-	struct sched *s = fake_sched(&fe, "hpf:lift=0");
+	struct sched *s = fake_sched_param(&fe, "hpf", "lift", "0");
 	struct xq *q = fake_xq(s, &h1, 0, 1, 1, 1);
 	submit_n(q, cmds[0], 5, 0);
 	for (int i = 0; i < 5; i++) {

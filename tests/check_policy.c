@@ -222,12 +222,7 @@ END_TEST
 /* POLICY with the one parameter KEY=VAL on the fake backend. */
 static struct sched *with_param(const char *policy, const char *key, const char *val)
 {
-	struct sched_env env = fake_env_make(&fe, &fake_backend_ops);
-	struct hs_param p = { key, val };
-	char msg[128];
-	struct sched *s = sched_create(&env, policy, &p, 1, NULL, msg, sizeof(msg));
-	ck_assert_msg(s != NULL, "%s", msg);
-	return s;
+	return fake_sched_param(&fe, policy, key, val);
 }
 
 static struct sched *with_linger(const char *policy, const char *ms)

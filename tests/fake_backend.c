@@ -1,6 +1,5 @@
 /* The core tests' fake backend (see fake_backend.h). */
 #include <check.h>
-#include <stdio.h>
 #include <string.h>
 #include "fake_backend.h"
 
@@ -161,23 +160,19 @@ const struct policy_ops fake_policy_manual = {
 
 struct sched *fake_sched(struct fake_env *fe, const char *policy)
 {
+	return fake_sched_param(fe, policy, NULL, NULL);
+}
+
+struct sched *fake_sched_param(struct fake_env *fe, const char *policy, const char *key,
+			       const char *val)
+{
 	if (strcmp(policy, "manual") == 0 && !policy_find("manual"))
 		ck_assert_int_eq(policy_register(&fake_policy_manual), 0);
 	struct sched_env env = fake_env_make(fe, &fake_backend_ops);
 	int err;
-	char msg[256], name[64], kv[64];
-	struct hs_param p = { NULL, NULL };
-	snprintf(name, sizeof name, "%s", policy);
-	char *colon = strchr(name, ':');
-	if (colon) {
-		*colon = 0;
-		snprintf(kv, sizeof kv, "%s", colon + 1);
-		char *eq = strchr(kv, '=');
-		ck_assert_ptr_nonnull(eq);
-		*eq = 0;
-		p = (struct hs_param){ kv, eq + 1 };
-	}
-	struct sched *s = sched_create(&env, name, colon ? &p : NULL, colon ? 1 : 0,
+	char msg[256];
+	struct hs_param p = { key, val };
+	struct sched *s = sched_create(&env, policy, key ? &p : NULL, key ? 1 : 0,
 				       &err, msg, sizeof(msg));
 	ck_assert_msg(s != NULL, "sched_create: %s", msg);
 	return s;

@@ -47,10 +47,12 @@ struct sched_env fake_env_make(struct fake_env *fe, const struct backend_ops *op
 /* A policy that never acts, so tests drive suspend/resume by hand. */
 extern const struct policy_ops fake_policy_manual;
 /* Shortcut: create a scheduler or fail the test ("manual" registers the
- * policy above on first use). `policy` may carry one parameter after a
- * colon: "hpf:lift=0" (hpf holding a queue nothing outranks to its
- * threshold, as the threshold tests need). */
+ * policy above on first use); _param: with the one parameter KEY=VAL
+ * (hpf lift=0: a queue nothing outranks held to its threshold, as the
+ * threshold tests need). */
 struct sched *fake_sched(struct fake_env *fe, const char *policy);
+struct sched *fake_sched_param(struct fake_env *fe, const char *policy, const char *key,
+			       const char *val);
 /* Creates a queue on hwq with the given settings or fails the test. */
 struct xq *fake_xq(struct sched *s, struct fake_hwq *hwq, int prio, int level,
 		   unsigned threshold, unsigned batch);

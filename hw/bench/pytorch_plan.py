@@ -139,16 +139,16 @@ def read_csv(path):
     return rows
 
 
-def stats(rows, duration_s, slo_ms, rounds=None):
-    """A tenant's figures from its rows of one window, or (rounds: a list
-    of each window's rows, rows unused) of several windows pooled."""
+def stats(windows, duration_s, slo_ms):
+    """A tenant's figures over its rows of one or more windows (a list of
+    each window's rows), pooled."""
     done, inwin = [], []
-    for rr in rounds if rounds is not None else [rows]:
+    for rr in windows:
         d = [r for r in rr if r[1] >= 0 and r[1] < duration_s * 1e9]
         done += d
         inwin += [r for r in d if r[3] <= duration_s * 1e9]
     lat = sorted(r[4] / 1e6 for r in done)
-    duration_s *= len(rounds) if rounds else 1
+    duration_s *= len(windows)
     s = {"requests": len(done), "completed": len(done),
          "completed_in_window": len(inwin),
          "latency_ms": {"n": len(lat), "p50": quantile(lat, .5),
@@ -163,8 +163,8 @@ def stats(rows, duration_s, slo_ms, rounds=None):
 
 class Gpu:
     """nvidia-smi sampling of the GPU's busy share and SM clock during a
-    window (an idle GPU lowers its clock: a light model alone may run at
-    a lower clock than next to a busy one)."""
+    window (whether a light model alone ran at a lower clock than next to
+    a busy one: on the H200 it did not, analysis/reports/h200.md 12.2)."""
 
     def __init__(self, path):
         self.path = path
@@ -456,10 +456,10 @@ def main():
             for p, pol, targs, venv, vpar in runs:
                 window(p, p, suffix, names, policy=pol, targs=targs,
                        venv=venv, vparams=vpar or ())
-    res = {m: {n: stats(None, a.duration, slo[n], rounds=rr)
-               for n, rr in byn.items()} for m, byn in rows.items()}
+    res = {m: {n: stats(rr, a.duration, slo[n]) for n, rr in byn.items()}
+           for m, byn in rows.items()}
     # each round's own figures (a.rounds > 1: the per-round table)
-    res_r = [{m: {n: stats(rr[k], a.duration, slo[n]) for n, rr in byn.items()}
+    res_r = [{m: {n: stats([rr[k]], a.duration, slo[n]) for n, rr in byn.items()}
               for m, byn in rows.items()} for k in range(a.rounds)]
     if a.kill:
         # after the kill (0.5 s of grace): the survivors' rate
@@ -480,6 +480,11 @@ def main():
             s["throughput_vs_standalone"] = (s["throughput_rps"] /
                                              al[n]["throughput_rps"])
         s["p99_ms"] = s["latency_ms"]["p99"]
+    for r in res_r:
+        for m in r:
+            if m != "standalone":
+                for n in r[m]:
+                    ratios(m, n, r)
 
     print("test %s: %s, %g s per mode%s, policies %s"
           % (a.test, "real PyTorch processes" if a.app == APP else
@@ -520,7 +525,6 @@ def main():
                 for n in names:
                     if n not in res_r[k][m]:
                         continue
-                    ratios(m, n, res_r[k])
                     q = res_r[k][m][n].get("p99_vs_standalone" if slo[n]
                                            else "throughput_vs_standalone")
                     v.append("%.3f" % q if q is not None else "-")

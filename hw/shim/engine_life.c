@@ -369,12 +369,9 @@ static void *poller_main(void *arg)
 			 * popped meanwhile is left alone (fifo_pops) */
 			pthread_mutex_unlock(&g_eng.mu);
 			for (size_t i = 0; i < n; i++) {
-				if (h[i].t != h[i].c)
-					h[i].rt = g_eng.plat->event_query(h[i].t->ev);
-				h[i].r = h[i].t != h[i].c && h[i].rt != 1 ? h[i].rt :
+				h[i].rt = g_eng.plat->event_query(h[i].t->ev);
+				h[i].r = h[i].t == h[i].c || h[i].rt != 1 ? h[i].rt :
 					g_eng.plat->event_query(h[i].c->ev);
-				if (h[i].t == h[i].c)
-					h[i].rt = h[i].r;
 			}
 			pthread_mutex_lock(&g_eng.mu);
 		}
