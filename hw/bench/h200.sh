@@ -82,6 +82,9 @@ overhead)
 	# OVH_PIN: CPU list every mode runs on (taskset -c), default unpinned
 	A="${OVH_PIN:+taskset -c $OVH_PIN }python3 hw/bench/pytorch_app.py --model resnet50 --batch 32 --duration ${OVH_DUR:-10} --warmup 20"
 	CONFS=${OVH_CONFIGS:-16:200 16:5000 16:200:lift=1}
+	ovh_name() { IFS=: read -r t sp par <<< "$1"; echo hpf_t${t}_s${sp}${par:+_${par//[=,]/}}; }
+	for c in $CONFS; do ovh_name $c; done | sort | uniq -d | grep . &&
+		{ echo "overhead: OVH_CONFIGS give one mode name twice" >&2; exit 2; }
 	nvidia-smi --query-gpu=timestamp,clocks.sm,clocks.mem,power.draw,temperature.gpu,utilization.gpu \
 		--format=csv -lms 200 > $R/ovh_smi.csv 2>&1 & SMI=$!
 	for i in $(seq ${OVH_REPS:-3}); do
@@ -89,22 +92,19 @@ overhead)
 		step 90 env LD_PRELOAD=$SHIM $A --out $R/ovh_pass_$i.csv
 		for c in $CONFS; do
 			IFS=: read -r t sp par <<< "$c"
-			m=hpf_t${t}_s${sp}${par:+_${par%%=*}}
+			m=$(ovh_name $c)   # lift=1 -> lift1: one name a config
 			step 90 env LD_PRELOAD=$SHIM HIPSCHED_POLICY=hpf HIPSCHED_THRESHOLD=$t \
 				HIPSCHED_SPIN_US=$sp ${par:+HIPSCHED_PARAMS=$par} \
 				HIPSCHED_STATS=$R/ovh_${m}_$i.shim.json $A --out $R/ovh_${m}_$i.csv
 		done
 	done
 	kill $SMI
-	python3 - $R ${OVH_REPS:-3} ${OVH_DUR:-10} $CONFS <<'PY' | tee $R/overhead.txt
+	python3 - $R ${OVH_REPS:-3} ${OVH_DUR:-10} $(for c in $CONFS; do ovh_name $c; done) <<'PY' | tee $R/overhead.txt
 import json
 import statistics
 import sys
 r, reps, dur = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
-cm = []
-for c in sys.argv[4:]:
-    t, sp, par = (c.split(":") + [""])[:3]
-    cm.append("hpf_t%s_s%s" % (t, sp) + ("_" + par.split("=")[0] if par else ""))
+cm = sys.argv[4:]  # one mode name a config (ovh_name)
 modes = ["native", "pass"] + cm
 rate = lambda m, i: (sum(1 for _ in open("%s/ovh_%s_%d.csv" % (r, m, i))) - 1) / dur
 print("round " + " ".join("%14s" % m for m in modes) + "   (req/s; ratio to pass-through)")
