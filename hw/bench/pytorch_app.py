@@ -160,14 +160,12 @@ def main():
         steps.append(Step(model, inp, x.train, x.amp, st))
     sums = {}
     mark = app_loop.request_marker(len(apps) == 1)
-    for s, x in zip(steps, apps):
-        for _ in range(a.warmup):
-            mark()
-            s()
-        if x.train:   # a fixed number of steps: deterministic parameters
-            sums[x.name or x.model] = s.checksum()
-    torch.cuda.synchronize()
-    t0, rows = app_loop.run_window(a, apps, steps, mark)
+
+    def warmed(k):   # a fixed number of steps: deterministic parameters
+        if apps[k].train:
+            sums[apps[k].name or apps[k].model] = steps[k].checksum()
+        torch.cuda.synchronize()
+    t0, rows = app_loop.run_window(a, apps, steps, mark, a.warmup, warmed)
     # inference: one more request on the fixed input of each model
     for s, x in zip(steps, apps):
         if not x.train:
