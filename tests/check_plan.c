@@ -62,6 +62,7 @@ START_TEST(test_plan_dual_and_variant)
 	ck_assert_ptr_nonnull(strstr(out, "outputs bitwise equal to native (hpf): True"));
 	ck_assert_ptr_nonnull(strstr(out, "outputs bitwise equal to native (hpf_t4): True"));
 	ck_assert_ptr_nonnull(strstr(out, "  hp.p99_vs_standalone_max             measured "));
+	ck_assert_ptr_nonnull(strstr(out, "p99/alone, 95% interval (requests resampled): hp native "));
 	ck_assert_ptr_nonnull(strstr(out, rc ? "overall: FAIL" : "overall: PASS"));
 	/* every mode's row, for both tenants */
 	const char *rows[] = { "hp           10 standalone", "hp           10 native",
@@ -87,6 +88,17 @@ START_TEST(test_plan_dual_and_variant)
 		ck_assert_msg(json_real_value(json_object_get(al, "max")) < 30.0,
 			      "hp alone max %.1f ms", json_real_value(json_object_get(al, "max")));
 		ck_assert_ptr_nonnull(json_object_get(hp, "p99_vs_standalone"));
+		/* a bootstrap interval (test_plan_p99_ci pins its figures); raw
+		 * latencies are not written out */
+		json_t *ci = json_object_get(hp, "p99_vs_standalone_ci95");
+		double r = json_real_value(json_object_get(hp, "p99_vs_standalone"));
+		ck_assert_int_eq(json_array_size(ci), 2);
+		ck_assert_msg(json_real_value(json_array_get(ci, 0)) > 0 &&
+			      json_real_value(json_array_get(ci, 0)) <=
+			      json_real_value(json_array_get(ci, 1)), "ratio %g: bad interval", r);
+		ck_assert_ptr_null(json_object_get(hp, "_lat"));
+		ck_assert_ptr_null(json_object_get(json_object_get(hp, "native"), "_lat"));
+		ck_assert_ptr_null(json_object_get(lp, "p99_vs_standalone_ci95"));   /* no SLO */
 		/* the server answered its status: its figures are there */
 		ck_assert(json_is_object(json_object_get(s, "server")));
 		/* the priority the window ran lp at: the variant's override */
@@ -214,6 +226,28 @@ START_TEST(test_plan_rounds)
 END_TEST
 
 /* A bad --variant, --kill or --rounds is refused before anything runs. */
+/* p99_ci on hand-built samples: equal ones give an interval about 1,
+ * doubled ones about 2, and one slow request in a hundred (a window's cold
+ * first request) an interval from 1 to its 30x: its P99 is that request. */
+START_TEST(test_plan_p99_ci)
+{
+	int rc = test_run("cd hw/bench && python3 -c 'import pytorch_plan as p\n"
+			  "u = list(range(1, 101))\n"
+			  "for l, b in ((u, u), ([2 * x for x in u], u), ([1.0] * 99 + [30.0], [1.0] * 100)):\n"
+			  "    print(\"%.3f %.3f\" % tuple(p.p99_ci(l, b, 1)))\n"
+			  "print(p.p99_ci([1.0], u, 1))'", out, sizeof(out));
+	ck_assert_msg(rc == 0, "exit %d: %s", rc, out);
+	double v[6];
+	char none[8];
+	ck_assert_int_eq(sscanf(out, "%lf %lf %lf %lf %lf %lf %7s", &v[0], &v[1], &v[2],
+				&v[3], &v[4], &v[5], none), 7);
+	ck_assert(v[0] > 0.9 && v[0] < 1.0 && v[1] > 1.0 && v[1] < 1.1);
+	ck_assert(v[2] > 1.8 && v[2] < 2.0 && v[3] > 2.0 && v[3] < 2.2);
+	ck_assert(v[4] == 1.0 && v[5] == 30.0);
+	ck_assert_str_eq(none, "None");   /* too few requests for an interval */
+}
+END_TEST
+
 START_TEST(test_plan_bad_args)
 {
 	test_mkdtemp(dir, sizeof(dir), "check_plan");
@@ -239,6 +273,7 @@ Suite *plan_suite(void)
 	tcase_add_test(t, test_plan_dual_and_variant);
 	tcase_add_test(t, test_plan_faults);
 	tcase_add_test(t, test_plan_bad_args);
+	tcase_add_test(t, test_plan_p99_ci);
 	tcase_add_test(t, test_plan_invalid_baseline);
 	tcase_add_test(t, test_plan_rounds);
 	suite_add_tcase(s, t);
