@@ -119,6 +119,17 @@ START_TEST(test_plan_dual_and_variant)
 	/* requests.csv: every mode's rows */
 	const char *want[] = { "\nhp,standalone,0,", "\nlp,native,0,", "\nhp,policy,19," };
 	requests_have("hpf", want, 3);
+	/* plan_ci.py reads it back: the policy rows against standalone's */
+	char cmd[1024];
+	snprintf(cmd, sizeof(cmd), "python3 hw/bench/plan_ci.py %s/run/hpf/requests.csv --skip-first", dir);
+	ck_assert_int_eq(test_run(cmd, out, sizeof(out)), 0);
+	ck_assert_msg(strstr(out, "\nhp         policy             19 ") != NULL, "%s", out);
+	snprintf(p, sizeof(p), "%s/bad.csv", dir);
+	test_write_file(p, "tenant,mode,request,arrival_ns,start_ns,end_ns,latency_ns,round\n"
+		      "hp,standalone,0,0,1,2,x,1\n");
+	snprintf(cmd, sizeof(cmd), "python3 hw/bench/plan_ci.py %s", p);
+	ck_assert_int_eq(test_run(cmd, out, sizeof(out)), 1);
+	ck_assert_msg(strstr(out, "bad.csv:2: not a row of pytorch_plan.py's requests.csv") != NULL, "%s", out);
 	test_rmtree(dir);
 }
 END_TEST
