@@ -259,6 +259,25 @@ START_TEST(test_plan_p99_ci)
 }
 END_TEST
 
+/* --rounds 3 --until-decided: a policy window whose requests all take
+ * 50 ms (the variant's env) against ~1.3 ms alone is decided after one
+ * round: its interval lies far above the 1.10 bar. */
+START_TEST(test_plan_until_decided)
+{
+	test_mkdtemp(dir, sizeof(dir), "check_plan");
+	int rc = plan("--rounds 3 --until-decided --policies= "
+		      "--variant slow=hpf:env:PLAN_APP_STEP_MS=50");
+	ck_assert_msg(rc == 1, "exit %d:\n%s", rc, out);
+	ck_assert_msg(strstr(out, "decided after round 1 of at most 3\n") != NULL, "%s", out);
+	ck_assert_ptr_nonnull(strstr(out, "2 s per mode, policies slow"));
+	json_t *s = summary("slow");
+	ck_assert_int_eq(json_integer_value(json_object_get(s, "rounds")), 1);
+	ck_assert_int_eq(json_integer_value(json_object_get(tenant(s, "hp"), "completed")), 20);
+	json_decref(s);
+	test_rmtree(dir);
+}
+END_TEST
+
 START_TEST(test_plan_bad_args)
 {
 	test_mkdtemp(dir, sizeof(dir), "check_plan");
@@ -270,6 +289,8 @@ START_TEST(test_plan_bad_args)
 	ck_assert_ptr_nonnull(strstr(out, "--rounds 0: expected 1 or more"));
 	ck_assert_int_eq(plan("--rounds 2 --kill server@0.5"), 2);
 	ck_assert_ptr_nonnull(strstr(out, "--kill runs one round"));
+	ck_assert_int_eq(plan("--until-decided"), 2);
+	ck_assert_ptr_nonnull(strstr(out, "--until-decided: give the most rounds with --rounds N"));
 	ck_assert_int_eq(plan("--kill nobody@0.5 --modes policy"), 1);
 	ck_assert_ptr_nonnull(strstr(out, "--kill nobody: no such process"));
 	test_rmtree(dir);
@@ -285,6 +306,7 @@ Suite *plan_suite(void)
 	tcase_add_test(t, test_plan_faults);
 	tcase_add_test(t, test_plan_bad_args);
 	tcase_add_test(t, test_plan_p99_ci);
+	tcase_add_test(t, test_plan_until_decided);
 	tcase_add_test(t, test_plan_invalid_baseline);
 	tcase_add_test(t, test_plan_rounds);
 	suite_add_tcase(s, t);

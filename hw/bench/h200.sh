@@ -42,8 +42,10 @@ export CUBLAS_WORKSPACE_CONFIG=:4096:8 HIPSCHED_SHIM=$SHIM
 plan() { local t=$1; shift; step $t python3 hw/bench/pytorch_plan.py "$@" \
 	--hipsched $H --shim $SHIM ${POLICY_ARGS:-}; }
 # ROUNDS (default 1): dual, same, three and rt run every window that many
-# times, interleaved, figures pooled (pytorch_plan.py --rounds)
-ROUNDS_ARG="--rounds ${ROUNDS:-1}"
+# times, interleaved, figures pooled (pytorch_plan.py --rounds); with
+# UNTIL_DECIDED=1, ROUNDS is the most: they stop once every P99/alone bar
+# lies outside its 95 % interval (--until-decided)
+ROUNDS_ARG="--rounds ${ROUNDS:-1}${UNTIL_DECIDED:+ --until-decided}"
 nvidia-smi --query-gpu=name,driver_version --format=csv,noheader
 # BUDGET (s, default 560): a section is not started past it; the results
 # so far are packed after every section

@@ -406,6 +406,10 @@ def main():
     ap.add_argument("--rounds", type=int, default=1,
                     help="run every window N times, interleaved; figures "
                          "over the N windows of a mode pooled")
+    ap.add_argument("--until-decided", action="store_true",
+                    help="with --rounds N: stop after the first round at which "
+                         "every P99/alone bar of the verdict lies outside its "
+                         "95%% interval, N at most")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--warmup-limit", type=int, default=150,
                     help="seconds an application may take to be ready")
@@ -417,6 +421,8 @@ def main():
     a = ap.parse_args()
     if a.rounds < 1:
         ap.error("--rounds %d: expected 1 or more" % a.rounds)
+    if a.until_decided and a.rounds < 2:
+        ap.error("--until-decided: give the most rounds with --rounds N (N >= 2)")
     if a.rounds > 1 and a.kill:
         ap.error("--kill runs one round (--rounds 1)")
     test = TESTS[a.test]
@@ -468,7 +474,20 @@ def main():
             rows.setdefault(key, {}).setdefault(n, []).append(r[n])
         ext[base] = e
         exts.setdefault(base, []).append(e)
-    for suffix in sfx:
+    def decided():
+        """Whether every P99/alone bar of the verdict, each policy window's
+        rounds so far pooled, lies outside its 95 % interval."""
+        al = rows.get("standalone", {})
+        for p in [r[0] for r in runs]:
+            for n, key, _, bound in test["verdict"]:
+                if key != "p99_vs_standalone" or n not in al or n not in rows.get(p, {}):
+                    continue
+                ci = p99_ci(stats(rows[p][n], a.duration, slo[n])["_lat"],
+                            stats(al[n], a.duration, slo[n])["_lat"], a.seed)
+                if ci is None or ci[0] <= bound <= ci[1]:
+                    return False
+        return True
+    for k, suffix in enumerate(sfx):
         if "standalone" in modes:
             for n in names:
                 window("standalone", "standalone_" + n, suffix, [n])
@@ -478,6 +497,10 @@ def main():
             for p, pol, targs, venv, vpar in runs:
                 window(p, p, suffix, names, policy=pol, targs=targs,
                        venv=venv, vparams=vpar or ())
+        if a.until_decided and k + 1 < a.rounds and decided():
+            print("decided after round %d of at most %d" % (k + 1, a.rounds))
+            a.rounds = k + 1
+            break
     res = {m: {n: stats(rr, a.duration, slo[n]) for n, rr in byn.items()}
            for m, byn in rows.items()}
     # each round's own figures (a.rounds > 1: the per-round table)
