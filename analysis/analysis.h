@@ -252,6 +252,9 @@ struct fid_row {
 	double real;               /* NAN: undefined or absent in the real run */
 	struct seed_stat sim;      /* over the simulator's seeds (n 1 and no
 	                            * CI for a run without --seeds) */
+	double real_lo, real_hi;   /* the real run's own 95 % interval of the
+	                            * figure (pytorch_plan.py's
+	                            * p99_vs_standalone_ci95); NAN: none */
 	double err;                /* (sim.mean - real) / |real|; NAN: undefined */
 	int status;                /* enum fid_status (FID_UNDEF: either is NAN) */
 };

@@ -77,6 +77,26 @@ static int figure_at(json_t *o, const char *path, double *v)
 	return 0;
 }
 
+/* The real run's own 95 % interval of a figure at `path` of o: its
+ * PATH_ci95 sibling, [lo, hi] (pytorch_plan.py writes one for P99 /
+ * alone). 0 with both NAN when absent or null, -1 when it is not two
+ * numbers. */
+static int interval_at(json_t *o, const char *path, double *lo, double *hi)
+{
+	char key[96];
+	snprintf(key, sizeof(key), "%s_ci95", path);
+	*lo = *hi = NAN;
+	json_t *a = o ? analysis__at_path(o, key) : NULL;
+	if (!a || json_is_null(a))
+		return 0;
+	if (!json_is_array(a) || json_array_size(a) != 2 ||
+	    !json_is_number(json_array_get(a, 0)) || !json_is_number(json_array_get(a, 1)))
+		return -1;
+	*lo = json_number_value(json_array_get(a, 0));
+	*hi = json_number_value(json_array_get(a, 1));
+	return 0;
+}
+
 /* Checks one run's tenant entries: named, with the policy run's figures
  * and mode objects of the right type. */
 static int check_doc(json_t *doc, const char *file, char *err, size_t errlen)
@@ -100,14 +120,15 @@ static int check_doc(json_t *doc, const char *file, char *err, size_t errlen)
 				return bad(err, errlen, file, "tenant '%s': \"%s\" is not "
 					   "an object", n, mode_key[k]);
 			for (int q = 0; q < FID_NMETRIC; q++) {
-				double v;
-				if (figure_at(mode_obj(t, k), fig[q].path, &v)) {
-					char what[160];
-					snprintf(what, sizeof(what), "%s%s%s", k == SEEDS_POLICY ?
+				double v, hi;
+				int num = figure_at(mode_obj(t, k), fig[q].path, &v);
+				if (num || interval_at(mode_obj(t, k), fig[q].path, &v, &hi)) {
+					char what[200];
+					snprintf(what, sizeof(what), "%s%s%s%s is not %s", k == SEEDS_POLICY ?
 						 "" : mode_key[k], k == SEEDS_POLICY ? "" : ".",
-						 fig[q].path);
-					return bad(err, errlen, file, "tenant '%s': %s is not a "
-						   "number", n, what);
+						 fig[q].path, num ? "" : "_ci95",
+						 num ? "a number" : "[lo, hi], two numbers");
+					return bad(err, errlen, file, "tenant '%s': %s", n, what);
 				}
 			}
 		}
@@ -336,6 +357,7 @@ int analysis_fidelity(const char *real, const char *sim, int all,
 				w->mode = k;
 				w->metric = q;
 				figure_at(mode_obj(e, k), fig[q].path, &w->real);
+				interval_at(mode_obj(e, k), fig[q].path, &w->real_lo, &w->real_hi);
 				char why[256];
 				if (sim_figure(s, se, n, k, q, &w->sim, why, sizeof(why))) {
 					bad(err, errlen, t->sim_file, "%s%s", why, "");
@@ -382,13 +404,24 @@ static const char *mode_label(const struct fid_table *t, int k)
 	       t->real_policy;
 }
 
-/* "yes" / "no" when the real value lies in the simulator's CI, "-" when
- * there is none */
+/* "yes" / "no" when v lies in [lo, hi], "-" when either is undefined */
+static const char *within(double v, double lo, double hi)
+{
+	if (isnan(v) || isnan(lo) || isnan(hi))
+		return "-";
+	return v >= lo && v <= hi ? "yes" : "no";
+}
+
+/* the real value in the simulator's CI */
 static const char *in_ci(const struct fid_row *w)
 {
-	if (isnan(w->real) || isnan(w->sim.ci95_lo) || isnan(w->sim.ci95_hi))
-		return "-";
-	return w->real >= w->sim.ci95_lo && w->real <= w->sim.ci95_hi ? "yes" : "no";
+	return within(w->real, w->sim.ci95_lo, w->sim.ci95_hi);
+}
+
+/* the simulator's mean in the real run's own interval */
+static const char *in_real(const struct fid_row *w)
+{
+	return within(w->sim.mean, w->real_lo, w->real_hi);
 }
 
 static void md_num(FILE *f, const char *fmt, double v)
@@ -432,8 +465,10 @@ void analysis_fidelity_md(FILE *f, const struct fid_table *ts, size_t nt)
 			fprintf(f, "- differs besides the figures: %s\n", t->warn);
 		fprintf(f, "\n| tenant | mode | figure | real | simulator | sim 95 %% CI "
 			   "| sim seeds min..max | real in CI | error | bar %.0f %% "
-			   "(goal %.0f %%) |\n", 100 * FID_BAR, 100 * FID_GOAL);
-		fprintf(f, "|---|---|---|---:|---:|---|---|---|---:|---|\n");
+			   "(goal %.0f %%) | real 95 %% interval | sim in it |\n",
+			100 * FID_BAR, 100 * FID_GOAL);
+		fprintf(f, "|---|---|---|---:|---:|---|---|---|---:|---|---|---|\n");
+		size_t nreal = 0, sim_in = 0;
 		for (size_t i = 0; i < t->n; i++) {
 			const struct fid_row *w = &t->rows[i];
 			const char *fm = fig[w->metric].fmt;
@@ -454,12 +489,19 @@ void analysis_fidelity_md(FILE *f, const struct fid_table *ts, size_t nt)
 				fputs("-", f);
 			else
 				fprintf(f, "%+.1f %%", 100 * w->err);
-			fprintf(f, " | %s |\n", status_md[w->status]);
+			fprintf(f, " | %s | ", status_md[w->status]);
+			md_pair(f, fm, w->real_lo, w->real_hi, "[", ", ", "]");
+			fprintf(f, " | %s |\n", in_real(w));
+			nreal += !isnan(w->real_lo);
+			sim_in += strcmp(in_real(w), "yes") == 0;
 		}
 		fprintf(f, "\n%zu figures: %zu within %.0f %% (goal), %zu more within "
 			   "%.0f %% (bar), %zu beyond the bar, %zu undefined\n", t->n,
 			t->count[FID_GOAL_MET], 100 * FID_GOAL, t->count[FID_PASS],
 			100 * FID_BAR, t->count[FID_MISS], t->count[FID_UNDEF]);
+		if (nreal)
+			fprintf(f, "%zu of the %zu figures with a real interval have the "
+				   "simulator inside it\n", sim_in, nreal);
 	}
 }
 
@@ -478,7 +520,8 @@ static int write_csv(FILE *f, const struct fid_table *ts, size_t nt)
 		[FID_TPUT_RATIO] = "throughput_vs_standalone",
 	};
 	fprintf(f, "test,sim_scenario,tenant,mode,figure,real,sim_mean,sim_ci95_lo,"
-		   "sim_ci95_hi,sim_min,sim_max,sim_n,error_pct,real_in_ci,status\n");
+		   "sim_ci95_hi,sim_min,sim_max,sim_n,error_pct,real_in_ci,status,"
+		   "real_ci95_lo,real_ci95_hi,sim_in_real_ci\n");
 	for (size_t j = 0; j < nt; j++)
 		for (size_t i = 0; i < ts[j].n; i++) {
 			const struct fid_row *w = &ts[j].rows[i];
@@ -493,7 +536,10 @@ static int write_csv(FILE *f, const struct fid_table *ts, size_t nt)
 			csv_num(f, w->sim.max);
 			fprintf(f, "%zu,", w->sim.n);
 			csv_num(f, isnan(w->err) ? NAN : 100 * w->err);
-			fprintf(f, "%s,%s\n", in_ci(w), status_csv[w->status]);
+			fprintf(f, "%s,%s,", in_ci(w), status_csv[w->status]);
+			csv_num(f, w->real_lo);
+			csv_num(f, w->real_hi);
+			fprintf(f, "%s\n", in_real(w));
 		}
 	return ferror(f) ? -1 : 0;
 }
