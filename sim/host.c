@@ -261,8 +261,10 @@ static void complete_request(struct sim_tenant *t, hs_ns now)
 	arm_arrival(t, now);
 }
 
-static struct sim_cmd *new_cmd(struct sim_tenant *t, const struct trace_rec *rec,
-			       int stream)
+/* Inlined into submit (both calls), with the pool's refill out of line
+ * (sim.c): 24 instructions a command fewer (callgrind, tenants_2). */
+static inline __attribute__((always_inline)) struct sim_cmd *
+new_cmd(struct sim_tenant *t, const struct trace_rec *rec, int stream)
 {
 	struct sim *s = t->sim;
 	struct sim_cmd *c = sim__cmd_get(s);

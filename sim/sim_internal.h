@@ -207,9 +207,22 @@ void sim__emit_request(struct sim *s, const struct sim_tenant *t,
 /* tl.c: the run timeline; each hook is a no-op when s->tl is NULL, except
  * that sim__tl_launch always records c->launch_ns. */
 int sim__tl_open(struct sim *s, char *err, size_t errlen);
-void sim__tl_launch(struct sim *s, struct sim_cmd *c, hs_ns now);
 void sim__tl_cmd(struct sim *s, const struct sim_cmd *c, hs_ns end_ns);
-void sim__tl_queue(struct sim *s, struct sim_hwq *h, hs_ns now);
+/* The launch and queue hooks run on every command: the test of s->tl is
+ * inlined at the call, the writing is not. */
+void sim__tl_launch_write(struct sim *s, struct sim_cmd *c, hs_ns now);
+void sim__tl_queue_write(struct sim *s, struct sim_hwq *h, hs_ns now);
+static inline void sim__tl_launch(struct sim *s, struct sim_cmd *c, hs_ns now)
+{
+	c->launch_ns = now;
+	if (s->tl)
+		sim__tl_launch_write(s, c, now);
+}
+static inline void sim__tl_queue(struct sim *s, struct sim_hwq *h, hs_ns now)
+{
+	if (s->tl)
+		sim__tl_queue_write(s, h, now);
+}
 void sim__tl_decided(void *ctx, struct xq *q, int suspended, hs_ns now);
 void sim__tl_preempted(struct sim *s, struct xq *q, hs_ns suspend_ns,
 		       hs_ns idle_ns);

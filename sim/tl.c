@@ -40,10 +40,8 @@ int sim__tl_open(struct sim *s, char *err, size_t errlen)
 	return HS_OK;
 }
 
-void sim__tl_queue(struct sim *s, struct sim_hwq *h, hs_ns now)
+void sim__tl_queue_write(struct sim *s, struct sim_hwq *h, hs_ns now)
 {
-	if (!s->tl)
-		return;
 	struct xq_stats st;
 	xq_get_stats(h->q, &st);
 	if (st.pending == h->tl_pend && st.inflight == h->tl_fl)
@@ -56,14 +54,11 @@ void sim__tl_queue(struct sim *s, struct sim_hwq *h, hs_ns now)
 		       st.inflight);
 }
 
-void sim__tl_launch(struct sim *s, struct sim_cmd *c, hs_ns now)
+void sim__tl_launch_write(struct sim *s, struct sim_cmd *c, hs_ns now)
 {
-	c->launch_ns = now;
-	if (!s->tl)
-		return;
 	timeline_launch(s->tl, (int)c->t->idx, c->hwq->local, now, s->dev.launch_ns,
 			c->t->req_no, c->rec ? c->rec->seq : -1);
-	sim__tl_queue(s, c->hwq, now);
+	sim__tl_queue_write(s, c->hwq, now);
 }
 
 void sim__tl_cmd(struct sim *s, const struct sim_cmd *c, hs_ns end_ns)
