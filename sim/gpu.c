@@ -107,14 +107,13 @@ static inline hs_ns clip_add(hs_ns from, hs_ns to, hs_ns d)
 static inline void busy(struct sim *s, struct sim_tenant *t, int delta, hs_ns now)
 {
 	if (s->nbusy > 0)
-		s->res->gpu_busy_ns += clip_add(s->busy_since, now, s->duration_ns);
+		s->busy_ns += clip_add(s->busy_since, now, s->duration_ns);
 	s->busy_since = now;
 	s->nbusy += delta;
 	if (!t)
 		return;
 	if (t->nbusy > 0)
-		s->res->t[t->idx].gpu_busy_ns +=
-			clip_add(t->busy_since, now, s->duration_ns);
+		t->busy_ns += clip_add(t->busy_since, now, s->duration_ns);
 	t->busy_since = now;
 	t->nbusy += delta;
 }
@@ -172,7 +171,7 @@ static void ev_wake(struct sim_engine *e, void *obj, uint64_t arg, hs_ns now)
 }
 
 /* Dispatch again when the queue's head becomes visible at `when`. */
-static void arm_wake(struct sim_hwq *h, hs_ns when)
+static inline void arm_wake(struct sim_hwq *h, hs_ns when)
 {
 	if (h->wake_ev && h->wake_ns == when)
 		return;
@@ -348,11 +347,19 @@ static int ctx_demand(struct sim *s, int ctx, hs_ns now)
 	return 0;
 }
 
-/* The next context after the active one with demand, or -1. */
-static int next_ctx(struct sim *s, hs_ns now)
+static int next_ctx_scan(struct sim *s, hs_ns now);
+
+/* The next context after the active one with demand, or -1. The first
+ * test, inlined, answers most calls (one per dispatch). */
+static inline int next_ctx(struct sim *s, hs_ns now)
 {
 	if (s->ncur == s->ctxq[s->active_ctx].ncur)
 		return -1;        /* no other context has a current command */
+	return next_ctx_scan(s, now);
+}
+
+static __attribute__((noinline)) int next_ctx_scan(struct sim *s, hs_ns now)
+{
 	int c = s->active_ctx;
 	for (int k = 1; k < s->nctx; k++) {
 		if (++c == s->nctx)

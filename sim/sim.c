@@ -334,9 +334,12 @@ int sim_run_with(const struct scenario *sc, const struct run_opts *o,
 			snprintf(err, errlen, "simulation failed: %s", hs_strerror(rc));
 		hs_ns end = sim_engine_now(s.eng);
 		sim__busy(&s, NULL, 0, end);
+		res->gpu_busy_ns += s.busy_ns;
 		for (size_t i = 0; i < s.nt; i++)
-			if (s.t[i].spec)
+			if (s.t[i].spec) {
 				sim__busy(&s, &s.t[i], 0, end);
+				res->t[i].gpu_busy_ns += s.t[i].busy_ns;
+			}
 		res->kernels_simulated = s.kernels;
 		res->events = sim_engine_fired(s.eng);
 		if (o->progress)

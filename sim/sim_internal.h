@@ -118,6 +118,7 @@ struct sim_tenant {
 	/* accounting */
 	int nbusy;                 /* its commands executing now */
 	hs_ns busy_since;
+	hs_ns busy_ns;             /* run_result's gpu_busy_ns, added at the end */
 };
 
 struct sim {
@@ -160,6 +161,8 @@ struct sim {
 	int ncur;                  /* queues with a current command, all contexts */
 	int nbusy;
 	hs_ns busy_since;
+	hs_ns busy_ns;             /* run_result's gpu_busy_ns, added at the end
+	                            * (kept here: one load less per change) */
 	/* core timer */
 	sim_event_id timer_ev;
 	/* command pool */
