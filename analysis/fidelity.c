@@ -491,9 +491,10 @@ void analysis_fidelity_md(FILE *f, const struct fid_table *ts, size_t nt)
 				fprintf(f, "%+.1f %%", 100 * w->err);
 			fprintf(f, " | %s | ", status_md[w->status]);
 			md_pair(f, fm, w->real_lo, w->real_hi, "[", ", ", "]");
-			fprintf(f, " | %s |\n", in_real(w));
+			const char *ir = in_real(w);
+			fprintf(f, " | %s |\n", ir);
 			nreal += !isnan(w->real_lo);
-			sim_in += strcmp(in_real(w), "yes") == 0;
+			sim_in += strcmp(ir, "yes") == 0;
 		}
 		fprintf(f, "\n%zu figures: %zu within %.0f %% (goal), %zu more within "
 			   "%.0f %% (bar), %zu beyond the bar, %zu undefined\n", t->n,

@@ -183,6 +183,12 @@ def p99_ci(lat, alone, seed, draws=1000):
     return [quantile(r, .025), quantile(r, .975)]
 
 
+def spans(ci, bound):
+    """Whether a bar lies inside an interval of p99_ci() (or there is none):
+    the windows so far do not decide it."""
+    return ci is None or ci[0] <= bound <= ci[1]
+
+
 class Gpu:
     """nvidia-smi sampling of the GPU's busy share and SM clock during a
     window (whether a light model alone ran at a lower clock than next to
@@ -484,7 +490,7 @@ def main():
                     continue
                 ci = p99_ci(stats(rows[p][n], a.duration, slo[n])["_lat"],
                             stats(al[n], a.duration, slo[n])["_lat"], a.seed)
-                if ci is None or ci[0] <= bound <= ci[1]:
+                if spans(ci, bound):
                     return False
         return True
     for k, suffix in enumerate(sfx):
@@ -666,7 +672,7 @@ def main():
                 "<=" if kind == "max" else ">=", bound,
                 "" if not ci else "   95%% interval %.3f-%.3f%s" % (
                     ci[0], ci[1], ", spans the bar: more windows decide"
-                    if ci[0] <= bound <= ci[1] else "")))
+                    if spans(ci, bound) else "")))
         overall |= fails > 0
         summ = {"hipsched_version": "pytorch_plan", "scenario": "pytorch_" + a.test,
                 "backend": "pytorch", "policy": p, "seed": a.seed,
