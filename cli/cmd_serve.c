@@ -39,6 +39,7 @@ static void serve_usage(FILE *f)
 	fprintf(f,
 		"usage: hipsched serve [--policy P] [--param K=V ...] [--socket PATH]\n"
 		"                      [--config FILE] [--group G] [--max-clients N]\n"
+		"                      [--events FILE.csv]\n"
 		"       hipsched serve --bench [--count N] [--queues N]\n\n"
 		"Runs the policy server: one scheduler core whose policy decides for\n"
 		"the queues of every application started with `hipsched run` (and\n"
@@ -52,6 +53,11 @@ static void serve_usage(FILE *f)
 		"  --config FILE   a scenario-style file; its [policy] section is used\n"
 		"  --group G       socket mode 0660 for group G (default: 0600, owner only)\n"
 		"  --max-clients N connections served at once (default %u); more are refused\n"
+		"  --events F      the server's view as CSV: a row per queue going ready or\n"
+		"                  idle (its LOAD: pending, in flight, sent at), per decision\n"
+		"                  sent (suspend / resume, the policy call that made it) and\n"
+		"                  per policy timer; CLOCK_MONOTONIC ns, as the\n"
+		"                  applications' own clocks (hw/bench/serve_events.py reads it)\n"
 		"  --bench         measure the decision round trip (load sent -> decision\n"
 		"                  applied in another process) over a Unix socket, then exit;\n"
 		"                  --count N round trips (default 4000); --queues N: the\n"
@@ -103,10 +109,13 @@ int cmd_serve(int argc, char **argv)
 		{ "bench", no_argument, NULL, 'b' },
 		{ "count", required_argument, NULL, 'n' },
 		{ "queues", required_argument, NULL, 'q' },
+		{ "events", required_argument, NULL, 'e' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *policy = NULL, *sockopt = NULL, *config = NULL, *group = NULL;
+	const char *events = NULL;
+	FILE *ev = NULL;
 	struct hs_param *pv = calloc((size_t)argc + 1, sizeof(*pv));
 	size_t np = 0;
 	long gid = -1, maxc = 0, count = 4000, queues = 1;
@@ -124,6 +133,7 @@ int cmd_serve(int argc, char **argv)
 		case 's': sockopt = optarg; break;
 		case 'c': config = optarg; break;
 		case 'g': group = optarg; break;
+		case 'e': events = optarg; break;
 		case 'b': bench = 1; break;
 		case 'P': {
 			char *eq = strchr(optarg, '=');
@@ -207,6 +217,15 @@ int cmd_serve(int argc, char **argv)
 				     .verbose = 1 };
 	const char *spin = getenv(HS_ENV_SPIN);
 	so.spin = spin && *spin == '1';
+	if (events) {
+		if (!(ev = fopen(events, "w"))) {
+			cli_error("serve: --events %s: %s", events, strerror(errno));
+			goto out;
+		}
+		setvbuf(ev, NULL, _IOFBF, 1 << 20);
+		fputs(HS_EVENTS_HEADER, ev);
+		so.events = ev;
+	}
 	struct hs_server *srv;
 	int rc = hs_server_create(&so, &srv, err, sizeof(err));
 	if (rc) {
@@ -239,6 +258,13 @@ int cmd_serve(int argc, char **argv)
 	}
 	status = g_sig ? 128 + g_sig : 0;
 out:
+	if (ev) {
+		int bad = ferror(ev);
+		if (fclose(ev) != 0 || bad) {
+			cli_error("serve: --events %s: write failed", events);
+			status = 1;
+		}
+	}
 	if (all != pv)
 		free(all);
 	free(pv);

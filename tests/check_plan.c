@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "serve/serve.h"
 #include "test_util.h"
 
 static char dir[256];
@@ -116,11 +117,15 @@ START_TEST(test_plan_dual_and_variant)
 	log = test_slurp(p, NULL);
 	ck_assert_ptr_null(strstr(log, "linger=0.5"));
 	free(log);
+	/* the window's server events (the stand-ins join no server: no
+	 * client, no request saw a resume) */
+	ck_assert_msg(strstr(out, "server events (hpf): ; requests with a queue resumed "
+			      "while they ran: hp 0 of 19") != NULL, "%s", out);
+	char cmd[1024];
 	/* requests.csv: every mode's rows */
 	const char *want[] = { "\nhp,standalone,0,", "\nlp,native,0,", "\nhp,policy,19," };
 	requests_have("hpf", want, 3);
 	/* plan_ci.py reads it back: the policy rows against standalone's */
-	char cmd[1024];
 	snprintf(cmd, sizeof(cmd), "python3 hw/bench/plan_ci.py %s/run/hpf/requests.csv --skip-first", dir);
 	ck_assert_int_eq(test_run(cmd, out, sizeof(out)), 0);
 	ck_assert_msg(strstr(out, "\nhp         policy             19 ") != NULL, "%s", out);
@@ -130,6 +135,75 @@ START_TEST(test_plan_dual_and_variant)
 	snprintf(cmd, sizeof(cmd), "python3 hw/bench/plan_ci.py %s", p);
 	ck_assert_int_eq(test_run(cmd, out, sizeof(out)), 1);
 	ck_assert_msg(strstr(out, "bad.csv:2: not a row of pytorch_plan.py's requests.csv") != NULL, "%s", out);
+	test_rmtree(dir);
+}
+END_TEST
+
+/* serve_events.py on a hand-built window: hp's idle gaps (server's and
+ * client's clocks) against a 0.2 ms linger, lp's decisions by their call,
+ * one timer resume made while hp's LOAD ending the gap was on its way, and
+ * hp's requests matched with the resumes made while they ran. */
+START_TEST(test_serve_events_py)
+{
+	test_mkdtemp(dir, sizeof(dir), "check_plan");
+	char ev[256], app[256], cmd[1024], js[256];
+	snprintf(ev, sizeof(ev), "%s/events.csv", dir);
+	test_write_file(ev, HS_EVENTS_HEADER
+			"10000000,ready,lp,0,1,0,9900000,,,\n"
+			"20000000,ready,hp,0,1,0,19990000,,,\n"
+			"20010000,suspend,lp,0,,,,ready,hp,0\n"
+			"21000000,idle,hp,0,0,0,20990000,,,\n"
+			"21100000,ready,hp,0,1,0,21090000,,,\n"      /* 100 us */
+			"22000000,idle,hp,0,0,0,21990000,,,\n"
+			"22200000,timer,,,,,,,,\n"
+			"22200500,resume,lp,0,,,,timer,,\n"
+			"22300000,ready,hp,0,2,0,22150000,,,\n"      /* 300 us; sent 160 us */
+			"22300100,suspend,lp,0,,,,ready,hp,0\n"
+			"23000000,idle,hp,0,0,0,22990000,,,\n"
+			"23500000,timer,,,,,,,,\n"
+			"23500100,resume,lp,0,,,,timer,,\n"
+			"30000000,ready,hp,0,1,0,29999000,,,\n"      /* 7 ms */
+			"31000000,idle,hp,0,0,0,30990000,,,\n");
+	snprintf(app, sizeof(app), "%s/hp.csv", dir);
+	test_write_file(app, "tenant,request,arrival_ns,start_ns,end_ns,latency_ns\n"
+			"hp,0,1000000,1000000,2000000,1000000\n"
+			"hp,1,19900000,19900000,23100000,3200000\n"
+			"hp,2,29900000,29900000,31100000,1200000\n");
+	snprintf(js, sizeof(js), "%s/hp.csv.json", dir);
+	test_write_file(js, "{\"t0_ns\": 0}\n");
+	snprintf(cmd, sizeof(cmd), "python3 hw/bench/serve_events.py %s --app %s --json %s/o.json",
+		 ev, app, dir);
+	ck_assert_int_eq(test_run(cmd, out, sizeof(out)), 0);
+	ck_assert_msg(strstr(out, "\nhp                4        3          2          1 ") &&
+		      strstr(out, "\nlp                1        0          0          0 ") &&
+		      strstr(out, "suspend ready 2, resume timer 2") &&
+		      strstr(out, "on its way: 1\n") &&
+		      strstr(out, "hp.csv: 2 requests (request 0 left out), 1 with another queue "
+			     "resumed while it ran (1.0 resumes each on average); latency P50 / "
+			     "P99 ms: those 3.200 / 3.200, the others 1.200 / 1.200"), "%s", out);
+	snprintf(js, sizeof(js), "%s/o.json", dir);
+	json_t *j = json_load_file(js, 0, NULL);
+	ck_assert_ptr_nonnull(j);
+	json_t *hp = json_object_get(json_object_get(j, "clients"), "hp");
+	ck_assert_int_eq(json_integer_value(json_object_get(hp, "gaps_over_linger")), 2);
+	ck_assert_double_eq_tol(json_real_value(json_object_get(json_object_get(hp, "gap_ms"),
+								"p50")), 0.3, 1e-9);
+	ck_assert_int_eq(json_integer_value(json_object_get(j, "late_timer_resumes")), 1);
+	json_decref(j);
+	/* a linger of 0.5 ms: one gap over it */
+	snprintf(cmd, sizeof(cmd), "python3 hw/bench/serve_events.py %s --linger 0.5", ev);
+	ck_assert_int_eq(test_run(cmd, out, sizeof(out)), 0);
+	ck_assert_msg(strstr(out, "\nhp                4        3          1          1 "), "%s", out);
+	/* malformed input: file:line */
+	snprintf(ev, sizeof(ev), "%s/bad.csv", dir);
+	test_write_file(ev, HS_EVENTS_HEADER "1,ready,hp,0,1,0\n");
+	snprintf(cmd, sizeof(cmd), "python3 hw/bench/serve_events.py %s", ev);
+	ck_assert_int_eq(test_run(cmd, out, sizeof(out)), 1);
+	ck_assert_msg(strstr(out, "bad.csv:2: 6 fields, expected 10") != NULL, "%s", out);
+	test_write_file(ev, "a,b\n");
+	ck_assert_int_eq(test_run(cmd, out, sizeof(out)), 1);
+	ck_assert_msg(strstr(out, "bad.csv:1: not a hipsched serve --events file") != NULL,
+		      "%s", out);
 	test_rmtree(dir);
 }
 END_TEST
@@ -306,6 +380,7 @@ Suite *plan_suite(void)
 	tcase_add_test(t, test_plan_faults);
 	tcase_add_test(t, test_plan_bad_args);
 	tcase_add_test(t, test_plan_p99_ci);
+	tcase_add_test(t, test_serve_events_py);
 	tcase_add_test(t, test_plan_until_decided);
 	tcase_add_test(t, test_plan_invalid_baseline);
 	tcase_add_test(t, test_plan_rounds);

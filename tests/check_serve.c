@@ -166,18 +166,23 @@ static void *srv_main(void *arg)
 	return (void *)(intptr_t)hs_server_run(v->s, 0);
 }
 
-static void srv_start(struct srv *v, const char *policy, unsigned max_conns,
-		      hs_ns hello_timeout)
+static void srv_start_opts(struct srv *v, struct hs_server_opts o)
 {
 	memset(v, 0, sizeof(*v));
 	pthread_mutex_init(&v->mu, NULL);
 	char err[256] = "";
-	struct hs_server_opts o = { .policy = policy, .max_conns = max_conns,
-				    .hello_timeout_ns = hello_timeout,
-				    .log = srv_log, .log_ctx = v };
+	o.log = srv_log;
+	o.log_ctx = v;
 	ck_assert_msg(hs_server_create(&o, &v->s, err, sizeof(err)) == 0, "%s", err);
 	ck_assert_msg(hs_server_listen(v->s, sock, -1, err, sizeof(err)) == 0, "%s", err);
 	ck_assert_int_eq(pthread_create(&v->thr, NULL, srv_main, v), 0);
+}
+
+static void srv_start(struct srv *v, const char *policy, unsigned max_conns,
+		      hs_ns hello_timeout)
+{
+	srv_start_opts(v, (struct hs_server_opts){ .policy = policy, .max_conns = max_conns,
+						  .hello_timeout_ns = hello_timeout });
 }
 
 static void srv_stop(struct srv *v)
@@ -438,6 +443,127 @@ START_TEST(test_serve_hpf_status_ctl)
 	srv_stop(&v);
 	struct stat sb;
 	ck_assert_int_eq(stat(sock, &sb), -1);          /* removed at exit */
+}
+END_TEST
+
+/* One row of --events, split at its commas (no field of this test holds
+ * one). */
+struct ev_row {
+	long long t, sent;
+	char event[16], client[16], why[16], by[16];
+	int queue, by_queue;
+	long long pending, inflight;
+};
+
+static int ev_parse(char *line, struct ev_row *r)
+{
+	char *f[10];
+	int n = 0;
+	for (char *p = line; n < 10; n++) {
+		f[n] = p;
+		char *c = strchr(p, ',');
+		if (!c) {
+			n++;
+			break;
+		}
+		*c = 0;
+		p = c + 1;
+	}
+	if (n != 10)
+		return -1;
+	memset(r, 0, sizeof(*r));
+	r->t = atoll(f[0]);
+	snprintf(r->event, sizeof(r->event), "%s", f[1]);
+	snprintf(r->client, sizeof(r->client), "%s", f[2]);
+	r->queue = *f[3] ? atoi(f[3]) : -1;
+	r->pending = *f[4] ? atoll(f[4]) : -1;
+	r->inflight = *f[5] ? atoll(f[5]) : -1;
+	r->sent = *f[6] ? atoll(f[6]) : -1;
+	snprintf(r->why, sizeof(r->why), "%s", f[7]);
+	snprintf(r->by, sizeof(r->by), "%s", f[8]);
+	r->by_queue = *f[9] ? atoi(f[9]) : -1;
+	return 0;
+}
+
+/* --events: lo runs, hi goes ready (lo suspended by that call), hi goes
+ * idle, the linger timer fires and resumes lo; rows in time order, each
+ * decision with the call that made it. */
+START_TEST(test_serve_events)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *ev = open_memstream(&buf, &len);
+	ck_assert_ptr_nonnull(ev);
+	fputs(HS_EVENTS_HEADER, ev);
+	struct hs_param lg = { "linger", "20" };
+	struct srv v;
+	srv_start_opts(&v, (struct hs_server_opts){ .policy = "hpf", .params = &lg,
+						   .nparams = 1, .events = ev });
+	static struct app hi, lo;
+	char err[256] = "";
+	ck_assert_msg(app_open(&hi, "hi", 10, 2000, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_msg(app_open(&lo, "lo", 1, 200, err, sizeof(err)) == 0, "%s", err);
+	/* both joined, lo's LOAD handled (it has run 2 ms), then hi */
+	ck_assert(wait_status_suspended("hi", 0, 2000) && wait_status_suspended("lo", 0, 2000));
+	app_submit(&lo, 0, 150);           /* 30 ms of work */
+	ck_assert(app_wait_done(&lo, 10, 2000));
+	app_submit(&hi, 0, 5);             /* 10 ms */
+	ck_assert_msg(app_wait_suspended(&lo, 1, 2000), "lo never suspended");
+	ck_assert(app_wait_done(&hi, 5, 5000));
+	ck_assert_msg(app_wait_suspended(&lo, 0, 2000), "lo not resumed");
+	ck_assert(app_wait_done(&lo, 150, 5000));
+	int hq = hs_client_ep_qid(hi.ep);
+	app_close(&hi);
+	app_close(&lo);
+	srv_stop(&v);
+	ck_assert_int_eq(fclose(ev), 0);
+
+	char *save, *line = strtok_r(buf, "\n", &save);
+	ck_assert_ptr_nonnull(line);
+	ck_assert_int_eq(strncmp(line, HS_EVENTS_HEADER, strlen(line)), 0);
+	struct ev_row r;
+	long long last = 0, hi_idle = -1, lo_ready = -1;
+	int suspended = 0, resumed = 0, timers = 0, rows = 0;
+	while ((line = strtok_r(NULL, "\n", &save))) {
+		ck_assert_msg(ev_parse(line, &r) == 0, "bad row '%s'", line);
+		rows++;
+		ck_assert_msg(r.t >= last, "rows out of order at '%s'", line);
+		last = r.t;
+		if (!strcmp(r.event, "ready") || !strcmp(r.event, "idle")) {
+			int ready = r.event[0] == 'r';
+			ck_assert_msg(ready == (r.pending + r.inflight > 0), "%s", line);
+			ck_assert(r.sent > 0 && r.sent <= r.t);
+			ck_assert(!r.why[0] && !r.by[0] && r.by_queue == -1);
+			if (!strcmp(r.client, "lo") && ready && lo_ready < 0)
+				lo_ready = r.t;
+			if (!strcmp(r.client, "hi") && !ready)
+				hi_idle = r.t;
+		} else if (!strcmp(r.event, "suspend")) {
+			ck_assert_str_eq(r.client, "lo");
+			ck_assert_str_eq(r.why, "ready");
+			ck_assert_str_eq(r.by, "hi");
+			ck_assert_int_eq(r.by_queue, hq);
+			ck_assert(lo_ready >= 0 && r.pending == -1 && r.sent == -1);
+			suspended++;
+		} else if (!strcmp(r.event, "resume")) {
+			ck_assert_str_eq(r.client, "lo");
+			ck_assert_str_eq(r.why, "timer");
+			ck_assert(!r.by[0] && r.by_queue == -1);
+			ck_assert_msg(hi_idle > 0 && r.t - hi_idle >= 20000000,
+				      "resumed %.3f ms after hi went idle, linger 20 ms",
+				      (r.t - hi_idle) / 1e6);
+			resumed++;
+		} else {
+			ck_assert_str_eq(r.event, "timer");
+			ck_assert(!r.client[0] && r.queue == -1 && !r.why[0]);
+			timers++;
+		}
+	}
+	ck_assert_int_eq(suspended, 1);
+	ck_assert_int_eq(resumed, 1);
+	ck_assert_int_ge(timers, 1);
+	ck_assert_int_ge(rows, 6);
+	free(buf);
 }
 END_TEST
 
@@ -1122,7 +1248,9 @@ START_TEST(test_cmd_serve_config_and_sigint)
 		"cat $D/out\n"
 		"printf '[policy]\\nname = bp\\nslise = 3\\n' > $D/bad.ini\n"
 		"$H serve --socket $S --config $D/bad.ini; echo \"bad=$?\"\n"
-		"$H serve --param nokey; echo \"param=$?\"\n", out, sizeof(out));
+		"$H serve --param nokey; echo \"param=$?\"\n"
+		"$H serve --socket $S --events $D/no/such/dir/e.csv; echo \"events=$?\"\n",
+		out, sizeof(out));
 	ck_assert_msg(rc == 0, "script failed (%d):\n%s", rc, out);
 	ck_assert_ptr_nonnull(strstr(out, "policy bp, 0 clients"));
 	ck_assert_ptr_nonnull(strstr(out, "int=130"));
@@ -1130,6 +1258,9 @@ START_TEST(test_cmd_serve_config_and_sigint)
 	ck_assert_ptr_nonnull(strstr(out, "bad.ini:3:"));
 	ck_assert_ptr_nonnull(strstr(out, "bad=1"));
 	ck_assert_ptr_nonnull(strstr(out, "param=2"));
+	ck_assert_ptr_nonnull(strstr(out, "--events "));
+	ck_assert_ptr_nonnull(strstr(out, "No such file or directory"));
+	ck_assert_ptr_nonnull(strstr(out, "events=1"));
 }
 END_TEST
 
@@ -1254,6 +1385,7 @@ Suite *serve_suite(void)
 	tcase_set_timeout(t, 30);
 	tcase_add_test(t, test_serve_hpf_status_ctl);
 	tcase_add_test(t, test_serve_socket_file);
+	tcase_add_test(t, test_serve_events);
 	tcase_add_test(t, test_serve_refusals);
 	tcase_add_test(t, test_client_refused);
 	tcase_add_test(t, test_serve_flood);

@@ -240,7 +240,8 @@ def run_mode(a, test, mode, names, raw, policy=None, targs=None, venv=None,
     env0.update(venv or {})
     one = test.get("process") == "one" and len(names) > 1
     if policy and not one:
-        cmd = [a.hipsched, "serve", "--policy", policy, "--socket", sock]
+        cmd = [a.hipsched, "serve", "--policy", policy, "--socket", sock,
+               "--events", os.path.join(d, "events.csv")]
         for kv in a.param + list(vparams):
             cmd += ["--param", kv]
         server = subprocess.Popen(cmd, stdout=open(os.path.join(d, "serve.log"), "w"),
@@ -373,7 +374,36 @@ def run_mode(a, test, mode, names, raw, policy=None, targs=None, venv=None,
                 except ValueError:
                     pass
     extras["checksums"] = sums
+    ev = os.path.join(d, "events.csv")
+    if server and killed != "server" and os.path.exists(ev):
+        extras["events"] = window_events(ev, [os.path.join(d, n + ".csv")
+                                              for n, _, _ in procs if n != killed],
+                                         a.param + list(vparams))
     return rows, extras
+
+
+def window_events(path, apps, params):
+    """The server's view of a window (serve_events.py): per client its busy
+    periods, idle gaps longer than the linger and decisions; per
+    application how many of its requests saw another queue resumed while
+    they ran."""
+    import serve_events
+    linger = 0.0
+    for kv in params:
+        if kv.startswith("linger="):
+            linger = float(kv.split("=", 1)[1])
+    per, late, dec = serve_events.analyse(serve_events.read_events(path),
+                                          int(linger * 1e6))
+    out = {"late_timer_resumes": late, "clients": {}, "requests": {}}
+    for c, f in per.items():
+        out["clients"][c] = {"busy": f["busy"], "gaps_over_linger": f["gaps_over_linger"],
+                             "resumes": sum(f["resumes"].values())}
+    for app in apps:
+        for tenant, i, lat, n in serve_events.by_request(serve_events.read_app(app), dec):
+            r = out["requests"].setdefault(tenant, {"n": 0, "with_resume": 0})
+            r["n"] += 1
+            r["with_resume"] += n > 0
+    return out
 
 
 def fmt(v, w=9, p=2):
@@ -631,6 +661,28 @@ def main():
         print("server (%s): %s" % (p, json.dumps({k: srv.get(k) for k in
               ("decisions", "suspends", "resumes", "rtt_p50_us", "rtt_p99_us",
                "back_p99_us", "lock_p99_us", "deferred", "refused") if k in srv})))
+        evs = [e["events"] for e in exts[p] if e.get("events")]
+        if evs:
+            cl, rq = {}, {}
+            for e in evs:
+                for c, f in e["clients"].items():
+                    g = cl.setdefault(c, {"busy": 0, "gaps_over_linger": 0, "resumes": 0})
+                    for k in g:
+                        g[k] += f[k]
+                for t, r in e["requests"].items():
+                    g = rq.setdefault(t, {"n": 0, "with_resume": 0})
+                    for k in g:
+                        g[k] += r[k]
+            print("server events (%s): %s; requests with a queue resumed while they "
+                  "ran: %s; resumes by the timer after the gap had ended: %d" % (
+                      p, ", ".join("%s %d busy periods, %d gaps over the linger, "
+                                   "resumed %d times" % (c, f["busy"], f["gaps_over_linger"],
+                                                         f["resumes"])
+                                   for c, f in sorted(cl.items())),
+                      ", ".join("%s %d of %d" % (t, r["with_resume"], r["n"])
+                                for t, r in sorted(rq.items()) if prio.get(t) == max(
+                                    prio[x] for x in rq)),
+                      sum(e["late_timer_resumes"] for e in evs)))
         for n in sorted(ext[p].get("shim", {})):
             sts = [e.get("shim", {}).get(n, {}) for e in exts[p]]
             pl = sorted(x / 1e3 for st in sts for x in st.get("preempt_ns", []))

@@ -252,6 +252,11 @@ static void do_policy(struct hs_server *s, struct conn *c, const struct hs_m_pol
 	for (size_t i = 0; i < s->np; i++) {
 		struct xq_stats xs;
 		xq_get_stats(s->p[i]->xq, &xs);
+		if (s->p[i]->told != xs.suspended) {   /* no policy call made it */
+			s->p[i]->why = SCHED_WHY_NONE;
+			s->p[i]->by_qid = -1;
+			s->p[i]->by[0] = 0;
+		}
 		serve__tell(s, s->p[i], xs.suspended);
 	}
 	free(nx);

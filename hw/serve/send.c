@@ -151,6 +151,8 @@ void serve__flush_decisions(struct hs_server *s)
 				m.u.dec.d[m.u.dec.n++] = (uint32_t)p->qid |
 							 (p->want ? HS_DECIDE_SUSPEND : 0);
 				p->told = p->want;
+				serve__event(s, p->want ? "suspend" : "resume", p, -1, -1,
+					     -1, p->why);
 				if (p->want) {
 					s->suspends++;
 					p->suspends++;

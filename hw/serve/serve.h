@@ -72,6 +72,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include "sched.h"
 
 #define HS_PROTO_MAGIC   0x48534348u   /* "HSCH" */
@@ -351,7 +352,14 @@ struct hs_server_opts {
 	 * it as nothing. */
 	void (*decided)(void *ctx, const struct hs_decision *d);
 	void *decided_ctx;
+	/* Optional: the server's view as CSV (`hipsched serve --events`),
+	 * HS_EVENTS_HEADER then one row per edge of a queue's load (idle ->
+	 * ready or back, when its LOAD is handled), per decision sent to a
+	 * client (with the policy call that made it) and per policy timer
+	 * fired. The caller opens it, closes it and checks ferror. */
+	FILE *events;
 };
+#define HS_EVENTS_HEADER "t_ns,event,client,queue,pending,inflight,sent_ns,why,by_client,by_queue\n"
 #define HS_SERVER_MAX_CONNS 128u
 
 /* Creates a server running opts->policy (errors as sched_create, message

@@ -45,6 +45,10 @@ struct proxy {
 	uint32_t pending, inflight;
 	uint64_t launched;
 	uint64_t suspends, resumes;
+	/* the policy call of the latest decision (for hs_server_opts.events) */
+	int why;
+	int32_t by_qid;           /* -1: none */
+	char by[HS_NAME_MAX];
 };
 
 #define HS_RTT_KEEP (1u << 20)  /* round trips kept (a ring beyond) */
@@ -81,6 +85,10 @@ struct hs_server {
 
 void serve__log(struct hs_server *s, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/* A row of hs_server_opts.events (when set): `p` NULL for a timer; pend /
+ * infl / sent < 0 and `why` < 0 leave those fields empty. */
+void serve__event(struct hs_server *s, const char *event, const struct proxy *p,
+		  int64_t pend, int64_t infl, hs_ns sent, int why);
 /* send.c: what goes to the clients. */
 /* Sends m to c, or queues it behind what waits already; a failure (or an
  * outbox past HS_OUTBOX_MAX) marks c for dropping (logged). 0 or -errno. */

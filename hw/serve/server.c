@@ -23,6 +23,7 @@
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
+#include <csv.h>
 #include "serve_internal.h"
 #include "scenario.h"
 
@@ -60,8 +61,9 @@ static void env_cmd_done(void *ctx, struct xcmd *cmd, hs_ns now)
 {
 }
 
-/* Tells hs_server_opts.decided of a decision, with the policy call's why. */
-static void observe(struct hs_server *s, struct proxy *p, int suspended)
+/* The decision the core just made for p, with the policy call's why and
+ * the queue that call concerned. */
+static struct hs_decision decision_of(struct hs_server *s, struct proxy *p, int suspended)
 {
 	int qid = -1;
 	struct hs_decision d = { .client = p->c->name, .qid = p->qid,
@@ -74,7 +76,7 @@ static void observe(struct hs_server *s, struct proxy *p, int suspended)
 			d.by_qid = s->p[i]->qid;
 			break;
 		}
-	s->o.decided(s->o.decided_ctx, &d);
+	return d;
 }
 
 static void env_decided(void *ctx, struct xq *q, int suspended, hs_ns now)
@@ -83,9 +85,61 @@ static void env_decided(void *ctx, struct xq *q, int suspended, hs_ns now)
 	struct proxy *p = xq_user(q);
 	if (p->xq != q)          /* a queue of a core being replaced */
 		return;
-	if (s->o.decided && p->c)
-		observe(s, p, suspended);
+	if ((s->o.decided || s->o.events) && p->c) {
+		struct hs_decision d = decision_of(s, p, suspended);
+		if (s->o.decided)
+			s->o.decided(s->o.decided_ctx, &d);
+		/* kept until the decision is sent (serve__flush_decisions) */
+		p->why = d.why;
+		p->by_qid = d.by_qid;
+		snprintf(p->by, sizeof(p->by), "%s", d.by_client ? d.by_client : "");
+	}
 	serve__tell(s, p, suspended);
+}
+
+/* A CSV field: quoted by libcsv when it holds a comma, quote or newline. */
+static void ev_field(FILE *f, const char *v)
+{
+	size_t n = strlen(v);
+	if (strcspn(v, ",\"\r\n") == n)
+		fputs(v, f);
+	else
+		csv_fwrite(f, v, n);
+}
+
+void serve__event(struct hs_server *s, const char *event, const struct proxy *p,
+		  int64_t pend, int64_t infl, hs_ns sent, int why)
+{
+	FILE *f = s->o.events;
+	if (!f)
+		return;
+	fprintf(f, "%lld,%s,", (long long)hs_now(), event);
+	if (p && p->c)
+		ev_field(f, p->c->name);
+	fputc(',', f);
+	if (p)
+		fprintf(f, "%d", (int)p->qid);
+	fputc(',', f);
+	if (pend >= 0)
+		fprintf(f, "%lld", (long long)pend);
+	fputc(',', f);
+	if (infl >= 0)
+		fprintf(f, "%lld", (long long)infl);
+	fputc(',', f);
+	if (sent >= 0)
+		fprintf(f, "%lld", (long long)sent);
+	fputc(',', f);
+	if (why >= 0) {
+		fputs(sched_why_name(why), f);
+		fputc(',', f);
+		ev_field(f, p->by);
+		fputc(',', f);
+		if (p->by_qid >= 0)
+			fprintf(f, "%d", (int)p->by_qid);
+	} else {
+		fputs(",,", f);
+	}
+	fputc('\n', f);
 }
 
 struct sched *serve__sched_new(struct hs_server *s, const char *policy,
@@ -247,6 +301,7 @@ static void on_join(struct hs_server *s, struct conn *c, const struct hs_m_join 
 	}
 	p->c = c;
 	p->qid = j->qid;
+	p->by_qid = -1;
 	p->priority = j->priority == HS_PRIO_DEFAULT ? c->prio : j->priority;
 	p->level = j->level >= 1 && j->level <= 3 ? j->level : c->level;
 	p->weight = c->weight;
@@ -293,6 +348,9 @@ static void on_load(struct hs_server *s, struct conn *c, const struct hs_m_load 
 		p->deadline_ns = dl;
 		xq_set_deadline(p->xq, dl, now);
 	}
+	if (ready != was_ready)
+		serve__event(s, ready ? "ready" : "idle", p, l->pending, l->inflight,
+			     l->sent_ns, -1);
 	xq_set_proxy_load(p->xq, l->pending, l->inflight, now);
 	s->cause = 0;
 }
@@ -460,6 +518,7 @@ int hs_server_run(struct hs_server *s, int until_idle)
 		if (s->timer >= 0 && now >= s->timer) {
 			s->timer = -1;
 			s->timers++;
+			serve__event(s, "timer", NULL, -1, -1, -1, -1);
 			sched_on_timer(s->s, now);
 			continue;
 		}

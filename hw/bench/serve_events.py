@@ -1,0 +1,209 @@
+#!/usr/bin/env python3
+"""What the policy server saw and decided in one window, from its
+`hipsched serve --events FILE.csv` (pytorch_plan.py writes raw/MODE/
+events.csv for every window with a server).
+
+    serve_events.py EVENTS.csv[.xz] [--linger MS] [--app APP.csv] [--json F]
+
+For each client: its busy periods as the server saw them (idle -> ready
+edges), the idle gaps between them on the server's clock and on the
+client's (the LOADs' sent_ns), how many were longer than the linger;
+the decisions sent, by the policy call that made them; "late" resumes: a
+resume made by the policy's timer while a LOAD that ended the idle gap was
+already sent (the client was busy again before the server read it).
+
+With --app (an application's CSV of pytorch_app.py: request, start_ns,
+end_ns relative to t0_ns of APP.csv.json beside it), each of its requests
+is matched with the decisions made while it ran: how many requests saw
+another queue resumed mid-way, and their latency against the others.
+"""
+import argparse
+import bisect
+import csv
+import json
+import lzma
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import pytorch_plan  # noqa: E402
+
+
+def quantile(v, p):
+    """pytorch_plan.quantile of unsorted v; None when v is empty."""
+    return pytorch_plan.quantile(sorted(v), p) if v else None
+
+
+def opener(path):
+    return lzma.open(path, "rt") if path.endswith(".xz") else open(path, newline="")
+
+
+def read_events(path):
+    """The rows of an events CSV, numbers parsed; exits with file:line on a
+    malformed row."""
+    want = ["t_ns", "event", "client", "queue", "pending", "inflight",
+            "sent_ns", "why", "by_client", "by_queue"]
+    rows = []
+    with opener(path) as f:
+        r = csv.reader(f)
+        head = next(r, None)
+        if head != want:
+            sys.exit("%s:1: not a hipsched serve --events file (header %r)"
+                     % (path, head))
+        for n, rec in enumerate(r, start=2):
+            if len(rec) != len(want):
+                sys.exit("%s:%d: %d fields, expected %d" % (path, n, len(rec), len(want)))
+            d = dict(zip(want, rec))
+            try:
+                for k in ("t_ns", "queue", "pending", "inflight", "sent_ns", "by_queue"):
+                    d[k] = int(d[k]) if d[k] != "" else None
+            except ValueError as e:
+                sys.exit("%s:%d: %s" % (path, n, e))
+            if d["event"] not in ("ready", "idle", "suspend", "resume", "timer"):
+                sys.exit("%s:%d: unknown event %r" % (path, n, d["event"]))
+            rows.append(d)
+    return rows
+
+
+def ms(v):
+    return "-" if v is None else "%.3f" % (v / 1e6)
+
+
+def analyse(rows, linger_ns):
+    """{client: figures}, late resumes, decisions [(t, client, event, why)]."""
+    per = {}
+    last_idle = {}                 # (client, queue) -> (t, sent)
+    decisions = []
+    for d in rows:
+        c = d["client"]
+        if d["event"] in ("ready", "idle"):
+            f = per.setdefault(c, {"busy": 0, "gap_server": [], "gap_client": [],
+                                   "suspends": {}, "resumes": {}})
+            key = (c, d["queue"])
+            if d["event"] == "ready":
+                f["busy"] += 1
+                if key in last_idle:
+                    t, s = last_idle.pop(key)
+                    f["gap_server"].append(d["t_ns"] - t)
+                    f["gap_client"].append(d["sent_ns"] - s)
+            else:
+                last_idle[key] = (d["t_ns"], d["sent_ns"])
+        elif d["event"] in ("suspend", "resume"):
+            f = per.setdefault(c, {"busy": 0, "gap_server": [], "gap_client": [],
+                                   "suspends": {}, "resumes": {}})
+            k = d["event"] + "s"
+            f[k][d["why"]] = f[k].get(d["why"], 0) + 1
+            decisions.append((d["t_ns"], c, d["event"], d["why"]))
+    # a timer's resume is late when some client's LOAD ending an idle gap
+    # was sent before it and handled after it
+    late = 0
+    pending_ready = sorted((d["sent_ns"], d["t_ns"]) for d in rows
+                           if d["event"] == "ready")
+    sent = [p[0] for p in pending_ready]
+    for t, c, ev, why in decisions:
+        if ev != "resume" or why != "timer":
+            continue
+        i = bisect.bisect_left(sent, t)
+        j = i - 1
+        while j >= 0 and t - sent[j] < 50_000_000:
+            if pending_ready[j][1] > t:
+                late += 1
+                break
+            j -= 1
+    for f in per.values():
+        f["gaps"] = len(f["gap_server"])
+        f["gaps_over_linger"] = sum(g > linger_ns for g in f["gap_server"])
+        f["gaps_over_linger_client"] = sum(g > linger_ns for g in f["gap_client"])
+    return per, late, decisions
+
+
+def read_app(path):
+    meta = path + ".json"
+    if not os.path.exists(meta):
+        sys.exit("%s: no %s beside it (t0_ns)" % (path, meta))
+    with open(meta) as f:
+        t0 = json.load(f)["t0_ns"]
+    out = []
+    with open(path, newline="") as f:
+        for n, r in enumerate(csv.DictReader(f), start=2):
+            try:
+                out.append((r["tenant"], int(r["request"]), t0 + int(r["start_ns"]),
+                            t0 + int(r["end_ns"])))
+            except (KeyError, ValueError) as e:
+                sys.exit("%s:%d: %s" % (path, n, e))
+    return out
+
+
+def by_request(reqs, decisions, skip_first=True):
+    """For each request: resumes of other clients made while it ran."""
+    res = sorted(t for t, c, ev, _ in decisions if ev == "resume")
+    out = []
+    for tenant, i, s, e in reqs:
+        if skip_first and i == 0:
+            continue
+        k = bisect.bisect_left(res, s)
+        n = bisect.bisect_right(res, e) - k
+        out.append((tenant, i, (e - s), n))
+    return out
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("events")
+    ap.add_argument("--linger", type=float, default=0.2,
+                    help="the policy's linger in ms, for the gap counts (default 0.2)")
+    ap.add_argument("--app", action="append", default=[],
+                    help="an application's CSV (pytorch_app.py) whose requests to match")
+    ap.add_argument("--json", help="also write the figures as JSON here")
+    a = ap.parse_args()
+    rows = read_events(a.events)
+    if not rows:
+        sys.exit("%s: no events" % a.events)
+    span = (rows[-1]["t_ns"] - rows[0]["t_ns"]) / 1e9
+    per, late, decisions = analyse(rows, int(a.linger * 1e6))
+    print("%s: %d events over %.1f s, linger %.3g ms" % (a.events, len(rows), span, a.linger))
+    print("%-10s %8s %8s %10s %10s %10s %10s %10s  %s" % (
+        "client", "busy", "gaps", ">linger", ">l.client", "gap p50", "gap p99",
+        "resumed/s", "decisions (by the call that made them)"))
+    out = {"events": len(rows), "span_s": span, "linger_ms": a.linger,
+           "late_timer_resumes": late, "clients": {}}
+    for c, f in sorted(per.items()):
+        dec = ", ".join("%s %s %d" % (k[:-1], w, n) for k in ("suspends", "resumes")
+                        for w, n in sorted(f[k].items()))
+        nres = sum(f["resumes"].values())
+        print("%-10s %8d %8d %10d %10d %10s %10s %10.1f  %s" % (
+            c, f["busy"], f["gaps"], f["gaps_over_linger"], f["gaps_over_linger_client"],
+            ms(quantile(f["gap_server"], 0.5)), ms(quantile(f["gap_server"], 0.99)),
+            nres / span if span else 0, dec or "-"))
+        out["clients"][c] = {k: f[k] for k in ("busy", "gaps", "gaps_over_linger",
+                                               "gaps_over_linger_client", "suspends",
+                                               "resumes")}
+        out["clients"][c]["gap_ms"] = {q: (None if quantile(f["gap_server"], p) is None
+                                           else quantile(f["gap_server"], p) / 1e6)
+                                       for q, p in (("p50", .5), ("p90", .9), ("p99", .99))}
+    print("resumes by the timer while a LOAD ending the gap was on its way: %d" % late)
+    for path in a.app:
+        br = by_request(read_app(path), decisions)
+        hit = [r for r in br if r[3] > 0]
+        clean = [r[2] for r in br if r[3] == 0]
+        lat_hit = [r[2] for r in hit]
+        print("%s: %d requests (request 0 left out), %d with another queue resumed "
+              "while it ran (%.1f resumes each on average); latency P50 / P99 ms: "
+              "those %s / %s, the others %s / %s" % (
+                  path, len(br), len(hit),
+                  sum(r[3] for r in hit) / len(hit) if hit else 0,
+                  ms(quantile(lat_hit, .5)), ms(quantile(lat_hit, .99)),
+                  ms(quantile(clean, .5)), ms(quantile(clean, .99))))
+        out.setdefault("apps", {})[path] = {
+            "requests": len(br), "with_resume": len(hit),
+            "p50_ms_with": None if not hit else quantile(lat_hit, .5) / 1e6,
+            "p50_ms_without": None if not clean else quantile(clean, .5) / 1e6}
+    if a.json:
+        with open(a.json + ".tmp", "w") as f:
+            json.dump(out, f, indent=1)
+        os.replace(a.json + ".tmp", a.json)
+
+
+if __name__ == "__main__":
+    main()
