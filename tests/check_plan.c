@@ -119,7 +119,7 @@ START_TEST(test_plan_dual_and_variant)
 	free(log);
 	/* the window's server events (the stand-ins join no server: no
 	 * client, no request saw a resume) */
-	ck_assert_msg(strstr(out, "server events (hpf): ; requests with a queue resumed "
+	ck_assert_msg(strstr(out, "server events (hpf): ; requests with another process resumed "
 			      "while they ran: hp 0 of 19") != NULL, "%s", out);
 	char cmd[1024];
 	/* requests.csv: every mode's rows */
@@ -178,8 +178,8 @@ START_TEST(test_serve_events_py)
 		      strstr(out, "\nlp                1        0          0          0 ") &&
 		      strstr(out, "suspend ready 2, resume timer 2") &&
 		      strstr(out, "on its way: 1\n") &&
-		      strstr(out, "hp.csv: 2 requests (request 0 left out), 1 with another queue "
-			     "resumed while it ran (1.0 resumes each on average); latency P50 / "
+		      strstr(out, "hp.csv: 2 requests (request 0 left out), 1 with another process "
+			     "resumed while it ran (1.0 times each on average); latency P50 / "
 			     "P99 ms: those 3.200 / 3.200, the others 1.200 / 1.200"), "%s", out);
 	snprintf(js, sizeof(js), "%s/o.json", dir);
 	json_t *j = json_load_file(js, 0, NULL);
@@ -271,11 +271,17 @@ END_TEST
 START_TEST(test_plan_rounds)
 {
 	test_mkdtemp(dir, sizeof(dir), "check_plan");
-	int rc = plan("--rounds 2");
+	int rc = plan("--rounds 2 --modes standalone,solo,native,policy");
 	ck_assert_msg(rc == 0 || rc == 1, "exit %d:\n%s", rc, out);
+	/* solo: hp (the online tenant) alone under the server, after its
+	 * standalone row; lp (no SLO) has none */
+	ck_assert_msg(strstr(out, "\nhp           10 standalone ") &&
+		      strstr(strstr(out, "\nhp           10 standalone "),
+			     "\nhp           10 solo             40 ") &&
+		      !strstr(out, "\nlp            1 solo "), "%s", out);
 	ck_assert_msg(strstr(out, "2 s per mode, 2 rounds pooled, policies hpf") != NULL,
 		      "%s", out);
-	ck_assert_ptr_nonnull(strstr(out, "round  native         hpf"));
+	ck_assert_ptr_nonnull(strstr(out, "round  solo           native         hpf"));
 	ck_assert_ptr_nonnull(strstr(out, "\n    1  "));
 	ck_assert_ptr_nonnull(strstr(out, "\n    2  "));
 	ck_assert_ptr_nonnull(strstr(out, "outputs bitwise equal to native (hpf): True"));
@@ -298,7 +304,7 @@ START_TEST(test_plan_rounds)
 	json_decref(s);
 	/* each round's raw folder, with its tenants' rows */
 	const char *files[] = { "standalone_hp_r1/hp", "standalone_lp_r2/lp", "native_r2/lp",
-				"hpf_r1/hp", "hpf_r2/lp" };
+				"hpf_r1/hp", "hpf_r2/lp", "solo_hp_r2/hp", "solo_hp_r1/events" };
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
 		char p[512];
 		snprintf(p, sizeof(p), "%s/run/raw/%s.csv", dir, files[i]);

@@ -23,6 +23,8 @@
 #   timeslice  hw/bench/timeslice.py: time slicing between two processes
 #           (the profile's timeslice_ns, ctx_switch_ns)
 # DUR (s per mode, default 30), POLICY_ARGS (extra pytorch_plan.py args),
+# DUAL_LINGER (hpf's linger in the dual test, ms, default 3: at 0.2, 18 %
+# of ResNet-18's requests saw ResNet-50 resumed in a host gap, h200.md 14),
 # DUAL_POLICIES / THREE_POLICIES (default hpf; empty: only the variants),
 # DUAL_VARIANTS / THREE_VARIANTS / SAME_VARIANTS (pytorch_plan.py --variant
 # arguments),
@@ -53,7 +55,7 @@ BUDGET=${BUDGET:-560}
 for s in $SECTIONS; do
 [ $SECONDS -gt $BUDGET ] && { echo "== $s skipped: ${SECONDS}s used of ${BUDGET}s"; continue; }
 case $s in
-dual)  plan 560 dual $ROUNDS_ARG --duration $DUR --policies=${DUAL_POLICIES-hpf} --param linger=0.2 \
+dual)  plan 560 dual $ROUNDS_ARG --duration $DUR --policies=${DUAL_POLICIES-hpf} --param linger=${DUAL_LINGER:-3} \
 	${DUAL_VARIANTS:-} \
 	--out $R/dual | tee $R/dual.txt ;;
 same)  plan 560 same $ROUNDS_ARG --duration ${SAME_DUR:-20} --policies hpf --param linger=0.2 \

@@ -4,6 +4,8 @@
 Each tenant is a real application (hw/bench/pytorch_app.py) in a process of
 its own. For a test it runs, for DURATION seconds per mode:
   standalone   each tenant alone, natively (the reference)
+  solo         (--modes ...,solo) each online tenant alone under the first
+               policy: the interception's and the server's own cost
   native       all tenants together, no scheduler (what a user has today)
   POLICY...    all tenants together under `hipsched serve --policy POLICY`,
                each started by `hipsched run` (libhipsched.so preloaded)
@@ -397,7 +399,7 @@ def window_events(path, apps, params):
     out = {"late_timer_resumes": late, "clients": {}, "requests": {}}
     for c, f in per.items():
         out["clients"][c] = {"busy": f["busy"], "gaps_over_linger": f["gaps_over_linger"],
-                             "resumes": sum(f["resumes"].values())}
+                             "resumes": f["episodes"]["resumes"]}
     for app in apps:
         for tenant, i, lat, n in serve_events.by_request(serve_events.read_app(app), dec):
             r = out["requests"].setdefault(tenant, {"n": 0, "with_resume": 0})
@@ -417,7 +419,11 @@ def main():
     ap.add_argument("test", choices=sorted(TESTS))
     ap.add_argument("--duration", type=float, default=30.0)
     ap.add_argument("--policies", default="hpf")
-    ap.add_argument("--modes", default="standalone,native,policy")
+    ap.add_argument("--modes", default="standalone,native,policy",
+                    help="comma list of standalone (each tenant alone, natively), "
+                    "native (all, unscheduled), policy (all, under each policy and "
+                    "variant), solo (each online tenant alone under the first "
+                    "policy: what the interception and the server cost it)")
     ap.add_argument("--param", action="append", default=[],
                     help="policy parameter K=V for hipsched serve")
     ap.add_argument("--run-arg", action="append", default=[],
@@ -496,6 +502,8 @@ def main():
             targs.setdefault(tn, []).append(arg)
         if not label or not pol:
             ap.error("--variant %s: not LABEL=POLICY:TENANT:ARG" % v)
+        if label in ("standalone", "solo", "native"):
+            ap.error("--variant %s: %s is a mode's name" % (v, label))
         runs.append((label, pol, targs, venv, vpar))
     # rows[mode][tenant]: one list of rows per round; ext: the last
     # round's extras (exts: every round's); sfx: each round's raw folder
@@ -529,6 +537,11 @@ def main():
                 window("standalone", "standalone_" + n, suffix, [n])
         if "native" in modes:
             window("native", "native", suffix, names)
+        if "solo" in modes and runs:
+            p, pol, targs, venv, vpar = runs[0]
+            for n in [n for n in names if slo[n] is not None]:
+                window("solo", "solo_" + n, suffix, [n], policy=pol, targs=targs,
+                       venv=venv, vparams=vpar or ())
         if "policy" in modes:
             for p, pol, targs, venv, vpar in runs:
                 window(p, p, suffix, names, policy=pol, targs=targs,
@@ -577,8 +590,8 @@ def main():
     print()
     print("tenant     prio mode           done    p50 ms    p90 ms    p99 ms"
           "    max ms      req/s  p99/alone  tput/alone    in SLO")
-    order = ["standalone", "native"] + [p for p in res if p not in
-                                        ("standalone", "native")]
+    order = ["standalone", "solo", "native"] + [p for p in res if p not in
+                                                ("standalone", "solo", "native")]
     for n in names:
         for m in order:
             if m not in res or n not in res[m]:
@@ -656,7 +669,7 @@ def main():
             elif x == "--priority" and i + 1 < len(args):
                 v = int(args[i + 1])
         return v
-    for p in [m for m in order if m not in ("standalone", "native") and m in res]:
+    for p in [m for m in order if m in [r[0] for r in runs] and m in res]:
         srv = ext[p].get("server") or {}
         print("server (%s): %s" % (p, json.dumps({k: srv.get(k) for k in
               ("decisions", "suspends", "resumes", "rtt_p50_us", "rtt_p99_us",
@@ -673,10 +686,10 @@ def main():
                     g = rq.setdefault(t, {"n": 0, "with_resume": 0})
                     for k in g:
                         g[k] += r[k]
-            print("server events (%s): %s; requests with a queue resumed while they "
-                  "ran: %s; resumes by the timer after the gap had ended: %d" % (
+            print("server events (%s): %s; requests with another process resumed "
+                  "while they ran: %s; resumes by the timer after the gap had ended: %d" % (
                       p, ", ".join("%s %d busy periods, %d gaps over the linger, "
-                                   "resumed %d times" % (c, f["busy"], f["gaps_over_linger"],
+                                   "resumed %d times (all its queues at once)" % (c, f["busy"], f["gaps_over_linger"],
                                                          f["resumes"])
                                    for c, f in sorted(cl.items())),
                       ", ".join("%s %d of %d" % (t, r["with_resume"], r["n"])

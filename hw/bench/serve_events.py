@@ -8,7 +8,9 @@ events.csv for every window with a server).
 For each client: its busy periods as the server saw them (idle -> ready
 edges), the idle gaps between them on the server's clock and on the
 client's (the LOADs' sent_ns), how many were longer than the linger;
-the decisions sent, by the policy call that made them; "late" resumes: a
+the decisions sent, by the policy call that made them (one row per queue:
+"resumed/s" counts a process's queues resumed together once); "late"
+resumes: a
 resume made by the policy's timer while a LOAD that ended the idle gap was
 already sent (the client was busy again before the server read it).
 
@@ -69,16 +71,27 @@ def ms(v):
     return "-" if v is None else "%.3f" % (v / 1e6)
 
 
+EPISODE_NS = 100_000   # one client's decisions this close together: one flush
+
+
 def analyse(rows, linger_ns):
-    """{client: figures}, late resumes, decisions [(t, client, event, why)]."""
+    """{client: figures}, late resumes, decision episodes [(t, client,
+    event, why)]: the server decides for each queue of a client (a PyTorch
+    process has ~17), so one suspend of a process is one row per queue;
+    rows of one client and event within EPISODE_NS of the previous are one
+    episode."""
     per = {}
     last_idle = {}                 # (client, queue) -> (t, sent)
-    decisions = []
+    episodes = []
+    last_dec = {}                  # (client, event) -> t of its latest row
+
+    def fig(c):
+        return per.setdefault(c, {"busy": 0, "gap_server": [], "gap_client": [],
+                                  "suspends": {}, "resumes": {}, "per_queue": {}})
     for d in rows:
         c = d["client"]
         if d["event"] in ("ready", "idle"):
-            f = per.setdefault(c, {"busy": 0, "gap_server": [], "gap_client": [],
-                                   "suspends": {}, "resumes": {}})
+            f = fig(c)
             key = (c, d["queue"])
             if d["event"] == "ready":
                 f["busy"] += 1
@@ -89,32 +102,38 @@ def analyse(rows, linger_ns):
             else:
                 last_idle[key] = (d["t_ns"], d["sent_ns"])
         elif d["event"] in ("suspend", "resume"):
-            f = per.setdefault(c, {"busy": 0, "gap_server": [], "gap_client": [],
-                                   "suspends": {}, "resumes": {}})
+            f = fig(c)
             k = d["event"] + "s"
             f[k][d["why"]] = f[k].get(d["why"], 0) + 1
-            decisions.append((d["t_ns"], c, d["event"], d["why"]))
-    # a timer's resume is late when some client's LOAD ending an idle gap
-    # was sent before it and handled after it
+            q = f["per_queue"].setdefault(d["queue"], {"suspends": 0, "resumes": 0})
+            q[k] += 1
+            prev = last_dec.get((c, d["event"]))
+            if prev is None or d["t_ns"] - prev > EPISODE_NS:
+                episodes.append((d["t_ns"], c, d["event"], d["why"]))
+            last_dec[(c, d["event"])] = d["t_ns"]
+    # a timer's resume of C is late when another client's LOAD ending an
+    # idle gap was sent before it and handled after it
     late = 0
-    pending_ready = sorted((d["sent_ns"], d["t_ns"]) for d in rows
-                           if d["event"] == "ready")
-    sent = [p[0] for p in pending_ready]
-    for t, c, ev, why in decisions:
+    ready = sorted((d["sent_ns"], d["t_ns"], d["client"]) for d in rows
+                   if d["event"] == "ready")
+    sent = [r[0] for r in ready]
+    for t, c, ev, why in episodes:
         if ev != "resume" or why != "timer":
             continue
-        i = bisect.bisect_left(sent, t)
-        j = i - 1
+        j = bisect.bisect_left(sent, t) - 1
         while j >= 0 and t - sent[j] < 50_000_000:
-            if pending_ready[j][1] > t:
+            if ready[j][1] > t and ready[j][2] != c:
                 late += 1
                 break
             j -= 1
-    for f in per.values():
+    for c, f in per.items():
         f["gaps"] = len(f["gap_server"])
         f["gaps_over_linger"] = sum(g > linger_ns for g in f["gap_server"])
         f["gaps_over_linger_client"] = sum(g > linger_ns for g in f["gap_client"])
-    return per, late, decisions
+        f["queues_decided"] = len(f["per_queue"])
+        f["episodes"] = {k: sum(e[2] + "s" == k for e in episodes if e[1] == c)
+                         for k in ("suspends", "resumes")}
+    return per, late, episodes
 
 
 def read_app(path):
@@ -135,7 +154,8 @@ def read_app(path):
 
 
 def by_request(reqs, decisions, skip_first=True):
-    """For each request: resumes of other clients made while it ran."""
+    """For each request: resume episodes (of other clients) made while it
+    ran."""
     res = sorted(t for t, c, ev, _ in decisions if ev == "resume")
     out = []
     for tenant, i, s, e in reqs:
@@ -163,22 +183,22 @@ def main():
     span = (rows[-1]["t_ns"] - rows[0]["t_ns"]) / 1e9
     per, late, decisions = analyse(rows, int(a.linger * 1e6))
     print("%s: %d events over %.1f s, linger %.3g ms" % (a.events, len(rows), span, a.linger))
-    print("%-10s %8s %8s %10s %10s %10s %10s %10s  %s" % (
+    print("%-10s %8s %8s %10s %10s %10s %10s %7s %9s  %s" % (
         "client", "busy", "gaps", ">linger", ">l.client", "gap p50", "gap p99",
-        "resumed/s", "decisions (by the call that made them)"))
+        "queues", "resumed/s", "decisions, every queue (by the call that made them)"))
     out = {"events": len(rows), "span_s": span, "linger_ms": a.linger,
            "late_timer_resumes": late, "clients": {}}
     for c, f in sorted(per.items()):
         dec = ", ".join("%s %s %d" % (k[:-1], w, n) for k in ("suspends", "resumes")
                         for w, n in sorted(f[k].items()))
-        nres = sum(f["resumes"].values())
-        print("%-10s %8d %8d %10d %10d %10s %10s %10.1f  %s" % (
+        print("%-10s %8d %8d %10d %10d %10s %10s %7d %9.1f  %s" % (
             c, f["busy"], f["gaps"], f["gaps_over_linger"], f["gaps_over_linger_client"],
             ms(quantile(f["gap_server"], 0.5)), ms(quantile(f["gap_server"], 0.99)),
-            nres / span if span else 0, dec or "-"))
+            f["queues_decided"], f["episodes"]["resumes"] / span if span else 0,
+            dec or "-"))
         out["clients"][c] = {k: f[k] for k in ("busy", "gaps", "gaps_over_linger",
                                                "gaps_over_linger_client", "suspends",
-                                               "resumes")}
+                                               "resumes", "queues_decided", "episodes")}
         out["clients"][c]["gap_ms"] = {q: (None if quantile(f["gap_server"], p) is None
                                            else quantile(f["gap_server"], p) / 1e6)
                                        for q, p in (("p50", .5), ("p90", .9), ("p99", .99))}
@@ -188,8 +208,8 @@ def main():
         hit = [r for r in br if r[3] > 0]
         clean = [r[2] for r in br if r[3] == 0]
         lat_hit = [r[2] for r in hit]
-        print("%s: %d requests (request 0 left out), %d with another queue resumed "
-              "while it ran (%.1f resumes each on average); latency P50 / P99 ms: "
+        print("%s: %d requests (request 0 left out), %d with another process resumed "
+              "while it ran (%.1f times each on average); latency P50 / P99 ms: "
               "those %s / %s, the others %s / %s" % (
                   path, len(br), len(hit),
                   sum(r[3] for r in hit) / len(hit) if hit else 0,
