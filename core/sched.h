@@ -354,6 +354,12 @@ struct xq_stats {
 	int hw_active;        /* 0 while deactivated / interrupted (level 2/3) */
 };
 void xq_get_stats(const struct xq *q, struct xq_stats *st);
+/* Marks q's last launched command (XCMD_F_SYNC, then the backend's sync
+ * op) so its completion is reported: what a level-1 suspend does to learn
+ * when the queue drained, and what the interception library does to a
+ * queue whose host went quiet (sim's tenant key `quiet`). A no-op with
+ * nothing in flight, a tail marked already, or a backend without sync. */
+void xq_sync_tail(struct xq *q, hs_ns now);
 int xq_id(const struct xq *q);
 void *xq_user(const struct xq *q);
 int xq_level(const struct xq *q);

@@ -327,17 +327,21 @@ int sched_suspend(struct sched *s, int id, hs_ns now)
 	if (q->nfl == 0)
 		return HS_OK;
 	q->preempt_pending = 1;
-	if (q->level == 1 && !(q->fl_tail->flags & XCMD_F_SYNC) &&
-	    q->s->env.ops->sync) {
-		/* learn when the last in-flight command is done */
-		q->fl_tail->flags |= XCMD_F_SYNC;
-		q->s->env.ops->sync(q->s->env.be, q->hwq, q->fl_tail, now);
-	}
+	if (q->level == 1)
+		xq_sync_tail(q, now);
 	if (q->level >= 2 && q->hw == HW_ACTIVE) {
 		q->hw = HW_DEACTIVATING;
 		be_stop(q, now);  /* may call xq_deactivated() synchronously */
 	}
 	return HS_OK;
+}
+
+void xq_sync_tail(struct xq *q, hs_ns now)
+{
+	if (!q->fl_tail || (q->fl_tail->flags & XCMD_F_SYNC) || !q->s->env.ops->sync)
+		return;
+	q->fl_tail->flags |= XCMD_F_SYNC;
+	q->s->env.ops->sync(q->s->env.be, q->hwq, q->fl_tail, now);
 }
 
 int sched_resume(struct sched *s, int id, hs_ns now)

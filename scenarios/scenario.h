@@ -9,7 +9,8 @@
  *   [tenant NAME] trace, priority, arrival (periodic|poisson|closed|file),
  *              rate, arrival_file, slo, deadline, process (shared|own),
  *              weight, foreground (yes|no),
- *              host_timing (resample|recorded), wake_late (auto|0|DURATION)
+ *              host_timing (resample|recorded), wake_late (auto|0|DURATION),
+ *              quiet (DURATION)
  *   [verdict]  criteria (see struct criterion)
  * Trace paths are relative to the scenario file.
  */
@@ -68,6 +69,10 @@ struct tenant_spec {
 	enum host_launch host_launch; /* default: async */
 	enum wake_late wake_late;  /* default: none (0) */
 	hs_ns wake_late_ns;        /* WAKE_LATE_FIXED: the lateness */
+	hs_ns quiet_ns;            /* sim: a queue whose host has not launched
+	                            * for this long has its last launched
+	                            * command marked (libhipsched.so's
+	                            * HIPSCHED_QUIET_US), 0 = off (default) */
 	int line;                  /* where the section starts, for messages */
 };
 

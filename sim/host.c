@@ -379,6 +379,18 @@ void sim__host_launched(struct sim_cmd *c, hs_ns now)
 		t->host_ev = sim__at(t->sim, now, ev_host, t, 0);
 }
 
+/* The interception library's quiet tail (tenant key `quiet`): a host
+ * that has not launched for quiet_ns has the last launched command of
+ * each of its queues marked, so the core learns in the host's gap that
+ * the queue drained (and a policy may give the device away in it). */
+static void ev_quiet(struct sim_engine *e, void *obj, uint64_t arg, hs_ns now)
+{
+	struct sim_tenant *t = obj;
+	t->quiet_ev = 0;
+	for (int k = 0; k < t->nhwq; k++)
+		xq_sync_tail(t->hwq[k].q, now);
+}
+
 /* Submits what is due; waits (event) for the next due time or a sync. */
 static void host_step(struct sim_tenant *t, hs_ns now)
 {
@@ -390,6 +402,12 @@ static void host_step(struct sim_tenant *t, hs_ns now)
 			t->last_submit_ns + t->gap[t->ci + t->host_off];
 		if (due > now) {
 			t->host_ev = sim__at(s, due, ev_host, t, 0);
+			hs_ns q = t->last_submit_ns + t->spec->quiet_ns;
+			if (t->spec->quiet_ns > 0 && q < due && t->ci != t->cfirst) {
+				if (t->quiet_ev)
+					sim_event_cancel(s->eng, t->quiet_ev);
+				t->quiet_ev = sim__at(s, q > now ? q : now, ev_quiet, t, 0);
+			}
 			return;
 		}
 		t->last_submit_ns = now;

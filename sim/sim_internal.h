@@ -115,6 +115,7 @@ struct sim_tenant {
 	unsigned outstanding;      /* submitted, not done */
 	unsigned sync_wait;        /* host-blocking syncs not done */
 	sim_event_id host_ev;
+	sim_event_id quiet_ev;     /* spec->quiet_ns: marks the tails in a gap */
 	/* accounting */
 	int nbusy;                 /* its commands executing now */
 	hs_ns busy_since;

@@ -148,6 +148,7 @@ static const struct {
 	{ "err_dup_tenant.ini", 4, "duplicate tenant 'a' (first at line 1)" },
 	{ "err_bad_arrival.ini", 3, "unknown arrival 'bursty'" },
 	{ "err_host_launch.ini", 3, "bad host_launch 'sync' (async or blocking)" },
+	{ "err_quiet.ini", 3, "bad quiet '2 fortnights': unknown unit" },
 	{ "err_slo_needed.ini", 5, "needs an 'slo' in [tenant a]" },
 	{ "err_policy_param.ini", 4, "policy 'bp' has no parameter 'quantum'" },
 	{ "err_policy_param_value.ini", 3, "policy 'bp': slice: expected a positive number" },
@@ -184,6 +185,9 @@ START_TEST(test_tenant_threshold)
 	/* host_launch: async unless said (c says blocking) */
 	ck_assert_int_eq(sc->tenants[0].host_launch, HOST_LAUNCH_ASYNC);
 	ck_assert_int_eq(sc->tenants[2].host_launch, HOST_LAUNCH_BLOCKING);
+	/* quiet: off unless said (c: 100 us) */
+	ck_assert_int_eq(sc->tenants[0].quiet_ns, 0);
+	ck_assert_int_eq(sc->tenants[2].quiet_ns, 100000);
 	scenario_free(sc);
 }
 END_TEST

@@ -622,6 +622,43 @@ START_TEST(host_launch_blocking)
 }
 END_TEST
 
+/* Tenant key quiet (the interception library's quiet tail): hi's host
+ * launches k1, then waits 3000 ns before k2. Without it the core learns
+ * of k1's end only with k2 (no marker in between, batch 8), so hi stays
+ * busy and lo waits for hi's whole request; with quiet = 100 ns, k1 is
+ * marked at 100, reported done at 250 (end 200 + sync 50): hpf resumes lo
+ * in hi's gap, and k2 waits for lo's kernels (level 1: no preemption). */
+START_TEST(quiet_tail)
+{
+	static struct world w;
+	for (int quiet = 0; quiet < 2; quiet++) {
+		world_init(&w, 2);
+		w.sc.policy = "hpf";
+		w.sc.threshold = 16;
+		w.sc.batch = 8;
+		w.dev.sync_ns = 50;
+		w.ts[0].priority = 10;
+		w.ts[0].quiet_ns = quiet ? 100 : 0;
+		w.ts[1].quiet_ns = quiet ? 100 : 0;
+		kern(&w.tb[0], "k1", 0, 0, 200, 10);
+		kern(&w.tb[0], "k2", 0, 3000, 200, 10);
+		kern(&w.tb[1], "l1", 0, 10, 1000, 10);
+		kern(&w.tb[1], "l2", 0, 10, 2500, 10);
+		ck_assert_int_eq(world_run(&w), 0);
+		SPAN(&w, "k1", 0, 200);
+		if (quiet) {
+			SPAN(&w, "l1", 250, 1250);
+			SPAN(&w, "l2", 1250, 3750);
+			SPAN(&w, "k2", 3750, 3950);
+		} else {
+			SPAN(&w, "k2", 3000, 3200);
+			SPAN(&w, "l1", 3250, 4250);
+		}
+		run_result_release(&w.res);
+	}
+}
+END_TEST
+
 START_TEST(level1_cost)
 {
 	static struct world w;
@@ -1086,6 +1123,7 @@ Suite *sim_suite(void)
 	suite_add_tcase(s, tc);
 	tc = tcase_create("levels");
 	tcase_add_test(tc, host_launch_blocking);
+	tcase_add_test(tc, quiet_tail);
 	tcase_add_test(tc, level1_cost);
 	tcase_add_test(tc, level2_cost);
 	tcase_add_test(tc, level3_cost);
