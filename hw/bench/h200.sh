@@ -25,6 +25,7 @@
 # DUR (s per mode, default 30), POLICY_ARGS (extra pytorch_plan.py args),
 # DUAL_LINGER (hpf's linger in the dual test, ms, default 3: at 0.2, 18 %
 # of ResNet-18's requests saw ResNet-50 resumed in a host gap, h200.md 14),
+# SAME_LINGER (the same-process test's, default 0.2),
 # DUAL_POLICIES / THREE_POLICIES (default hpf; empty: only the variants),
 # DUAL_VARIANTS / THREE_VARIANTS / SAME_VARIANTS (pytorch_plan.py --variant
 # arguments),
@@ -58,7 +59,7 @@ case $s in
 dual)  plan 560 dual $ROUNDS_ARG --duration $DUR --policies=${DUAL_POLICIES-hpf} --param linger=${DUAL_LINGER:-3} \
 	${DUAL_VARIANTS:-} \
 	--out $R/dual | tee $R/dual.txt ;;
-same)  plan 560 same $ROUNDS_ARG --duration ${SAME_DUR:-20} --policies hpf --param linger=0.2 \
+same)  plan 560 same $ROUNDS_ARG --duration ${SAME_DUR:-20} --policies hpf --param linger=${SAME_LINGER:-0.2} \
 	${SAME_VARIANTS:-} --out $R/same | tee $R/same.txt ;;
 three) plan 560 three $ROUNDS_ARG --duration ${THREE_DUR:-20} --policies=${THREE_POLICIES-hpf} \
 	--param linger=${THREE_LINGER:-1} ${THREE_VARIANTS:-} \
