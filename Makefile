@@ -183,10 +183,10 @@ $(B)/wake_late: sim/bench/wake_late.c
 # PyTorch runs of hw/bench/pytorch_plan.py (its dual and three output
 # folders: DUAL_RUN, THREE_RUN, under H200_RUNS, one run of
 # hw/bench/h200.sh; by default the shipped runs of analysis/reports/h200.md
-# section 9); tables in FIDELITY_OUT/fidelity.{md,csv}
+# sections 14.3 (dual) and 9 (three)); tables in FIDELITY_OUT/fidelity.{md,csv}
 # (analysis/README.md, "Fidelity").
 ifeq ($(H200_RUNS),)
-DUAL_RUN     ?= analysis/reports/h200_runs/2026-12-02a/dual/hpf_hp1k/summary.json
+DUAL_RUN     ?= analysis/reports/h200_runs/2026-12-02h/dual_call2/hpf/summary.json
 THREE_RUN    ?= analysis/reports/h200_runs/2026-12-02c/three/hpf_eq/summary.json
 else
 DUAL_RUN     ?= $(H200_RUNS)/dual
