@@ -171,8 +171,19 @@ START_TEST(test_serve_events_py)
 			"hp,2,29900000,29900000,31100000,1200000\n");
 	snprintf(js, sizeof(js), "%s/hp.csv.json", dir);
 	test_write_file(js, "{\"t0_ns\": 0}\n");
-	snprintf(cmd, sizeof(cmd), "python3 hw/bench/serve_events.py %s --app %s --json %s/o.json",
-		 ev, app, dir);
+	/* lp's requests: 1 runs through its first suspension, 2 after the
+	 * second, 3 between the two */
+	char lpapp[256];
+	snprintf(lpapp, sizeof(lpapp), "%s/lp.csv", dir);
+	test_write_file(lpapp, "tenant,request,arrival_ns,start_ns,end_ns,latency_ns\n"
+			"lp,0,0,0,5000000,5000000\n"
+			"lp,1,19000000,19000000,21000000,2000000\n"
+			"lp,2,24000000,24000000,25000000,1000000\n"
+			"lp,3,22250000,22250000,22280000,30000\n");
+	snprintf(js, sizeof(js), "%s/lp.csv.json", dir);
+	test_write_file(js, "{\"t0_ns\": 0}\n");
+	snprintf(cmd, sizeof(cmd), "python3 hw/bench/serve_events.py %s --app %s --app %s "
+		 "--json %s/o.json", ev, app, lpapp, dir);
 	ck_assert_int_eq(test_run(cmd, out, sizeof(out)), 0);
 	ck_assert_msg(strstr(out, "\nhp                4        3          2          1 ") &&
 		      strstr(out, "\nlp                1        0          0          0 ") &&
@@ -180,7 +191,12 @@ START_TEST(test_serve_events_py)
 		      strstr(out, "on its way: 1\n") &&
 		      strstr(out, "hp.csv: 2 requests (request 0 left out), 1 with another process "
 			     "resumed while it ran (1.0 times each on average); latency P50 / "
-			     "P99 ms: those 3.200 / 3.200, the others 1.200 / 1.200"), "%s", out);
+			     "P99 ms: those 3.200 / 3.200, the others 1.200 / 1.200") &&
+		      strstr(out, "lp.csv: 3 requests (request 0 left out), 0 with another "
+			     "process resumed") &&
+		      strstr(out, "lp.csv: lp suspended 2 times, 16.1 % of the events' span; 1 of "
+			     "its 3 requests ran through a suspension; latency P50 / P90 ms: those "
+			     "2.000 / 2.000, the others 0.515 / 0.903"), "%s", out);
 	snprintf(js, sizeof(js), "%s/o.json", dir);
 	json_t *j = json_load_file(js, 0, NULL);
 	ck_assert_ptr_nonnull(j);

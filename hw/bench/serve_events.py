@@ -17,7 +17,9 @@ already sent (the client was busy again before the server read it).
 With --app (an application's CSV of pytorch_app.py: request, start_ns,
 end_ns relative to t0_ns of APP.csv.json beside it), each of its requests
 is matched with the decisions made while it ran: how many requests saw
-another queue resumed mid-way, and their latency against the others.
+another process resumed mid-way, and their latency against the others;
+for an application that was itself suspended, how long and how its
+requests that ran through a suspension compare with those that did not.
 """
 import argparse
 import bisect
@@ -156,14 +158,49 @@ def read_app(path):
 def by_request(reqs, decisions, skip_first=True):
     """For each request: resume episodes (of other clients) made while it
     ran."""
-    res = sorted(t for t, c, ev, _ in decisions if ev == "resume")
+    by = {}
     out = []
     for tenant, i, s, e in reqs:
         if skip_first and i == 0:
             continue
+        if tenant not in by:     # the tenant is its client's name
+            by[tenant] = sorted(t for t, c, ev, _ in decisions
+                                if ev == "resume" and c != tenant)
+        res = by[tenant]
         k = bisect.bisect_left(res, s)
         n = bisect.bisect_right(res, e) - k
         out.append((tenant, i, (e - s), n))
+    return out
+
+
+def suspended_spans(decisions, client):
+    """client's suspensions [(suspend t, resume t)] from the episodes (one
+    still open at the end lasts for ever)."""
+    out, since = [], None
+    for t, c, ev, _ in decisions:
+        if c != client:
+            continue
+        if ev == "suspend" and since is None:
+            since = t
+        elif ev == "resume" and since is not None:
+            out.append((since, t))
+            since = None
+    if since is not None:
+        out.append((since, float("inf")))
+    return out
+
+
+def own_overlap(reqs, spans, skip_first=True):
+    """For each request: whether its own process was suspended at some
+    point while it ran (spans from suspended_spans, sorted)."""
+    starts = [a for a, _ in spans]
+    out = []
+    for tenant, i, s, e in reqs:
+        if skip_first and i == 0:
+            continue
+        k = bisect.bisect_left(starts, e)      # spans starting before e
+        hit = k > 0 and spans[k - 1][1] > s
+        out.append((tenant, i, e - s, hit))
     return out
 
 
@@ -219,6 +256,29 @@ def main():
             "requests": len(br), "with_resume": len(hit),
             "p50_ms_with": None if not hit else quantile(lat_hit, .5) / 1e6,
             "p50_ms_without": None if not clean else quantile(clean, .5) / 1e6}
+        # the application's own suspensions: its requests that ran
+        # through one against those that did not
+        reqs = read_app(path)
+        for tenant in sorted({r[0] for r in reqs}):
+            sp = suspended_spans(decisions, tenant)
+            if not sp:
+                continue
+            ov = own_overlap([r for r in reqs if r[0] == tenant], sp)
+            inn = [r[2] for r in ov if r[3]]
+            free = [r[2] for r in ov if not r[3]]
+            lo, hi = rows[0]["t_ns"], rows[-1]["t_ns"]
+            frac = sum(min(b, hi) - max(a, lo) for a, b in sp if b > lo and a < hi) / (hi - lo)
+            print("%s: %s suspended %d times, %.1f %% of the events' span; %d of its %d "
+                  "requests ran through a suspension; latency P50 / P90 ms: those %s / %s, "
+                  "the others %s / %s" % (
+                      path, tenant, len(sp), 100 * frac, len(inn), len(ov),
+                      ms(quantile(inn, .5)), ms(quantile(inn, .9)),
+                      ms(quantile(free, .5)), ms(quantile(free, .9))))
+            out["apps"][path].setdefault("own", {})[tenant] = {
+                "suspensions": len(sp), "suspended_fraction": frac,
+                "requests_through": len(inn), "requests_clear": len(free),
+                "p50_ms_through": None if not inn else quantile(inn, .5) / 1e6,
+                "p50_ms_clear": None if not free else quantile(free, .5) / 1e6}
     if a.json:
         with open(a.json + ".tmp", "w") as f:
             json.dump(out, f, indent=1)
