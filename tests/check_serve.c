@@ -785,6 +785,84 @@ static void raw_send(int fd, int op, int32_t qid, uint32_t pending)
 	ck_assert_int_eq(hs_msg_send(fd, &m), 0);
 }
 
+/* Stalls the server's loop once, in the decision on client "c". */
+struct stall {
+	volatile int armed;
+	useconds_t us;
+};
+
+static void stall_decided(void *ctx, const struct hs_decision *d)
+{
+	struct stall *st = ctx;
+	if (st->armed && strcmp(d->client, "c") == 0) {
+		st->armed = 0;
+		usleep(st->us);
+	}
+}
+
+/* A due timer fires after what was sent before it: hi goes idle (linger
+ * 20 ms); c joins, and the server stalls 30 ms in its decision on c (c is
+ * suspended: hi still counts as busy), past the linger's end; hi's LOAD
+ * (busy again) is sent meanwhile. The server must read it before the
+ * timer: lo is never resumed (it was, then suspended again, when the
+ * timer went first). */
+START_TEST(test_serve_timer_after_input)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *ev = open_memstream(&buf, &len);
+	ck_assert_ptr_nonnull(ev);
+	fputs(HS_EVENTS_HEADER, ev);
+	struct hs_param lg = { "linger", "20" };
+	static struct stall st;
+	struct srv v;
+	srv_start_opts(&v, (struct hs_server_opts){ .policy = "hpf", .params = &lg,
+						   .nparams = 1, .events = ev,
+						   .decided = stall_decided,
+						   .decided_ctx = &st });
+	int hi = raw_client("hi", 10), lo = raw_client("lo", 1), c = raw_client("c", 5);
+	raw_send(hi, HS_OP_JOIN, 0, 0);
+	raw_send(lo, HS_OP_JOIN, 0, 0);
+	raw_send(lo, HS_OP_LOAD, 0, 1);
+	usleep(5000);
+	raw_send(hi, HS_OP_LOAD, 0, 1);     /* lo suspended */
+	usleep(5000);
+	raw_send(hi, HS_OP_LOAD, 0, 0);     /* idle: the linger ends 20 ms on */
+	usleep(5000);
+	st.us = 30000;
+	st.armed = 1;
+	raw_send(c, HS_OP_JOIN, 0, 0);      /* the stall, until ~35 ms after idle */
+	usleep(20000);
+	raw_send(hi, HS_OP_LOAD, 0, 1);     /* ~25 ms after idle: busy again */
+	usleep(40000);
+	ck_assert_int_eq(st.armed, 0);
+	close(hi);
+	close(lo);
+	close(c);
+	srv_stop(&v);
+	ck_assert_int_eq(fclose(ev), 0);
+	int lo_resumed = 0, lo_suspended = 0, hi_ready = 0;
+	char *save, *line = strtok_r(buf, "\n", &save);
+	struct ev_row r;
+	while ((line = strtok_r(NULL, "\n", &save))) {
+		ck_assert_msg(ev_parse(line, &r) == 0, "bad row '%s'", line);
+		if (!strcmp(r.client, "hi") && !strcmp(r.event, "ready"))
+			hi_ready++;
+		if (!strcmp(r.client, "lo") && !strcmp(r.event, "suspend"))
+			lo_suspended++;
+		/* the clients' close at the end resumes nobody that matters:
+		 * count only what came before hi's second ready was read */
+		if (!strcmp(r.client, "lo") && !strcmp(r.event, "resume") && hi_ready < 2)
+			lo_resumed++;
+	}
+	ck_assert_int_eq(hi_ready, 2);
+	ck_assert_int_eq(lo_suspended, 1);
+	ck_assert_msg(lo_resumed == 0, "lo resumed %d times before hi's LOAD was read",
+		      lo_resumed);
+	free(buf);
+}
+END_TEST
+
 /* A client's socket takes some 200 messages (the sender's buffer,
  * net.core.wmem_default): a client that does not read while its many queues are suspended and
  * resumed again and again is not dropped; what its socket did not take
@@ -1386,6 +1464,7 @@ Suite *serve_suite(void)
 	tcase_add_test(t, test_serve_hpf_status_ctl);
 	tcase_add_test(t, test_serve_socket_file);
 	tcase_add_test(t, test_serve_events);
+	tcase_add_test(t, test_serve_timer_after_input);
 	tcase_add_test(t, test_serve_refusals);
 	tcase_add_test(t, test_client_refused);
 	tcase_add_test(t, test_serve_flood);

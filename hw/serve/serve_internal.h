@@ -72,6 +72,8 @@ struct hs_server {
 	int had_conn;
 	uint32_t next_id;
 	hs_ns timer;              /* < 0: none */
+	int timer_polled;         /* the due timer waited for one look at the
+	                           * sockets (what was sent before it is due) */
 	hs_ns cause;              /* sent_ns of the LOAD being handled */
 	hs_ns t_start;
 	uint64_t loads, suspends, resumes, timers, refused;

@@ -55,6 +55,7 @@ static void env_timer_set(void *ctx, hs_ns when)
 {
 	struct hs_server *s = ctx;
 	s->timer = when;
+	s->timer_polled = 0;
 }
 
 static void env_cmd_done(void *ctx, struct xcmd *cmd, hs_ns now)
@@ -515,13 +516,21 @@ int hs_server_run(struct hs_server *s, int until_idle)
 		if (until_idle && s->had_conn && !s->nc)
 			return HS_OK;
 		hs_ns now = hs_now();
-		if (s->timer >= 0 && now >= s->timer) {
+		/* a due timer fires after one look at the sockets: a LOAD sent
+		 * before it was due (read late: the loop was busy) is handled
+		 * first, or the policy would act on a state already gone (a
+		 * linger ended although its queue was busy again) */
+		int due = s->timer >= 0 && now >= s->timer;
+		if (due && s->timer_polled) {
 			s->timer = -1;
+			s->timer_polled = 0;
 			s->timers++;
 			serve__event(s, "timer", NULL, -1, -1, -1, -1);
 			sched_on_timer(s->s, now);
 			continue;
 		}
+		if (due)
+			s->timer_polled = 1;
 		hs_ns until = s->timer >= 0 ? s->timer : INT64_MAX;
 		int expired = 0;
 		for (size_t i = 0; i < s->nc; i++) {
@@ -549,7 +558,7 @@ int hs_server_run(struct hs_server *s, int until_idle)
 							 .events = POLLIN |
 							 (s->c[i]->nout ? POLLOUT : 0) };
 		struct timespec ts, *tsp = NULL;
-		if (s->o.spin) {
+		if (s->o.spin || due) {
 			ts.tv_sec = ts.tv_nsec = 0;
 			tsp = &ts;
 		} else if (until != INT64_MAX) {
