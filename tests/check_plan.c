@@ -183,7 +183,7 @@ START_TEST(test_serve_events_py)
 	snprintf(js, sizeof(js), "%s/lp.csv.json", dir);
 	test_write_file(js, "{\"t0_ns\": 0}\n");
 	snprintf(cmd, sizeof(cmd), "python3 hw/bench/serve_events.py %s --app %s --app %s "
-		 "--json %s/o.json", ev, app, lpapp, dir);
+		 "--json %s/o.json --perfetto %s/w.json", ev, app, lpapp, dir, dir);
 	ck_assert_int_eq(test_run(cmd, out, sizeof(out)), 0);
 	ck_assert_msg(strstr(out, "\nhp                4        3          2          1 ") &&
 		      strstr(out, "\nlp                1        0          0          0 ") &&
@@ -205,6 +205,32 @@ START_TEST(test_serve_events_py)
 	ck_assert_double_eq_tol(json_real_value(json_object_get(json_object_get(hp, "gap_ms"),
 								"p50")), 0.3, 1e-9);
 	ck_assert_int_eq(json_integer_value(json_object_get(j, "late_timer_resumes")), 1);
+	json_decref(j);
+	/* the Perfetto trace: lp's two suspensions, hp's four busy periods,
+	 * both timers, every request; no event before the trace's start */
+	snprintf(js, sizeof(js), "%s/w.json", dir);
+	j = json_load_file(js, 0, NULL);
+	ck_assert_ptr_nonnull(j);
+	json_t *te = json_object_get(j, "traceEvents");
+	int nsus = 0, nbusy_hp = 0, ntimer = 0, nreq = 0;
+	for (size_t i = 0; i < json_array_size(te); i++) {
+		json_t *e = json_array_get(te, i);
+		const char *ph = json_string_value(json_object_get(e, "ph"));
+		const char *nm = json_string_value(json_object_get(e, "name"));
+		ck_assert(ph && nm && json_is_integer(json_object_get(e, "pid")) &&
+			  json_is_integer(json_object_get(e, "tid")));
+		if (ph[0] == 'M')
+			continue;
+		ck_assert(json_number_value(json_object_get(e, "ts")) >= 0);
+		nsus += !strcmp(nm, "suspended");
+		nbusy_hp += !strcmp(nm, "busy") && json_integer_value(json_object_get(e, "pid")) == 1;
+		ntimer += !strcmp(nm, "timer");
+		nreq += !strncmp(nm, "request ", 8);
+	}
+	ck_assert_int_eq(nsus, 2);
+	ck_assert_int_eq(nbusy_hp, 4);
+	ck_assert_int_eq(ntimer, 2);
+	ck_assert_int_eq(nreq, 7);
 	json_decref(j);
 	/* a linger of 0.5 ms: one gap over it */
 	snprintf(cmd, sizeof(cmd), "python3 hw/bench/serve_events.py %s --linger 0.5", ev);

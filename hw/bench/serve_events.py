@@ -204,6 +204,58 @@ def own_overlap(reqs, spans, skip_first=True):
     return out
 
 
+def perfetto(path, rows, decisions, apps):
+    """A Chrome / Perfetto trace of the window: a process per client with
+    a track of its suspensions, one per queue of its busy periods (as the
+    server saw them) and one of its requests (--app files), the policy's
+    timers as instants. Times in us from the first event or request."""
+    t0 = min([rows[0]["t_ns"]] + [r[2] for reqs in apps for r in reqs])
+    us = lambda t: (t - t0) / 1e3
+    clients = sorted({d["client"] for d in rows if d["client"]} |
+                     {r[0] for reqs in apps for r in reqs})
+    pid = {c: i + 1 for i, c in enumerate(clients)}
+    ev = [{"ph": "M", "name": "process_name", "pid": 0, "tid": 0,
+           "args": {"name": "server"}}]
+    for c, n in pid.items():
+        ev.append({"ph": "M", "name": "process_name", "pid": n, "tid": 0,
+                   "args": {"name": c}})
+        ev.append({"ph": "M", "name": "thread_name", "pid": n, "tid": 1,
+                   "args": {"name": "suspended"}})
+        ev.append({"ph": "M", "name": "thread_name", "pid": n, "tid": 2,
+                   "args": {"name": "requests"}})
+        for a, b in suspended_spans(decisions, c):
+            b = min(b, rows[-1]["t_ns"])
+            ev.append({"ph": "X", "name": "suspended", "pid": n, "tid": 1,
+                       "ts": us(a), "dur": (b - a) / 1e3})
+    since, named = {}, set()
+    for d in rows:
+        if d["event"] == "timer":
+            ev.append({"ph": "i", "name": "timer", "pid": 0, "tid": 0, "s": "p",
+                       "ts": us(d["t_ns"])})
+            continue
+        if d["event"] not in ("ready", "idle"):
+            continue
+        key = (d["client"], d["queue"])
+        tid = 10 + d["queue"]
+        if key not in named:
+            named.add(key)
+            ev.append({"ph": "M", "name": "thread_name", "pid": pid[d["client"]],
+                       "tid": tid, "args": {"name": "queue %d busy" % d["queue"]}})
+        if d["event"] == "ready":
+            since[key] = d["t_ns"]
+        elif key in since:
+            a = since.pop(key)
+            ev.append({"ph": "X", "name": "busy", "pid": pid[d["client"]], "tid": tid,
+                       "ts": us(a), "dur": (d["t_ns"] - a) / 1e3})
+    for reqs in apps:
+        for tenant, i, s, e in reqs:
+            ev.append({"ph": "X", "name": "request %d" % i, "pid": pid[tenant],
+                       "tid": 2, "ts": us(s), "dur": (e - s) / 1e3})
+    with open(path + ".tmp", "w") as f:
+        json.dump({"displayTimeUnit": "ns", "traceEvents": ev}, f)
+    os.replace(path + ".tmp", path)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -213,6 +265,9 @@ def main():
     ap.add_argument("--app", action="append", default=[],
                     help="an application's CSV (pytorch_app.py) whose requests to match")
     ap.add_argument("--json", help="also write the figures as JSON here")
+    ap.add_argument("--perfetto", metavar="TRACE.json",
+                    help="also write the window as a Chrome / Perfetto trace: per client "
+                    "its suspensions, each queue's busy periods, its requests (--app)")
     a = ap.parse_args()
     rows = read_events(a.events)
     if not rows:
@@ -279,6 +334,8 @@ def main():
                 "requests_through": len(inn), "requests_clear": len(free),
                 "p50_ms_through": None if not inn else quantile(inn, .5) / 1e6,
                 "p50_ms_clear": None if not free else quantile(free, .5) / 1e6}
+    if a.perfetto:
+        perfetto(a.perfetto, rows, decisions, [read_app(p) for p in a.app])
     if a.json:
         with open(a.json + ".tmp", "w") as f:
             json.dump(out, f, indent=1)
