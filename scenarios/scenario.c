@@ -354,16 +354,17 @@ static void key_tenant(struct parser *p, int ti, const char *k, const char *v)
 			t->wake_late = t->wake_late_ns > 0 ? WAKE_LATE_FIXED :
 				WAKE_LATE_NONE;
 		}
-	} else if (strcmp(k, "quiet") == 0) {
-		set_duration(p, k, v, &t->quiet_ns);
-		if (t->quiet_ns > SCENARIO_DURATION_MAX_NS)
-			perr(p, p->line, "quiet %s is longer than %.0f s", v,
+	} else if (strcmp(k, "quiet") == 0 || strcmp(k, "lead") == 0) {
+		hs_ns *dst = k[0] == 'q' ? &t->quiet_ns : &t->lead_ns;
+		set_duration(p, k, v, dst);
+		if (*dst > SCENARIO_DURATION_MAX_NS)
+			perr(p, p->line, "%s %s is longer than %.0f s", k, v,
 			     SCENARIO_DURATION_MAX_NS / 1e9);
 	} else {
 		perr(p, p->line, "unknown key '%s' in [tenant %s] (known: trace, "
 		     "priority, arrival, rate, arrival_file, slo, deadline, process, "
 		     "weight, foreground, threshold, batch, host_timing, host_launch, "
-		     "wake_late, quiet)",
+		     "wake_late, quiet, lead)",
 		     k, t->name);
 	}
 }

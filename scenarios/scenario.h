@@ -10,7 +10,7 @@
  *              rate, arrival_file, slo, deadline, process (shared|own),
  *              weight, foreground (yes|no),
  *              host_timing (resample|recorded), wake_late (auto|0|DURATION),
- *              quiet (DURATION)
+ *              quiet (DURATION), lead (DURATION)
  *   [verdict]  criteria (see struct criterion)
  * Trace paths are relative to the scenario file.
  */
@@ -69,6 +69,9 @@ struct tenant_spec {
 	enum host_launch host_launch; /* default: async */
 	enum wake_late wake_late;  /* default: none (0) */
 	hs_ns wake_late_ns;        /* WAKE_LATE_FIXED: the lateness */
+	hs_ns lead_ns;             /* host time from a request's start to its
+	                            * first command, for a trace without a
+	                            * start marker (default 0) */
 	hs_ns quiet_ns;            /* sim: a queue whose host has not launched
 	                            * for this long has its last launched
 	                            * command marked (libhipsched.so's
@@ -270,7 +273,10 @@ size_t workload_host_request(struct workload *w, uint64_t k);
 struct req_record {
 	int64_t request;           /* per-tenant request number from 0 */
 	hs_ns arrival_ns;          /* when the request arrived */
-	hs_ns start_ns;            /* when its first command was submitted */
+	hs_ns start_ns;            /* when it started on the host: its first
+	                            * command (or start marker) was submitted,
+	                            * or, with a tenant's lead, that long
+	                            * before its first command */
 	hs_ns end_ns;              /* when its last command completed; < 0:
 	                            * it had not completed when the run ended */
 	int64_t trace_req;         /* the trace request it replayed

@@ -68,7 +68,7 @@ static uint64_t fnv1a(const char *s)
 }
 
 /* ---- host timing: gaps and think times (the one definition, scenario.h) */
-static int host_tables(struct workload *w, const struct trace *tr)
+static int host_tables(struct workload *w, const struct trace *tr, hs_ns lead)
 {
 	w->gap_ns = calloc(tr->nrecs ? tr->nrecs : 1, sizeof(*w->gap_ns));
 	w->think_ns = calloc(tr->nreqs, sizeof(*w->think_ns));
@@ -81,7 +81,11 @@ static int host_tables(struct workload *w, const struct trace *tr)
 		hs_ns end = -1;
 		for (size_t i = r->first; i < r->first + r->count; i++) {
 			const struct trace_rec *b = &tr->recs[i];
-			if (i > r->first) {
+			if (i == r->first && b->kind != TRACE_MARKER) {
+				/* the tenant's lead: host work before the first
+				 * command a trace without a start marker lacks */
+				w->gap_ns[i] = lead;
+			} else if (i > r->first) {
 				const struct trace_rec *a = b - 1;
 				int64_t from = a->submit_ns;
 				if (a->kind == TRACE_SYNC && a->end_ns > from)
@@ -94,7 +98,10 @@ static int host_tables(struct workload *w, const struct trace *tr)
 				end = b->submit_ns;
 		}
 		if (q && r->count && prev_end >= 0) {
-			int64_t f = tr->recs[r->first].submit_ns;
+			/* without a marker the recorded think time holds the
+			 * lead, replayed now as the first command's gap */
+			int64_t f = tr->recs[r->first].submit_ns -
+				    (int64_t)w->gap_ns[r->first];
 			w->think_ns[q] = f > prev_end ? f - prev_end : 0;
 			sum += (double)w->think_ns[q];
 		}
@@ -227,7 +234,7 @@ int workload_create(const struct scenario *sc, size_t tenant, uint64_t seed,
 			gsl_rng_set(w->host, (unsigned long)splitmix64(
 				splitmix64(seed ^ fnv1a(sp->name)) ^ STREAM_HOST));
 	}
-	if ((rc = host_tables(w, tr)))
+	if ((rc = host_tables(w, tr, sp->lead_ns)))
 		goto fail_msg;
 	rc = HS_ENOMEM;
 	if (sp->wake_late != WAKE_LATE_NONE && w->kind != ARRIVAL_CLOSED && env &&

@@ -398,8 +398,8 @@ static void host_step(struct sim_tenant *t, hs_ns now)
 	while (t->ci < t->cend) {
 		if (host_waits(t))
 			return;            /* cmd_done / the launch wakes us */
-		hs_ns due = t->ci == t->cfirst ? t->start_ns :
-			t->last_submit_ns + t->gap[t->ci + t->host_off];
+		hs_ns due = (t->ci == t->cfirst ? t->start_ns : t->last_submit_ns) +
+			t->gap[t->ci + t->host_off];
 		if (due > now) {
 			t->host_ev = sim__at(s, due, ev_host, t, 0);
 			hs_ns q = t->last_submit_ns + t->spec->quiet_ns;

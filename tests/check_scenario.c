@@ -188,6 +188,8 @@ START_TEST(test_tenant_threshold)
 	/* quiet: off unless said (c: 100 us) */
 	ck_assert_int_eq(sc->tenants[0].quiet_ns, 0);
 	ck_assert_int_eq(sc->tenants[2].quiet_ns, 100000);
+	ck_assert_int_eq(sc->tenants[0].lead_ns, 0);
+	ck_assert_int_eq(sc->tenants[2].lead_ns, 250000);
 	scenario_free(sc);
 }
 END_TEST

@@ -150,6 +150,65 @@ START_TEST(test_sim_hw_same_closed_loop)
 }
 END_TEST
 
+/* lead = 50us: every request's first command 50 us after its start
+ * (workload_gap of a request's first record, the rule both backends
+ * replay: the simulator's latency + 50 us exactly at this light load; the
+ * hw replay's latencies on this machine move by more than that from run
+ * to run, so only its arrivals are compared); a closed loop's recorded
+ * think time gives the lead back (the trace has no start marker: its
+ * think time held it). */
+START_TEST(test_lead)
+{
+	test_mkdtemp(dir, sizeof(dir), "check_workload");
+	struct run_result r[2][2];
+	for (int lead = 0; lead < 2; lead++) {
+		struct scenario *sc = load(lead ? "[tenant x]\ntrace = t.csv\npriority = 1\n"
+					   "arrival = periodic\nrate = 40\nlead = 50us\n"
+					   : "[tenant x]\ntrace = t.csv\npriority = 1\n"
+					   "arrival = periodic\nrate = 40\n");
+		for (int hw = 0; hw < 2; hw++)
+			run(sc, hw, 3, &r[lead][hw]);
+		scenario_free(sc);
+	}
+	for (int hw = 0; hw < 2; hw++) {
+		const struct tenant_result *a = &r[0][hw].t[0], *b = &r[1][hw].t[0];
+		same_arrivals(a, b);
+		for (size_t i = 0; i < a->nreq && !hw; i++) {
+			ck_assert(a->req[i].end_ns >= 0 && b->req[i].end_ns >= 0);
+			ck_assert_int_eq((b->req[i].end_ns - b->req[i].arrival_ns) -
+					 (a->req[i].end_ns - a->req[i].arrival_ns), 50000);
+		}
+		run_result_release(&r[0][hw]);
+		run_result_release(&r[1][hw]);
+	}
+	struct scenario *sc = load("[tenant x]\ntrace = t.csv\npriority = 1\narrival = closed\n"
+				   "lead = 50us\n");
+	struct trace_err te;
+	struct trace *tr = trace_load(sc->tenants[0].trace_path, &te);
+	ck_assert_msg(tr != NULL, "%s", te.msg);
+	char err[256];
+	struct workload *w;
+	ck_assert_int_eq(workload_create(sc, 0, 3, tr, NULL, &w, err, sizeof(err)), 0);
+	for (size_t q = 0; q < 3; q++)
+		ck_assert_int_eq(workload_gap(w, tr->reqs[q].first), 50000);
+	/* think times 299 / 99 us before requests 1 / 2, less the lead */
+	struct run_result cr;
+	run(sc, 0, 3, &cr);
+	const struct tenant_result *t = &cr.t[0];
+	static const hs_ns think[3] = { 149000, 249000, 49000 };
+	ck_assert_uint_gt(t->nreq, 10);
+	for (size_t i = 1; i < t->nreq; i++)
+		if (t->req[i - 1].end_ns >= 0)
+			ck_assert_int_eq(t->req[i].arrival_ns, t->req[i - 1].end_ns +
+					 think[workload_host_request(w, i)]);
+	run_result_release(&cr);
+	workload_free(w);
+	trace_free(tr);
+	scenario_free(sc);
+	test_rmtree(dir);
+}
+END_TEST
+
 /* A tenant added in front (it takes index 0) shifts nobody's arrivals. */
 START_TEST(test_add_tenant_keeps_arrivals)
 {
@@ -530,6 +589,7 @@ Suite *workload_suite(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_loop_test(tc, test_sim_hw_same_open_loop, 0, 3);
 	tcase_add_test(tc, test_sim_hw_same_closed_loop);
+	tcase_add_test(tc, test_lead);
 	tcase_add_test(tc, test_add_tenant_keeps_arrivals);
 	tcase_add_test(tc, test_file_must_not_decrease);
 	tcase_add_test(tc, test_plan_direct);
