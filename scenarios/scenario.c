@@ -318,10 +318,12 @@ static void key_tenant(struct parser *p, int ti, const char *k, const char *v)
 		p->line_afile[ti] = p->line;
 		if (t->arrival_file)
 			check_input(p, "arrival file", t->arrival_file);
-	} else if (strcmp(k, "slo") == 0 || strcmp(k, "deadline") == 0) {
-		hs_ns *dst = k[0] == 's' ? &t->slo_ns : &t->deadline_ns;
+	} else if (strcmp(k, "slo") == 0 || strcmp(k, "deadline") == 0 ||
+		   strcmp(k, "quiet") == 0 || strcmp(k, "lead") == 0) {
+		hs_ns *dst = k[0] == 's' ? &t->slo_ns : k[0] == 'd' ? &t->deadline_ns :
+			k[0] == 'q' ? &t->quiet_ns : &t->lead_ns;
 		set_duration(p, k, v, dst);
-		/* added to arrival times: bounded so the sum cannot overflow */
+		/* added to times of the run: bounded so a sum cannot overflow */
 		if (*dst > SCENARIO_DURATION_MAX_NS)
 			perr(p, p->line, "%s %s is longer than %.0f s", k, v,
 			     SCENARIO_DURATION_MAX_NS / 1e9);
@@ -354,12 +356,6 @@ static void key_tenant(struct parser *p, int ti, const char *k, const char *v)
 			t->wake_late = t->wake_late_ns > 0 ? WAKE_LATE_FIXED :
 				WAKE_LATE_NONE;
 		}
-	} else if (strcmp(k, "quiet") == 0 || strcmp(k, "lead") == 0) {
-		hs_ns *dst = k[0] == 'q' ? &t->quiet_ns : &t->lead_ns;
-		set_duration(p, k, v, dst);
-		if (*dst > SCENARIO_DURATION_MAX_NS)
-			perr(p, p->line, "%s %s is longer than %.0f s", k, v,
-			     SCENARIO_DURATION_MAX_NS / 1e9);
 	} else {
 		perr(p, p->line, "unknown key '%s' in [tenant %s] (known: trace, "
 		     "priority, arrival, rate, arrival_file, slo, deadline, process, "

@@ -485,16 +485,25 @@ static int ev_parse(char *line, struct ev_row *r)
 	return 0;
 }
 
+/* An in-memory --events file, its header written. */
+static FILE *events_memstream(char **buf, size_t *len)
+{
+	*buf = NULL;
+	*len = 0;
+	FILE *ev = open_memstream(buf, len);
+	ck_assert_ptr_nonnull(ev);
+	fputs(HS_EVENTS_HEADER, ev);
+	return ev;
+}
+
 /* --events: lo runs, hi goes ready (lo suspended by that call), hi goes
  * idle, the linger timer fires and resumes lo; rows in time order, each
  * decision with the call that made it. */
 START_TEST(test_serve_events)
 {
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *ev = open_memstream(&buf, &len);
-	ck_assert_ptr_nonnull(ev);
-	fputs(HS_EVENTS_HEADER, ev);
+	char *buf;
+	size_t len;
+	FILE *ev = events_memstream(&buf, &len);
 	struct hs_param lg = { "linger", "20" };
 	struct srv v;
 	srv_start_opts(&v, (struct hs_server_opts){ .policy = "hpf", .params = &lg,
@@ -808,11 +817,9 @@ static void stall_decided(void *ctx, const struct hs_decision *d)
  * timer went first). */
 START_TEST(test_serve_timer_after_input)
 {
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *ev = open_memstream(&buf, &len);
-	ck_assert_ptr_nonnull(ev);
-	fputs(HS_EVENTS_HEADER, ev);
+	char *buf;
+	size_t len;
+	FILE *ev = events_memstream(&buf, &len);
 	struct hs_param lg = { "linger", "20" };
 	static struct stall st;
 	struct srv v;

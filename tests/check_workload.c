@@ -117,21 +117,24 @@ END_TEST
  * end of the previous request -> its first launch: 299 us before request
  * 1, 99 us before request 2, their mean for request 0), in both backends;
  * the request order is the same. */
-START_TEST(test_sim_hw_same_closed_loop)
+/* A closed loop of tenant_ini on backends 0 (sim) .. nb - 1 (hw): arrival
+ * 0 at 0, each next one at the previous completion plus think[the host
+ * request drawn]; each request's first record waits lead_ns. */
+static void closed_loop(const char *tenant_ini, const hs_ns think[3], hs_ns lead_ns, int nb)
 {
-	static const hs_ns think[3] = { 199000, 299000, 99000 };
-	test_mkdtemp(dir, sizeof(dir), "check_workload");
-	struct scenario *sc = load("[tenant x]\ntrace = t.csv\npriority = 1\narrival = closed\n");
+	struct scenario *sc = load(tenant_ini);
 	struct trace_err te;
 	struct trace *tr = trace_load(sc->tenants[0].trace_path, &te);
 	ck_assert_msg(tr != NULL, "%s", te.msg);
 	char err[256];
 	struct workload *w;
 	ck_assert_int_eq(workload_create(sc, 0, 3, tr, NULL, &w, err, sizeof(err)), 0);
-	struct run_result r[2];
-	for (int hw = 0; hw < 2; hw++) {
-		run(sc, hw, 3, &r[hw]);
-		const struct tenant_result *t = &r[hw].t[0];
+	for (size_t q = 0; q < tr->nreqs; q++)
+		ck_assert_int_eq(workload_gap(w, tr->reqs[q].first), lead_ns);
+	for (int hw = 0; hw < nb; hw++) {
+		struct run_result r;
+		run(sc, hw, 3, &r);
+		const struct tenant_result *t = &r.t[0];
 		ck_assert_uint_gt(t->nreq, 10);
 		ck_assert_int_eq(t->req[0].arrival_ns, 0);
 		for (size_t i = 0; i < t->nreq; i++) {
@@ -140,12 +143,18 @@ START_TEST(test_sim_hw_same_closed_loop)
 				ck_assert_int_eq(t->req[i].arrival_ns, t->req[i - 1].end_ns +
 						 think[workload_host_request(w, i)]);
 		}
+		run_result_release(&r);
 	}
 	workload_free(w);
 	trace_free(tr);
-	run_result_release(&r[0]);
-	run_result_release(&r[1]);
 	scenario_free(sc);
+}
+
+START_TEST(test_sim_hw_same_closed_loop)
+{
+	static const hs_ns think[3] = { 199000, 299000, 99000 };
+	test_mkdtemp(dir, sizeof(dir), "check_workload");
+	closed_loop("[tenant x]\ntrace = t.csv\npriority = 1\narrival = closed\n", think, 0, 2);
 	test_rmtree(dir);
 }
 END_TEST
@@ -181,30 +190,10 @@ START_TEST(test_lead)
 		run_result_release(&r[0][hw]);
 		run_result_release(&r[1][hw]);
 	}
-	struct scenario *sc = load("[tenant x]\ntrace = t.csv\npriority = 1\narrival = closed\n"
-				   "lead = 50us\n");
-	struct trace_err te;
-	struct trace *tr = trace_load(sc->tenants[0].trace_path, &te);
-	ck_assert_msg(tr != NULL, "%s", te.msg);
-	char err[256];
-	struct workload *w;
-	ck_assert_int_eq(workload_create(sc, 0, 3, tr, NULL, &w, err, sizeof(err)), 0);
-	for (size_t q = 0; q < 3; q++)
-		ck_assert_int_eq(workload_gap(w, tr->reqs[q].first), 50000);
 	/* think times 299 / 99 us before requests 1 / 2, less the lead */
-	struct run_result cr;
-	run(sc, 0, 3, &cr);
-	const struct tenant_result *t = &cr.t[0];
 	static const hs_ns think[3] = { 149000, 249000, 49000 };
-	ck_assert_uint_gt(t->nreq, 10);
-	for (size_t i = 1; i < t->nreq; i++)
-		if (t->req[i - 1].end_ns >= 0)
-			ck_assert_int_eq(t->req[i].arrival_ns, t->req[i - 1].end_ns +
-					 think[workload_host_request(w, i)]);
-	run_result_release(&cr);
-	workload_free(w);
-	trace_free(tr);
-	scenario_free(sc);
+	closed_loop("[tenant x]\ntrace = t.csv\npriority = 1\narrival = closed\nlead = 50us\n",
+		    think, 50000, 1);
 	test_rmtree(dir);
 }
 END_TEST
