@@ -29,14 +29,8 @@ struct lines {
 
 static int lines_insert(struct lines *l, size_t at, const char *text)
 {
-	if (l->n == l->cap) {
-		size_t nc = l->cap ? l->cap * 2 : 64;
-		char **nv = realloc(l->v, nc * sizeof(*nv));
-		if (!nv)
-			return -1;
-		l->v = nv;
-		l->cap = nc;
-	}
+	if (hs_grow((void **)&l->v, &l->cap, l->n, sizeof(*l->v)))
+		return -1;
 	char *d = strdup(text);
 	if (!d)
 		return -1;

@@ -26,14 +26,8 @@ sim_event_id sim__at(struct sim *s, hs_ns when, sim_event_fn fn, void *obj,
  * (once a command, inlined into new_cmd) then saves fewer registers. */
 static __attribute__((noinline, cold)) int cmd_refill(struct sim *s)
 {
-	if (s->nchunks == s->chunks_cap) {
-		size_t nc = s->chunks_cap ? s->chunks_cap * 2 : 16;
-		void **n = realloc(s->chunks, nc * sizeof(*n));
-		if (!n)
-			return -1;
-		s->chunks = n;
-		s->chunks_cap = nc;
-	}
+	if (hs_grow((void **)&s->chunks, &s->chunks_cap, s->nchunks, sizeof(*s->chunks)))
+		return -1;
 	struct sim_cmd *c = malloc(CMD_CHUNK * sizeof(*c));
 	if (!c)
 		return -1;

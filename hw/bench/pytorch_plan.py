@@ -386,9 +386,9 @@ def run_mode(a, test, mode, names, raw, policy=None, targs=None, venv=None,
 
 def window_events(path, apps, params):
     """The server's view of a window (serve_events.py): per client its busy
-    periods, idle gaps longer than the linger and decisions; per
-    application how many of its requests saw another queue resumed while
-    they ran."""
+    periods, idle gaps longer than the linger and suspensions; per
+    application how many of its requests saw another process resumed
+    while they ran."""
     import serve_events
     linger = 0.0
     for kv in params:
