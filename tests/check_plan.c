@@ -143,6 +143,56 @@ END_TEST
  * client's clocks) against a 0.2 ms linger, lp's decisions by their call,
  * one timer resume made while hp's LOAD ending the gap was on its way, and
  * hp's requests matched with the resumes made while they ran. */
+/* hw/bench/hostcost.py on a hand-built hostcost directory: closed-loop
+ * rate from each run's span, its ratio to the first mode per round, open
+ * P50 / P99 pooled without each run's first request, the library's
+ * figures per command and per request; a bad CSV is named with its line. */
+START_TEST(test_hostcost_py)
+{
+	test_mkdtemp(dir, sizeof(dir), "check_plan");
+	char p[512], cmd[1024];
+	const char *hdr = "tenant,request,arrival_ns,start_ns,end_ns,latency_ns\n";
+	for (int r = 1; r <= 2; r++) {
+		static const char *const modes[] = { "native", "hpf" };
+		for (int m = 0; m < 2; m++) {
+			char body[512];
+			/* 3 requests over 1 s (native) or 2 s (hpf) */
+			snprintf(body, sizeof(body), "%sx,0,0,0,1000,1000\nx,1,0,0,1000,1000\n"
+				 "x,2,0,0,%d000000000,1000\n", hdr, m + 1);
+			snprintf(p, sizeof(p), "%s/hc_%s_%d_closed.csv", dir, modes[m], r);
+			test_write_file(p, body);
+			snprintf(body, sizeof(body), "%sx,0,0,0,0,9000000\nx,1,0,0,0,%d000000\n"
+				 "x,2,0,0,0,%d000000\nx,3,0,0,0,%d000000\n", hdr, 1 + m, 2 + m, 3 + m);
+			snprintf(p, sizeof(p), "%s/hc_%s_%d_open.csv", dir, modes[m], r);
+			test_write_file(p, body);
+		}
+		snprintf(p, sizeof(p), "%s/hc_hpf_%d_open.shim.json", dir, r);
+		test_write_file(p, "{\"poller\": {\"rounds\": 20, \"queries\": 30, \"kicks\": 4},"
+				" \"queues\": [{\"commands\": 60, \"own_ns\": 90000, \"records\": 6},"
+				" {\"commands\": 40, \"own_ns\": 60000, \"records\": 4}]}\n");
+	}
+	snprintf(p, sizeof(p), "%s/hc_modes.txt", dir);
+	test_write_file(p, "native\nhpf\n");
+	snprintf(cmd, sizeof(cmd), "python3 hw/bench/hostcost.py %s --json %s/o.json", dir, dir);
+	ck_assert_int_eq(test_run(cmd, out, sizeof(out)), 0);
+	ck_assert_msg(strstr(out, "\nnative                 2           2.0  1.000       6   2.000   3.000 ") &&
+		      strstr(out, "\nhpf                    2           1.0  0.500       6   3.000   4.000 "
+			     "        1.50        25          2.5              5.0          7.5        1.0\n"),
+		      "%s", out);
+	snprintf(p, sizeof(p), "%s/o.json", dir);
+	json_t *j = json_load_file(p, 0, NULL);
+	ck_assert_ptr_nonnull(j);
+	ck_assert_double_eq_tol(json_real_value(json_object_get(json_array_get(j, 1),
+								"own_us_per_command")), 1.5, 1e-9);
+	json_decref(j);
+	snprintf(p, sizeof(p), "%s/hc_hpf_2_open.csv", dir);
+	test_write_file(p, "tenant,request,arrival_ns,start_ns,end_ns,latency_ns\nx,0,0,0,0,9\nx,1,0,0,0,z\n");
+	snprintf(cmd, sizeof(cmd), "python3 hw/bench/hostcost.py %s", dir);
+	ck_assert_int_eq(test_run(cmd, out, sizeof(out)), 1);
+	ck_assert_msg(strstr(out, "hc_hpf_2_open.csv:3: latency_ns 'z' is not an integer"), "%s", out);
+}
+END_TEST
+
 START_TEST(test_serve_events_py)
 {
 	test_mkdtemp(dir, sizeof(dir), "check_plan");
@@ -429,6 +479,7 @@ Suite *plan_suite(void)
 	tcase_add_test(t, test_plan_bad_args);
 	tcase_add_test(t, test_plan_p99_ci);
 	tcase_add_test(t, test_serve_events_py);
+	tcase_add_test(t, test_hostcost_py);
 	tcase_add_test(t, test_plan_until_decided);
 	tcase_add_test(t, test_plan_invalid_baseline);
 	tcase_add_test(t, test_plan_rounds);

@@ -17,9 +17,10 @@
 #           hpf window (native and hpf windows, 20 s)
 #   record  `hipsched record` of the plan's models (traces for the
 #           simulator, no profiler) and `hipsched hw calibrate`
-#   hostcost  ResNet-18 b1 at $HC_RATE/s (default 10), $HC_DUR s (default 10):
-#           latency natively, under the shim in pass-through, and under
-#           `hipsched record` (what the recorder adds to host times)
+#   hostcost  ResNet-18 b1, back to back and at $HC_RATE/s, in each mode
+#           of $HC_MODES (native, pass-through, record, alone under the
+#           server, hpf in the process with variables): what the library
+#           costs the host (hw/bench/hostcost.py prints the table)
 #   timeslice  hw/bench/timeslice.py: time slicing between two processes
 #           (the profile's timeslice_ns, ctx_switch_ns)
 # DUR (s per mode, default 30), POLICY_ARGS (extra pytorch_plan.py args),
@@ -153,27 +154,42 @@ record)
 	step 200 $H hw calibrate --base sim/devices/h100.ini -o $R/h200.ini > $R/calibrate.txt 2>&1
 	tail -20 $R/calibrate.txt ;;
 hostcost)
-	A="python3 hw/bench/pytorch_app.py --model resnet18 --batch 1 --arrival periodic --rate ${HC_RATE:-10} --duration ${HC_DUR:-10} --warmup 20"
-	step 60 $A --out $R/hc_native.csv
-	step 60 env LD_PRELOAD=$SHIM $A --out $R/hc_pass.csv
-	step 80 $H record -o $R/hc_rec.csv --warmup 20 --log $R/hc_rec.log -- $A --out $R/hc_record.csv
-	gzip -f $R/hc_rec.log
-	python3 - $R <<'PY' | tee $R/hostcost.txt
-import csv
-import sys
-r = sys.argv[1]
-print("mode      requests   P50 ms   P99 ms   (ResNet-18 b1; record times every 2nd request: even or odd)")
-for m in ("native", "pass", "record"):
-    rows = [x for x in csv.DictReader(open("%s/hc_%s.csv" % (r, m)))]
-    for part, keep in (("", lambda i: True), (" even", lambda i: i % 2 == 0),
-                       (" odd", lambda i: i % 2 == 1)):
-        if part and m != "record":
-            continue
-        v = sorted(int(x["latency_ns"]) / 1e6 for x in rows if keep(int(x["request"])))
-        if v:
-            print("%-16s %5d %8.3f %8.3f" % (m + part, len(v), v[len(v) // 2],
-                                             v[min(len(v) - 1, int(len(v) * 0.99))]))
-PY
+	# ResNet-18 b1 (host-bound) in each mode of $HC_MODES, $HC_ROUNDS rounds
+	# (default 2), modes one after another within a round: back to back
+	# for $HC_CLOSED s (default 4: req/s is the host's cost a request),
+	# then at $HC_RATE/s (default 10) for $HC_DUR s (default 15: P50, P99).
+	# Modes: native; pass (LD_PRELOAD, no policy); record (`hipsched
+	# record`); remote (alone under `hipsched serve --policy hpf`, linger
+	# 3: the dual test's solo window); NAME@VAR=V,VAR=V (hpf in the process,
+	# threshold 1024 as the server gives a top queue, with those variables)
+	HC_MODES=${HC_MODES:-native pass hpf@ hpf_poll100@HIPSCHED_POLL_US=100 hpf_b64@HIPSCHED_BATCH=64 remote}
+	A="python3 hw/bench/pytorch_app.py --model resnet18 --batch 1 --warmup 20"
+	for m in $HC_MODES; do echo ${m%%@*}; done > $R/hc_modes.txt
+	for i in $(seq ${HC_ROUNDS:-2}); do for m in $HC_MODES; do
+		n=${m%%@*}
+		for kind in closed open; do
+			o=$R/hc_${n}_${i}_$kind
+			if [ $kind = closed ]; then arr="--arrival closed --duration ${HC_CLOSED:-4}"
+			else arr="--arrival periodic --rate ${HC_RATE:-10} --duration ${HC_DUR:-15}"; fi
+			st="HIPSCHED_STATS=$o.shim.json"
+			case $m in
+			native) step 60 $A $arr --out $o.csv ;;
+			pass)   step 60 env LD_PRELOAD=$SHIM $A $arr --out $o.csv ;;
+			record) step 80 $H record -o $o.trace.csv --warmup 20 --log $o.log -- $A $arr --out $o.csv
+				gzip -f $o.log; rm -f $o.trace.csv ;;
+			remote) $H serve --policy hpf --param linger=3 --socket $o.sock > $o.serve.log 2>&1 & SRV=$!
+				for _ in $(seq 100); do [ -S $o.sock ] && break; sleep 0.05; done
+				step 60 env $st $H run --name hp --priority 10 --socket $o.sock -- $A $arr --out $o.csv
+				kill $SRV; wait $SRV 2>/dev/null ;;
+			*@*)    v=${m#*@}
+				step 60 env LD_PRELOAD=$SHIM HIPSCHED_POLICY=hpf HIPSCHED_THRESHOLD=1024 $st \
+					${v:+${v//,/ }} $A $arr --out $o.csv ;;
+			*)      echo "hostcost: unknown mode $m (native, pass, record, remote, NAME@VAR=V,...)" >&2
+				exit 2 ;;
+			esac
+		done
+	done; done
+	python3 hw/bench/hostcost.py $R --json $R/hostcost.json | tee $R/hostcost.txt
 	;;
 timeslice)
 	step 200 python3 hw/bench/timeslice.py --sizes ${TS_SIZES:-2048,8192,1024} --bursts ${TS_BURSTS:-20:0,20:20,20:100} --out $R/timeslice.json | tee $R/timeslice.txt ;;

@@ -270,6 +270,7 @@ void shim__record(struct shim_cmd *c)
 	/* A failed record leaves the event as it was (complete, or an older
 	 * record of it): the marker then reports early, never hangs. */
 	g_eng.plat->event_record(c->ev, q->stream);
+	q->records++;
 	c->recorded = 1;
 	c->in_fifo = 1;
 	c->next = NULL;
@@ -279,7 +280,11 @@ void shim__record(struct shim_cmd *c)
 		q->fifo_head = c;
 	q->fifo_tail = c;
 	g_eng.fifo_new = 1;
-	shim__kick();
+	/* a poller due within a quiet period finds it then: the first
+	 * marker after an empty FIFO is seen at most quiet_ns late (a
+	 * caller held at its threshold polls its own head; a sync pops its
+	 * own), saving the caller a wake-up per marker (h200.md 15) */
+	shim__kick_by(shim__now() + g_eng.conf.quiet_ns);
 }
 
 void shim__fifo_pop(struct squeue *q, hs_ns now)
@@ -319,11 +324,11 @@ static int poll_head(struct squeue *q)
  * draining the commands ahead: the marker is due within their run time,
  * and a sleep's wake-up would leave the GPU dry for as long), then once
  * per poll period. */
-static void await_call(struct squeue *q, struct shim_cmd *c)
+static hs_ns await_call(struct squeue *q, struct shim_cmd *c)
 {
 #define MAY_CALL (c->launched && q->next_call == c->x.seq)
 	if (MAY_CALL || g_eng.stop)
-		return;
+		return 0;
 	hs_ns t0 = shim__now(), spin_until = t0 + g_eng.conf.spin_ns;
 	int susp = 0;
 	while (!MAY_CALL && !g_eng.stop) {
@@ -354,6 +359,7 @@ static void await_call(struct squeue *q, struct shim_cmd *c)
 		q->held++;
 		q->held_ns += dt;
 	}
+	return dt;
 #undef MAY_CALL
 }
 
@@ -413,6 +419,7 @@ __attribute__((noinline))
 static struct shim_cmd *begin_slow(void *stream, int ptds, enum shim_kind k)
 {
 	const struct shim_plat *p = g_eng.plat;
+	hs_ns t0 = g_eng.conf.stats ? shim__now() : 0;
 	if (!p || p->stream_capturing(rec_handle(stream, ptds)))
 		return NULL;
 	pthread_mutex_lock(&g_eng.mu);
@@ -441,7 +448,9 @@ static struct shim_cmd *begin_slow(void *stream, int ptds, enum shim_kind k)
 		py = shim__py_release();
 		pthread_mutex_lock(&g_eng.mu);
 	}
-	await_call(q, c);
+	hs_ns waited = await_call(q, c);
+	if (t0)
+		q->own_ns += shim__now() - t0 - waited;
 out:
 	pthread_mutex_unlock(&g_eng.mu);
 	shim__py_restore(py);
@@ -459,6 +468,7 @@ void shim__end(struct shim_cmd *c, int ok)
 {
 	if (__builtin_expect(!c, 1))
 		return;
+	hs_ns t0 = g_eng.conf.stats ? shim__now() : 0;
 	pthread_mutex_lock(&g_eng.mu);
 	struct squeue *q = c->q;
 	c->called = 1;
@@ -466,7 +476,7 @@ void shim__end(struct shim_cmd *c, int ok)
 	q->last_ns = shim__now();
 	if (!g_eng.stop) {
 		if (!c->mark && q->tail == c)
-			shim__kick_quiet(q->last_ns);
+			shim__kick_by(q->last_ns + g_eng.conf.quiet_ns);
 		if (!ok)
 			c->mark = 1;  /* learn at once where the queue stands */
 		if (c->mark && !c->recorded) {
@@ -477,6 +487,8 @@ void shim__end(struct shim_cmd *c, int ok)
 	}
 	if (q->nwait)
 		pthread_cond_broadcast(&q->cv);
+	if (t0)
+		q->own_ns += shim__now() - t0;
 	pthread_mutex_unlock(&g_eng.mu);
 }
 
@@ -601,7 +613,8 @@ void shim__decided(void *ctx, struct xq *q, int suspended, hs_ns now)
 void shim__timer_set(void *ctx, hs_ns when)
 {
 	g_eng.t_when = when;
-	shim__kick();
+	if (when >= 0)
+		shim__kick_by(when);
 }
 
 /* ---- log ------------------------------------------------------------------ */

@@ -60,6 +60,11 @@ struct squeue {
 	 * at the threshold only (held) or while suspended (held_susp) */
 	uint64_t held, held_susp;
 	hs_ns held_ns, held_susp_ns;
+	/* the library's own host time in callers' threads (HIPSCHED_STATS
+	 * only): shim__begin and shim__end less the waits above, including
+	 * what they call (core, policy, server messages, event records) */
+	hs_ns own_ns;
+	uint64_t records;         /* marker events recorded */
 	uint64_t next_call;       /* seq of the command whose call is next */
 	struct shim_cmd *free;    /* pool */
 	struct shim_cmd *fifo_head, *fifo_tail;  /* recorded markers, in order */
@@ -118,6 +123,9 @@ struct shim_engine {
 	unsigned gen;             /* bumped by fork: thread-locals of older gens
 	                           * are stale */
 	struct hs_client *client; /* joined server, or NULL */
+	/* what the poller did (statistics): rounds with markers out, event
+	 * queries it made, wake-ups signalled to it by callers */
+	uint64_t poll_rounds, poll_queries, kicks;
 };
 
 extern struct shim_engine g_eng;
@@ -133,11 +141,12 @@ int shim__start(void);
 /* A new queue's core side: xq_create with the configuration, joining the
  * server when there is one (lock held). */
 int shim__queue_attach(struct squeue *q);
-/* Wakes the poller if it sleeps (lock held). */
+/* Wakes the poller if it sleeps past `by` (lock held): a signal wakes a
+ * thread of the caller's, a futex call and a context switch that cost
+ * the caller microseconds, so only a poller that would otherwise look
+ * later is woken. shim__kick: wake it now. */
+void shim__kick_by(hs_ns by);
 void shim__kick(void);
-/* A queue's tail changed at `now`: wakes the poller if it sleeps past the
- * time it must mark that tail (lock held). */
-void shim__kick_quiet(hs_ns now);
 /* engine.c: the backend ops table and the core's env callbacks. */
 extern const struct backend_ops shim__backend;
 void shim__cmd_done(void *ctx, struct xcmd *x, hs_ns now);

@@ -262,18 +262,18 @@ int shim__queue_attach(struct squeue *q)
 	return HS_OK;
 }
 
-void shim__kick(void)
+void shim__kick_by(hs_ns by)
 {
-	if (g_eng.poller_sleeping)
-		pthread_cond_signal(&g_eng.cv);
-}
-
-void shim__kick_quiet(hs_ns now)
-{
-	if (g_eng.poller_sleeping && g_eng.poller_wake > now + g_eng.conf.quiet_ns) {
-		g_eng.poller_wake = now;      /* one signal until it re-arms */
+	if (g_eng.poller_sleeping && g_eng.poller_wake > by) {
+		g_eng.poller_wake = 0;        /* one signal until it re-arms */
+		g_eng.kicks++;
 		pthread_cond_signal(&g_eng.cv);
 	}
+}
+
+void shim__kick(void)
+{
+	shim__kick_by(0);
 }
 
 /* ---- the poller ---------------------------------------------------------------- */
@@ -368,12 +368,18 @@ static void *poller_main(void *arg)
 			/* queues stay (only the poller frees them); a head
 			 * popped meanwhile is left alone (fifo_pops) */
 			pthread_mutex_unlock(&g_eng.mu);
+			uint64_t nq = 0;
 			for (size_t i = 0; i < n; i++) {
 				h[i].rt = g_eng.plat->event_query(h[i].t->ev);
+				nq++;
+				if (h[i].t != h[i].c && h[i].rt == 1)
+					nq++;
 				h[i].r = h[i].t == h[i].c || h[i].rt != 1 ? h[i].rt :
 					g_eng.plat->event_query(h[i].c->ev);
 			}
 			pthread_mutex_lock(&g_eng.mu);
+			g_eng.poll_rounds++;
+			g_eng.poll_queries += nq;
 		}
 		hs_ns now = shim__now();
 		int any = 0;
@@ -578,6 +584,7 @@ static void write_queue(FILE *f, const struct squeue *q, int first)
 		"\"completed\": %llu, \"suspends\": %llu, \"resumes\": %llu, "
 		"\"max_inflight\": %zu, \"held\": %llu, \"held_ns\": %lld, "
 		"\"held_suspended\": %llu, \"held_suspended_ns\": %lld, "
+		"\"own_ns\": %lld, \"records\": %llu, "
 		"\"destroyed\": %s, \"kinds\": {", first ? "" : ",",
 		q->id, nm, -q->plat_prio + g_eng.conf.priority, q->plat_prio,
 		(unsigned long long)st.submitted, (unsigned long long)st.launched,
@@ -585,6 +592,7 @@ static void write_queue(FILE *f, const struct squeue *q, int first)
 		(unsigned long long)st.resumes, st.max_inflight,
 		(unsigned long long)q->held, (long long)q->held_ns,
 		(unsigned long long)q->held_susp, (long long)q->held_susp_ns,
+		(long long)q->own_ns, (unsigned long long)q->records,
 		q->xq ? "false" : "true");
 	for (int k = 0; k < SHIM_NKINDS; k++)
 		fprintf(f, "%s\"%s\": %llu", k ? ", " : "", shim__kind_name(k),
@@ -617,6 +625,10 @@ static void write_stats(void)
 			g_eng.plat->name, sched_policy(g_eng.s)->name,
 			g_eng.conf.threshold, g_eng.conf.batch);
 	if (f) {
+		fprintf(f, "\"poller\": {\"rounds\": %llu, \"queries\": %llu, "
+			"\"kicks\": %llu}, ", (unsigned long long)g_eng.poll_rounds,
+			(unsigned long long)g_eng.poll_queries,
+			(unsigned long long)g_eng.kicks);
 		shim__preempt_json(f);
 		fprintf(f, "\"queues\": [");
 	}
