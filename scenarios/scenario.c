@@ -319,9 +319,11 @@ static void key_tenant(struct parser *p, int ti, const char *k, const char *v)
 		if (t->arrival_file)
 			check_input(p, "arrival file", t->arrival_file);
 	} else if (strcmp(k, "slo") == 0 || strcmp(k, "deadline") == 0 ||
-		   strcmp(k, "quiet") == 0 || strcmp(k, "lead") == 0) {
+		   strcmp(k, "quiet") == 0 || strcmp(k, "lead") == 0 ||
+		   strcmp(k, "intercept") == 0) {
 		hs_ns *dst = k[0] == 's' ? &t->slo_ns : k[0] == 'd' ? &t->deadline_ns :
-			k[0] == 'q' ? &t->quiet_ns : &t->lead_ns;
+			k[0] == 'q' ? &t->quiet_ns : k[0] == 'i' ? &t->intercept_ns :
+			&t->lead_ns;
 		set_duration(p, k, v, dst);
 		/* added to times of the run: bounded so a sum cannot overflow */
 		if (*dst > SCENARIO_DURATION_MAX_NS)
@@ -360,7 +362,7 @@ static void key_tenant(struct parser *p, int ti, const char *k, const char *v)
 		perr(p, p->line, "unknown key '%s' in [tenant %s] (known: trace, "
 		     "priority, arrival, rate, arrival_file, slo, deadline, process, "
 		     "weight, foreground, threshold, batch, host_timing, host_launch, "
-		     "wake_late, quiet, lead)",
+		     "wake_late, quiet, lead, intercept)",
 		     k, t->name);
 	}
 }

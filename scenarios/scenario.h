@@ -10,7 +10,7 @@
  *              rate, arrival_file, slo, deadline, process (shared|own),
  *              weight, foreground (yes|no),
  *              host_timing (resample|recorded), wake_late (auto|0|DURATION),
- *              quiet (DURATION), lead (DURATION)
+ *              quiet (DURATION), lead (DURATION), intercept (DURATION)
  *   [verdict]  criteria (see struct criterion)
  * Trace paths are relative to the scenario file.
  */
@@ -76,6 +76,10 @@ struct tenant_spec {
 	                            * for this long has its last launched
 	                            * command marked (libhipsched.so's
 	                            * HIPSCHED_QUIET_US), 0 = off (default) */
+	hs_ns intercept_ns;        /* sim: host time libhipsched.so adds to each
+	                            * of the application's calls (its own_ns a
+	                            * command), in runs under a policy other
+	                            * than native; 0 = none (default) */
 	int line;                  /* where the section starts, for messages */
 };
 

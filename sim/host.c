@@ -400,6 +400,9 @@ static void host_step(struct sim_tenant *t, hs_ns now)
 			return;            /* cmd_done / the launch wakes us */
 		hs_ns due = (t->ci == t->cfirst ? t->start_ns : t->last_submit_ns) +
 			t->gap[t->ci + t->host_off];
+		/* the library's own time in the call (a marker is no call) */
+		if (t->intercept_ns && t->step[t->ci].kind != TRACE_MARKER)
+			due += t->intercept_ns;
 		if (due > now) {
 			t->host_ev = sim__at(s, due, ev_host, t, 0);
 			hs_ns q = t->last_submit_ns + t->spec->quiet_ns;

@@ -237,6 +237,9 @@ static int setup(struct sim *s, const struct sim_inputs *in, const char *policy,
 				t->tr = s->t[j].tr;    /* shared, owned by j */
 		if ((rc = sim__tenant_setup(s, t, err, errlen)))
 			return rc;
+		/* the real test's standalone and native windows run without
+		 * the library */
+		t->intercept_ns = strcmp(policy, "native") ? t->spec->intercept_ns : 0;
 	}
 	return setup_queues(s, err, errlen);
 }

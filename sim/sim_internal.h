@@ -116,6 +116,7 @@ struct sim_tenant {
 	unsigned sync_wait;        /* host-blocking syncs not done */
 	sim_event_id host_ev;
 	sim_event_id quiet_ev;     /* spec->quiet_ns: marks the tails in a gap */
+	hs_ns intercept_ns;        /* spec->intercept_ns in a policy run, else 0 */
 	/* accounting */
 	int nbusy;                 /* its commands executing now */
 	hs_ns busy_since;

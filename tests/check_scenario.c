@@ -190,6 +190,8 @@ START_TEST(test_tenant_threshold)
 	ck_assert_int_eq(sc->tenants[2].quiet_ns, 100000);
 	ck_assert_int_eq(sc->tenants[0].lead_ns, 0);
 	ck_assert_int_eq(sc->tenants[2].lead_ns, 250000);
+	ck_assert_int_eq(sc->tenants[0].intercept_ns, 0);
+	ck_assert_int_eq(sc->tenants[2].intercept_ns, 1900);
 	scenario_free(sc);
 }
 END_TEST

@@ -659,6 +659,36 @@ START_TEST(quiet_tail)
 }
 END_TEST
 
+/* Tenant key intercept (the library's own host time in each call): k1, k2
+ * and k3 (200 ns each) 1000 ns apart on the host. Under hpf with
+ * intercept = 40 ns every call takes 40 ns more: submitted at 40, 1080
+ * and 2120 (launch 100 later); under native, or without the key, at 0,
+ * 1000 and 2000: the real test's native windows run without the library. */
+START_TEST(intercept_cost)
+{
+	static struct world w;
+	static const struct { const char *policy; hs_ns cost, shift[3]; } v[] = {
+		{ "hpf", 40, { 40, 80, 120 } },
+		{ "hpf", 0, { 0, 0, 0 } },
+		{ "native", 40, { 0, 0, 0 } },
+	};
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		world_init(&w, 1);
+		w.sc.policy = (char *)v[i].policy;
+		w.dev.launch_ns = 100;
+		w.ts[0].intercept_ns = v[i].cost;
+		kern(&w.tb[0], "k1", 0, 0, 200, 4);
+		kern(&w.tb[0], "k2", 0, 1000, 200, 4);
+		kern(&w.tb[0], "k3", 0, 2000, 200, 4);
+		ck_assert_int_eq(world_run(&w), 0);
+		SPAN(&w, "k1", 100 + v[i].shift[0], 300 + v[i].shift[0]);
+		SPAN(&w, "k2", 1100 + v[i].shift[1], 1300 + v[i].shift[1]);
+		SPAN(&w, "k3", 2100 + v[i].shift[2], 2300 + v[i].shift[2]);
+		run_result_release(&w.res);
+	}
+}
+END_TEST
+
 START_TEST(level1_cost)
 {
 	static struct world w;
@@ -1124,6 +1154,7 @@ Suite *sim_suite(void)
 	tc = tcase_create("levels");
 	tcase_add_test(tc, host_launch_blocking);
 	tcase_add_test(tc, quiet_tail);
+	tcase_add_test(tc, intercept_cost);
 	tcase_add_test(tc, level1_cost);
 	tcase_add_test(tc, level2_cost);
 	tcase_add_test(tc, level3_cost);
