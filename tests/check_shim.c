@@ -224,6 +224,42 @@ START_TEST(test_every_path_intercepted)
 }
 END_TEST
 
+/* hw/bench/launch_cost (the GPU's cost per driver call): against the fake,
+ * natively and under hpf, every figure is written and every launch of its
+ * rounds reaches the driver (5 rounds of N and a warm-up of SYNC_EVERY); the
+ * library counted them, with its own time and the poller's figures. */
+START_TEST(test_launch_cost_bench)
+{
+	char out[600], arg[32];
+	snprintf(out, sizeof(out), "%s/lc.json", dir);
+	snprintf(arg, sizeof(arg), "%d", 500);
+	const char *env[] = { "HIPSCHED_POLICY=hpf", stats_env(), NULL };
+	for (int shim = 0; shim < 2; shim++) {
+		unlink(out);
+		ck_assert_int_eq(run("../../launch_cost", out, arg, shim, shim ? env : NULL, 30,
+				     NULL), 0);
+		struct calls c = read_log();
+		ck_assert_uint_eq(count(&c, "cuLaunchKernel", -1000), 5 * 500 + 126);
+		free(c.v);
+		json_t *j = test_json_load(out);
+		json_t *ns = json_object_get(j, "ns");
+		static const char *const figs[] = { "launch", "capturing", "record", "query", "event" };
+		for (size_t i = 0; i < 5; i++)
+			ck_assert_msg(json_real_value(json_object_get(ns, figs[i])) > 0, "%s", figs[i]);
+		ck_assert_int_eq(json_integer_value(json_object_get(j, "sync_every")), 126);
+		json_decref(j);
+	}
+	json_t *st = read_stats("st.json");
+	ck_assert_int_eq(stat_sum(st, NULL, "kernel"), 5 * 500 + 126);
+	ck_assert_int_gt(stat_sum(st, "own_ns", NULL), 0);
+	ck_assert_int_gt(stat_sum(st, "records", NULL), 0);
+	ck_assert_ptr_nonnull(json_object_get(json_object_get(st, "poller"), "kicks"));
+	json_decref(st);
+	/* a bad argument: usage, exit 2 */
+	ck_assert_int_eq(run("../../launch_cost", out, "0", 0, NULL, 10, NULL), 2);
+}
+END_TEST
+
 /* No policy, no socket: the fake receives exactly the same calls. */
 START_TEST(test_passthrough_unchanged)
 {
@@ -569,6 +605,7 @@ Suite *shim_suite(void)
 	tcase_add_loop_test(t, test_capture_passes_through, 0, NAPPS);
 	tcase_add_test(t, test_preemption_latency_stats);
 	tcase_add_test(t, test_bad_config);
+	tcase_add_test(t, test_launch_cost_bench);
 	tcase_add_test(t, test_dlsym_rtld_next);
 	tcase_add_test(t, test_python_gil_released);
 	suite_add_tcase(s, t);

@@ -21,6 +21,8 @@
 #           of $HC_MODES (native, pass-through, record, alone under the
 #           server, hpf in the process with variables): what the library
 #           costs the host (hw/bench/hostcost.py prints the table)
+#   calls   hw/bench/launch_cost.c: ns per driver call natively, in
+#           pass-through, under hpf and under the server ($LC_ROUNDS rounds)
 #   timeslice  hw/bench/timeslice.py: time slicing between two processes
 #           (the profile's timeslice_ns, ctx_switch_ns)
 # DUR (s per mode, default 30), POLICY_ARGS (extra pytorch_plan.py args),
@@ -190,6 +192,42 @@ hostcost)
 		done
 	done; done
 	python3 hw/bench/hostcost.py $R --json $R/hostcost.json | tee $R/hostcost.txt
+	;;
+calls)
+	# hw/bench/launch_cost.c: ns per driver call (an empty kernel's launch,
+	# a sync every 126; the library's own driver calls) natively, in
+	# pass-through, hpf in the process, and alone under the server
+	LC=$(realpath $B/launch_cost)
+	for i in $(seq ${LC_ROUNDS:-3}); do
+		step 60 $LC $R/lc_native_$i.json > $R/lc_native_$i.txt
+		step 60 env LD_PRELOAD=$SHIM $LC $R/lc_pass_$i.json > $R/lc_pass_$i.txt
+		step 60 env LD_PRELOAD=$SHIM HIPSCHED_POLICY=hpf HIPSCHED_THRESHOLD=1024 \
+			HIPSCHED_STATS=$R/lc_hpf_$i.shim.json $LC $R/lc_hpf_$i.json > $R/lc_hpf_$i.txt
+		$H serve --policy hpf --param linger=3 --socket $R/lc.sock > $R/lc_serve_$i.log 2>&1 & SRV=$!
+		for _ in $(seq 100); do [ -S $R/lc.sock ] && break; sleep 0.05; done
+		step 60 env HIPSCHED_STATS=$R/lc_remote_$i.shim.json $H run --name lc --priority 10 \
+			--socket $R/lc.sock -- $LC $R/lc_remote_$i.json > $R/lc_remote_$i.txt
+		kill $SRV; wait $SRV 2>/dev/null
+	done
+	python3 - $R ${LC_ROUNDS:-3} <<'PY' | tee $R/calls.txt
+import json
+import sys
+r, n = sys.argv[1], int(sys.argv[2])
+modes = ("native", "pass", "hpf", "remote")
+figs = ("launch", "capturing", "record", "query", "event")
+print("%-7s %s   own ns/cmd   (ns per call, median of %d rounds)" % ("mode", " ".join("%10s" % f for f in figs), n))
+for m in modes:
+    v = {f: sorted(json.load(open("%s/lc_%s_%d.json" % (r, m, i)))["ns"][f] for i in range(1, n + 1)) for f in figs}
+    own = []
+    for i in range(1, n + 1):
+        try:
+            q = json.load(open("%s/lc_%s_%d.shim.json" % (r, m, i)))["queues"]
+            own.append(sum(x.get("own_ns", 0) for x in q) / max(1, sum(x["commands"] for x in q)))
+        except (OSError, ValueError, KeyError):
+            pass
+    print("%-7s %s   %s" % (m, " ".join("%10.1f" % v[f][len(v[f]) // 2] for f in figs),
+                            "%.0f" % sorted(own)[len(own) // 2] if own else "-"))
+PY
 	;;
 timeslice)
 	step 200 python3 hw/bench/timeslice.py --sizes ${TS_SIZES:-2048,8192,1024} --bursts ${TS_BURSTS:-20:0,20:20,20:100} --out $R/timeslice.json | tee $R/timeslice.txt ;;

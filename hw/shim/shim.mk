@@ -37,12 +37,20 @@ SHIM_TEST_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Wno-unused-parameter \
                     -D_GNU_SOURCE -I$(CUDA_HOME)/include
 
 .PHONY: shim bench-shim
-shim: $(SHIM_SO)
+# hw/bench/launch_cost.c: what a driver call costs the host on the GPU,
+# natively and under the library (carried to the GPU beside it)
+SHIM_LCOST  := $(B)/launch_cost
+shim: $(SHIM_SO) $(SHIM_LCOST)
+
+$(SHIM_LCOST): hw/bench/launch_cost.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	$(Q)$(CC) $(SHIM_TEST_CFLAGS) -o $@ $< -ldl
 
 ifneq ($(SHIM_HAVE),)
 all: shim
 # check_all runs the shim's test programs: build them first.
-$(TEST_BIN): | $(SHIM_SO) $(SHIM_FAKE) $(SHIM_APPS) $(SHIM_INTERP)
+$(TEST_BIN): | $(SHIM_SO) $(SHIM_FAKE) $(SHIM_APPS) $(SHIM_INTERP) $(SHIM_LCOST)
 $(B)/tests/check_shim.o $(B)/tests/check_e2e.o: CPPFLAGS += -DSHIM_BUILD_DIR='"$(B)"'
 else
 $(B)/tests/check_shim.o $(B)/tests/check_e2e.o: CPPFLAGS += -DSHIM_NO_CUDA_H

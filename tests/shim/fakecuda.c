@@ -370,6 +370,13 @@ API CUresult cuInit(unsigned int f) { note("cuInit"); return CUDA_SUCCESS; }
 API CUresult cuCtxGetCurrent(CUcontext *c) { note("cuCtxGetCurrent"); *c = (CUcontext)&ctx_dummy; return CUDA_SUCCESS; }
 API CUresult cuCtxSetCurrent(CUcontext c) { note("cuCtxSetCurrent"); return CUDA_SUCCESS; }
 API CUresult cuDriverGetVersion(int *v) { *v = CUDA_VERSION; return CUDA_SUCCESS; }
+/* one device, its primary context, and modules whose every function is a
+ * kernel of 0 us (hw/bench/launch_cost.c's empty kernel) */
+API CUresult cuDeviceGet(CUdevice *d, int ordinal) { note("cuDeviceGet"); *d = 0; return ordinal ? CUDA_ERROR_INVALID_DEVICE : CUDA_SUCCESS; }
+API CUresult cuDevicePrimaryCtxRetain(CUcontext *c, CUdevice d) { note("cuDevicePrimaryCtxRetain"); *c = (CUcontext)&ctx_dummy; return CUDA_SUCCESS; }
+static int mod_dummy;
+API CUresult cuModuleLoadData(CUmodule *m, const void *image) { note("cuModuleLoadData"); *m = (CUmodule)&mod_dummy; return image ? CUDA_SUCCESS : CUDA_ERROR_INVALID_VALUE; }
+API CUresult cuModuleGetFunction(CUfunction *f, CUmodule m, const char *name) { note("cuModuleGetFunction"); *f = (CUfunction)0; return CUDA_SUCCESS; }
 static const void *export_table[4];
 API CUresult cuGetExportTable(const void **t, const CUuuid *id) { note("cuGetExportTable"); *t = export_table; return CUDA_SUCCESS; }
 
@@ -410,7 +417,8 @@ static const struct proc procs[] = {
 	{ "cuStreamBeginCapture", (void *)cuStreamBeginCapture_v2, NULL, 0, NULL },
 	P1(cuStreamEndCapture), P1(cuThreadExchangeStreamCaptureMode),
 	P1(cuInit), P1(cuCtxGetCurrent), P1(cuCtxSetCurrent), P1(cuDriverGetVersion),
-	P1(cuGetExportTable),
+	P1(cuGetExportTable), P1(cuDeviceGet), P1(cuDevicePrimaryCtxRetain),
+	P1(cuModuleLoadData), P1(cuModuleGetFunction),
 };
 
 static CUresult lookup(const char *sym, void **pfn, int ver, cuuint64_t fl)
