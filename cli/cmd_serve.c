@@ -278,7 +278,7 @@ static void run_usage(FILE *f)
 	fprintf(f,
 		"usage: hipsched run [--name N] [--priority P] [--level L] [--slo D]\n"
 		"                    [--deadline D] [--weight W] [--threshold N] [--batch N]\n"
-		"                    [--socket PATH] [--platform nvidia|amd] -- CMD ARGS...\n\n"
+		"                    [--idle-hold D] [--socket PATH] [--platform nvidia|amd] -- CMD ARGS...\n\n"
 		"Runs CMD with the interception library preloaded, joined to the policy\n"
 		"server (`hipsched serve`) under the given hints; CMD's exit status is\n"
 		"ours. The library is $HIPSCHED_SHIM, else the platform's one\n"
@@ -293,11 +293,14 @@ static void run_usage(FILE *f)
 		"  --weight W      share for weighted policies (> 0)\n"
 		"  --threshold N   commands in flight per stream (default 16)\n"
 		"  --batch N       a sync marker every N commands (default 8)\n"
+		"  --idle-hold D   tell the server a stream went idle only once it stayed\n"
+		"                  idle this long, e.g. 1ms (shorter host gaps send nothing;\n"
+		"                  with hpf, shorten the server's linger as much)\n"
 		"  --socket PATH   the server (default as for `hipsched serve`)\n"
 		"  --platform P    nvidia or amd (default: this binary's backend, else nvidia)\n"
 		"\nEnvironment given to CMD: " HS_ENV_SOCKET ", " HS_ENV_NAME ", "
 		HS_ENV_PRIORITY ",\n" HS_ENV_LEVEL ", " HS_ENV_SLO_MS ", " HS_ENV_DEADLINE_MS
-		", " HS_ENV_WEIGHT ", " HS_ENV_THRESHOLD ",\n" HS_ENV_BATCH " and LD_PRELOAD.\n"
+		", " HS_ENV_WEIGHT ", " HS_ENV_THRESHOLD ",\n" HS_ENV_BATCH ", " HS_ENV_IDLE_HOLD " and LD_PRELOAD.\n"
 		"\nexit status: CMD's; 1 when it cannot be started, 2 usage\n");
 }
 
@@ -402,6 +405,7 @@ int cmd_run(int argc, char **argv)
 		{ "weight", required_argument, NULL, 'w' },
 		{ "threshold", required_argument, NULL, 't' },
 		{ "batch", required_argument, NULL, 'b' },
+		{ "idle-hold", required_argument, NULL, 'i' },
 		{ "socket", required_argument, NULL, 's' },
 		{ "platform", required_argument, NULL, 'P' },
 		{ "help", no_argument, NULL, 'h' },
@@ -430,6 +434,19 @@ int cmd_run(int argc, char **argv)
 		case 't': bad = set_long(HS_ENV_THRESHOLD, "threshold", optarg, 1, 1000000); break;
 		case 'b': bad = set_long(HS_ENV_BATCH, "batch", optarg, 1, 1000000); break;
 		case 'S': bad = set_span_ms(HS_ENV_SLO_MS, "slo", optarg); break;
+		case 'i': {
+			hs_ns d;
+			const char *why;
+			if (scenario_parse_duration(optarg, &d, &why) || d < 1000 || d > 10000000000LL) {
+				cli_error("run: bad --idle-hold '%s' (a span with a unit, 1us..10s: 1ms)",
+					  optarg);
+				return 2;
+			}
+			char b[32];
+			snprintf(b, sizeof(b), "%lld", (long long)(d / 1000));
+			setenv(HS_ENV_IDLE_HOLD, b, 1);
+			break;
+		}
 		case 'd': bad = set_span_ms(HS_ENV_DEADLINE_MS, "deadline", optarg); break;
 		case 'w': {
 			char *end;

@@ -209,6 +209,8 @@ struct app {
 	hs_ns launch_ns[APP_N];   /* when each launch happened */
 	pthread_t gpu;
 	int gpu_us;               /* one command completes every gpu_us */
+	hs_ns hold;               /* the client's idle hold; the GPU thread
+	                           * then fires the core's timer too */
 	size_t completed;         /* by the GPU thread */
 	volatile int stop;
 };
@@ -242,25 +244,31 @@ static void *app_gpu(void *arg)
 			xq_complete(a->q, a->hq.launched[a->completed], hs_now());
 			a->completed++;
 		}
+		if (a->hold && a->fe.timer > 0 && hs_now() >= a->fe.timer) {
+			a->fe.timer = -1;
+			sched_on_timer(a->s, hs_now());
+		}
 		pthread_mutex_unlock(&a->mu);
 	}
 	return NULL;
 }
 
-/* 0, or the client's error (err). */
-static int app_open(struct app *a, const char *name, int prio, int gpu_us,
-		    char *err, size_t errlen)
+/* 0, or the client's error (err); hold: its idle hold (0: none). */
+static int app_open_hold(struct app *a, const char *name, int prio, int gpu_us,
+			 hs_ns hold, char *err, size_t errlen)
 {
 	memset(a, 0, sizeof(*a));
 	pthread_mutex_init(&a->mu, NULL);
 	a->gpu_us = gpu_us;
+	a->hold = hold;
 	a->hq.max_level = 1;
 	struct sched_env env = fake_env_make(&a->fe, &app_ops);
 	int e;
 	a->s = sched_create(&env, hs_client_policy_name(), NULL, 0, &e, err, errlen);
 	if (!a->s)
 		return e;
-	struct hs_hello h = { .name = name, .priority = prio, .level = 1 };
+	struct hs_hello h = { .name = name, .priority = prio, .level = 1,
+			      .idle_hold_ns = hold };
 	struct hs_client_lock lk = { a, app_lock, app_unlock, NULL };
 	int rc = hs_client_open(sock, -1, &h, a->s, &lk, &a->c, err, errlen);
 	if (rc) {
@@ -275,6 +283,12 @@ static int app_open(struct app *a, const char *name, int prio, int gpu_us,
 	ck_assert_int_eq(hs_client_join(a->c, a->q, HS_PRIO_DEFAULT), 0);
 	ck_assert_int_eq(pthread_create(&a->gpu, NULL, app_gpu, a), 0);
 	return 0;
+}
+
+static int app_open(struct app *a, const char *name, int prio, int gpu_us,
+		    char *err, size_t errlen)
+{
+	return app_open_hold(a, name, prio, gpu_us, 0, err, errlen);
 }
 
 static void app_submit(struct app *a, size_t from, size_t n)
@@ -573,6 +587,62 @@ START_TEST(test_serve_events)
 	ck_assert_int_ge(timers, 1);
 	ck_assert_int_ge(rows, 6);
 	free(buf);
+}
+END_TEST
+
+/* The client's idle hold (hs_hello.idle_hold_ns): hi runs two commands,
+ * idles 5 ms, runs two more, then stays idle. Without a hold the server
+ * sees two busy periods; with a 50 ms hold one, and its idle is sent only
+ * once hi has been idle 50 ms (the core's timer, fired by the app). */
+START_TEST(test_client_idle_hold)
+{
+	for (int with = 0; with < 2; with++) {
+		char *buf;
+		size_t len;
+		FILE *ev = events_memstream(&buf, &len);
+		struct srv v;
+		srv_start_opts(&v, (struct hs_server_opts){ .policy = "hpf", .events = ev });
+		static struct app hi;
+		char err[256] = "";
+		hs_ns hold = with ? 50000000 : 0;
+		ck_assert_msg(app_open_hold(&hi, "hi", 10, 1000, hold, err, sizeof(err)) == 0,
+			      "%s", err);
+		ck_assert(wait_status_suspended("hi", 0, 2000));
+		app_submit(&hi, 0, 2);
+		ck_assert(app_wait_done(&hi, 2, 2000));
+		usleep(5000);
+		app_submit(&hi, 2, 2);
+		ck_assert(app_wait_done(&hi, 4, 2000));
+		hs_ns done = hs_now();
+		usleep(150000);
+		app_close(&hi);
+		srv_stop(&v);
+		ck_assert_int_eq(fclose(ev), 0);
+		int ready = 0, idle = 0;
+		long long idle_sent = -1;
+		char *save, *line = strtok_r(buf, "\n", &save);
+		while ((line = strtok_r(NULL, "\n", &save))) {
+			struct ev_row r;
+			ck_assert_msg(ev_parse(line, &r) == 0, "bad row '%s'", line);
+			if (strcmp(r.client, "hi"))
+				continue;
+			ready += !strcmp(r.event, "ready");
+			if (!strcmp(r.event, "idle")) {
+				idle++;
+				idle_sent = r.sent;
+			}
+		}
+		ck_assert_int_eq(ready, with ? 1 : 2);
+		ck_assert_int_eq(idle, with ? 1 : 2);
+		if (with)   /* done is at most ~1 ms after the last completion */
+			ck_assert_msg(idle_sent >= done + hold - 2000000,
+				      "idle sent %.3f ms after the last completion, hold 50 ms",
+				      (idle_sent - done) / 1e6);
+		else
+			ck_assert_msg(idle_sent < done + 20000000, "idle sent %.3f ms late",
+				      (idle_sent - done) / 1e6);
+		free(buf);
+	}
 }
 END_TEST
 
@@ -1471,6 +1541,7 @@ Suite *serve_suite(void)
 	tcase_add_test(t, test_serve_hpf_status_ctl);
 	tcase_add_test(t, test_serve_socket_file);
 	tcase_add_test(t, test_serve_events);
+	tcase_add_test(t, test_client_idle_hold);
 	tcase_add_test(t, test_serve_timer_after_input);
 	tcase_add_test(t, test_serve_refusals);
 	tcase_add_test(t, test_client_refused);

@@ -34,6 +34,7 @@ struct ep {
 	int sent;                   /* the load below was sent */
 	uint32_t pending, inflight;
 	hs_ns deadline_ns;
+	hs_ns idle_since;           /* idle, not told yet (idle hold); -1: no */
 	struct ep *next;            /* the client's registry */
 };
 
@@ -44,6 +45,7 @@ struct hs_client {
 	pthread_t thr;
 	int started;
 	int spin;
+	hs_ns idle_hold_ns;         /* hs_hello.idle_hold_ns */
 	int dead;                   /* server gone, closing, or fork child */
 	int closing;
 	int32_t next_qid;
@@ -118,9 +120,14 @@ static void send_load(struct hs_client *c, struct ep *ep, uint32_t p, uint32_t f
 
 /* Forwards each joined queue's load when it changed (caller's lock held,
  * like every policy call). A client whose server is gone resumes what is
- * suspended and decides nothing from then on. */
+ * suspended and decides nothing from then on. With an idle hold, a queue
+ * that goes idle is told only once it stayed idle that long (the core's
+ * timer brings the policy back then); busy again before, the server never
+ * hears of the gap. */
 static void sched_remote(struct sched *s, void *state, const struct sched_status *st)
 {
+	hs_ns wake = -1;
+	int hold = 0;
 	for (size_t i = 0; i < st->n; i++) {
 		const struct xq_status *q = &st->q[i];
 		struct ep *ep = q->user;
@@ -133,17 +140,35 @@ static void sched_remote(struct sched *s, void *state, const struct sched_status
 			continue;
 		}
 		uint32_t p = (uint32_t)q->pending, f = (uint32_t)q->inflight;
+		hold |= c->idle_hold_ns > 0;
+		if (p || f) {
+			ep->idle_since = -1;
+		} else if (c->idle_hold_ns > 0 && ep->sent && (ep->pending || ep->inflight)) {
+			/* the server sees it busy: hold the idle back */
+			if (ep->idle_since < 0)
+				ep->idle_since = st->now;
+			hs_ns due = ep->idle_since + c->idle_hold_ns;
+			if (st->now < due) {
+				if (wake < 0 || due < wake)
+					wake = due;
+				continue;
+			}
+			ep->idle_since = -1;
+		}
 		if (ep->sent && ep->pending == p && ep->inflight == f &&
 		    ep->deadline_ns == q->deadline_ns)
 			continue;
 		send_load(c, ep, p, f, q->deadline_ns);
 	}
+	if (hold)
+		sched_timer(s, wake);
 }
 
 static const struct policy_ops policy_remote = {
 	.name = "remote",
 	.summary = "hw/serve internal: the policy runs in a policy server",
 	.sched = sched_remote,
+	.timer = sched_remote,
 };
 
 static int reg_rc;
@@ -169,6 +194,7 @@ void *hs_client_ep_new(struct hs_client *c)
 	ep->magic = EP_MAGIC;
 	ep->c = c;
 	ep->qid = -1;
+	ep->idle_since = -1;
 	pthread_mutex_lock(&c->emu);
 	ep->next = c->eps;
 	c->eps = ep;
@@ -462,6 +488,7 @@ int hs_client_open(const char *path, int fd, const struct hs_hello *h,
 	c->lk = *lk;
 	const char *sp = getenv(HS_ENV_SPIN);
 	c->spin = sp && *sp == '1';
+	c->idle_hold_ns = h->idle_hold_ns > 0 ? h->idle_hold_ns : 0;
 	pthread_mutex_init(&c->emu, NULL);
 	int rc = handshake(c, h, err, errlen);
 	if (rc) {

@@ -96,6 +96,8 @@ struct shim_conf {
 	hs_ns slo_ns, deadline_ns;/* HIPSCHED_SLO_MS, HIPSCHED_DEADLINE_MS (relative) */
 	double weight;            /* HIPSCHED_WEIGHT */
 	hs_ns quiet_ns;           /* tail of a quiet queue marked after this */
+	hs_ns idle_hold_ns;       /* HIPSCHED_IDLE_HOLD_US: the server client's
+	                           * idle hold (hs_hello.idle_hold_ns) */
 	hs_ns poll_ns;            /* poller's sleep while events are out */
 	hs_ns spin_ns;            /* a caller at its threshold polls this long
 	                           * before it sleeps */

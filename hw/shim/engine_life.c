@@ -169,6 +169,7 @@ void shim__conf_load(void)
 			"be preempted at level 1 (progressive launching); using 1\n",
 			(int)getpid(), level);
 	c->quiet_ns = env_long("HIPSCHED_QUIET_US", 1, 1000000, 100) * 1000;
+	c->idle_hold_ns = env_long("HIPSCHED_IDLE_HOLD_US", 0, 10000000, 0) * 1000;
 	c->poll_ns = env_long("HIPSCHED_POLL_US", 1, 100000, 15) * 1000;
 	c->spin_ns = env_long("HIPSCHED_SPIN_US", 0, 1000000, 200) * 1000;
 	const char *p = env_str("HIPSCHED_PARAMS");
@@ -224,7 +225,8 @@ static struct sched *open_remote(const struct sched_env *env)
 			      .priority = g_eng.conf.priority, .level = 1,
 			      .slo_ns = g_eng.conf.slo_ns,
 			      .deadline_ns = g_eng.conf.deadline_ns,
-			      .weight = g_eng.conf.weight };
+			      .weight = g_eng.conf.weight,
+			      .idle_hold_ns = g_eng.conf.idle_hold_ns };
 	/* the client's receiver takes the lock: open without it */
 	pthread_mutex_unlock(&g_eng.mu);
 	struct hs_client *c = NULL;
