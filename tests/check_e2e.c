@@ -84,7 +84,7 @@ static pid_t spawn(const char *const *argv, const char *const *env, const char *
 		"HIPSCHED_POLICY", "HIPSCHED_SOCKET", "HIPSCHED_LOG", "HIPSCHED_STATS",
 		"HIPSCHED_THRESHOLD", "HIPSCHED_BATCH", "HIPSCHED_PRIORITY", "HIPSCHED_LEVEL",
 		"HIPSCHED_PARAMS", "HIPSCHED_NAME", "HIPSCHED_SHIM", "XDG_RUNTIME_DIR",
-		"LD_PRELOAD", "FAKECUDA_LOG", NULL };
+		"LD_PRELOAD", "FAKECUDA_LOG", "HIPSCHED_IDLE_HOLD_US", NULL };
 	for (int i = 0; clear[i]; i++)
 		unsetenv(clear[i]);
 	setenv("LD_LIBRARY_PATH", FAKE_DIR, 1);
@@ -172,11 +172,13 @@ static pid_t serve(const char *policy)
 /* `hipsched run --name NAME --priority PRIO -- app load SPEC`, the fake's
  * log in dir/NAME.log, its output in NAME.out / NAME.err; waits until the
  * server says it joined (when `join`). */
+static const char *app_env;        /* one more "K=V" for app()'s, or NULL */
+
 static pid_t app(const char *name, const char *prio, const char *spec, int join)
 {
 	char logenv[450];
 	snprintf(logenv, sizeof(logenv), "FAKECUDA_LOG=%s", file(name, "log"));
-	const char *env[] = { logenv, NULL };
+	const char *env[] = { logenv, app_env, NULL };
 	const char *argv[] = { bin(), "run", "--socket", sock, "--name", name, "--priority",
 			       prio, "--", APP, "load", spec, NULL };
 	pid_t p = spawn(argv, env, file(name, "out"), file(name, "err"), 30);
@@ -487,6 +489,35 @@ START_TEST(test_ctl_priority)
 }
 END_TEST
 
+/* The client's idle hold through the real library: 30 requests of 10
+ * kernels with 300 us of host work between two (longer than the library's
+ * 100 us quiet period: the stream goes idle in each gap). Without a hold
+ * the server gets a LOAD pair per gap; with HIPSCHED_IDLE_HOLD_US=1000 one
+ * pair a request (the library's poller fires the remote policy's timer). */
+START_TEST(test_idle_hold)
+{
+	long long loads[2];
+	for (int with = 0; with < 2; with++) {
+		app_env = with ? "HIPSCHED_IDLE_HOLD_US=1000" : NULL;
+		pid_t srv = serve("hpf");
+		pid_t hp = app("hp", "10", "k=10,us=50,gap=300,period=10000,n=30", 0);
+		ck_assert_int_eq(reap(hp, 20000), 0);
+		app_env = NULL;
+		json_t *j = status_json();
+		loads[with] = json_integer_value(json_object_get(j, "loads"));
+		json_decref(j);
+		kill(srv, SIGTERM);
+		ck_assert_int_eq(reap(srv, 5000), 143);
+		unlink(sock);
+	}
+	fprintf(stderr, "e2e idle hold: %lld LOADs in 30 requests without, %lld with 1 ms\n",
+		loads[0], loads[1]);
+	ck_assert_int_ge(loads[0], 3 * 30);
+	ck_assert_int_le(loads[1], 2 * 30 + 6);
+	ck_assert_int_ge(loads[1], 2 * 30 - 2);
+}
+END_TEST
+
 /* `hipsched run`: CMD's exit status; with no server the application runs
  * unscheduled, every kernel reaching the driver, after one warning. */
 START_TEST(test_run_status_and_no_server)
@@ -643,6 +674,7 @@ Suite *e2e_suite(void)
 	tcase_add_test(t, test_server_killed);
 	tcase_add_test(t, test_app_killed);
 	tcase_add_test(t, test_ctl_priority);
+	tcase_add_test(t, test_idle_hold);
 	tcase_add_test(t, test_run_status_and_no_server);
 	suite_add_tcase(s, t);
 	t = tcase_create("same");

@@ -341,17 +341,25 @@ static int capture(void)
 }
 
 /* ---- load and same: one stream's requests, and two of one process ---------- */
+/* Host work between a request's launches, us (load's `gap`: a host gap
+ * longer than the library's quiet period lets the stream go idle). */
+static long host_gap_us;
+
 /* One request: an async host-to-device copy when `copy`, `k` kernels of
- * `us` on s (sequence numbers from *seq), a stream sync; its latency from
- * `arrival` in us. */
+ * `us` on s (sequence numbers from *seq), host_gap_us of host work between
+ * two, a stream sync; its latency from `arrival` in us. */
 static double request(CUstream s, int copy, int k, unsigned us, unsigned *seq,
 		      int64_t arrival)
 {
 	static char host[256];
 	if (copy && d.htod(0, host, sizeof(host), s))
 		die("htod");
-	for (int i = 0; i < k; i++)
+	for (int i = 0; i < k; i++) {
+		if (i && host_gap_us)
+			for (int64_t t = now_ns() + host_gap_us * 1000; now_ns() < t;)
+				;
 		kern(s, us, (*seq)++);
+	}
 	if (d.ssync(s))
 		die("sync");
 	return (double)(now_ns() - arrival) / 1e3;
@@ -416,13 +424,15 @@ static long spec_get(const char *spec, const char *key, long def)
 
 /* load SPEC: requests of k kernels of us on one stream (created with
  * priority prio; legacy=1: the NULL stream), every period us (0: back to
- * back), n of them or for ms; copy=1: an async copy first. Prints
+ * back), n of them or for ms; copy=1: an async copy first; gap=G: G us of
+ * host work between two launches. Prints
  * "load: start" once the stream exists, then each latency and a summary. */
 static int load_run(const char *spec)
 {
 	CUstream s = NULL;
 	if (!spec_get(spec, "legacy", 0) && d.screatep(&s, 0, (int)spec_get(spec, "prio", 0)))
 		die("stream create");
+	host_gap_us = spec_get(spec, "gap", 0);
 	printf("load: start\n");
 	fflush(stdout);
 	unsigned seq = 0;
