@@ -51,6 +51,11 @@ plan() { local t=$1; shift; step $t python3 hw/bench/pytorch_plan.py "$@" \
 # times, interleaved, figures pooled (pytorch_plan.py --rounds); with
 # UNTIL_DECIDED=1, ROUNDS is the most: they stop once every P99/alone bar
 # lies outside its 95 % interval (--until-decided)
+# a lone application's server (hostcost, calls): hpf, the dual test's
+# linger; SOCK LOG, then solo_server_stop
+solo_server() { $H serve --policy hpf --param linger=3 --socket $1 > $2 2>&1 & SRV=$!
+	for _ in $(seq 100); do [ -S $1 ] && break; sleep 0.05; done; }
+solo_server_stop() { kill $SRV; wait $SRV 2>/dev/null; }
 ROUNDS_ARG="--rounds ${ROUNDS:-1}${UNTIL_DECIDED:+ --until-decided}"
 nvidia-smi --query-gpu=name,driver_version --format=csv,noheader
 # BUDGET (s, default 560): a section is not started past it; the results
@@ -179,10 +184,9 @@ hostcost)
 			pass)   step 60 env LD_PRELOAD=$SHIM $A $arr --out $o.csv ;;
 			record) step 80 $H record -o $o.trace.csv --warmup 20 --log $o.log -- $A $arr --out $o.csv
 				gzip -f $o.log; rm -f $o.trace.csv ;;
-			remote) $H serve --policy hpf --param linger=3 --socket $o.sock > $o.serve.log 2>&1 & SRV=$!
-				for _ in $(seq 100); do [ -S $o.sock ] && break; sleep 0.05; done
+			remote) solo_server $o.sock $o.serve.log
 				step 60 env $st $H run --name hp --priority 10 --socket $o.sock -- $A $arr --out $o.csv
-				kill $SRV; wait $SRV 2>/dev/null ;;
+				solo_server_stop ;;
 			*@*)    v=${m#*@}
 				step 60 env LD_PRELOAD=$SHIM HIPSCHED_POLICY=hpf HIPSCHED_THRESHOLD=1024 $st \
 					${v:+${v//,/ }} $A $arr --out $o.csv ;;
@@ -203,11 +207,10 @@ calls)
 		step 60 env LD_PRELOAD=$SHIM $LC $R/lc_pass_$i.json > $R/lc_pass_$i.txt
 		step 60 env LD_PRELOAD=$SHIM HIPSCHED_POLICY=hpf HIPSCHED_THRESHOLD=1024 \
 			HIPSCHED_STATS=$R/lc_hpf_$i.shim.json $LC $R/lc_hpf_$i.json > $R/lc_hpf_$i.txt
-		$H serve --policy hpf --param linger=3 --socket $R/lc.sock > $R/lc_serve_$i.log 2>&1 & SRV=$!
-		for _ in $(seq 100); do [ -S $R/lc.sock ] && break; sleep 0.05; done
+		solo_server $R/lc.sock $R/lc_serve_$i.log
 		step 60 env HIPSCHED_STATS=$R/lc_remote_$i.shim.json $H run --name lc --priority 10 \
 			--socket $R/lc.sock -- $LC $R/lc_remote_$i.json > $R/lc_remote_$i.txt
-		kill $SRV; wait $SRV 2>/dev/null
+		solo_server_stop
 	done
 	python3 - $R ${LC_ROUNDS:-3} <<'PY' | tee $R/calls.txt
 import json
