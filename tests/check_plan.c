@@ -62,6 +62,10 @@ START_TEST(test_plan_dual_and_variant)
 			     "policies hpf,hpf_t4") != NULL, "exit %d:\n%s", rc, out);
 	ck_assert_ptr_nonnull(strstr(out, "outputs bitwise equal to native (hpf): True"));
 	ck_assert_ptr_nonnull(strstr(out, "outputs bitwise equal to native (hpf_t4): True"));
+	/* the library's own time from each process's statistics (the
+	 * stand-in writes 2 us a command) */
+	ck_assert_msg(strstr(out, "library host time (hpf, hp): 2.00 us a command, ") &&
+		      strstr(out, "library host time (hpf_t4, lp): 2.00 us a command, "), "%s", out);
 	ck_assert_ptr_nonnull(strstr(out, "  hp.p99_vs_standalone_max             measured "));
 	ck_assert_ptr_nonnull(strstr(out, "p99/alone, 95% interval (requests resampled): hp native "));
 	ck_assert_ptr_nonnull(strstr(out, rc ? "overall: FAIL" : "overall: PASS"));
@@ -82,6 +86,10 @@ START_TEST(test_plan_dual_and_variant)
 		ck_assert_int_eq(json_integer_value(json_object_get(hp, "completed")), 20);
 		ck_assert_int_gt(json_integer_value(json_object_get(lp, "completed")), 100);
 		ck_assert_ptr_nonnull(json_object_get(hp, "standalone"));
+		json_t *lib = json_object_get(hp, "library");
+		ck_assert_double_eq_tol(json_real_value(json_object_get(lib, "us_per_command")),
+					2.0, 1e-9);
+		ck_assert_int_gt(json_integer_value(json_object_get(lib, "commands")), 0);
 		/* the stand-in's first request on a thread sleeps 40 ms (PyTorch's
 		 * per-thread handles): the warm-up ran on the window's thread, so
 		 * no measured request paid it */

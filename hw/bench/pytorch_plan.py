@@ -384,6 +384,21 @@ def run_mode(a, test, mode, names, raw, policy=None, targs=None, venv=None,
     return rows, extras
 
 
+def library_time(stats):
+    """The library's own host time in a tenant's process over its windows'
+    HIPSCHED_STATS files (own_ns, commands summed over the queues), or
+    None when they carry none."""
+    c = own = 0
+    for st in stats:
+        for q in st.get("queues", []):
+            if "own_ns" in q:
+                c += q.get("commands", 0)
+                own += q["own_ns"]
+    if not c:
+        return None
+    return {"commands": c, "own_ms": own / 1e6, "us_per_command": own / c / 1e3}
+
+
 def window_events(path, apps, params):
     """The server's view of a window (serve_events.py): per client its busy
     periods, idle gaps longer than the linger and suspensions; per
@@ -704,6 +719,12 @@ def main():
                       "command seen done): %d, p50 %.1f us, p99 %.1f us, max "
                       "%.1f us" % (p, n, sum(st.get("preempt_count", 0) for st in sts)
                                    or len(pl), quantile(pl, .5), quantile(pl, .99), pl[-1]))
+            lib = library_time(sts)
+            if lib:
+                print("library host time (%s, %s): %.2f us a command, %d commands, "
+                      "%.1f ms in all (a scenario's `intercept` for this tenant: "
+                      "sim/MODEL.md)" % (p, n, lib["us_per_command"], lib["commands"],
+                                         lib["own_ms"]))
         alive = [n for n in names if n in res[p]]
         # every round's outputs against the first native window's
         nat = exts.get("native")
@@ -754,6 +775,9 @@ def main():
                 t["native"] = public(res["native"][n])
             if n in alone:
                 t["standalone"] = public(alone[n])
+            lib = library_time([e.get("shim", {}).get(n, {}) for e in exts[p]])
+            if lib:
+                t["library"] = lib
             if a.rounds > 1:
                 t["per_round"] = [{k: res_r[r][p][n].get(k) for k in
                                    ("p99_ms", "p99_vs_standalone", "throughput_rps",
