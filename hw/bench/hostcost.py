@@ -17,6 +17,7 @@ wake-ups callers signalled to it.
 """
 import argparse
 import csv
+import functools
 import glob
 import json
 import os
@@ -29,22 +30,34 @@ def fail(path, line, why):
     sys.exit("%s:%d: %s" % (path, line, why))
 
 
-def latencies(path):
-    """Latencies (ms) of a pytorch_app.py CSV, in file order."""
+@functools.lru_cache(maxsize=None)
+def requests(path):
+    """(start_ns, end_ns, latency ms) of each request of a pytorch_app.py
+    CSV, in file order (each file read once)."""
     out = []
+    cols = ("start_ns", "end_ns", "latency_ns")
     try:
         with open(path, newline="") as f:
             r = csv.DictReader(f)
-            if not r.fieldnames or "latency_ns" not in r.fieldnames:
-                fail(path, 1, "no latency_ns column (a pytorch_app.py output?)")
+            for c in cols:
+                if not r.fieldnames or c not in r.fieldnames:
+                    fail(path, 1, "no %s column (a pytorch_app.py output?)" % c)
             for i, row in enumerate(r, start=2):
-                try:
-                    out.append(int(row["latency_ns"]) / 1e6)
-                except (TypeError, ValueError):
-                    fail(path, i, "latency_ns %r is not an integer" % row["latency_ns"])
+                v = []
+                for c in cols:
+                    try:
+                        v.append(int(row[c]))
+                    except (TypeError, ValueError):
+                        fail(path, i, "%s %r is not an integer" % (c, row[c]))
+                out.append((v[0], v[1], v[2] / 1e6))
     except OSError as e:
         sys.exit("%s: %s" % (path, e.strerror))
-    return out
+    return tuple(out)
+
+
+def latencies(path):
+    """Latencies (ms) of a pytorch_app.py CSV, in file order."""
+    return [x[2] for x in requests(path)]
 
 
 def shim_stats(path):
@@ -92,10 +105,10 @@ def main():
     def rate(path):
         if a.duration:
             return len(latencies(path)) / a.duration
-        rows = list(csv.DictReader(open(path, newline="")))
+        rows = requests(path)
         if len(rows) < 2:
             fail(path, 1, "fewer than 2 requests: no rate")
-        span = (int(rows[-1]["end_ns"]) - int(rows[0]["start_ns"])) / 1e9
+        span = (rows[-1][1] - rows[0][0]) / 1e9
         return (len(rows) - 1) / span if span > 0 else float("nan")
 
     table = []

@@ -711,6 +711,7 @@ def main():
                                 for t, r in sorted(rq.items()) if prio.get(t) == max(
                                     prio[x] for x in rq)),
                       sum(e["late_timer_resumes"] for e in evs)))
+        libs = {}   # the library's host time per process, for summary.json too
         for n in sorted(ext[p].get("shim", {})):
             sts = [e.get("shim", {}).get(n, {}) for e in exts[p]]
             pl = sorted(x / 1e3 for st in sts for x in st.get("preempt_ns", []))
@@ -719,7 +720,7 @@ def main():
                       "command seen done): %d, p50 %.1f us, p99 %.1f us, max "
                       "%.1f us" % (p, n, sum(st.get("preempt_count", 0) for st in sts)
                                    or len(pl), quantile(pl, .5), quantile(pl, .99), pl[-1]))
-            lib = library_time(sts)
+            lib = libs[n] = library_time(sts)
             if lib:
                 print("library host time (%s, %s): %.2f us a command, %d commands, "
                       "%.1f ms in all (a scenario's `intercept` for this tenant: "
@@ -775,9 +776,8 @@ def main():
                 t["native"] = public(res["native"][n])
             if n in alone:
                 t["standalone"] = public(alone[n])
-            lib = library_time([e.get("shim", {}).get(n, {}) for e in exts[p]])
-            if lib:
-                t["library"] = lib
+            if libs.get(n):
+                t["library"] = libs[n]
             if a.rounds > 1:
                 t["per_round"] = [{k: res_r[r][p][n].get(k) for k in
                                    ("p99_ms", "p99_vs_standalone", "throughput_rps",

@@ -370,14 +370,13 @@ static void *poller_main(void *arg)
 			/* queues stay (only the poller frees them); a head
 			 * popped meanwhile is left alone (fifo_pops) */
 			pthread_mutex_unlock(&g_eng.mu);
-			uint64_t nq = 0;
+			uint64_t nq = n;
 			for (size_t i = 0; i < n; i++) {
-				h[i].rt = g_eng.plat->event_query(h[i].t->ev);
-				nq++;
-				if (h[i].t != h[i].c && h[i].rt == 1)
+				h[i].r = h[i].rt = g_eng.plat->event_query(h[i].t->ev);
+				if (h[i].t != h[i].c && h[i].rt == 1) {
+					h[i].r = g_eng.plat->event_query(h[i].c->ev);
 					nq++;
-				h[i].r = h[i].t == h[i].c || h[i].rt != 1 ? h[i].rt :
-					g_eng.plat->event_query(h[i].c->ev);
+				}
 			}
 			pthread_mutex_lock(&g_eng.mu);
 			g_eng.poll_rounds++;
