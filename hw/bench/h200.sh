@@ -167,7 +167,9 @@ hostcost)
 	# then at $HC_RATE/s (default 10) for $HC_DUR s (default 15: P50, P99).
 	# Modes: native; pass (LD_PRELOAD, no policy); record (`hipsched
 	# record`); remote (alone under `hipsched serve --policy hpf`, linger
-	# 3: the dual test's solo window); NAME@VAR=V,VAR=V (hpf in the process,
+	# 3: the dual test's solo window; remoteNAME@VAR=V,... with those
+	# variables, e.g. remote_hold@HIPSCHED_IDLE_HOLD_US=1000);
+	# NAME@VAR=V,VAR=V (hpf in the process,
 	# threshold 1024 as the server gives a top queue, with those variables)
 	HC_MODES=${HC_MODES:-native pass hpf@ hpf_poll100@HIPSCHED_POLL_US=100 hpf_b64@HIPSCHED_BATCH=64 remote}
 	A="python3 hw/bench/pytorch_app.py --model resnet18 --batch 1 --warmup 20"
@@ -184,8 +186,9 @@ hostcost)
 			pass)   step 60 env LD_PRELOAD=$SHIM $A $arr --out $o.csv ;;
 			record) step 80 $H record -o $o.trace.csv --warmup 20 --log $o.log -- $A $arr --out $o.csv
 				gzip -f $o.log; rm -f $o.trace.csv ;;
-			remote) solo_server $o.sock $o.serve.log
-				step 60 env $st $H run --name hp --priority 10 --socket $o.sock -- $A $arr --out $o.csv
+			remote|remote*@*) v=${m#remote}; v=${v#*@}
+				solo_server $o.sock $o.serve.log
+				step 60 env $st ${v:+${v//,/ }} $H run --name hp --priority 10 --socket $o.sock -- $A $arr --out $o.csv
 				solo_server_stop ;;
 			*@*)    v=${m#*@}
 				step 60 env LD_PRELOAD=$SHIM HIPSCHED_POLICY=hpf HIPSCHED_THRESHOLD=1024 $st \
