@@ -4,7 +4,8 @@
  * pytorch_app.py, hw/bench/app_loop.py, sleeping instead of running a
  * model) under the real `hipsched serve` and `hipsched run`: the table,
  * the verdict, the run directory `compare` reads, policy variants, and the
- * fault runs (the server or an application SIGKILLed mid-window). */
+ * fault runs (the server or an application SIGKILLed mid-window); and
+ * the interleaved overhead measurement (hw/bench/overhead_turns.py). */
 #include <check.h>
 #include <jansson.h>
 #include <stdio.h>
@@ -198,6 +199,66 @@ START_TEST(test_hostcost_py)
 	snprintf(cmd, sizeof(cmd), "python3 hw/bench/hostcost.py %s", dir);
 	ck_assert_int_eq(test_run(cmd, out, sizeof(out)), 1);
 	ck_assert_msg(strstr(out, "hc_hpf_2_open.csv:3: latency_ns 'z' is not an integer"), "%s", out);
+}
+END_TEST
+
+/* hw/bench/overhead_turns.py with the stand-in: three modes of two
+ * processes each take 0.3 s turns for 3 rounds; a mode whose requests
+ * sleep 2 ms (against the stand-in's 4.2 ms at batch 32) runs at about
+ * twice the reference's rate, one with only an empty LD_PRELOAD at about
+ * the reference's; a process that dies before it is ready fails the run. */
+START_TEST(test_overhead_turns_py)
+{
+	test_mkdtemp(dir, sizeof(dir), "check_plan");
+	char cmd[1024], p[512];
+	const char *base = "python3 hw/bench/overhead_turns.py --app tests/fixtures/plan/plan_app.py "
+			   "--procs 2 --rounds 3 --turn-s 0.3";
+	snprintf(cmd, sizeof(cmd), "%s --mode a --mode fast:PLAN_APP_STEP_MS=2 --mode same:LD_PRELOAD= "
+		 "--out %s/t -- --model resnet50 --batch 32 --warmup 3", base, dir);
+	ck_assert_int_eq(test_run(cmd, out, sizeof(out)), 0);
+	ck_assert_msg(strstr(out, "ratios to a over 2 rounds (the first 1 left out); outputs bitwise equal"),
+		      "%s", out);
+	snprintf(p, sizeof(p), "%s/t/turns.csv", dir);
+	char *csv = test_slurp(p, NULL);
+	int rows = 0;
+	for (char *c = csv; (c = strchr(c, '\n')) != NULL; c++)
+		rows++;
+	ck_assert_int_eq(rows, 1 + 3 * 6);
+	ck_assert_ptr_nonnull(strstr(csv, "round,slot,mode,process,requests,elapsed_ns,rate_rps\n1,0,a,a_0,"));
+	ck_assert_ptr_nonnull(strstr(csv, "\n2,0,a,a_1,"));	/* rotated */
+	free(csv);
+	snprintf(p, sizeof(p), "%s/t/summary.json", dir);
+	json_t *s = test_json_load(p);
+	json_t *m = json_object_get(s, "modes");
+	double ra = json_real_value(json_object_get(json_object_get(m, "a"), "ratio_median"));
+	double rf = json_real_value(json_object_get(json_object_get(m, "fast"), "ratio_median"));
+	double rs = json_real_value(json_object_get(json_object_get(m, "same"), "ratio_median"));
+	ck_assert_double_eq_tol(ra, 1.0, 1e-12);
+	ck_assert_msg(rf > 1.5 && rf < 2.5, "fast %g", rf);
+	ck_assert_msg(rs > 0.8 && rs < 1.25, "same %g", rs);
+	ck_assert(json_is_true(json_object_get(s, "outputs_equal")));
+	/* the library's statistics of same_0 and same_1 summed: the stand-in's
+	 * 10 commands of 2 us a request */
+	json_t *lib = json_object_get(json_object_get(m, "same"), "library");
+	json_int_t cmds = json_integer_value(json_object_get(lib, "commands"));
+	ck_assert_int_gt(cmds, 10 * 20);
+	ck_assert_int_eq(json_integer_value(json_object_get(lib, "own_ns")), 2000 * cmds);
+	ck_assert_ptr_null(json_object_get(json_object_get(m, "a"), "library"));
+	json_decref(s);
+	snprintf(cmd, sizeof(cmd), "%s --mode a --mode bad:PLAN_APP_STEP_MS=x --out %s/f -- --model resnet50 "
+		 "--batch 32 --warmup 3", base, dir);
+	ck_assert_int_eq(test_run(cmd, out, sizeof(out)), 1);
+	ck_assert_msg(strstr(out, "overhead_turns: bad_0: ended (exit 1; see bad_0.log)"), "%s", out);
+	snprintf(cmd, sizeof(cmd), "%s --mode a --mode a --out %s/f", base, dir);
+	ck_assert_int_eq(test_run(cmd, out, sizeof(out)), 2);
+	ck_assert_ptr_nonnull(strstr(out, "--mode: a mode name given twice"));
+	snprintf(cmd, sizeof(cmd), "%s --mode a:X --out %s/f", base, dir);
+	ck_assert_int_eq(test_run(cmd, out, sizeof(out)), 2);
+	ck_assert_ptr_nonnull(strstr(out, "'X' is not VAR=V"));
+	snprintf(cmd, sizeof(cmd), "%s --mode a --ref b --out %s/f", base, dir);
+	ck_assert_int_eq(test_run(cmd, out, sizeof(out)), 2);
+	ck_assert_ptr_nonnull(strstr(out, "--ref b: not a --mode"));
+	test_rmtree(dir);
 }
 END_TEST
 
@@ -488,6 +549,7 @@ Suite *plan_suite(void)
 	tcase_add_test(t, test_plan_p99_ci);
 	tcase_add_test(t, test_serve_events_py);
 	tcase_add_test(t, test_hostcost_py);
+	tcase_add_test(t, test_overhead_turns_py);
 	tcase_add_test(t, test_plan_until_decided);
 	tcase_add_test(t, test_plan_invalid_baseline);
 	tcase_add_test(t, test_plan_rounds);

@@ -11,6 +11,7 @@ import argparse
 import ctypes
 import json
 import os
+import queue
 import random
 import sys
 import threading
@@ -38,6 +39,9 @@ def parser(description):
     ap.add_argument("--out", default="")
     ap.add_argument("--ready", default="")
     ap.add_argument("--go", default="")
+    ap.add_argument("--turns", default="", metavar="GO_FD,DONE_FD",
+                    help="after the warm-up, run a window of --duration "
+                         "each time GO_FD says so (overhead_turns.py)")
     ap.add_argument("--with", dest="with_", default="",
                     help="a second model in the same process on its own "
                          "stream: 'MODEL:BATCH:ARRIVAL:RATE:PRIO:NAME'")
@@ -50,6 +54,9 @@ def apps_of(a):
         raise SystemExit("%s: --rate is needed for %s" % (
             os.path.basename(sys.argv[0]), a.arrival))
     apps = [a]
+    if a.turns and a.with_:
+        raise SystemExit("%s: --turns takes one application (no --with)" %
+                         os.path.basename(sys.argv[0]))
     if a.with_:
         m, b, arr, rate, prio, name = a.with_.split(":")
         b2 = argparse.Namespace(**vars(a))
@@ -147,6 +154,7 @@ def run_window(a, apps, steps, mark, warmup, warmed=None):
     go = threading.Event()
     start = []
     failed = []
+    turn_q = queue.Queue()
 
     def body(k):
         try:
@@ -161,6 +169,16 @@ def run_window(a, apps, steps, mark, warmup, warmed=None):
             raise
         ready.wait()
         go.wait()
+        if a.turns:
+            for t0 in iter(turn_q.get, None):
+                try:
+                    run_turn(steps[k], apps[k], t0, start[0], rows[k], mark)
+                except BaseException as e:
+                    failed.append(e)
+                    return
+                finally:
+                    turn_q.task_done()
+            return
         run_loop(steps[k], apps[k], start[0], rows[k], mark)
 
     thr = [threading.Thread(target=body, args=(k,)) for k in range(len(apps))]
@@ -172,11 +190,62 @@ def run_window(a, apps, steps, mark, warmup, warmed=None):
         for t in thr:
             t.join()
         raise SystemExit("warm-up failed: %r" % failed[0])
+    if a.turns:
+        start.append(time.monotonic_ns())
+        go.set()
+        try:
+            serve_turns(a, turn_q, rows[0], start[0], failed)
+        finally:
+            turn_q.put(None)
+            for t in thr:
+                t.join()
+        return start[0], rows
     start.append(wait_go(a.ready, a.go))
     go.set()
     for t in thr:
         t.join()
     return start[0], rows
+
+
+def run_turn(step, a, t0, base, rows, mark):
+    """One window of a turn: run_loop from t0, its rows numbered on after
+    the earlier turns' and timed from base (the first turn's start)."""
+    new = []
+    run_loop(step, a, t0, new, mark)
+    i0 = len(rows)
+    rows.extend((i0 + i, arr + t0 - base, st + t0 - base, en + t0 - base)
+                for i, arr, st, en in new)
+
+
+def serve_turns(a, turn_q, rows, base, failed):
+    """--turns GO_FD,DONE_FD: one application of hw/bench/overhead_turns.py,
+    which interleaves several processes' windows on one GPU (file
+    descriptors it passes down). Writes "ready" to DONE_FD; then for each
+    line "K" read from GO_FD runs a window of --duration and answers
+    "done K REQUESTS ELAPSED_NS" (elapsed: from the window's start to its
+    last request's end); "stop" or the end of GO_FD ends the turns."""
+    try:
+        gfd, dfd = (int(x) for x in a.turns.split(","))
+    except ValueError:
+        raise SystemExit("--turns %r: want GO_FD,DONE_FD" % a.turns)
+    done = os.fdopen(dfd, "w", buffering=1)
+    done.write("ready\n")
+    with os.fdopen(gfd) as go:
+        for line in go:
+            w = line.split()
+            if w == ["stop"]:
+                break
+            if len(w) != 1 or not w[0].isdigit():
+                raise SystemExit("--turns: bad line %r" % line)
+            n0 = len(rows)
+            t0 = time.monotonic_ns()
+            turn_q.put(t0)
+            turn_q.join()
+            if failed:
+                raise SystemExit("turn %s failed: %r" % (w[0], failed[0]))
+            el = rows[-1][3] + base - t0 if len(rows) > n0 else 0
+            done.write("done %s %d %d\n" % (w[0], len(rows) - n0, el))
+    done.close()
 
 
 def write_outputs(a, apps, rows, sums, t0, meta_extra):

@@ -8,11 +8,12 @@
 #   three   vision 20/s + encoder Poisson 5/s + training job, hpf
 #   rt      60 frames/s with a 6 ms deadline + batch job, edf
 #   compat  shim_compat.py natively, pass-through and under hpf
-#   overhead ResNet-50 b32 closed loop, 10 s: native, pass-through, hpf
-#           in the process at each THRESHOLD:SPIN_US[:PARAMS] of
-#           $OVH_CONFIGS (default 16:200 16:5000 16:200:lift=1),
-#           interleaved, $OVH_REPS rounds (default 3) of $OVH_DUR s
-#           (default 10), on CPUs $OVH_PIN (taskset -c; default any)
+#   overhead ResNet-50 b32 closed loop: native, pass-through, hpf in the
+#           process at each THRESHOLD:SPIN_US[:PARAMS] of $OVH_CONFIGS
+#           (default 16:200), $OVH_PROCS processes each (default 2)
+#           taking turns of $OVH_TURN s (default 2) for $OVH_ROUNDS
+#           rounds (default 20; hw/bench/overhead_turns.py), on CPUs
+#           $OVH_PIN (taskset -c; default any)
 #   faults  the dual test with the server, then hp, SIGKILLed 8 s into the
 #           hpf window (native and hpf windows, 20 s)
 #   record  `hipsched record` of the plan's models (traces for the
@@ -87,60 +88,27 @@ faults)
 			--param linger=0.2 --kill $who@8 --out $R/fault_$who | tee $R/fault_$who.txt
 	done ;;
 overhead)
-	# OVH_REPS rounds, modes interleaved within each: a ratio per round;
+	# overhead_turns.py: every mode's OVH_PROCS processes (default 2) warm
+	# at once, then OVH_ROUNDS rounds (default 20) in which each runs a
+	# window of OVH_TURN s (default 2) in turn: a ratio to native a round;
 	# OVH_CONFIGS: hpf in the process at THRESHOLD:SPIN_US[:PARAMS] each (a
 	# held caller polls its marker SPIN_US before it sleeps:
 	# HIPSCHED_SPIN_US; PARAMS: HIPSCHED_PARAMS, e.g. lift=1)
 	# (nvidia-smi every 200 ms beside it: SM clock, power, temperature)
 	# OVH_PIN: CPU list every mode runs on (taskset -c), default unpinned
-	A="${OVH_PIN:+taskset -c $OVH_PIN }python3 hw/bench/pytorch_app.py --model resnet50 --batch 32 --duration ${OVH_DUR:-10} --warmup 20"
-	CONFS=${OVH_CONFIGS:-16:200 16:5000 16:200:lift=1}
-	ovh_name() { IFS=: read -r t sp par <<< "$1"; echo hpf_t${t}_s${sp}${par:+_${par//[=,]/}}; }
-	for c in $CONFS; do ovh_name $c; done | sort | uniq -d | grep . &&
-		{ echo "overhead: OVH_CONFIGS give one mode name twice" >&2; exit 2; }
+	M="--mode native --mode pass:LD_PRELOAD=$SHIM"
+	for c in ${OVH_CONFIGS:-16:200}; do
+		IFS=: read -r t sp par <<< "$c"
+		# lift=1 -> lift1: one name a config
+		M="$M --mode hpf_t${t}_s${sp}${par:+_${par//[=,]/}}:LD_PRELOAD=$SHIM,HIPSCHED_POLICY=hpf"
+		M="$M,HIPSCHED_THRESHOLD=$t,HIPSCHED_SPIN_US=$sp${par:+,HIPSCHED_PARAMS=$par}"
+	done
 	nvidia-smi --query-gpu=timestamp,clocks.sm,clocks.mem,power.draw,temperature.gpu,utilization.gpu \
 		--format=csv -lms 200 > $R/ovh_smi.csv 2>&1 & SMI=$!
-	for i in $(seq ${OVH_REPS:-3}); do
-		step 90 $A --out $R/ovh_native_$i.csv
-		step 90 env LD_PRELOAD=$SHIM $A --out $R/ovh_pass_$i.csv
-		for c in $CONFS; do
-			IFS=: read -r t sp par <<< "$c"
-			m=$(ovh_name $c)   # lift=1 -> lift1: one name a config
-			step 90 env LD_PRELOAD=$SHIM HIPSCHED_POLICY=hpf HIPSCHED_THRESHOLD=$t \
-				HIPSCHED_SPIN_US=$sp ${par:+HIPSCHED_PARAMS=$par} \
-				HIPSCHED_STATS=$R/ovh_${m}_$i.shim.json $A --out $R/ovh_${m}_$i.csv
-		done
-	done
+	step 560 ${OVH_PIN:+taskset -c $OVH_PIN} python3 hw/bench/overhead_turns.py $M \
+		--procs ${OVH_PROCS:-2} --rounds ${OVH_ROUNDS:-20} --turn-s ${OVH_TURN:-2} \
+		--out $R/overhead -- --model resnet50 --batch 32 --warmup 20 | tee $R/overhead.txt
 	kill $SMI
-	python3 - $R ${OVH_REPS:-3} ${OVH_DUR:-10} $(for c in $CONFS; do ovh_name $c; done) <<'PY' | tee $R/overhead.txt
-import json
-import statistics
-import sys
-r, reps, dur = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
-cm = sys.argv[4:]  # one mode name a config (ovh_name)
-modes = ["native", "pass"] + cm
-rate = lambda m, i: (sum(1 for _ in open("%s/ovh_%s_%d.csv" % (r, m, i))) - 1) / dur
-print("round " + " ".join("%14s" % m for m in modes) + "   (req/s; ratio to pass-through)")
-ratios = {m: [] for m in modes}
-for i in range(1, reps + 1):
-    v = {m: rate(m, i) for m in modes}
-    for m in modes:
-        ratios[m].append(v[m] / v["pass"])
-    print("%5d " % i + " ".join("%8.1f %5.3f" % (v[m], v[m] / v["pass"]) for m in modes))
-print("median " + " ".join("%14.3f" % statistics.median(ratios[m]) for m in modes))
-print("min    " + " ".join("%14.3f" % min(ratios[m]) for m in modes))
-print("max    " + " ".join("%14.3f" % max(ratios[m]) for m in modes))
-for i in range(1, reps + 1):
-    for m in cm:
-        try:
-            q = json.load(open("%s/ovh_%s_%d.shim.json" % (r, m, i)))["queues"]
-        except (OSError, ValueError, KeyError):
-            continue
-        held = sum(x.get("held", 0) for x in q)
-        ns = sum(x.get("held_ns", 0) for x in q)
-        print("round %d %s: %d calls held at the threshold, %.1f ms in all "
-              "(%.1f us each)" % (i, m, held, ns / 1e6, ns / 1e3 / held if held else 0))
-PY
 	;;
 record)
 	mkdir -p $R/traces
