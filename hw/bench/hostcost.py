@@ -69,7 +69,8 @@ def shim_stats(path):
     except ValueError as e:
         fail(path, getattr(e, "lineno", 1), "not JSON: %s" % e)
     q = d.get("queues", [])
-    s = {k: sum(x.get(k, 0) for x in q) for k in ("commands", "own_ns", "records")}
+    s = {k: sum(x.get(k, 0) for x in q)
+         for k in ("commands", "own_ns", "records", "held", "held_ns")}
     p = d.get("poller", {})
     s.update({k: p.get(k, 0) for k in ("rounds", "queries", "kicks")})
     return s

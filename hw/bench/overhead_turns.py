@@ -39,6 +39,8 @@ import subprocess
 import sys
 import time
 
+import hostcost
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
@@ -150,20 +152,11 @@ def summarize(rows, modes, ref, discard, seed):
 
 
 def library(out, names):
-    """The library's statistics (HIPSCHED_STATS) of the processes named,
-    summed over their queues; None when none wrote any."""
-    tot, seen = {"commands": 0, "own_ns": 0, "held": 0, "held_ns": 0}, False
-    for n in names:
-        try:
-            with open(os.path.join(out, n + ".shim.json")) as f:
-                qs = json.load(f)["queues"]
-        except FileNotFoundError:
-            continue
-        seen = True
-        for q in qs:
-            for k in tot:
-                tot[k] += q.get(k, 0)
-    return tot if seen else None
+    """The library's statistics (HIPSCHED_STATS, hostcost.shim_stats) of
+    the processes named, summed; None when none wrote any."""
+    st = [x for x in (hostcost.shim_stats(os.path.join(out, n + ".shim.json"))
+                      for n in names) if x]
+    return {k: sum(x[k] for x in st) for k in st[0]} if st else None
 
 
 def main():
