@@ -6,7 +6,8 @@
  * the units it holds. Units are handed out on every change (a command
  * starting or ending, a queue becoming ready, a context switch), in order of
  * hardware stream priority, then of when the command became its queue's
- * head. A running kernel keeps its units until it ends (no hardware
+ * head; a head still in its launch latency is dispatched early when it
+ * would get all it needs (see "early dispatch" below). A running kernel keeps its units until it ends (no hardware
  * preemption) and may grow when units free up. Contexts (processes) time
  * slice unless the profile shares them.
  *
@@ -24,7 +25,9 @@ int sim__gpu_setup(struct sim *s)
 	int nw = (s->nhwq + 63) >> 6, total = 0;
 	s->ctxq = calloc((size_t)s->nctx, sizeof(*s->ctxq));
 	s->touched = calloc((size_t)nw + 1, sizeof(*s->touched));
-	if (!s->ctxq || !s->touched)
+	s->later = calloc((size_t)s->nhwq + 1, sizeof(*s->later));
+	s->pre = calloc((size_t)s->nhwq + 1, sizeof(*s->pre));
+	if (!s->ctxq || !s->touched || !s->later || !s->pre)
 		return HS_ENOMEM;
 	for (int c = 0; c < s->nctx; c++)
 		s->ctxq[c].w0 = -1;
@@ -53,8 +56,13 @@ void sim__gpu_release(struct sim *s)
 	free(s->ctxq);
 	free(s->ctxbits);
 	free(s->touched);
+	free(s->later);
+	free(s->pre);
 	s->ctxq = NULL;
 	s->ctxbits = s->touched = NULL;
+	s->later = NULL;
+	s->pre = NULL;
+	s->npre = 0;
 }
 
 static inline void touch(struct sim_hwq *h)
@@ -104,7 +112,8 @@ static inline hs_ns clip_add(hs_ns from, hs_ns to, hs_ns d)
 	return to > from ? to - from : 0;
 }
 
-static inline void busy(struct sim *s, struct sim_tenant *t, int delta, hs_ns now)
+static inline void busy_at(struct sim *s, struct sim_tenant *t, int delta,
+			   hs_ns now)
 {
 	if (s->nbusy > 0)
 		s->busy_ns += clip_add(s->busy_since, now, s->duration_ns);
@@ -118,14 +127,125 @@ static inline void busy(struct sim *s, struct sim_tenant *t, int delta, hs_ns no
 	t->nbusy += delta;
 }
 
+/* ---- early dispatch ---------------------------------------------------------
+ * A head that is not visible yet (ready_ns > now: its launch latency, or
+ * a relaunch's, has not passed) is dispatched at once when it would get
+ * what it needs then: a command without units, or a kernel its full width
+ * out of the units left after every visible candidate (sim/MODEL.md,
+ * "Handing out units"). It starts at ready_ns: its progress, start_ns and
+ * end count from then, and so does its busy time (pending in s->pre until
+ * the first busy change at or after ready_ns). Any dispatch, context
+ * switch, deactivation or interrupt before ready_ns undoes it first
+ * (pre_revise, pre_settle) and decides again with the state of that time,
+ * so a dispatch at ready_ns (the queue's wake, before this) would have
+ * decided the same: the wake event is saved. Only the order within the
+ * nanosecond of ready_ns can differ (MODEL.md). */
+
+/* Counts the pending early starts at or before `now` busy from their
+ * ready_ns, in time order. */
+static __attribute__((noinline)) void pre_confirm(struct sim *s, hs_ns now)
+{
+	for (;;) {
+		int k = -1;
+		for (int i = 0; i < s->npre; i++)
+			if (s->pre[i]->ready_ns <= now &&
+			    (k < 0 || s->pre[i]->ready_ns < s->pre[k]->ready_ns))
+				k = i;
+		if (k < 0)
+			return;
+		struct sim_cmd *c = s->pre[k];
+		s->pre[k] = s->pre[--s->npre];
+		c->pre = 0;
+		busy_at(s, c->t, +1, c->ready_ns);
+	}
+}
+
+/* The first test inlined: one early start pending, visible by now, is
+ * the common case (a host-bound queue's kernel, at its end). */
+static inline void busy(struct sim *s, struct sim_tenant *t, int delta, hs_ns now)
+{
+	if (s->npre) {
+		struct sim_cmd *c = s->pre[0];
+		if (s->npre == 1 && c->ready_ns <= now) {
+			s->npre = 0;
+			c->pre = 0;
+			busy_at(s, c->t, +1, c->ready_ns);
+		} else {
+			pre_confirm(s, now);
+		}
+	}
+	busy_at(s, t, delta, now);
+}
+
 void sim__busy(struct sim *s, struct sim_tenant *t, int delta, hs_ns now)
 {
 	busy(s, t, delta, now);
 }
 
+static void ev_end(struct sim_engine *e, void *obj, uint64_t arg, hs_ns now);
+
+/* Gives queue h's head c, not visible yet, what it needs from ready_ns:
+ * `units` units (0 for a command without units). */
+static void pre_start(struct sim *s, struct sim_cmd *c, int units)
+{
+	hs_ns at = c->ready_ns;
+	c->state = SC_RUNNING;
+	if (!c->started)
+		c->start_ns = at;
+	c->last_ns = at;
+	c->alloc = units;
+	s->used += units;
+	hs_ns d = units ? (c->work + units - 1) / units : c->work;
+	c->end_ev = sim__at(s, at + d, ev_end, c, 0);
+	c->pre = 1;
+	s->pre[s->npre++] = c;
+}
+
+/* Undoes c's early start (still not visible): it holds nothing and waits
+ * to be dispatched again. */
+static void pre_undo(struct sim *s, struct sim_cmd *c)
+{
+	for (int i = 0; i < s->npre; i++)
+		if (s->pre[i] == c) {
+			s->pre[i] = s->pre[--s->npre];
+			break;
+		}
+	c->pre = 0;
+	s->used -= c->alloc;
+	c->alloc = 0;
+	c->state = SC_QUEUED;
+	if (!c->started)
+		c->start_ns = -1;
+	sim_event_cancel(s->eng, c->end_ev);
+	c->end_ev = 0;
+	touch(c->hwq);
+}
+
+/* Before anything acts on the device at `now`: the early starts not
+ * visible yet are undone, the others counted started. */
+static __attribute__((noinline)) void pre_revise(struct sim *s, hs_ns now)
+{
+	for (int i = s->npre; i-- > 0;)
+		if (i < s->npre && s->pre[i]->ready_ns > now)
+			pre_undo(s, s->pre[i]);
+	pre_confirm(s, now);
+}
+
+/* The same for one command (the head of a queue being stopped). */
+static inline void pre_settle(struct sim *s, struct sim_cmd *c, hs_ns now)
+{
+	if (!c || !c->pre)
+		return;
+	if (c->ready_ns > now)
+		pre_undo(s, c);
+	else
+		pre_confirm(s, now);
+}
+
 /* Brings a kernel's remaining work up to `now`. */
 static void account(struct sim_cmd *c, hs_ns now)
 {
+	assert(now >= c->last_ns);       /* an early start was settled first */
 	if (c->alloc && !c->frozen) {
 		c->work -= (int64_t)c->alloc * (now - c->last_ns);
 		if (c->work < 0)
@@ -133,8 +253,6 @@ static void account(struct sim_cmd *c, hs_ns now)
 	}
 	c->last_ns = now;
 }
-
-static void ev_end(struct sim_engine *e, void *obj, uint64_t arg, hs_ns now);
 
 /* (Re)schedules a running kernel's end from its work and units. */
 static void resched_end(struct sim *s, struct sim_cmd *c, hs_ns now)
@@ -198,10 +316,7 @@ static void append(struct sim_hwq *h, struct sim_cmd *c, hs_ns ready,
 		return;            /* behind others: picked up at their end */
 	set_cur(h, c);
 	c->elig_ns = now;
-	if (ready > now && h->active)
-		arm_wake(h, ready);      /* nothing changes before then */
-	else
-		h->sim->dirty = 1;
+	h->sim->dirty = 1;       /* started early or woken: dispatch decides */
 }
 
 /* ---- deactivation (levels 2 and 3) ---------------------------------------- */
@@ -308,6 +423,8 @@ static void ev_switched(struct sim_engine *e, void *obj, uint64_t arg, hs_ns now
 static void start_switch(struct sim *s, int next, hs_ns now)
 {
 	struct sim_hwq *h;
+	if (s->npre)
+		pre_revise(s, now);
 	FOR_CTX(s, s->active_ctx, h) {
 		struct sim_cmd *c = h->cur;
 		if (h->ctx != s->active_ctx || !c || !c->is_kernel ||
@@ -472,6 +589,64 @@ static inline int first(const struct sim_hwq *a, const struct sim_hwq *b)
 	return a->idx < b->idx;
 }
 
+/* 1 if queue a's head, not visible yet, would be dispatched before b's:
+ * the one visible first (its wake fired first), then as first(). */
+static inline int first_later(const struct sim_hwq *a, const struct sim_hwq *b)
+{
+	if (a->cur->ready_ns != b->cur->ready_ns)
+		return a->cur->ready_ns < b->cur->ready_ns;
+	return first(a, b);
+}
+
+/* The heads not visible yet that dispatch met (later[0..nl)), once the
+ * visible candidates have their units and `free_units` are left for the
+ * active context's kernels (0 when the dispatch switched contexts or held
+ * the device idle): each starts early, in the order the wakes' dispatches would have
+ * started them, if it gets all it needs; from the first kernel that would
+ * not, every kernel waits for its wake as before (its share depends on
+ * what happens until then). A command without units always starts early. */
+static inline void dispatch_later(struct sim *s, int nl, int free_units, hs_ns now)
+{
+	struct sim_hwq **l = s->later;
+	for (int i = 1; i < nl; i++) {
+		struct sim_hwq *x = l[i];
+		int j = i;
+		while (j > 0 && first_later(x, l[j - 1])) {
+			l[j] = l[j - 1];
+			j--;
+		}
+		l[j] = x;
+	}
+	int kernels = 0, wait = 0;
+	for (int i = 0; i < nl; i++) {
+		struct sim_hwq *h = l[i];
+		struct sim_cmd *c = h->cur;
+		int need = 0;
+		if (c->is_kernel) {
+			/* another context's kernel gets no units: it does not
+			 * change what the active context's get */
+			int other = h->ctx != s->active_ctx || s->switching;
+			need = c->width;
+			if (other || wait || need > free_units || !c->work) {
+				wait |= !other;
+				arm_wake(h, c->ready_ns);
+				touch(h);        /* visited until its head shows */
+				continue;
+			}
+			free_units -= need;
+			kernels++;
+		}
+		if (h->wake_ev) {
+			sim_event_cancel(s->eng, h->wake_ev);
+			h->wake_ev = 0;
+		}
+		pre_start(s, c, need);
+	}
+	/* the wake's dispatch would have found the context's kernel work */
+	if (kernels && s->dev.ctx_hold_ns)
+		s->idle = 0;
+}
+
 void sim__dispatch(struct sim *s, hs_ns now)
 {
 	s->dirty = 0;
@@ -480,7 +655,10 @@ void sim__dispatch(struct sim *s, hs_ns now)
 	 * has no command until set_cur touches it again) */
 	if (!s->ncur)
 		return;
-	int nc = 0;
+	if (s->npre)
+		pre_revise(s, now);
+	int nc = 0, nl = 0;
+	int left = 0;      /* units for the heads not visible yet (below) */
 	/* The queues a scan of all would act on: those touched since the
 	 * last dispatch, and the active context's (candidates for units).
 	 * Not switching, the scan visits every queue of the active context
@@ -504,8 +682,8 @@ void sim__dispatch(struct sim *s, hs_ns now)
 			if (!h->active)
 				continue;
 			if (c->ready_ns > now) {
-				arm_wake(h, c->ready_ns);
-				touch(h);        /* visited until its head shows */
+				/* started early at the end, or woken */
+				s->later[nl++] = h;
 				continue;
 			}
 			if (!c->is_kernel) {
@@ -523,7 +701,7 @@ void sim__dispatch(struct sim *s, hs_ns now)
 		if (!demand) {
 			int n = next_ctx(s, now);
 			if (n < 0)
-				return;
+				goto rest;       /* nc == 0: no kernel work */
 			/* ctx_hold_ns: an idle context keeps the device while its
 			 * host goes on launching (past its slice's end), until
 			 * the hold ends or the host waits */
@@ -535,11 +713,11 @@ void sim__dispatch(struct sim *s, hs_ns now)
 				hs_ns hold = s->idle_since + s->dev.ctx_hold_ns;
 				if (hold > now) {
 					arm_slice(s, hold);
-					return;
+					goto out;
 				}
 			}
 			start_switch(s, n, now);
-			return;
+			goto out;
 		}
 		int n;
 		if (s->dev.ctx_hold_ns) {
@@ -548,7 +726,7 @@ void sim__dispatch(struct sim *s, hs_ns now)
 				hs_ns at = slice_end(s, now);
 				if (at <= now) {
 					start_switch(s, n, now);
-					return;
+					goto out;
 				}
 				arm_slice(s, at);
 			}
@@ -559,7 +737,7 @@ void sim__dispatch(struct sim *s, hs_ns now)
 	}
 	int free_units = s->dev.units - s->used;
 	if (!nc)
-		return;
+		goto rest;
 	/* insertion sort: a handful of queues */
 	for (int i = 1; i < nc; i++) {
 		struct sim_hwq *x = s->cand[i];
@@ -598,6 +776,11 @@ void sim__dispatch(struct sim *s, hs_ns now)
 			break;
 		}
 	}
+rest:
+	left = s->dev.units - s->used;
+out:
+	if (nl)
+		dispatch_later(s, nl, left, now);
 }
 
 /* ---- backend ops ------------------------------------------------------------------ */
@@ -638,6 +821,7 @@ static void op_deactivate(void *be, void *hwq, hs_ns now)
 	struct sim *s = be;
 	struct sim_hwq *h = hwq;
 	assert(!h->deact);
+	pre_settle(s, h->cur, now);
 	h->active = 0;
 	touch(h);
 	h->deact = 2;
@@ -672,6 +856,7 @@ static void op_interrupt(void *be, void *hwq, hs_ns now)
 	struct sim *s = be;
 	struct sim_hwq *h = hwq;
 	assert(!h->deact);
+	pre_settle(s, h->cur, now);
 	h->active = 0;
 	touch(h);
 	h->deact = 3;

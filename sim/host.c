@@ -291,7 +291,7 @@ new_cmd(struct sim_tenant *t, const struct trace_rec *rec, int stream)
 	c->wave_work = 0;
 	c->width = c->alloc = 0;
 	c->state = SC_QUEUED;
-	c->is_kernel = c->started = c->frozen = c->is_sync = 0;
+	c->is_kernel = c->started = c->frozen = c->is_sync = c->pre = 0;
 	return c;
 }
 

@@ -38,6 +38,9 @@ struct sim_cmd {
 	uint8_t started;           /* has progress kept across an interrupt */
 	uint8_t frozen;            /* being interrupted: holds units, no progress */
 	uint8_t is_sync;           /* host waits for it */
+	uint8_t pre;               /* dispatched before it became visible, its
+	                            * busy time not yet counted (gpu.c,
+	                            * "early dispatch"); in sim.pre */
 };
 
 /* One trace record, digested for replay (compact: the hot loop reads
@@ -152,6 +155,12 @@ struct sim {
 	int idle;
 	hs_ns idle_since;
 	struct sim_hwq **cand;     /* scratch for dispatch */
+	struct sim_hwq **later;    /* scratch for dispatch: heads not visible yet */
+	/* Heads dispatched before they became visible whose start (at
+	 * ready_ns) is not yet counted busy; undone by a dispatch before
+	 * then (gpu.c, "early dispatch"). At most one per queue. */
+	struct sim_cmd **pre;      /* [nhwq] */
+	int npre;
 	/* What dispatch visits (gpu.c): per context, the queues with a
 	 * current command; and the queues touched since the last dispatch
 	 * (current command changed, woke, (de)activated, or waiting for its

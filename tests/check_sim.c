@@ -286,6 +286,56 @@ START_TEST(concurrent_streams)
 }
 END_TEST
 
+/* Early dispatch (sim/gpu.c, MODEL.md "Handing out units"): a head still
+ * in its launch latency is given its units at once, and any dispatch before
+ * it becomes visible decides again. b1 (4 units) runs 100-300, b2 (10
+ * blocks) waits behind it; a (6 blocks) is launched at 250, visible at 350,
+ * and is given the 6 free units early. At 300, b1's end: a is not visible
+ * yet, so b2 takes all 10 units as it would have without a, and a waits for
+ * b2's end. */
+static void early_world(struct world *w, hs_ns b1_dur)
+{
+	world_init(w, 2);
+	w->dev.launch_ns = 100;
+	kern(&w->tb[0], "b1", 0, 0, b1_dur, 4);
+	kern(&w->tb[0], "b2", 0, 0, 1000, 10);
+	kern(&w->tb[1], "a", 0, 0, 1000, 6);
+	arrive_at(w, 1, 250);
+}
+
+START_TEST(early_dispatch_revised)
+{
+	static struct world w;
+	early_world(&w, 200);
+	ck_assert_int_eq(world_run(&w), 0);
+	SPAN(&w, "b1", 100, 300);
+	SPAN(&w, "b2", 300, 1300);
+	SPAN(&w, "a", 1300, 2300);
+	ck_assert_int_eq(w.res.gpu_busy_ns, 2200);
+	ck_assert_int_eq(w.res.t[1].gpu_busy_ns, 1000);
+	run_result_release(&w.res);
+}
+END_TEST
+
+/* The one difference early dispatch makes: at the nanosecond a head
+ * becomes visible it already holds the units it was given early. b1 ends
+ * at 350, when a becomes visible: a keeps its 6 units, b2 starts on the 4
+ * left (4000 of its 10000 unit-ns by 1350, the rest on 10 units). With a
+ * wake event at 350 instead, b1's end came first and b2 (the first queue)
+ * took all 10 units. */
+START_TEST(early_dispatch_same_ns)
+{
+	static struct world w;
+	early_world(&w, 250);
+	ck_assert_int_eq(world_run(&w), 0);
+	SPAN(&w, "b1", 100, 350);
+	SPAN(&w, "a", 350, 1350);
+	SPAN(&w, "b2", 350, 1950);
+	ck_assert_int_eq(w.res.gpu_busy_ns, 1850);
+	run_result_release(&w.res);
+}
+END_TEST
+
 /* A low tenant holds the device 0..1000; b (priority 0) and c (priority 1)
  * queue kernels at 200 and 300. */
 static void prio_world(struct world *w, const char *policy)
@@ -708,6 +758,36 @@ START_TEST(level1_cost)
 	ck_assert_int_eq(w.res.preempt_ns[0], 2500);
 	ck_assert_int_eq(req_end(&w, 0), 6000);
 	ck_assert_int_eq(req_end(&w, 1) - 1500, 3500);
+	run_result_release(&w.res);
+}
+END_TEST
+
+/* A level-2 deactivation while the queue's head is in its launch latency
+ * (given its units early): the head had not started, so it is dropped
+ * with the queue, not waited for. a1 is launched at 1200 (visible 1300),
+ * b arrives at 1250 and hpf stops a at once: stopped at 1300 (cost 50). b
+ * runs 1350-4350; a is reactivated at its end, a1 visible 70 ns later. */
+START_TEST(level2_early_head)
+{
+	static struct world w;
+	world_init(&w, 2);
+	w.sc.policy = "hpf";
+	w.sc.level = 2;
+	w.dev.launch_ns = 100;
+	w.dev.l2_deactivate_ns = 50;
+	w.dev.l2_relaunch_ns = 70;
+	kern(&w.tb[0], "a0", 0, 0, 1000, 10);
+	kern(&w.tb[0], "a1", 0, 1200, 1000, 10);
+	kern(&w.tb[1], "b", 0, 0, 3000, 5);
+	w.ts[1].priority = 1;
+	arrive_at(&w, 1, 1250);
+	ck_assert_int_eq(world_run(&w), 0);
+	SPAN(&w, "a0", 100, 1100);
+	SPAN(&w, "b", 1350, 4350);
+	SPAN(&w, "a1", 4420, 5420);
+	ck_assert_uint_eq(w.res.npreempt, 1);
+	ck_assert_int_eq(w.res.preempt_ns[0], 50);
+	ck_assert_int_eq(w.res.gpu_busy_ns, 1000 + 3000 + 1000);
 	run_result_release(&w.res);
 }
 END_TEST
@@ -1136,6 +1216,8 @@ Suite *sim_suite(void)
 	tcase_add_test(tc, two_kernels_one_stream);
 	tcase_add_test(tc, two_streams_share_units);
 	tcase_add_test(tc, concurrent_streams);
+	tcase_add_test(tc, early_dispatch_revised);
+	tcase_add_test(tc, early_dispatch_same_ns);
 	tcase_add_test(tc, priority_orders_dispatch);
 	tcase_add_test(tc, no_hw_preemption);
 	tcase_add_test(tc, priority_at_block_boundaries);
@@ -1157,6 +1239,7 @@ Suite *sim_suite(void)
 	tcase_add_test(tc, intercept_cost);
 	tcase_add_test(tc, level1_cost);
 	tcase_add_test(tc, level2_cost);
+	tcase_add_test(tc, level2_early_head);
 	tcase_add_test(tc, level3_cost);
 	tcase_add_test(tc, level_above_device);
 	tcase_add_test(tc, level3_teardown_policy_time);
