@@ -13,7 +13,8 @@
 #           (default 16:200), $OVH_PROCS processes each (default 2)
 #           taking turns of $OVH_TURN s (default 2) for $OVH_ROUNDS
 #           rounds (default 20; hw/bench/overhead_turns.py), on CPUs
-#           $OVH_PIN (taskset -c; default any)
+#           $OVH_PIN (taskset -c; default any); $OVH_MODES: more modes
+#           under the library, NAME:VAR=V,... each
 #   faults  the dual test with the server, then hp, SIGKILLed 8 s into the
 #           hpf window (native and hpf windows, 20 s)
 #   record  `hipsched record` of the plan's models (traces for the
@@ -96,6 +97,8 @@ overhead)
 	# HIPSCHED_SPIN_US; PARAMS: HIPSCHED_PARAMS, e.g. lift=1)
 	# (nvidia-smi every 200 ms beside it: SM clock, power, temperature)
 	# OVH_PIN: CPU list every mode runs on (taskset -c), default unpinned
+	# OVH_MODES: more modes under the library, NAME:VAR=V,... each (e.g.
+	# poll120:HIPSCHED_POLICY=hpf,HIPSCHED_POLL_US=120)
 	M="--mode native --mode pass:LD_PRELOAD=$SHIM"
 	for c in ${OVH_CONFIGS:-16:200}; do
 		IFS=: read -r t sp par <<< "$c"
@@ -103,6 +106,7 @@ overhead)
 		M="$M --mode hpf_t${t}_s${sp}${par:+_${par//[=,]/}}:LD_PRELOAD=$SHIM,HIPSCHED_POLICY=hpf"
 		M="$M,HIPSCHED_THRESHOLD=$t,HIPSCHED_SPIN_US=$sp${par:+,HIPSCHED_PARAMS=$par}"
 	done
+	for m in ${OVH_MODES:-}; do M="$M --mode ${m%%:*}:LD_PRELOAD=$SHIM,${m#*:}"; done
 	nvidia-smi --query-gpu=timestamp,clocks.sm,clocks.mem,power.draw,temperature.gpu,utilization.gpu \
 		--format=csv -lms 200 > $R/ovh_smi.csv 2>&1 & SMI=$!
 	step 560 ${OVH_PIN:+taskset -c $OVH_PIN} python3 hw/bench/overhead_turns.py $M \
