@@ -138,6 +138,12 @@ START_TEST(test_plan_dual_and_variant)
 	snprintf(cmd, sizeof(cmd), "python3 hw/bench/plan_ci.py %s/run/hpf/requests.csv --skip-first", dir);
 	ck_assert_int_eq(test_run(cmd, out, sizeof(out)), 0);
 	ck_assert_msg(strstr(out, "\nhp         policy             19 ") != NULL, "%s", out);
+	/* --by-round: one round, so no interval over rounds */
+	snprintf(cmd, sizeof(cmd), "python3 hw/bench/plan_ci.py %s/run/hpf/requests.csv --skip-first "
+		 "--by-round", dir);
+	ck_assert_int_eq(test_run(cmd, out, sizeof(out)), 0);
+	ck_assert_msg(strstr(out, "\nhp         policy            1 ") != NULL &&
+		      strstr(out, "  -  ") != NULL, "%s", out);
 	snprintf(p, sizeof(p), "%s/bad.csv", dir);
 	test_write_file(p, "tenant,mode,request,arrival_ns,start_ns,end_ns,latency_ns,round\n"
 		      "hp,standalone,0,0,1,2,x,1\n");

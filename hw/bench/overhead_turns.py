@@ -32,7 +32,6 @@ failed or the checksums differ between modes; 2 on bad arguments.
 import argparse
 import json
 import os
-import random
 import select
 import statistics
 import subprocess
@@ -40,6 +39,7 @@ import sys
 import time
 
 import hostcost
+import pytorch_plan
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -115,15 +115,6 @@ class Proc:
         return rc
 
 
-def boot_ci(xs, seed, draws=2000):
-    """95 % percentile-bootstrap interval of the mean of xs, seeded."""
-    if len(xs) < 2:
-        return None
-    rng = random.Random(seed)
-    m = sorted(statistics.fmean(rng.choices(xs, k=len(xs))) for _ in range(draws))
-    return [m[int(.025 * draws)], m[int(.975 * draws) - 1]]
-
-
 def summarize(rows, modes, ref, discard, seed):
     """Per mode: mean rate, per-process mean rate, and the ratio of its
     rate to ref's in each kept round (each mode's processes averaged)."""
@@ -146,7 +137,7 @@ def summarize(rows, modes, ref, discard, seed):
                   "rate_by_process": {p: statistics.fmean(v) for p, v in sorted(procs.items())},
                   "ratio_median": statistics.median(per) if per else None,
                   "ratio_mean": statistics.fmean(per) if per else None,
-                  "ratio_ci95": boot_ci(per, seed),
+                  "ratio_ci95": pytorch_plan.mean_ci(per, seed),
                   "ratio_per_round": per}
     return out
 

@@ -43,6 +43,7 @@ import json
 import math
 import os
 import random
+import statistics
 import shutil
 import signal
 import subprocess
@@ -183,6 +184,16 @@ def p99_ci(lat, alone, seed, draws=1000):
                quantile(sorted(rng.choices(alone, k=len(alone))), .99)
                for _ in range(draws))
     return [quantile(r, .025), quantile(r, .975)]
+
+
+def mean_ci(xs, seed, draws=2000):
+    """95 % percentile-bootstrap interval of the mean of xs (one figure a
+    round: rounds resampled, not requests), seeded; None under 2."""
+    if len(xs) < 2:
+        return None
+    rng = random.Random(seed)
+    m = sorted(statistics.fmean(rng.choices(xs, k=len(xs))) for _ in range(draws))
+    return [m[int(.025 * draws)], m[int(.975 * draws) - 1]]
 
 
 def spans(ci, bound):

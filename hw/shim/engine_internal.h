@@ -99,6 +99,7 @@ struct shim_conf {
 	hs_ns idle_hold_ns;       /* HIPSCHED_IDLE_HOLD_US: the server client's
 	                           * idle hold (hs_hello.idle_hold_ns) */
 	hs_ns poll_ns;            /* poller's sleep while events are out */
+	hs_ns poll_max_ns;        /* ... doubled up to this while none completes */
 	hs_ns spin_ns;            /* a caller at its threshold polls this long
 	                           * before it sleeps */
 };
